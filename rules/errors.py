@@ -1,0 +1,21 @@
+"""Errors a rule raises: always naming what is missing or which input field is wrong."""
+
+
+class RuleError(Exception):
+    """A rule could not be applied."""
+
+
+class MissingParameter(RuleError):
+    """No parameter covers the date asked for: the rule never guesses a figure."""
+
+    def __init__(self, name: str, key: str, day: object) -> None:
+        self.name, self.key, self.day = name, key, day
+        super().__init__(f"no parameter '{key}' in rules/parameters/{name}.toml valid on {day}")
+
+
+class InvalidInput(RuleError):
+    """An input value is unusable; `field` is the dotted path of the culprit (`request.break_start`)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field, self.reason = field, reason
+        super().__init__(f"{field}: {reason}")
