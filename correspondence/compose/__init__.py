@@ -1,0 +1,94 @@
+"""Compose: turn an event into a letter — type, recipient, language, mail class, and a context of plain values.
+
+Each letter type has a module here with `compose(event, recipient, env) -> dict` (its own part of the
+context); this package adds what every letter shares and quarantines what cannot be sent.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from correspondence.catalog import LetterType
+from correspondence.compose.common import Quarantine, fund_block, recipient_block, service_block
+from rules.errors import RuleError
+from rules.params import Parameters
+
+COMPOSERS = {
+    "due_notice": "correspondence.compose.due_notice",
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that calls for one letter; `key` is stable so the same fact never yields two letters."""
+
+    key: str
+    letter_type: str
+    recipient_type: str  # affiliate | company
+    recipient_id: str
+    facts: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Letter:
+    event_key: str
+    letter_type: str
+    recipient_type: str
+    recipient_id: str
+    language: str
+    mail_class: str
+    postcode: str
+    sort_name: str
+    context: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ComposeEnv:
+    """What composing needs besides the event and its recipient."""
+
+    day: date
+    fund: dict[str, Any]
+    types: dict[str, LetterType]
+    params: Parameters
+
+
+def compose(event: Event, recipient: dict[str, Any] | None, env: ComposeEnv, letter_id: str) -> Letter:
+    """The letter for `event`, or `Quarantine` raised with the record, field and reason."""
+    record = f"{event.recipient_type} {event.recipient_id}"
+    if recipient is None:
+        raise Quarantine(record, "recipient_id", "is not in the fund's data", "import the recipient, then rerun")
+    letter_type = env.types.get(event.letter_type)
+    if letter_type is None:
+        raise Quarantine(record, "letter_type", f"no letter type '{event.letter_type}' in letter_templates/",
+                         "restore the letter type's folder")
+    block = recipient_block(event.recipient_type, recipient, env.day, env.fund["postal"]["box_label"])
+    language = block.pop("language")
+    if language not in letter_type.languages:
+        raise Quarantine(record, "language", f"{event.letter_type} has no '{language}' version",
+                         "add the template in that language")
+    module = importlib.import_module(COMPOSERS[event.letter_type])
+    try:
+        own = module.compose(event, recipient, env, language)
+    except RuleError as exc:
+        raise Quarantine(record, getattr(exc, "field", "rule"), str(exc), "complete the rule parameters or the data") from exc
+    context = {
+        "letter": {"id": letter_id, "date": env.day.isoformat(), "language": language, "type": event.letter_type},
+        "recipient": block,
+        "fund": fund_block(env.fund, language),
+        "service": service_block(env.fund, letter_type.service, language),
+        **own,
+    }
+    return Letter(
+        event_key=event.key,
+        letter_type=event.letter_type,
+        recipient_type=event.recipient_type,
+        recipient_id=event.recipient_id,
+        language=language,
+        mail_class=letter_type.mail_class,
+        postcode=block["postcode"],
+        sort_name=block["sort_name"],
+        context=context,
+    )

@@ -1,0 +1,85 @@
+"""What every letter's context shares: the recipient's address block, the fund, the handling service."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from rules import postcodes
+
+
+class Quarantine(Exception):
+    """This letter cannot go out tonight; record, field, reason and what a person should do."""
+
+    def __init__(self, record: str, field: str, reason: str, action: str) -> None:
+        self.record, self.field, self.reason, self.action = record, field, reason, action
+        super().__init__(f"{record}: {field}: {reason}")
+
+
+COUNTRY_NAMES = {"NL": "NEDERLAND / PAYS-BAS", "FR": "FRANCE", "DE": "DEUTSCHLAND", "LU": "LUXEMBOURG"}
+
+
+def recipient_block(kind: str, row: dict[str, Any], day: date, box_label: dict[str, str]) -> dict[str, Any]:
+    """Name and postal address lines, checked for what the post needs; Quarantine when unusable."""
+    record = f"{kind} {row[f'{kind}_id']}"
+    if row.get("address_unreliable_since"):
+        raise Quarantine(
+            record, "address",
+            f"address unknown — returned mail on {row['address_unreliable_since']}"
+            f" ({row.get('address_returned_reason') or 'no reason given'})",
+            "find the new address and import it; the letter then goes out on the next night",
+        )
+    for field in ("street", "house_number", "postcode", "city"):
+        if not str(row.get(field) or "").strip():
+            raise Quarantine(record, field, "is empty: the letter cannot be delivered", "complete the address")
+    if row["country"] == "BE" and not postcodes.exists(row["postcode"]):
+        raise Quarantine(record, "postcode", "is not a Belgian postcode in use",
+                         "correct the address")
+    if kind == "affiliate":
+        name = f"{row['first_name']} {row['last_name']}"
+        sort_name = f"{row['last_name']} {row['first_name']}".casefold()
+    else:
+        name = row["name"]
+        sort_name = name.casefold()
+    street = f"{row['street']} {row['house_number']}" + (f" {box_label[row['language']]} {row['box']}" if row.get("box") else "")
+    lines = [name, street, f"{row['postcode']} {row['city'].upper()}"]
+    if row["country"] != "BE":
+        lines.append(COUNTRY_NAMES.get(row["country"], row["country"]))
+    return {
+        "id": row[f"{kind}_id"],
+        "name": name,
+        "address_lines": lines,
+        "postcode": row["postcode"],
+        "country": row["country"],
+        "sort_name": sort_name,
+        "language": row["language"],
+    }
+
+
+def _in(value: Any, language: str) -> Any:
+    return value[language] if isinstance(value, dict) and language in value else value
+
+
+def fund_block(fund: dict[str, Any], language: str) -> dict[str, Any]:
+    f = fund["fund"]
+    keys = ("name", "short_name", "street", "postcode", "city", "phone", "email", "website",
+            "enterprise_number", "recognition")
+    block = {k: _in(f[k], language) for k in keys}
+    block["window"] = dict(fund["envelope_window"])
+    return block
+
+
+def service_block(fund: dict[str, Any], service: str, language: str) -> dict[str, Any]:
+    s = fund["services"][service]
+    return {"name": _in(s["name"], language), "phone": s["phone"], "email": s["email"]}
+
+
+def payment_block(fund: dict[str, Any], language: str, amount: str, reference: str) -> dict[str, Any]:
+    f = fund["fund"]
+    return {
+        "amount": amount,
+        "iban": f["iban"],
+        "bic": f["bic"],
+        "beneficiary": _in(f["name"], language),
+        "reference": reference,
+    }

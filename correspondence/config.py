@@ -1,0 +1,44 @@
+"""Where things are: database URL, output and archive folders, the fund profile; all overridable by env."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PROJECT_ROOT / "letter_templates"
+DEFAULT_FUND = PROJECT_ROOT / "config" / "fund.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_url: str
+    output_dir: Path
+    archive_dir: Path
+    fund_file: Path
+    templates_dir: Path
+    workers: int
+    chunk_size: int
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        var = Path(os.environ.get("CORRESPONDENCE_VAR", "var"))
+        return cls(
+            db_url=os.environ.get("CORRESPONDENCE_DB") or f"sqlite:///{var / 'correspondence.db'}",
+            output_dir=Path(os.environ.get("CORRESPONDENCE_OUTPUT", "output")),
+            archive_dir=Path(os.environ.get("CORRESPONDENCE_ARCHIVE", str(var / "archive"))),
+            fund_file=Path(os.environ.get("CORRESPONDENCE_FUND", str(DEFAULT_FUND))),
+            templates_dir=Path(os.environ.get("CORRESPONDENCE_TEMPLATES", str(TEMPLATES_DIR))),
+            workers=int(os.environ.get("CORRESPONDENCE_WORKERS", str(min(2, os.cpu_count() or 1)))),
+            chunk_size=int(os.environ.get("CORRESPONDENCE_CHUNK", "200")),
+        )
+
+
+@lru_cache(maxsize=8)
+def load_fund(path: Path) -> dict[str, Any]:
+    """The fund profile as plain values (it goes into every letter's context)."""
+    return tomllib.loads(path.read_text(encoding="utf-8"))

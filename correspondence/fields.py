@@ -1,0 +1,139 @@
+"""Field parsers for imported text: each returns the value or raises `FieldError` with a reason for people."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from stdnum.be import nn, ogm_vcs, vat
+
+from rules.errors import InvalidInput
+from rules.money import parse_amount
+
+Parser = Callable[[str], Any]
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class FieldError(ValueError):
+    """The value of one field is unusable; the message says why."""
+
+
+def text(max_length: int, *, required: bool = True) -> Parser:
+    def parse(value: str) -> str:
+        value = value.strip()
+        if required and not value:
+            raise FieldError("is empty")
+        if len(value) > max_length:
+            raise FieldError(f"is {len(value)} characters long, at most {max_length} fit")
+        if _CONTROL.search(value):
+            raise FieldError("contains control characters")
+        return value
+
+    return parse
+
+
+def choice(*allowed: str, default: str | None = None) -> Parser:
+    def parse(value: str) -> str:
+        value = value.strip()
+        if not value and default is not None:
+            return default
+        if value not in allowed:
+            raise FieldError(f"'{value}' is not one of {', '.join(allowed)}")
+        return value
+
+    return parse
+
+
+def iso_date(*, required: bool = True) -> Parser:
+    def parse(value: str) -> date | None:
+        value = value.strip()
+        if not value and not required:
+            return None
+        if not _DATE.match(value):
+            raise FieldError(f"'{value}' is not a date written YYYY-MM-DD")
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise FieldError(f"'{value}' is not a date that exists") from None
+
+    return parse
+
+
+def amount(*, allow_negative: bool = False, required: bool = True) -> Parser:
+    def parse(value: str) -> Decimal | None:
+        if not value.strip() and not required:
+            return None
+        try:
+            return parse_amount(value, "amount", allow_negative=allow_negative)
+        except InvalidInput as exc:
+            raise FieldError(exc.reason) from None
+
+    return parse
+
+
+def integer(low: int, high: int, *, required: bool = True) -> Parser:
+    def parse(value: str) -> int | None:
+        value = value.strip()
+        if not value and not required:
+            return None
+        if not re.fullmatch(r"-?\d+", value):
+            raise FieldError(f"'{value}' is not a whole number")
+        number = int(value)
+        if not low <= number <= high:
+            raise FieldError(f"{number} is outside {low}..{high}")
+        return number
+
+    return parse
+
+
+def boolean(value: str) -> bool:
+    value = value.strip().lower()
+    if value in ("", "0", "false", "no", "n"):
+        return False
+    if value in ("1", "true", "yes", "y"):
+        return True
+    raise FieldError(f"'{value}' is not yes/no (use true or false)")
+
+
+def national_number(value: str) -> str:
+    digits = re.sub(r"[\s.\-]", "", value)
+    if not nn.is_valid(digits):
+        # The message never repeats the number itself: it is personal data and messages reach logs.
+        raise FieldError("is not a valid national register number (11 digits, mod-97 check)")
+    return digits
+
+
+def enterprise_number(value: str) -> str:
+    digits = re.sub(r"[\s.\-]|^BE", "", value.strip().upper())
+    if not vat.is_valid(digits):
+        raise FieldError(f"'{value}' is not a valid enterprise number (10 digits, mod-97 check)")
+    return digits.zfill(10)
+
+
+def country(value: str) -> str:
+    value = value.strip().upper() or "BE"
+    if not re.fullmatch(r"[A-Z]{2}", value):
+        raise FieldError(f"'{value}' is not a two-letter ISO country code")
+    return value
+
+
+def structured_reference(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    if not value.strip():
+        return ""
+    if not ogm_vcs.is_valid(digits):
+        raise FieldError(f"'{value}' is not a valid structured communication")
+    return digits
+
+
+def postcode(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise FieldError("is empty")
+    if len(value) > 12 or _CONTROL.search(value):
+        raise FieldError(f"'{value[:20]}' is not a postcode")
+    return value

@@ -1,0 +1,343 @@
+"""`correspondence import DIR`: load the core system's CSV exports, row by row, never half a row.
+
+Each file is read whole first (UTF-8, header row); a bad row is reported as `file:line: field: reason` and
+skipped, the good rows are upserted by their key, so importing the same files again changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, select, tuple_
+
+from correspondence import fields as f
+from correspondence import schema
+from correspondence.fields import FieldError
+
+LANGUAGES = ("nl", "fr", "de")
+STATUSES = ("main", "secondary", "helper_main", "spouse_maxi", "spouse_mini", "pensioner", "art37")
+ADDRESS_FIELDS = ("street", "house_number", "box", "postcode", "city", "country")
+RowCheck = Callable[[dict[str, Any], "Known"], tuple[str, str] | None]
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    name: str
+    table: Table
+    columns: dict[str, f.Parser]
+    key: tuple[str, ...]
+    checks: tuple[RowCheck, ...] = ()
+    rename: dict[str, str] = field(default_factory=dict)  # CSV column -> table column
+
+
+@dataclass
+class Known:
+    """Ids that rows may refer to: those in the database plus those imported just before."""
+
+    affiliates: set[str] = field(default_factory=set)
+    companies: set[str] = field(default_factory=set)
+
+
+@dataclass
+class FileReport:
+    name: str
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _address_columns() -> dict[str, f.Parser]:
+    return {
+        "street": f.text(200),
+        "house_number": f.text(20),
+        "box": f.text(20, required=False),
+        "postcode": f.postcode,
+        "city": f.text(100),
+        "country": f.country,
+        "language": f.choice(*LANGUAGES),
+    }
+
+
+def _belgian_postcode(row: dict[str, Any], _known: Known) -> tuple[str, str] | None:
+    from rules import postcodes
+
+    if row["country"] == "BE" and not postcodes.exists(row["postcode"]):
+        return "postcode", f"'{row['postcode']}' is not a Belgian postcode in use"
+    return None
+
+
+def _affiliation_period(row: dict[str, Any], _known: Known) -> tuple[str, str] | None:
+    if row["affiliated_until"] and row["affiliated_until"] < row["affiliated_since"]:
+        return "affiliated_until", "is before affiliated_since"
+    return None
+
+
+def _period(row: dict[str, Any], _known: Known) -> tuple[str, str] | None:
+    if row["valid_until"] and row["valid_until"] < row["valid_from"]:
+        return "until", "is before from"
+    return None
+
+
+def _affiliate_exists(row: dict[str, Any], known: Known) -> tuple[str, str] | None:
+    if row["affiliate_id"] not in known.affiliates:
+        return "affiliate_id", f"'{row['affiliate_id']}' is not a known affiliate"
+    return None
+
+
+def _payer_exists(row: dict[str, Any], known: Known) -> tuple[str, str] | None:
+    ids = known.affiliates if row["payer_type"] == "affiliate" else known.companies
+    if row["payer_id"] not in ids:
+        return "payer_id", f"'{row['payer_id']}' is not a known {row['payer_type']}"
+    return None
+
+
+SPECS: tuple[FileSpec, ...] = (
+    FileSpec(
+        "affiliates.csv",
+        schema.affiliates,
+        {
+            "affiliate_id": f.text(20),
+            "national_number": f.national_number,
+            "first_name": f.text(100),
+            "last_name": f.text(100),
+            **_address_columns(),
+            "status": f.choice(*STATUSES),
+            "affiliated_since": f.iso_date(),
+            "affiliated_until": f.iso_date(required=False),
+        },
+        key=("affiliate_id",),
+        checks=(_belgian_postcode, _affiliation_period),
+    ),
+    FileSpec(
+        "companies.csv",
+        schema.companies,
+        {
+            "company_id": f.text(20),
+            "enterprise_number": f.enterprise_number,
+            "name": f.text(200),
+            **_address_columns(),
+            "incorporated_on": f.iso_date(),
+            "balance_sheet_total": f.amount(required=False),
+        },
+        key=("company_id",),
+        checks=(_belgian_postcode,),
+    ),
+    FileSpec(
+        "contributions.csv",
+        schema.contributions,
+        {
+            "contribution_id": f.text(30),
+            "affiliate_id": f.text(20),
+            "year": f.integer(1990, 2100),
+            "quarter": f.integer(1, 4),
+            "kind": f.choice("provisional", "regularisation"),
+            "amount": f.amount(allow_negative=True),
+            "fee": f.amount(allow_negative=True),
+            "due_date": f.iso_date(),
+        },
+        key=("contribution_id",),
+        checks=(_affiliate_exists,),
+    ),
+    FileSpec(
+        "payments.csv",
+        schema.payments,
+        {
+            "payment_id": f.text(30),
+            "payer_type": f.choice("affiliate", "company"),
+            "payer_id": f.text(20),
+            "received_on": f.iso_date(),
+            "amount": f.amount(allow_negative=True),
+            "structured_reference": f.structured_reference,
+        },
+        key=("payment_id",),
+        checks=(_payer_exists,),
+    ),
+    FileSpec(
+        "payment_plans.csv",
+        schema.payment_plans,
+        {
+            "affiliate_id": f.text(20),
+            "kind": f.choice("payment_plan"),
+            "from": f.iso_date(),
+            "until": f.iso_date(required=False),
+        },
+        key=("affiliate_id", "kind", "valid_from"),
+        checks=(_affiliate_exists, _period),
+        rename={"from": "valid_from", "until": "valid_until"},
+    ),
+    FileSpec(
+        "suspensions.csv",
+        schema.suspensions,
+        {
+            "affiliate_id": f.text(20),
+            "kind": f.choice("exemption_request", "appeal", "bankruptcy", "death"),
+            "from": f.iso_date(),
+            "until": f.iso_date(required=False),
+        },
+        key=("affiliate_id", "kind", "valid_from"),
+        checks=(_affiliate_exists, _period),
+        rename={"from": "valid_from", "until": "valid_until"},
+    ),
+    FileSpec(
+        "claims.csv",
+        schema.claims,
+        {
+            "claim_id": f.text(30),
+            "affiliate_id": f.text(20),
+            "kind": f.choice("mantelzorg"),
+            "received_on": f.iso_date(),
+            "break_start": f.iso_date(),
+            "months": f.integer(-1000, 1000),
+            "mode": f.choice("full", "partial"),
+            "care_recipient": f.text(30),
+            "relative_degree": f.integer(1, 10, required=False),
+            "child_age": f.integer(0, 120, required=False),
+            "documents": f.text(200, required=False),
+            "care_recipient_died_on": f.iso_date(required=False),
+            "other_benefit": f.boolean,
+            "months_before_engine": f.integer(0, 12),
+            "exempt_quarters_before_engine": f.integer(0, 4),
+        },
+        key=("claim_id",),
+        checks=(_affiliate_exists,),
+    ),
+)
+
+
+def decode(path: Path) -> tuple[str | None, str | None]:
+    """The file's text (UTF-8, a BOM allowed) or a message naming the line of the first bad byte."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, (
+            f"{path.name}:{line}: encoding: byte 0x{raw[exc.start]:02x} is not UTF-8 — "
+            "export the file as UTF-8; nothing of this file was imported"
+        )
+
+
+def parse_rows(spec: FileSpec, text: str, known: Known, report: FileReport) -> list[dict[str, Any]]:
+    """Valid rows, keyed by table column; every rejected row adds one message to the report."""
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    header = reader.fieldnames or []
+    missing = [c for c in spec.columns if c not in header]
+    if missing:
+        report.errors.append(
+            f"{spec.name}:1: header: missing column(s) {', '.join(missing)}; nothing of this file was imported"
+        )
+        return []
+    extra = [c for c in header if c not in spec.columns]
+    if extra:
+        report.warnings.append(f"{spec.name}:1: header: column(s) {', '.join(map(str, extra))} ignored")
+    rows: list[dict[str, Any]] = []
+    seen: dict[tuple[Any, ...], int] = {}
+    try:
+        for raw in reader:
+            line = reader.line_num
+            report.read += 1
+            if None in raw or any(v is None for v in raw.values()):
+                report.errors.append(f"{spec.name}:{line}: row: has {len(header)} columns expected, not so here")
+                continue
+            row, error = _parse_row(spec, raw, known)
+            if error:
+                report.errors.append(f"{spec.name}:{line}: {error[0]}: {error[1]}")
+                continue
+            key = tuple(row[k] for k in spec.key)
+            if key in seen:
+                report.errors.append(
+                    f"{spec.name}:{line}: {spec.key[0]}: duplicate of line {seen[key]}; the first one is kept"
+                )
+                continue
+            seen[key] = line
+            rows.append(row)
+            if spec.table is schema.affiliates:
+                known.affiliates.add(row["affiliate_id"])
+            elif spec.table is schema.companies:
+                known.companies.add(row["company_id"])
+    except csv.Error as exc:
+        report.errors.append(f"{spec.name}:{reader.line_num}: row: {exc}; the rest of the file was not read")
+    return rows
+
+
+def _parse_row(spec: FileSpec, raw: dict[str, str], known: Known) -> tuple[dict[str, Any], tuple[str, str] | None]:
+    row: dict[str, Any] = {}
+    for column, parse in spec.columns.items():
+        try:
+            row[spec.rename.get(column, column)] = parse(raw[column])
+        except FieldError as exc:
+            return row, (column, str(exc))
+    for check in spec.checks:
+        problem = check(row, known)
+        if problem:
+            return row, problem
+    return row, None
+
+
+def upsert(connection: Connection, spec: FileSpec, rows: list[dict[str, Any]], report: FileReport) -> None:
+    """Insert new rows, update changed ones, leave equal ones alone (so a re-import changes nothing)."""
+    key_columns = [spec.table.c[k] for k in spec.key]
+    for start in range(0, len(rows), 500):
+        batch = rows[start : start + 500]
+        keys = [tuple(r[k] for k in spec.key) for r in batch]
+        existing = {
+            tuple(row[k] for k in spec.key): dict(row)
+            for row in connection.execute(select(spec.table).where(tuple_(*key_columns).in_(keys))).mappings()
+        }
+        inserts = []
+        for row in batch:
+            old = existing.get(tuple(row[k] for k in spec.key))
+            if old is None:
+                inserts.append(row)
+                continue
+            changed = {c: v for c, v in row.items() if old.get(c) != v}
+            if not changed:
+                report.unchanged += 1
+                continue
+            if spec.table is schema.affiliates and any(c in changed for c in ADDRESS_FIELDS):
+                # A new address ends the "returned mail" block on this affiliate's letters.
+                changed |= {"address_unreliable_since": None, "address_returned_reason": None}
+            where = [c == old[c.name] for c in key_columns]
+            connection.execute(spec.table.update().where(*where).values(**changed))
+            report.updated += 1
+        if inserts:
+            connection.execute(spec.table.insert(), inserts)
+            report.inserted += len(inserts)
+
+
+def known_ids(connection: Connection) -> Known:
+    return Known(
+        affiliates=set(connection.scalars(select(schema.affiliates.c.affiliate_id))),
+        companies=set(connection.scalars(select(schema.companies.c.company_id))),
+    )
+
+
+def import_dir(engine: Engine, directory: Path, only: Iterable[str] | None = None) -> list[FileReport]:
+    """Import every known CSV present in `directory`, in dependency order; one transaction per file."""
+    with engine.connect() as connection:
+        known = known_ids(connection)
+    reports = []
+    wanted = set(only) if only else None
+    for spec in SPECS:
+        path = directory / spec.name
+        if not path.exists() or (wanted and spec.name not in wanted):
+            continue
+        report = FileReport(spec.name)
+        reports.append(report)
+        text, problem = decode(path)
+        if problem:
+            report.errors.append(problem)
+            continue
+        assert text is not None
+        rows = parse_rows(spec, text, known, report)
+        with engine.begin() as connection:
+            upsert(connection, spec, rows, report)
+    return reports

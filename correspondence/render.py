@@ -1,0 +1,176 @@
+"""Render letters to PDF bytes: many letters laid out as one WeasyPrint document, split back per letter.
+
+A chunk is a plain list of jobs (letter id, template snapshot hash, context), so it can go to a worker
+process here or to a distributed worker later. Fonts are embedded whole from the snapshot's fixed subset,
+so a letter's bytes do not depend on which other letters shared its chunk. Nothing here touches output/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import mimetypes
+import urllib.parse
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import DictLoader, TemplateError
+from pypdf import PdfReader, PdfWriter
+from weasyprint import CSS, HTML
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+from weasyprint.text.fonts import FontConfiguration
+
+from correspondence.snapshots import Snapshot
+from correspondence.templating import environment
+
+BASE_URL = "snapshot:///"
+# Let urljoin resolve relative URLs (fonts/x.ttf inside assets/letter.css) against snapshot:/// URLs.
+for _registry in (urllib.parse.uses_relative, urllib.parse.uses_netloc):
+    if "snapshot" not in _registry:
+        _registry.append("snapshot")
+STYLESHEET = "assets/letter.css"
+
+
+@dataclass(frozen=True)
+class Job:
+    letter_id: str
+    letter_type: str
+    language: str
+    template_hash: str
+    context: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    letter_id: str
+    pdf: bytes
+    pages: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    letter_id: str
+    field: str
+    reason: str
+
+
+class AssetRefused(Exception):
+    """A template asked for a file or URL outside its snapshot's assets/."""
+
+
+class SnapshotFetcher(URLFetcher):
+    """Serves `assets/` from the snapshot and data: URIs; refuses everything else, fatally, so a letter
+    whose logo or font cannot be loaded is quarantined instead of mailed degraded."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__(allowed_protocols=("data", "snapshot"), fail_on_errors=True)
+        self.snapshot = snapshot
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        path = url.removeprefix(BASE_URL)
+        if url.startswith(BASE_URL) and path.startswith("assets/") and path in self.snapshot.files:
+            mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, self.snapshot.files[path], {"Content-Type": mime})
+        raise AssetRefused(f"'{url}' is not a file of letter_templates/assets/")
+
+
+class _SnapshotRenderer:
+    """Everything parsed once per snapshot and worker: Jinja templates, the stylesheet, the fonts."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        texts = {p: b.decode("utf-8") for p, b in snapshot.files.items() if p.endswith((".html", ".css", ".svg"))}
+        self.env = environment(DictLoader(texts))
+        self.fetch = SnapshotFetcher(snapshot)
+        self.fonts = FontConfiguration()
+        self.css = CSS(
+            string=snapshot.text(STYLESHEET),
+            base_url=BASE_URL + STYLESHEET,
+            url_fetcher=self.fetch,
+            font_config=self.fonts,
+        )
+        self.document = self.env.get_template("partials/document.html")
+
+    def html(self, job: Job) -> str:
+        template = self.env.get_template(f"{job.letter_type}/{job.language}.html")
+        return template.render(job.context)
+
+    def pdf(self, sections: list[tuple[str, str]]) -> list[Rendered]:
+        """One document for these (letter id, HTML) sections, split back into one PDF per letter."""
+        html = self.document.render(sections=[self.env.filters["safe"](s) for _, s in sections])
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=self.fetch).render(
+            stylesheets=[self.css], font_config=self.fonts
+        )
+        first_page: dict[str, int] = {}
+        for number, page in enumerate(document.pages):
+            for anchor in page.anchors:
+                first_page.setdefault(anchor, number)
+        reader = PdfReader(io.BytesIO(document.write_pdf(full_fonts=True)))
+        starts = [first_page[letter_id] for letter_id, _ in sections] + [len(reader.pages)]
+        results = []
+        for (letter_id, _), start, end in zip(sections, starts, starts[1:], strict=False):
+            writer = PdfWriter()
+            for number in range(start, end):
+                writer.add_page(reader.pages[number])
+            buffer = io.BytesIO()
+            writer.write(buffer)
+            pdf = buffer.getvalue()
+            results.append(Rendered(letter_id, pdf, end - start, hashlib.sha256(pdf).hexdigest()))
+        return results
+
+
+class Renderer:
+    """Renders chunks; keeps one `_SnapshotRenderer` per template snapshot it has met."""
+
+    def __init__(self, load_snapshot: Callable[[str], Snapshot]) -> None:
+        self.load_snapshot = load_snapshot
+        self.cache: dict[str, _SnapshotRenderer] = {}
+
+    def _for(self, snapshot_hash: str) -> _SnapshotRenderer:
+        if snapshot_hash not in self.cache:
+            self.cache[snapshot_hash] = _SnapshotRenderer(self.load_snapshot(snapshot_hash))
+        return self.cache[snapshot_hash]
+
+    def render(self, jobs: Iterable[Job]) -> list[Rendered | Failed]:
+        results: dict[str, Rendered | Failed] = {}
+        groups: dict[str, list[tuple[str, str]]] = {}
+        order = []
+        for job in jobs:
+            order.append(job.letter_id)
+            try:
+                renderer = self._for(job.template_hash)
+                groups.setdefault(job.template_hash, []).append((job.letter_id, renderer.html(job)))
+            except TemplateError as exc:
+                results[job.letter_id] = Failed(job.letter_id, "template", _template_reason(job, exc))
+            except FatalURLFetchingError as exc:
+                results[job.letter_id] = Failed(job.letter_id, "asset", f"{exc}: {exc.__cause__}")
+            except Exception as exc:  # noqa: BLE001 - a broken snapshot quarantines its letters, not the night
+                results[job.letter_id] = Failed(job.letter_id, "template", f"{type(exc).__name__}: {exc}")
+        for snapshot_hash, sections in groups.items():
+            renderer = self._for(snapshot_hash)
+            try:
+                rendered: list[Rendered | Failed] = list(renderer.pdf(sections))
+            except (Exception, FatalURLFetchingError):  # noqa: BLE001 - isolate the failing letter, keep the others
+                rendered = [self._alone(renderer, section) for section in sections]
+            results.update((r.letter_id, r) for r in rendered)
+        return [results[letter_id] for letter_id in order]
+
+    @staticmethod
+    def _alone(renderer: _SnapshotRenderer, section: tuple[str, str]) -> Rendered | Failed:
+        try:
+            return renderer.pdf([section])[0]
+        except FatalURLFetchingError as exc:
+            return Failed(section[0], "asset", f"{exc}: {exc.__cause__}")
+        except Exception as exc:  # noqa: BLE001 - a layout failure quarantines this letter only
+            return Failed(section[0], "layout", f"{type(exc).__name__}: {exc}")
+
+
+def _template_reason(job: Job, exc: TemplateError) -> str:
+    where = f"{job.letter_type}/{job.language}"
+    line = getattr(exc, "lineno", None)
+    name = getattr(exc, "name", None) or where
+    return f"{name}{f', line {line}' if line else ''}: {exc.message or exc}"

@@ -1,0 +1,70 @@
+"""Render chunks in worker processes, a bounded number in flight, results in submission order.
+
+Each worker loads template snapshots from the shared database once and keeps its parsed templates,
+stylesheet and fonts for the whole night. `workers=0` renders in this process (tests, tiny nights).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+from correspondence import snapshots
+from correspondence.render import Failed, Job, Rendered, Renderer
+from correspondence.store import connect
+
+_renderer: Renderer | None = None
+
+
+def _init(db_url: str) -> None:
+    global _renderer
+    engine = connect(db_url)
+
+    def load(snapshot_hash: str) -> snapshots.Snapshot:
+        with engine.connect() as connection:
+            return snapshots.load(connection, snapshot_hash)
+
+    _renderer = Renderer(load)
+
+
+def _render(jobs: list[Job]) -> list[Rendered | Failed]:
+    assert _renderer is not None
+    return _renderer.render(jobs)
+
+
+class RenderPool:
+    def __init__(self, db_url: str, workers: int) -> None:
+        self.db_url, self.workers = db_url, workers
+        self.executor: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> RenderPool:
+        if self.workers > 0:
+            self.executor = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init,
+                initargs=(self.db_url,),
+            )
+        else:
+            _init(self.db_url)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.executor:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def render(self, chunks: Iterable[list[Job]]) -> Iterator[tuple[list[Job], list[Rendered | Failed]]]:
+        if self.executor is None:
+            for chunk in chunks:
+                yield chunk, _render(chunk)
+            return
+        in_flight: deque[tuple[list[Job], Future[list[Rendered | Failed]]]] = deque()
+        for chunk in chunks:
+            in_flight.append((chunk, self.executor.submit(_render, chunk)))
+            if len(in_flight) > self.workers:
+                done, future = in_flight.popleft()
+                yield done, future.result()
+        while in_flight:
+            done, future = in_flight.popleft()
+            yield done, future.result()

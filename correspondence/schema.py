@@ -1,0 +1,288 @@
+"""The database tables: the fund's data as imported, and the journal (runs, letters, print files).
+
+Amounts are stored as integer cents (`Money`) so SQLite and PostgreSQL both keep them exact.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class Money(TypeDecorator[Decimal]):
+    """A Decimal amount stored as whole cents."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: object) -> int | None:
+        if value is None:
+            return None
+        cents = Decimal(value) * 100
+        if cents != cents.to_integral_value():
+            raise ValueError(f"amount {value} has more than two decimals")
+        return int(cents)
+
+    def process_result_value(self, value: int | None, dialect: object) -> Decimal | None:
+        return None if value is None else (Decimal(value) / 100).quantize(Decimal("0.01"))
+
+
+def _address() -> list[Column]:
+    return [
+        Column("street", String(200), nullable=False),
+        Column("house_number", String(20), nullable=False),
+        Column("box", String(20), nullable=False, default=""),
+        Column("postcode", String(12), nullable=False),
+        Column("city", String(100), nullable=False),
+        Column("country", String(2), nullable=False, default="BE"),
+        Column("language", String(2), nullable=False),
+    ]
+
+
+affiliates = Table(
+    "affiliates",
+    metadata,
+    Column("affiliate_id", String(20), primary_key=True),
+    Column("national_number", String(11), nullable=False),
+    Column("first_name", String(100), nullable=False),
+    Column("last_name", String(100), nullable=False),
+    *_address(),
+    Column("status", String(20), nullable=False),
+    Column("affiliated_since", Date, nullable=False),
+    Column("affiliated_until", Date),
+    # Set by `mailroom returned`; cleared by an import that changes the address.
+    Column("address_unreliable_since", Date),
+    Column("address_returned_reason", String(200)),
+)
+
+companies = Table(
+    "companies",
+    metadata,
+    Column("company_id", String(20), primary_key=True),
+    Column("enterprise_number", String(10), nullable=False),
+    Column("name", String(200), nullable=False),
+    *_address(),
+    Column("incorporated_on", Date, nullable=False),
+    Column("balance_sheet_total", Money),
+)
+
+contributions = Table(
+    "contributions",
+    metadata,
+    Column("contribution_id", String(30), primary_key=True),
+    Column("affiliate_id", String(20), ForeignKey("affiliates.affiliate_id"), nullable=False, index=True),
+    Column("year", Integer, nullable=False),
+    Column("quarter", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("fee", Money, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Index("ix_contributions_due", "due_date"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("payment_id", String(30), primary_key=True),
+    Column("payer_type", String(10), nullable=False),
+    Column("payer_id", String(20), nullable=False),
+    Column("received_on", Date, nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("structured_reference", String(12), nullable=False, default=""),
+    Index("ix_payments_payer", "payer_type", "payer_id"),
+)
+
+payment_plans = Table(
+    "payment_plans",
+    metadata,
+    Column("affiliate_id", String(20), primary_key=True),
+    Column("kind", String(30), primary_key=True),
+    Column("valid_from", Date, primary_key=True),
+    Column("valid_until", Date),
+)
+
+suspensions = Table(
+    "suspensions",
+    metadata,
+    Column("affiliate_id", String(20), primary_key=True),
+    Column("kind", String(30), primary_key=True),
+    Column("valid_from", Date, primary_key=True),
+    Column("valid_until", Date),
+)
+
+claims = Table(
+    "claims",
+    metadata,
+    Column("claim_id", String(30), primary_key=True),
+    Column("affiliate_id", String(20), ForeignKey("affiliates.affiliate_id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("received_on", Date, nullable=False),
+    Column("break_start", Date, nullable=False),
+    Column("months", Integer, nullable=False),
+    Column("mode", String(10), nullable=False),
+    Column("care_recipient", String(30), nullable=False),
+    Column("relative_degree", Integer),
+    Column("child_age", Integer),
+    Column("documents", String(200), nullable=False, default=""),
+    Column("care_recipient_died_on", Date),
+    Column("other_benefit", Boolean, nullable=False, default=False),
+    Column("months_before_engine", Integer, nullable=False, default=0),
+    Column("exempt_quarters_before_engine", Integer, nullable=False, default=0),
+)
+
+# What the night decided on a claim: the basis for later claims (months and exempt quarters used).
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("event_key", String(120), primary_key=True),
+    Column("claim_id", String(30), nullable=False, index=True),
+    Column("decided_on", Date, nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("result", Text, nullable=False),  # the rule's JSON output
+)
+
+# ---- the journal -------------------------------------------------------------------------------------
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_date", Date, primary_key=True),
+    Column("status", String(20), nullable=False),  # planning, rendering, assembling, complete
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("summary", Text),
+)
+
+letters = Table(
+    "letters",
+    metadata,
+    Column("letter_id", String(20), primary_key=True),
+    Column("event_key", String(120), nullable=False, unique=True),
+    Column("run_date", Date, ForeignKey("runs.run_date"), nullable=False, index=True),
+    Column("letter_type", String(40), nullable=False),
+    Column("recipient_type", String(10), nullable=False),
+    Column("recipient_id", String(20), nullable=False, index=True),
+    Column("language", String(2), nullable=False),
+    Column("mail_class", String(12), nullable=False),
+    Column("postcode", String(12), nullable=False),
+    Column("sort_name", String(220), nullable=False),
+    Column("status", String(12), nullable=False),  # planned, rendered, batched
+    Column("template_hash", String(64), nullable=False),
+    Column("context", Text, nullable=False),
+    Column("pages", Integer),
+    Column("sha256", String(64)),
+    Column("archive_path", String(300)),
+    Column("print_file", String(120)),
+    Column("first_page", Integer),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_date", Date, nullable=False, index=True),
+    Column("event_key", String(120), nullable=False),
+    Column("record", String(120), nullable=False),
+    Column("field", String(60), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("action", String(300), nullable=False),
+    UniqueConstraint("run_date", "event_key", name="uq_quarantine_run_event"),
+)
+
+print_files = Table(
+    "print_files",
+    metadata,
+    Column("run_date", Date, primary_key=True),
+    Column("file", String(120), primary_key=True),
+    Column("mail_class", String(12), nullable=False),
+    Column("letters", Integer, nullable=False),
+    Column("sheets", Integer, nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+)
+
+# Content-addressed copies of the template files a letter was rendered with (reprints, approvals).
+template_snapshots = Table(
+    "template_snapshots",
+    metadata,
+    Column("hash", String(64), primary_key=True),
+    Column("files", LargeBinary, nullable=False),  # a zip of the files, stored once
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+template_approvals = Table(
+    "template_approvals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("letter_type", String(40), nullable=False),
+    Column("language", String(2), nullable=False),
+    Column("hash", String(64), ForeignKey("template_snapshots.hash"), nullable=False),
+    Column("approved_by", String(100), nullable=False),
+    Column("approved_at", DateTime(timezone=True), nullable=False),
+    Column("effective_from", Date, nullable=False),
+)
+
+collections = Table(
+    "mailroom_collections",
+    metadata,
+    Column("run_date", Date, primary_key=True),
+    Column("collected_by", String(100), nullable=False),
+    Column("collected_at", DateTime(timezone=True), nullable=False),
+)
+
+returned_mail = Table(
+    "returned_mail",
+    metadata,
+    Column("letter_id", String(20), primary_key=True),
+    Column("affiliate_id", String(20), nullable=False, index=True),
+    Column("reason", String(200), nullable=False),
+    Column("recorded_on", Date, nullable=False),
+)
+
+reprints = Table(
+    "reprints",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("letter_id", String(20), ForeignKey("letters.letter_id"), nullable=False),
+    Column("file", String(300), nullable=False),
+    Column("printed_at", DateTime(timezone=True), nullable=False),
+    Column("sha256", String(64), nullable=False),
+)
+
+# One row: who runs the night now. Taken with an UPDATE that only succeeds when free or stale.
+night_lock = Table(
+    "night_lock",
+    metadata,
+    Column("name", String(20), primary_key=True),
+    Column("holder", String(200)),
+    Column("run_date", Date),
+    Column("since", DateTime(timezone=True)),
+    Column("heartbeat", DateTime(timezone=True)),
+)

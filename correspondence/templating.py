@@ -1,0 +1,86 @@
+"""The sandboxed Jinja environment every letter template runs in, with the fund's locale-aware filters.
+
+Templates can read the context and nothing else: no attribute access to internals, no imports, no files
+outside the snapshot they come from; data is autoescaped, so a name like `Dupont & Fils <BV>` prints as
+written. Undefined variables are errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from segno import helpers as segno_helpers
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+from jinja2 import BaseLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from stdnum import iban as iban_number
+
+LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "de": "de_BE"}
+
+
+def _locale(context: Context) -> str:
+    return LOCALES[context["letter"]["language"]]
+
+
+def _as_date(value: str | date) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+@pass_context
+def money(context: Context, value: str | Decimal) -> str:
+    return format_currency(Decimal(value), "EUR", locale=_locale(context))
+
+
+@pass_context
+def number(context: Context, value: str | Decimal, pattern: str | None = None) -> str:
+    return format_decimal(Decimal(value), format=pattern, locale=_locale(context))
+
+
+@pass_context
+def percent(context: Context, value: str | Decimal) -> str:
+    """A rate like 0.0305 as '3,05 %' in the letter's locale."""
+    return format_decimal(Decimal(value) * 100, format="#,##0.##", locale=_locale(context)) + " %"
+
+
+@pass_context
+def long_date(context: Context, value: str | date, style: str = "long") -> str:
+    return format_date(_as_date(value), format=style, locale=_locale(context))
+
+
+def iban(value: str) -> str:
+    return iban_number.format(value)
+
+
+def epc_qr(payment: Mapping[str, Any]) -> str:
+    """The EPC (SEPA) 'scan to pay' QR code as an SVG data URI: UTF-8, level M, structured reference."""
+    reference = "".join(ch for ch in payment["reference"] if ch.isdigit())
+    code = segno_helpers.make_epc_qr(
+        name=payment["beneficiary"][:70],
+        iban=payment["iban"],
+        amount=Decimal(payment["amount"]),
+        reference=reference,
+        bic=payment["bic"],
+        encoding="utf-8",
+    )
+    return code.svg_data_uri(border=0, dark="#000")
+
+
+FILTERS = {"money": money, "number": number, "percent": percent, "date": long_date, "iban": iban, "epc_qr": epc_qr}
+
+
+def environment(loader: BaseLoader) -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        loader=loader,
+        undefined=StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters.update(FILTERS)
+    return env

@@ -1,0 +1,252 @@
+"""The nightly run for one date: plan (triggers → compose → journal), render, assemble, READY.
+
+Planning is one transaction, so a crash during it leaves nothing and the letter ids come out the same on
+the rerun. Rendering records letters chunk by chunk after their PDF is safely on disk; a rerun picks up the
+letters still planned. Assembly rebuilds the night's folder until READY is written. A completed night is
+never touched again, so rerunning a date adds nothing and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, delete, func, inspect, select
+
+from correspondence import catalog, mailroom, schema, snapshots
+from correspondence.compose import ComposeEnv, Event, compose
+from correspondence.compose.common import Quarantine
+from correspondence.config import Settings, load_fund
+from correspondence.files import atomic_write, sync_dir
+from correspondence.log import log
+from correspondence.render import Failed, Job
+from correspondence.render_pool import RenderPool
+from correspondence.store import connect
+from rules.params import Parameters
+from scheduler import lock as night_lock
+from scheduler.fund import FundView
+from scheduler.report import build_summary, summary_text
+from scheduler.triggers import TRIGGERS
+
+Progress = Callable[[str, int, int], None]
+
+
+class CannotRun(Exception):
+    """The night could not run at all (exit 2): no database, no schema, locked by another run."""
+
+
+@dataclass
+class NightResult:
+    day: date
+    status: str  # complete | already complete
+    letters: int = 0
+    quarantined: int = 0
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.quarantined else 0
+
+
+def _batched(items: Iterator[Event], size: int) -> Iterator[list[Event]]:
+    while batch := list(islice(items, size)):
+        yield batch
+
+
+def _check_schema(engine: Engine) -> None:
+    try:
+        tables = set(inspect(engine).get_table_names())
+    except Exception as exc:  # noqa: BLE001 - any connection failure means the night cannot run
+        raise CannotRun(f"cannot reach the database: {type(exc).__name__}") from exc
+    if "letters" not in tables:
+        raise CannotRun("the database has no schema yet: run `correspondence init` first")
+
+
+def plan(connection: Connection, day: date, settings: Settings, params: Parameters) -> int:
+    """Journal a planned letter for every new event of the night, quarantine what cannot go out."""
+    env = ComposeEnv(day, load_fund(settings.fund_file), catalog.load(settings.templates_dir), params)
+    fund = FundView(connection)
+    versions: dict[tuple[str, str], str] = {}
+    sequence = planned = 0
+    for trigger in TRIGGERS:
+        for batch in _batched(trigger(fund, day, params), 500):
+            keys = [e.key for e in batch]
+            known = set(connection.scalars(select(schema.letters.c.event_key).where(schema.letters.c.event_key.in_(keys))))
+            fresh = [e for e in batch if e.key not in known]
+            recipients: dict[tuple[str, str], dict[str, Any]] = {}
+            for kind in {e.recipient_type for e in fresh}:
+                found = fund.recipients(kind, [e.recipient_id for e in fresh if e.recipient_type == kind])
+                recipients.update(((kind, rid), row) for rid, row in found.items())
+            rows, held = [], []
+            for event in fresh:
+                sequence += 1
+                letter_id = f"{day:%Y%m%d}-{sequence:06d}"
+                try:
+                    letter = compose(event, recipients.get((event.recipient_type, event.recipient_id)), env, letter_id)
+                except Quarantine as q:
+                    held.append({"run_date": day, "event_key": event.key, "record": q.record, "field": q.field,
+                                 "reason": q.reason, "action": q.action})
+                    continue
+                version = (letter.letter_type, letter.language)
+                if version not in versions:
+                    snapshot = snapshots.working_copy(settings.templates_dir, *version)
+                    snapshots.store(connection, snapshot)
+                    versions[version] = snapshot.hash
+                rows.append({
+                    "letter_id": letter_id, "event_key": letter.event_key, "run_date": day,
+                    "letter_type": letter.letter_type, "recipient_type": letter.recipient_type,
+                    "recipient_id": letter.recipient_id, "language": letter.language,
+                    "mail_class": letter.mail_class, "postcode": letter.postcode, "sort_name": letter.sort_name,
+                    "status": "planned", "template_hash": versions[version],
+                    "context": json.dumps(letter.context, sort_keys=True, ensure_ascii=False),
+                })
+            if rows:
+                connection.execute(schema.letters.insert(), rows)
+                planned += len(rows)
+            if held:
+                connection.execute(schema.quarantine.insert(), held)
+    return planned
+
+
+def _chunks(engine: Engine, day: date, size: int) -> Iterator[list[Job]]:
+    l = schema.letters.c
+    last = ""
+    while True:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(l.letter_id, l.letter_type, l.language, l.template_hash, l.context)
+                .where(l.run_date == day, l.status == "planned", l.letter_id > last)
+                .order_by(l.letter_id).limit(size)
+            ).all()
+        if not rows:
+            return
+        last = rows[-1].letter_id
+        yield [Job(r.letter_id, r.letter_type, r.language, r.template_hash, json.loads(r.context)) for r in rows]
+
+
+def archive_path(recipient_type: str, recipient_id: str, letter_id: str, letter_type: str) -> str:
+    return f"{recipient_type}/{recipient_id}/{letter_id}-{letter_type}.pdf"
+
+
+def render(engine: Engine, day: date, settings: Settings, lock: night_lock.Lock, progress: Progress | None) -> int:
+    l = schema.letters.c
+    with engine.connect() as connection:
+        todo = connection.scalar(select(func.count()).where(l.run_date == day, l.status == "planned")) or 0
+        owners = {r.letter_id: (r.recipient_type, r.recipient_id, r.letter_type) for r in connection.execute(
+            select(l.letter_id, l.recipient_type, l.recipient_id, l.letter_type)
+            .where(l.run_date == day, l.status == "planned"))}
+    done = 0
+    with RenderPool(settings.db_url, settings.workers) as pool:
+        for chunk, results in pool.render(_chunks(engine, day, settings.chunk_size)):
+            updates, failed, folders = [], [], set()
+            for result in results:
+                if isinstance(result, Failed):
+                    failed.append(result)
+                    continue
+                relative = archive_path(*owners[result.letter_id][:2], result.letter_id, owners[result.letter_id][2])
+                target = settings.archive_dir / relative
+                atomic_write(target, result.pdf)
+                folders.add(target.parent)
+                updates.append({"lid": result.letter_id, "pages": result.pages, "sha": result.sha256, "path": relative})
+            for folder in folders:
+                sync_dir(folder)
+            with engine.begin() as connection:
+                if updates:
+                    connection.execute(
+                        schema.letters.update().where(l.letter_id == bindparam("lid"))
+                        .values(status="rendered", pages=bindparam("pages"), sha256=bindparam("sha"),
+                                archive_path=bindparam("path")),
+                        updates,
+                    )
+                for f in failed:
+                    key = connection.scalar(select(l.event_key).where(l.letter_id == f.letter_id))
+                    owner = owners[f.letter_id]
+                    connection.execute(delete(schema.letters).where(l.letter_id == f.letter_id))
+                    connection.execute(schema.quarantine.insert().values(
+                        run_date=day, event_key=key, record=f"{owner[0]} {owner[1]}", field=f.field,
+                        reason=f.reason, action="correct the template (templates check), then rerun"))
+            night_lock.beat(engine, lock)
+            done += len(chunk)
+            log("chunk", stage="render", run_date=day, letters=len(updates), failed=len(failed), done=done, total=todo)
+            if progress:
+                progress("render", done, todo)
+    return done
+
+
+def run_night(settings: Settings, day: date, progress: Progress | None = None) -> NightResult:
+    engine = connect(settings.db_url)
+    try:
+        _check_schema(engine)
+        try:
+            lock = night_lock.acquire(engine, day)
+        except night_lock.Locked as exc:
+            raise CannotRun(str(exc)) from exc
+        try:
+            return _run_locked(engine, settings, day, lock, progress)
+        finally:
+            night_lock.release(engine, lock)
+    finally:
+        engine.dispose()
+
+
+def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.Lock,
+                progress: Progress | None) -> NightResult:
+    r = schema.runs.c
+    timings: dict[str, float] = {}
+    with engine.begin() as connection:
+        run = connection.execute(select(schema.runs).where(r.run_date == day)).mappings().first()
+        if run is None:
+            connection.execute(schema.runs.insert().values(run_date=day, status="planning",
+                                                           started_at=datetime.now(UTC), attempts=1))
+            status = "planning"
+        else:
+            status = run["status"]
+            if status != "complete":
+                connection.execute(schema.runs.update().where(r.run_date == day).values(attempts=r.attempts + 1))
+    if status == "complete":
+        log("night", stage="skip", status="already complete", run_date=day)
+        with engine.connect() as connection:
+            summary = json.loads(connection.scalar(select(r.summary).where(r.run_date == day)) or "{}")
+        return NightResult(day, "already complete", summary.get("letters", 0), len(summary.get("quarantined", [])), summary)
+    params = Parameters()
+    log("night", stage="start", status=status, run_date=day)
+    if status == "planning":
+        started = time.monotonic()
+        with engine.begin() as connection:
+            planned = plan(connection, day, settings, params)
+            connection.execute(schema.runs.update().where(r.run_date == day).values(status="rendering"))
+        timings["plan"] = time.monotonic() - started
+        log("night", stage="plan", run_date=day, letters=planned)
+        status = "rendering"
+    if status == "rendering":
+        started = time.monotonic()
+        render(engine, day, settings, lock, progress)
+        with engine.begin() as connection:
+            connection.execute(schema.runs.update().where(r.run_date == day).values(status="assembling"))
+        timings["render"] = time.monotonic() - started
+        status = "assembling"
+    if not mailroom.is_ready(settings.output_dir, day):
+        started = time.monotonic()
+        fund = load_fund(settings.fund_file)
+        with engine.begin() as connection:
+            summary = build_summary(connection, day, params, timings, settings)
+            mailroom.assemble(connection, day, settings.output_dir, settings.archive_dir,
+                              int(fund["mailroom"]["max_sheets_per_file"]), summary, summary_text(summary))
+        mailroom.mark_ready(settings.output_dir, day)
+        timings["assemble"] = time.monotonic() - started
+    summary = json.loads((mailroom.night_folder(settings.output_dir, day) / "summary.json").read_text())
+    with engine.begin() as connection:
+        connection.execute(schema.runs.update().where(r.run_date == day).values(
+            status="complete", finished_at=datetime.now(UTC), summary=json.dumps(summary, sort_keys=True)))
+    log("night", stage="complete", run_date=day, letters=summary["letters"], quarantined=len(summary["quarantined"]))
+    return NightResult(day, "complete", summary["letters"], len(summary["quarantined"]), summary)
+
+
+def output_path(settings: Settings, day: date) -> Path:
+    return mailroom.night_folder(settings.output_dir, day)

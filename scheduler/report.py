@@ -1,0 +1,67 @@
+"""The morning report: what the night produced, what it held back and why, what it relied on.
+
+Identifiers and counts only — never a name, an address or a national register number.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from correspondence import schema
+from correspondence.config import Settings
+from rules.params import Parameters
+
+
+def build_summary(connection: Connection, day: date, params: Parameters, timings: dict[str, float],
+                  settings: Settings) -> dict[str, Any]:
+    l = schema.letters.c
+    letters = connection.execute(
+        select(l.letter_type, l.language, l.mail_class, l.pages).where(l.run_date == day)
+    ).all()
+    quarantined = connection.execute(
+        select(schema.quarantine).where(schema.quarantine.c.run_date == day).order_by(schema.quarantine.c.event_key)
+    ).mappings().all()
+    by = lambda attr: dict(sorted(Counter(getattr(x, attr) for x in letters).items()))  # noqa: E731
+    return {
+        "run_date": day.isoformat(),
+        "letters": len(letters),
+        "by_type": by("letter_type"),
+        "by_language": by("language"),
+        "by_mail_class": by("mail_class"),
+        "sheets": sum((x.pages + 1) // 2 for x in letters),
+        "registered": sum(1 for x in letters if x.mail_class == "registered"),
+        "quarantined": [
+            {k: q[k] for k in ("event_key", "record", "field", "reason", "action")} for q in quarantined
+        ],
+        "confirm_marks": [
+            {"parameters": m.name, "valid_from": m.valid_from.isoformat(), "mark": m.mark}
+            for m in params.confirm_marks()
+        ],
+        "unapproved_templates": [],
+        "timings_seconds": {k: round(v, 2) for k, v in timings.items()},
+        "exit_code": 1 if quarantined else 0,
+    }
+
+
+def summary_text(summary: dict[str, Any]) -> str:
+    lines = [f"Night of {summary['run_date']}: {summary['letters']} letters, {summary['sheets']} sheets, "
+             f"{summary['registered']} registered."]
+    for title, key in (("By letter type", "by_type"), ("By language", "by_language"), ("By mail class", "by_mail_class")):
+        lines.append(f"{title}: " + (", ".join(f"{k} {v}" for k, v in summary[key].items()) or "none"))
+    held = summary["quarantined"]
+    lines.append(f"Quarantined: {len(held)}" + (" — these letters did not go out; each needs a person:" if held else ""))
+    for q in held:
+        lines.append(f"  - {q['event_key']}: {q['record']}: {q['field']}: {q['reason']}. To do: {q['action']}.")
+    if summary["unapproved_templates"]:
+        lines.append("Template changes not yet approved (the approved version was used):")
+        lines.extend(f"  - {t}" for t in summary["unapproved_templates"])
+    if summary["confirm_marks"]:
+        lines.append("Rule figures still to be confirmed by the fund's lawyers, used tonight:")
+        lines.extend(f"  - {m['parameters']} (from {m['valid_from']}): {m['mark']}" for m in summary["confirm_marks"])
+    if summary["timings_seconds"]:
+        lines.append("Timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in summary["timings_seconds"].items()))
+    return "\n".join(lines) + "\n"
