@@ -1,0 +1,108 @@
+"""The fund's collection policy (delays of reminders, formal notices, call list; statement and certificate
+dates) read from rules/parameters/collection_policy.toml, with the date arithmetic the triggers need.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from rules.calendar import add_months, month_end
+from rules.errors import RuleError
+from rules.params import Parameters
+
+NAME = "collection_policy"
+_DAY_KEYS = (
+    "reminder_after_due_days",
+    "formal_notice_after_reminder_days",
+    "formal_notice_payment_days",
+    "formal_notice_dispute_months",
+    "call_list_after_formal_notice_days",
+    "company_contribution_reminder_days",
+)
+_KEYS = (*_DAY_KEYS, "account_statement_dates", "fiscal_certificate_date")
+_MONTH_DAY = re.compile(r"([0-9]{2})-([0-9]{2})")
+
+
+@dataclass(frozen=True)
+class CollectionPolicy:
+    reminder_after_due_days: int
+    formal_notice_after_reminder_days: int
+    formal_notice_payment_days: int
+    formal_notice_dispute_months: int
+    call_list_after_formal_notice_days: int
+    company_contribution_reminder_days: int
+    account_statement_dates: tuple[tuple[int, int], ...]  # (month, day), in calendar order
+    fiscal_certificate_date: tuple[int, int]  # (month, day)
+
+    def reminder_on(self, due_date: date) -> date:
+        return due_date + timedelta(self.reminder_after_due_days)
+
+    def formal_notice_on(self, reminder_sent_on: date) -> date:
+        return reminder_sent_on + timedelta(self.formal_notice_after_reminder_days)
+
+    def formal_notice_expires_on(self, notice_sent_on: date) -> date:
+        """The last day the formal notice gives to pay."""
+        return notice_sent_on + timedelta(self.formal_notice_payment_days)
+
+    def dispute_until(self, notice_sent_on: date) -> date:
+        """The last day to dispute: same day `formal_notice_dispute_months` later, clipped to the month."""
+        year, month = add_months(notice_sent_on.year, notice_sent_on.month, self.formal_notice_dispute_months)
+        return date(year, month, min(notice_sent_on.day, month_end(year, month).day))
+
+    def call_list_on(self, notice_sent_on: date) -> date:
+        expires = self.formal_notice_expires_on(notice_sent_on)
+        return expires + timedelta(self.call_list_after_formal_notice_days)
+
+    def company_contribution_reminder_on(self, due_date: date) -> date:
+        return due_date + timedelta(self.company_contribution_reminder_days)
+
+    def account_statement_days(self, year: int) -> tuple[date, ...]:
+        return tuple(date(year, month, day) for month, day in self.account_statement_dates)
+
+    def fiscal_certificate_day(self, year: int) -> date:
+        """The day in `year` the certificate for `year - 1` is sent."""
+        return date(year, *self.fiscal_certificate_date)
+
+
+def collection_policy(day: date, params: Parameters | None = None) -> CollectionPolicy:
+    """The policy in force on `day`; a missing, unknown or malformed value is a RuleError naming the key."""
+    period = (params or Parameters()).period(NAME, day)
+    unknown = set(period.values) - set(_KEYS)
+    if unknown:
+        raise RuleError(f"rules/parameters/{NAME}.toml {period.valid_from}: unknown key(s) {sorted(unknown)}")
+    days = {key: _count(period.get(key), key, period.valid_from) for key in _DAY_KEYS}
+    statements = period.get("account_statement_dates")
+    if not isinstance(statements, list) or len(statements) < 2:
+        # The charter promises an account statement at least twice a year.
+        raise RuleError(f"rules/parameters/{NAME}.toml {period.valid_from}: account_statement_dates needs "
+                        f"at least two dates, got {statements!r}")
+    return CollectionPolicy(
+        **days,
+        account_statement_dates=tuple(sorted(_month_day(v, "account_statement_dates", period.valid_from)
+                                             for v in statements)),
+        fiscal_certificate_date=_month_day(period.get("fiscal_certificate_date"), "fiscal_certificate_date",
+                                           period.valid_from),
+    )
+
+
+def _count(value: object, key: str, valid_from: date) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise RuleError(f"rules/parameters/{NAME}.toml {valid_from}: {key} must be a whole number >= 0, "
+                        f"got {value!r}")
+    return value
+
+
+def _month_day(value: object, key: str, valid_from: date) -> tuple[int, int]:
+    """"MM-DD" as (month, day); 29 February is refused because most years lack it."""
+    match = _MONTH_DAY.fullmatch(value) if isinstance(value, str) else None
+    try:
+        if match is None:
+            raise ValueError
+        month, day = int(match[1]), int(match[2])
+        date(2023, month, day)
+    except ValueError:
+        raise RuleError(f"rules/parameters/{NAME}.toml {valid_from}: {key} must be a month-day like "
+                        f"\"03-15\" that every year has, got {value!r}") from None
+    return month, day

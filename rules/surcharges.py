@@ -1,0 +1,167 @@
+"""Surcharges on a contribution paid late (Royal Decree 19.12.1967, art. 44 and 44bis), up to a given day.
+
+Rates come from rules/parameters/surcharges.toml; `decide` is the JSON face.
+
+How this module reads the text (for the README):
+- The 3 % is applied at the end of each calendar quarter on the part of the contribution still unpaid at
+  the end of that day, from the end of the quarter in which the due date falls: a payment received on a
+  quarter's last day counts as on time for that quarter (a Q4 contribution paid on 31/12 owes nothing).
+- The 7 % is applied once, on 1 January, on the part still unpaid on 31 December of the year in which the
+  contribution was first claimed (art. 44bis §1: "voor het eerst gevorderd"). The year of the due date
+  stands for that year: for quarterly contributions it is the contribution year; a regularisation of year
+  Y due in year Y+2 gets its 7 % on 1 January Y+3. The special cases of art. 44bis §2-3 (late affiliation,
+  due notice sent in Q4) are not modelled [confirm].
+- Payments pay the contribution first; surcharges are computed on the contribution only, never on
+  surcharges, and each one is rounded half-up to the cent. Payments received after `as_of` are ignored.
+- Judicial collection: the last 3 % is the one at the end of the quarter before the quarter of the summons
+  or enforcement order; art. 44bis says a summons does not stop the 7 %.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from rules.calendar import add_months, quarter_end, quarter_of, quarter_start
+from rules.contributions import parse_year, read_fields
+from rules.errors import InvalidInput
+from rules.money import cents, fmt, parse_amount
+from rules.params import Parameters
+
+NAME = "surcharges"
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+@dataclass(frozen=True)
+class Payment:
+    received_on: date
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Surcharge:
+    date: date
+    rate: Decimal
+    base: Decimal  # contribution unpaid at the end of the quarter's last day (3 %) or of 31 December (7 %)
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class SurchargeStatement:
+    surcharges: tuple[Surcharge, ...]
+    total: Decimal
+    unpaid: Decimal  # the contribution (not the surcharges) still unpaid at the end of `as_of`
+
+
+def unpaid_on(amount: Decimal, payments: Iterable[Payment], day: date) -> Decimal:
+    """The contribution still unpaid at the end of `day`: payments received that day count."""
+    paid = sum((p.amount for p in payments if p.received_on <= day), Decimal(0))
+    return max(amount - paid, Decimal(0))
+
+
+def surcharges(
+    contribution_amount: Decimal,
+    year: int,
+    quarter: int,
+    due_date: date | None,
+    payments: Iterable[Payment],
+    as_of: date,
+    params: Parameters | None = None,
+    judicial_collection_on: date | None = None,
+) -> SurchargeStatement:
+    """Every surcharge applied up to and including `as_of` on the contribution of `year`-Q`quarter`."""
+    params = params or Parameters()
+    due = due_date or quarter_end(year, quarter)
+    if due < quarter_start(year, quarter):
+        raise InvalidInput("contribution.due_date", f"{due} is before the quarter {year}-Q{quarter} begins")
+    counted = tuple(p for p in payments if p.received_on <= as_of)
+    result: list[Surcharge] = []
+    for day, key in _surcharge_days(due, as_of, judicial_collection_on):
+        # The 3 % looks at the quarter's last day itself; the 7 % of 1 January at 31 December before it.
+        base = unpaid_on(contribution_amount, counted, day if key == "quarterly_rate" else day - timedelta(1))
+        if base == 0:
+            if key == "quarterly_rate":
+                break  # paid in full: no later quarter can add anything
+            continue
+        rate = params.decimal(NAME, day, key)
+        result.append(Surcharge(date=day, rate=rate, base=base, amount=cents(base * rate)))
+    total = sum((s.amount for s in result), Decimal(0))
+    return SurchargeStatement(tuple(result), total, unpaid_on(contribution_amount, counted, as_of))
+
+
+def _surcharge_days(due: date, as_of: date, judicial_on: date | None) -> list[tuple[date, str]]:
+    """The dates a surcharge may fall on, in order, up to `as_of`: quarter ends, and one 1 January."""
+    days: list[tuple[date, str]] = []
+    year, month = due.year, 3 * quarter_of(due)
+    quarterly_stop = quarter_start(judicial_on.year, quarter_of(judicial_on)) if judicial_on else None
+    while True:
+        day = quarter_end(year, month // 3)
+        if day > as_of or (quarterly_stop and day >= quarterly_stop):
+            break
+        days.append((day, "quarterly_rate"))
+        year, month = add_months(year, month, 3)
+    yearly = date(due.year + 1, 1, 1)
+    if yearly <= as_of:
+        days.append((yearly, "yearly_rate"))
+    return sorted(days)
+
+
+def decide(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """`{"contribution": {...}, "payments": [...], "as_of"}` -> `{"surcharges": [...], "total", "unpaid"}`."""
+    data = read_fields(payload, "payload", ("contribution", "payments", "as_of"), ("judicial_collection_on",))
+    contribution = read_fields(data["contribution"], "contribution", ("year", "quarter", "amount"),
+                               ("due_date",))
+    year = parse_year(contribution["year"], "contribution.year")
+    quarter = contribution["quarter"]
+    if isinstance(quarter, bool) or not isinstance(quarter, int) or quarter not in (1, 2, 3, 4):
+        raise InvalidInput("contribution.quarter", f"must be 1, 2, 3 or 4, got {quarter!r}")
+    due = contribution.get("due_date")
+    judicial = data.get("judicial_collection_on")
+    statement = surcharges(
+        contribution_amount=parse_amount(contribution["amount"], "contribution.amount"),
+        year=year,
+        quarter=quarter,
+        due_date=None if due is None else parse_date(due, "contribution.due_date"),
+        payments=parse_payments(data["payments"], "payments"),
+        as_of=parse_date(data["as_of"], "as_of"),
+        judicial_collection_on=None if judicial is None else parse_date(judicial, "judicial_collection_on"),
+    )
+    return {
+        "surcharges": [
+            {"date": s.date.isoformat(), "rate": str(s.rate), "base": fmt(s.base), "amount": fmt(s.amount)}
+            for s in statement.surcharges
+        ],
+        "total": fmt(statement.total),
+        "unpaid": fmt(statement.unpaid),
+    }
+
+
+def parse_date(value: object, field: str) -> date:
+    """A date written YYYY-MM-DD, in a year the rules can count quarters and months in."""
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise InvalidInput(field, f"must be a date written YYYY-MM-DD, got {value!r}")
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(field, f"'{value}' is not a date in the calendar") from None
+    parse_year(day.year, field)
+    return day
+
+
+def parse_payments(value: object, field: str) -> tuple[Payment, ...]:
+    """`[{"received_on": "YYYY-MM-DD", "amount": "400.00"}, ...]`; an entry's error names its index."""
+    if not isinstance(value, list):
+        raise InvalidInput(field, f"must be a list of payments, got {type(value).__name__}")
+    payments = []
+    for index, raw in enumerate(value):
+        name = f"{field}[{index}]"
+        entry = read_fields(raw, name, ("received_on", "amount"))
+        amount = parse_amount(entry["amount"], f"{name}.amount")
+        if amount == 0:
+            raise InvalidInput(f"{name}.amount", "a payment must be more than 0.00")
+        payments.append(Payment(parse_date(entry["received_on"], f"{name}.received_on"), amount))
+    return tuple(payments)

@@ -1,0 +1,76 @@
+"""The fund's collection policy: loaded from its parameter file, and the dates the triggers derive."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from rules.collection_policy import CollectionPolicy, collection_policy
+from rules.errors import MissingParameter, RuleError
+from rules.params import Parameters
+
+
+def test_defaults() -> None:
+    policy = collection_policy(date(2026, 11, 22), Parameters())
+    assert policy == CollectionPolicy(
+        reminder_after_due_days=15,
+        formal_notice_after_reminder_days=30,
+        formal_notice_payment_days=15,
+        formal_notice_dispute_months=1,
+        call_list_after_formal_notice_days=7,
+        company_contribution_reminder_days=30,
+        account_statement_dates=((3, 15), (9, 15)),
+        fiscal_certificate_date=(3, 1),
+    )
+    assert Parameters().period("collection_policy", date(2026, 1, 1)).source == "fund policy"
+
+
+@pytest.mark.parametrize(
+    ("method", "day", "expected"),
+    [
+        ("reminder_on", date(2026, 3, 31), date(2026, 4, 15)),
+        ("reminder_on", date(2025, 12, 31), date(2026, 1, 15)),
+        ("formal_notice_on", date(2026, 4, 15), date(2026, 5, 15)),
+        ("formal_notice_expires_on", date(2026, 5, 15), date(2026, 5, 30)),
+        ("dispute_until", date(2026, 5, 15), date(2026, 6, 15)),
+        ("dispute_until", date(2026, 1, 31), date(2026, 2, 28)),  # clipped to the month
+        ("call_list_on", date(2026, 5, 15), date(2026, 6, 6)),
+        ("company_contribution_reminder_on", date(2025, 12, 31), date(2026, 1, 30)),
+        ("account_statement_days", 2026, (date(2026, 3, 15), date(2026, 9, 15))),
+        ("fiscal_certificate_day", 2026, date(2026, 3, 1)),
+    ],
+)
+def test_dates(method: str, day: object, expected: object) -> None:
+    assert getattr(collection_policy(date(2026, 1, 1)), method)(day) == expected
+
+
+def test_before_the_policy_begins() -> None:
+    with pytest.raises(MissingParameter, match="collection_policy.toml"):
+        collection_policy(date(2023, 12, 31))
+
+
+def _policy_file(tmp_path: Path, old: str, new: str) -> Parameters:
+    text = (Parameters().directory / "collection_policy.toml").read_text(encoding="utf-8")
+    assert old in text
+    (tmp_path / "collection_policy.toml").write_text(text.replace(old, new), encoding="utf-8")
+    return Parameters(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("reminder_after_due_days = 15", "reminder_after_due_days = -1", "reminder_after_due_days"),
+        ("reminder_after_due_days = 15", "reminder_after_due_days = \"15\"", "reminder_after_due_days"),
+        ("reminder_after_due_days = 15", "reminder_after_due_dayz = 15", "unknown key"),
+        ("reminder_after_due_days = 15\n", "", "reminder_after_due_days"),
+        ('["03-15", "09-15"]', '["03-15"]', "at least two dates"),
+        ('["03-15", "09-15"]', '["03-15", "02-29"]', "account_statement_dates"),
+        ('fiscal_certificate_date = "03-01"', 'fiscal_certificate_date = "1 March"',
+         "fiscal_certificate_date"),
+    ],
+)
+def test_a_bad_policy_file_fails_naming_the_key(tmp_path: Path, old: str, new: str, message: str) -> None:
+    with pytest.raises(RuleError, match=message):
+        collection_policy(date(2026, 1, 1), _policy_file(tmp_path, old, new))
