@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from datetime import date, datetime
@@ -160,6 +161,15 @@ def cmd_letters(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# Command groups that live in their own module: each has `register(subparsers)` and adds its commands.
+COMMAND_MODULES = (
+    "correspondence.commands.templates",
+    "correspondence.commands.mailroom",
+    "correspondence.commands.runs",
+    "correspondence.commands.scheduler",
+)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="correspondence", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -183,6 +193,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--run-date", type=_date)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_letters)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue  # that command group is not built yet
+        module.register(sub)
     return p
 
 

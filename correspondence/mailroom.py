@@ -125,7 +125,7 @@ def registered_rows(letters: list[dict[str, Any]]) -> list[list[Any]]:
 
 def assemble(
     connection: Connection, day: date, output_dir: Path, archive_dir: Path, max_sheets: int,
-    summary: dict[str, Any], summary_text: str,
+    summary: dict[str, Any], summary_text: str, extra_files: dict[str, bytes] | None = None,
 ) -> list[PrintFile]:
     """Write the night's folder, record placements in the journal (same transaction as the caller's)."""
     final = night_folder(output_dir, day)
@@ -158,6 +158,8 @@ def assemble(
     summary["print_files"] = [pf.__dict__ for pf in print_files]
     atomic_write(staging / "summary.json", json.dumps(summary, indent=2, sort_keys=True).encode(), sync=False)
     atomic_write(staging / "summary.txt", summary_text.encode(), sync=False)
+    for name, data in (extra_files or {}).items():
+        atomic_write(staging / name, data, sync=False)
     for path in staging.rglob("*"):
         if path.is_dir():
             sync_dir(path)

@@ -216,6 +216,30 @@ quarantine = Table(
     UniqueConstraint("run_date", "event_key", name="uq_quarantine_run_event"),
 )
 
+# Remarks that did not stop a letter but a person should see (a language preference contradicting the area).
+notes = Table(
+    "notes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_date", Date, nullable=False, index=True),
+    Column("event_key", String(120), nullable=False),
+    Column("record", String(120), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("note", String(500), nullable=False),
+)
+
+# Rows a case handler acts on (personal contact before judicial collection, hand-overs, returned mail):
+# one per key, ever, written into the night's folder as <list>.csv.
+case_list_entries = Table(
+    "case_list_entries",
+    metadata,
+    Column("key", String(160), primary_key=True),
+    Column("list", String(40), nullable=False),
+    Column("run_date", Date, nullable=False, index=True),
+    Column("record", String(120), nullable=False),
+    Column("row", Text, nullable=False),  # JSON object: the CSV row
+)
+
 print_files = Table(
     "print_files",
     metadata,

@@ -54,5 +54,5 @@ def init(engine: Engine) -> str:
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")  # each feature may add its own branch
     return "created" if "alembic_version" not in before else "up to date or upgraded"

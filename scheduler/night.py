@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, inspect, select
 
-from correspondence import catalog, mailroom, schema, snapshots
+from correspondence import approvals, catalog, mailroom, schema
 from correspondence.compose import ComposeEnv, Event, compose
 from correspondence.compose.common import Quarantine
 from correspondence.config import Settings, load_fund
@@ -30,6 +30,7 @@ from correspondence.render_pool import RenderPool
 from correspondence.store import connect
 from rules.params import Parameters
 from scheduler import lock as night_lock
+from scheduler import case_lists
 from scheduler.fund import FundView
 from scheduler.report import build_summary, summary_text
 from scheduler.triggers import TRIGGERS
@@ -83,7 +84,7 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
             for kind in {e.recipient_type for e in fresh}:
                 found = fund.recipients(kind, [e.recipient_id for e in fresh if e.recipient_type == kind])
                 recipients.update(((kind, rid), row) for rid, row in found.items())
-            rows, held = [], []
+            rows, held, remarks = [], [], []
             for event in fresh:
                 sequence += 1
                 letter_id = f"{day:%Y%m%d}-{sequence:06d}"
@@ -95,9 +96,17 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
                     continue
                 version = (letter.letter_type, letter.language)
                 if version not in versions:
-                    snapshot = snapshots.working_copy(settings.templates_dir, *version)
-                    snapshots.store(connection, snapshot)
-                    versions[version] = snapshot.hash
+                    try:
+                        versions[version] = approvals.in_force(connection, settings.templates_dir, *version, day)
+                    except approvals.NotApproved as exc:
+                        versions[version] = str(exc)
+                if version not in versions or not _is_hash(versions[version]):
+                    held.append({"run_date": day, "event_key": event.key, "record": f"template {version[0]}/{version[1]}",
+                                 "field": "approval", "reason": versions[version],
+                                 "action": "review and approve the template (correspondence templates approve)"})
+                    continue
+                remarks.extend({"run_date": day, "event_key": event.key, "record": f"{event.recipient_type} "
+                                f"{event.recipient_id}", "kind": kind, "note": note} for kind, note in letter.notes)
                 rows.append({
                     "letter_id": letter_id, "event_key": letter.event_key, "run_date": day,
                     "letter_type": letter.letter_type, "recipient_type": letter.recipient_type,
@@ -111,7 +120,14 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
                 planned += len(rows)
             if held:
                 connection.execute(schema.quarantine.insert(), held)
+            if remarks:
+                connection.execute(schema.notes.insert(), remarks)
+    case_lists.record(connection, fund, day, params)
     return planned
+
+
+def _is_hash(value: str) -> bool:
+    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
 def _chunks(engine: Engine, day: date, size: int) -> Iterator[list[Job]]:
@@ -237,7 +253,8 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
         with engine.begin() as connection:
             summary = build_summary(connection, day, params, timings, settings)
             mailroom.assemble(connection, day, settings.output_dir, settings.archive_dir,
-                              int(fund["mailroom"]["max_sheets_per_file"]), summary, summary_text(summary))
+                              int(fund["mailroom"]["max_sheets_per_file"]), summary, summary_text(summary),
+                              case_lists.files(connection, day))
         mailroom.mark_ready(settings.output_dir, day)
         timings["assemble"] = time.monotonic() - started
     summary = json.loads((mailroom.night_folder(settings.output_dir, day) / "summary.json").read_text())

@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from correspondence import schema
+from correspondence import approvals, schema
 from correspondence.config import Settings
 from rules.params import Parameters
+from scheduler import case_lists
 
 
 def build_summary(connection: Connection, day: date, params: Parameters, timings: dict[str, float],
@@ -24,6 +25,9 @@ def build_summary(connection: Connection, day: date, params: Parameters, timings
     ).all()
     quarantined = connection.execute(
         select(schema.quarantine).where(schema.quarantine.c.run_date == day).order_by(schema.quarantine.c.event_key)
+    ).mappings().all()
+    notes = connection.execute(
+        select(schema.notes).where(schema.notes.c.run_date == day).order_by(schema.notes.c.event_key)
     ).mappings().all()
     by = lambda attr: dict(sorted(Counter(getattr(x, attr) for x in letters).items()))  # noqa: E731
     return {
@@ -37,11 +41,13 @@ def build_summary(connection: Connection, day: date, params: Parameters, timings
         "quarantined": [
             {k: q[k] for k in ("event_key", "record", "field", "reason", "action")} for q in quarantined
         ],
+        "notes": [{k: n[k] for k in ("event_key", "record", "kind", "note")} for n in notes],
+        "case_lists": case_lists.counts(connection, day),
         "confirm_marks": [
             {"parameters": m.name, "valid_from": m.valid_from.isoformat(), "mark": m.mark}
             for m in params.confirm_marks()
         ],
-        "unapproved_templates": [],
+        "unapproved_templates": approvals.unapproved_changes(connection, settings.templates_dir, day),
         "timings_seconds": {k: round(v, 2) for k, v in timings.items()},
         "exit_code": 1 if quarantined else 0,
     }
@@ -56,6 +62,11 @@ def summary_text(summary: dict[str, Any]) -> str:
     lines.append(f"Quarantined: {len(held)}" + (" — these letters did not go out; each needs a person:" if held else ""))
     for q in held:
         lines.append(f"  - {q['event_key']}: {q['record']}: {q['field']}: {q['reason']}. To do: {q['action']}.")
+    if summary["notes"]:
+        lines.append("Remarks (the letters went out; check the data):")
+        lines.extend(f"  - {n['record']}: {n['kind']}: {n['note']}" for n in summary["notes"])
+    for name, count in summary["case_lists"].items():
+        lines.append(f"Case handlers' list {name}.csv: {count} new entries")
     if summary["unapproved_templates"]:
         lines.append("Template changes not yet approved (the approved version was used):")
         lines.extend(f"  - {t}" for t in summary["unapproved_templates"])

@@ -43,6 +43,7 @@ class Letter:
     postcode: str
     sort_name: str
     context: dict[str, Any]
+    notes: tuple[tuple[str, str], ...] = ()  # (kind, note): remarks for the morning report, never blocking
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,67 @@
+"""Lists for case handlers, not letters: who to phone before a first judicial collection, what to hand over
+to the lawyers, whose mail came back. Each list is a function `(fund, day, params) -> Iterator[Entry]`;
+an entry's key is recorded once, ever, and the night writes the entries it added as `<list>.csv`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from correspondence import schema
+from rules.params import Parameters
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str  # stable: the same fact never enters a list twice
+    list: str  # file name without .csv
+    record: str  # "affiliate A0000123"
+    row: dict[str, Any]  # the CSV columns, in order
+
+
+ListFunction = Callable[[Any, date, Parameters], Iterator[Entry]]
+LISTS: tuple[ListFunction, ...] = ()
+
+
+def record(connection: Connection, fund: Any, day: date, params: Parameters) -> int:
+    """Add tonight's new entries of every list; returns how many were added."""
+    t = schema.case_list_entries.c
+    added = 0
+    for function in LISTS:
+        for entry in function(fund, day, params):
+            if connection.scalar(select(t.key).where(t.key == entry.key)) is None:
+                connection.execute(schema.case_list_entries.insert().values(
+                    key=entry.key, list=entry.list, run_date=day, record=entry.record,
+                    row=json.dumps(entry.row, ensure_ascii=False)))
+                added += 1
+    return added
+
+
+def counts(connection: Connection, day: date) -> dict[str, int]:
+    t = schema.case_list_entries.c
+    return dict(sorted(Counter(connection.scalars(select(t.list).where(t.run_date == day))).items()))
+
+
+def files(connection: Connection, day: date) -> dict[str, bytes]:
+    """The night's lists as CSV files (name -> bytes), rows in key order."""
+    t = schema.case_list_entries.c
+    by_list: dict[str, list[dict[str, Any]]] = {}
+    for name, row in connection.execute(select(t.list, t.row).where(t.run_date == day).order_by(t.list, t.key)):
+        by_list.setdefault(name, []).append(json.loads(row))
+    out = {}
+    for name, rows in by_list.items():
+        buffer = io.StringIO(newline="")
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        out[f"{name}.csv"] = buffer.getvalue().encode("utf-8")
+    return out
