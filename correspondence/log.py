@@ -17,7 +17,7 @@ ALLOWED_TEXT = {"stage", "event", "status", "letter_type", "mail_class", "langua
 def log(event: str, **fields: Any) -> None:
     line: dict[str, Any] = {"ts": datetime.now(UTC).isoformat(timespec="seconds"), "event": event}
     for key, value in fields.items():
-        if isinstance(value, bool) or isinstance(value, (int, float)):
+        if isinstance(value, (bool, int, float)):
             line[key] = value
         elif isinstance(value, date):
             line[key] = value.isoformat()

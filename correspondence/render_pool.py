@@ -10,7 +10,6 @@ import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
 
 from correspondence import snapshots
 from correspondence.render import Failed, Job, Rendered, Renderer
@@ -40,7 +39,7 @@ class RenderPool:
         self.db_url, self.workers = db_url, workers
         self.executor: ProcessPoolExecutor | None = None
 
-    def __enter__(self) -> RenderPool:
+    def __enter__(self) -> Self:
         if self.workers > 0:
             self.executor = ProcessPoolExecutor(
                 self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init,
@@ -50,7 +49,7 @@ class RenderPool:
             _init(self.db_url)
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.executor:
             self.executor.shutdown(wait=True, cancel_futures=True)
 

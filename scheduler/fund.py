@@ -29,7 +29,7 @@ class FundView:
             .group_by(c.affiliate_id, c.year, c.quarter)
             .order_by(c.affiliate_id, c.year, c.quarter)
         )
-        for row in self.connection.execution_options(**STREAM).execute(query).mappings():
+        for row in self.connection.execute(query.execution_options(**STREAM)).mappings():
             yield dict(row)
 
     def recipients(self, kind: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:

@@ -7,8 +7,8 @@ from datetime import date
 
 from correspondence.compose import Event
 from rules.calendar import quarter_end, quarter_of, quarter_start
-from rules.params import Parameters
 from rules.money import fmt
+from rules.params import Parameters
 from scheduler.fund import FundView
 
 

@@ -1,0 +1,44 @@
+"""The demo fund: deterministic per seed, realistic, and importable without a single rejected row."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from stdnum.be import nn
+
+from correspondence.demo import build, write_demo_fund
+from correspondence.importing import import_dir
+from correspondence.store import connect
+from rules import postcodes
+
+DAY = date(2026, 11, 22)
+
+
+def test_same_seed_same_fund_other_seed_other_fund() -> None:
+    assert build(60, 7, DAY).rows == build(60, 7, DAY).rows
+    assert build(60, 7, DAY).rows != build(60, 8, DAY).rows
+
+
+def test_demo_fund_looks_like_a_belgian_fund() -> None:
+    rows = build(600, 1, DAY).rows
+    affiliates = rows["affiliates.csv"]
+    assert all(nn.is_valid(a["national_number"]) for a in affiliates)
+    assert all(postcodes.exists(a["postcode"]) for a in affiliates)
+    provinces = {postcodes.lookup(a["postcode"]).province for a in affiliates}
+    assert provinces == {"BRU", "ANT", "LIM", "OVL", "WVL", "VBR", "BRW", "HAI", "LIE", "LUX", "NAM"}
+    assert any(4700 <= int(a["postcode"]) <= 4799 and a["language"] == "de" for a in affiliates)
+    assert set(Counter(a["language"] for a in affiliates)) == {"nl", "fr", "de"}
+    assert len({a["status"] for a in affiliates}) == 7
+    quarters = {(c["year"], c["quarter"]) for c in rows["contributions.csv"]}
+    assert len(quarters) == 8 and max(quarters) == (2026, 4)
+    paid = {p["payer_id"] for p in rows["payments.csv"]}
+    assert 0.6 < len(paid) / len(affiliates) < 1.0  # mostly payers, some never pay
+
+
+def test_demo_files_import_without_rejections(sqlite_url: str, tmp_path: Path) -> None:
+    write_demo_fund(tmp_path, affiliates=80, seed=3, day=DAY)
+    reports = import_dir(connect(sqlite_url), tmp_path)
+    assert all(not r.errors for r in reports), [r.errors[:3] for r in reports]
+    assert {r.name for r in reports} >= {"affiliates.csv", "contributions.csv", "payments.csv"}
