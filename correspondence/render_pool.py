@@ -10,6 +10,7 @@ import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Self
 
 from correspondence import snapshots
 from correspondence.render import Failed, Job, Rendered, Renderer
