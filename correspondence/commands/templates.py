@@ -1,0 +1,165 @@
+"""`correspondence templates list|check|variables|preview|approve`: the legal reviewers' commands.
+
+Reviewers edit the working copy in letter_templates/; these commands show what it needs, check it, preview
+it as it would print, and approve it so the night may use it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from correspondence import approvals, catalog, snapshots
+from correspondence.config import Settings
+from correspondence.store import connect, init
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date written YYYY-MM-DD") from None
+
+
+def _today() -> date:
+    from correspondence.cli import today
+
+    return today()
+
+
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    types = catalog.load(settings.templates_dir)
+    engine = connect(settings.db_url)
+    init(engine)
+    day = args.as_of or _today()
+    table = Table("letter type", "lang", "format", "mail class", "approved version", "by", "at", "effective from",
+                  "file on disk", title=f"Templates in {settings.templates_dir} (in force on {day})")
+    with engine.begin() as connection:
+        approvals.import_shipped(connection, settings.templates_dir)
+        for letter_type in types.values():
+            for language in letter_type.languages:
+                approval = approvals.approval_in_force(connection, letter_type.name, language, day)
+                working = snapshots.working_copy(settings.templates_dir, letter_type.name, language).hash
+                if approval is None:
+                    table.add_row(letter_type.name, language, letter_type.format, letter_type.mail_class,
+                                  "none — letters held", "", "", "", "not approved")
+                    continue
+                state = "same as approved" if working == approval.hash else "CHANGED: " + ", ".join(
+                    approvals.changed_files(connection, settings.templates_dir, approval))
+                table.add_row(letter_type.name, language, letter_type.format, letter_type.mail_class,
+                              approval.hash[:12], approval.approved_by, f"{approval.approved_at:%Y-%m-%d %H:%M}",
+                              approval.effective_from.isoformat(), state)
+    Console(width=200).print(table)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from correspondence.template_check import check, report
+
+    types = catalog.load(settings.templates_dir)
+    if args.letter_type and args.letter_type not in types:
+        print(f"templates check: no letter type '{args.letter_type}' in {settings.templates_dir}", file=sys.stderr)
+        return 2
+    findings = check(settings.templates_dir, args.letter_type)
+    print(report(findings), end="")
+    return 1 if any(f.level == "error" for f in findings) else 0
+
+
+def cmd_variables(args: argparse.Namespace, settings: Settings) -> int:
+    from correspondence.template_check import variables_text
+
+    types = catalog.load(settings.templates_dir)
+    if args.letter_type not in types:
+        print(f"templates variables: no letter type '{args.letter_type}' in {settings.templates_dir}",
+              file=sys.stderr)
+        return 2
+    print(variables_text(settings.templates_dir, types[args.letter_type]), end="")
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
+    from correspondence.preview import PreviewError, preview
+
+    try:
+        written = preview(settings, args.letter_type, args.lang, sample=args.sample, affiliate=args.affiliate,
+                          out=Path(args.out) if args.out else None, png=args.png, day=args.as_of or _today())
+    except PreviewError as exc:
+        print(f"templates preview: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(path)
+    return 0
+
+
+def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
+    if args.shipped:
+        recorded = approvals.record_shipped(settings.templates_dir, args.by)
+        print(f"recorded {len(recorded)} shipped approvals in {settings.templates_dir / approvals.SHIPPED_FILE}")
+        return 0
+    if not args.letter_type:
+        print("templates approve: name the letter type (or --shipped)", file=sys.stderr)
+        return 2
+    types = catalog.load(settings.templates_dir)
+    if args.letter_type not in types:
+        print(f"templates approve: no letter type '{args.letter_type}' in {settings.templates_dir}", file=sys.stderr)
+        return 2
+    letter_type = types[args.letter_type]
+    languages = args.lang or list(letter_type.languages)
+    unknown = [x for x in languages if x not in letter_type.languages]
+    if unknown:
+        print(f"templates approve: {letter_type.name} has no language {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    from correspondence.template_check import check, report
+
+    errors = [f for f in check(settings.templates_dir, letter_type.name)
+              if f.level == "error" and (f.language is None or f.language in languages)]
+    if errors:
+        print(report(errors), end="", file=sys.stderr)
+        print("templates approve: not approved — correct the errors above first", file=sys.stderr)
+        return 1
+    effective = args.effective or _today()
+    engine = connect(settings.db_url)
+    init(engine)
+    with engine.begin() as connection:
+        for language in languages:
+            approval = approvals.approve(connection, settings.templates_dir, letter_type.name, language, args.by,
+                                         effective)
+            print(f"approved {approval.name} version {approval.hash[:12]} by {approval.approved_by}, "
+                  f"in force from the night of {approval.effective_from}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    group = subparsers.add_parser("templates", help="letter templates: list, check, preview, approve")
+    sub = group.add_subparsers(dest="templates_command", required=True)
+    s = sub.add_parser("list", help="every letter type, its languages and approved version")
+    s.add_argument("--as-of", type=_date, help="the night whose approved versions to show (default: today)")
+    s.set_defaults(func=cmd_list)
+    s = sub.add_parser("check", help="check templates: syntax, variables, samples, Word tags, appeal mentions")
+    s.add_argument("letter_type", nargs="?")
+    s.set_defaults(func=cmd_check)
+    s = sub.add_parser("variables", help="the variables a letter type's templates may use")
+    s.add_argument("letter_type")
+    s.set_defaults(func=cmd_variables)
+    s = sub.add_parser("preview", help="the letter as it would print tonight, from the working copy")
+    s.add_argument("letter_type")
+    s.add_argument("--lang", required=True, choices=catalog.LANGUAGES)
+    s.add_argument("--sample", help="a sample data set of the letter type (default: the first)")
+    s.add_argument("--affiliate", help="address the sample to this real recipient from the database")
+    s.add_argument("--out", help="the PDF to write (default: preview-<type>-<lang>.pdf)")
+    s.add_argument("--png", action="store_true", help="also write one PNG per page")
+    s.add_argument("--as-of", type=_date, help="the letter's date (default: today)")
+    s.set_defaults(func=cmd_preview)
+    s = sub.add_parser("approve", help="approve the working copy of a template")
+    s.add_argument("letter_type", nargs="?")
+    s.add_argument("--lang", action="append", choices=catalog.LANGUAGES, help="repeatable; default: all")
+    s.add_argument("--by", required=True, help="the approver's name")
+    s.add_argument("--effective", type=_date, help="first night that uses it (default: today)")
+    s.add_argument("--shipped", action="store_true",
+                   help="developers: re-record letter_templates/approvals.toml for every shipped template")
+    s.set_defaults(func=cmd_approve)
