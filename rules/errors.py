@@ -17,5 +17,9 @@ class InvalidInput(RuleError):
     """An input value is unusable; `field` is the dotted path of the culprit (`request.break_start`)."""
 
     def __init__(self, field: str, reason: str) -> None:
-        self.field, self.reason = field, reason
-        super().__init__(f"{field}: {reason}")
+        # An input key can be any text, even empty or only spaces: always name it visibly.
+        field = str(field)
+        parts = [p if p.strip() else f'"{p}" (a field without a name)' for p in field.split(".")] if field else []
+        self.field = ".".join(parts) or '"" (a field without a name)'
+        self.reason = reason
+        super().__init__(f"{self.field}: {reason}")
