@@ -9,6 +9,7 @@ never touched again, so rerunning a date adds nothing and changes nothing.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,13 +30,21 @@ from correspondence.render import Failed, Job
 from correspondence.render_pool import RenderPool
 from correspondence.store import connect
 from rules.params import Parameters
+from scheduler import case_lists, run_record
 from scheduler import lock as night_lock
-from scheduler import case_lists
 from scheduler.fund import FundView
 from scheduler.report import build_summary, summary_text
 from scheduler.triggers import TRIGGERS
 
 Progress = Callable[[str, int, int], None]
+
+# Set by the daemon on SIGTERM: render stops between chunks (the chunk in hand is journaled first), the
+# night stays unfinished, and the next start resumes it.
+stop_requested = threading.Event()
+
+
+class Interrupted(Exception):
+    """The night stopped between chunks because a stop was requested; it resumes on the next run."""
 
 
 class CannotRun(Exception):
@@ -45,7 +54,7 @@ class CannotRun(Exception):
 @dataclass
 class NightResult:
     day: date
-    status: str  # complete | already complete
+    status: str  # complete | already complete | interrupted
     letters: int = 0
     quarantined: int = 0
     summary: dict[str, Any] = field(default_factory=dict)
@@ -62,11 +71,22 @@ def _batched(items: Iterator[Event], size: int) -> Iterator[list[Event]]:
 
 def _check_schema(engine: Engine) -> None:
     try:
-        tables = set(inspect(engine).get_table_names())
-    except Exception as exc:  # noqa: BLE001 - any connection failure means the night cannot run
+        if engine.dialect.name == "sqlite":
+            # Through the driver in autocommit mode: a night planning in one long write transaction must
+            # not make this check wait for it (the lock then says who runs).
+            raw = engine.raw_connection()
+            try:
+                tables = {r[0] for r in raw.cursor().execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            finally:
+                raw.close()
+        else:
+            tables = set(inspect(engine).get_table_names())
+    except Exception as exc:
         raise CannotRun(f"cannot reach the database: {type(exc).__name__}") from exc
     if "letters" not in tables:
         raise CannotRun("the database has no schema yet: run `correspondence init` first")
+    if not {"night_lock", "run_stages"} <= tables:
+        raise CannotRun("the database schema is out of date: run `correspondence init` first")
 
 
 def plan(connection: Connection, day: date, settings: Settings, params: Parameters) -> int:
@@ -123,6 +143,7 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
             if remarks:
                 connection.execute(schema.notes.insert(), remarks)
     case_lists.record(connection, fund, day, params)
+    run_record.record_parameters(connection, day, params)
     return planned
 
 
@@ -192,6 +213,8 @@ def render(engine: Engine, day: date, settings: Settings, lock: night_lock.Lock,
             log("chunk", stage="render", run_date=day, letters=len(updates), failed=len(failed), done=done, total=todo)
             if progress:
                 progress("render", done, todo)
+            if stop_requested.is_set():
+                raise Interrupted(f"stopped after {done} of {todo} letters")
     return done
 
 
@@ -205,6 +228,9 @@ def run_night(settings: Settings, day: date, progress: Progress | None = None) -
             raise CannotRun(str(exc)) from exc
         try:
             return _run_locked(engine, settings, day, lock, progress)
+        except Interrupted as exc:
+            log("night", stage="interrupted", run_date=day)
+            return NightResult(day, "interrupted", summary={"reason": str(exc)})
         finally:
             night_lock.release(engine, lock)
     finally:
@@ -214,7 +240,7 @@ def run_night(settings: Settings, day: date, progress: Progress | None = None) -
 def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.Lock,
                 progress: Progress | None) -> NightResult:
     r = schema.runs.c
-    timings: dict[str, float] = {}
+    attempt = 1
     with engine.begin() as connection:
         run = connection.execute(select(schema.runs).where(r.run_date == day)).mappings().first()
         if run is None:
@@ -224,39 +250,50 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
         else:
             status = run["status"]
             if status != "complete":
-                connection.execute(schema.runs.update().where(r.run_date == day).values(attempts=r.attempts + 1))
+                attempt = run["attempts"] + 1
+                connection.execute(schema.runs.update().where(r.run_date == day).values(attempts=attempt))
     if status == "complete":
         log("night", stage="skip", status="already complete", run_date=day)
         with engine.connect() as connection:
             summary = json.loads(connection.scalar(select(r.summary).where(r.run_date == day)) or "{}")
         return NightResult(day, "already complete", summary.get("letters", 0), len(summary.get("quarantined", [])), summary)
     params = Parameters()
-    log("night", stage="start", status=status, run_date=day)
+    log("night", stage="start", status=status, run_date=day, attempt=attempt)
     if status == "planning":
         started = time.monotonic()
         with engine.begin() as connection:
             planned = plan(connection, day, settings, params)
             connection.execute(schema.runs.update().where(r.run_date == day).values(status="rendering"))
-        timings["plan"] = time.monotonic() - started
-        log("night", stage="plan", run_date=day, letters=planned)
+            run_record.record_stage(connection, day, attempt, "plan", time.monotonic() - started, planned)
+        log("night", stage="plan", run_date=day, letters=planned, seconds=round(time.monotonic() - started, 2))
         status = "rendering"
     if status == "rendering":
         started = time.monotonic()
-        render(engine, day, settings, lock, progress)
+        try:
+            rendered = render(engine, day, settings, lock, progress)
+        finally:
+            with engine.begin() as connection:
+                run_record.record_stage(connection, day, attempt, "render", time.monotonic() - started, 0)
         with engine.begin() as connection:
             connection.execute(schema.runs.update().where(r.run_date == day).values(status="assembling"))
-        timings["render"] = time.monotonic() - started
+        log("night", stage="render", run_date=day, letters=rendered, seconds=round(time.monotonic() - started, 2))
         status = "assembling"
     if not mailroom.is_ready(settings.output_dir, day):
         started = time.monotonic()
         fund = load_fund(settings.fund_file)
         with engine.begin() as connection:
-            summary = build_summary(connection, day, params, timings, settings)
+            timings = run_record.timings(connection, day)
+            summary = build_summary(connection, day, run_record.parameters(connection, day), timings, settings)
+            summary["attempts"] = attempt
             mailroom.assemble(connection, day, settings.output_dir, settings.archive_dir,
                               int(fund["mailroom"]["max_sheets_per_file"]), summary, summary_text(summary),
                               case_lists.files(connection, day))
         mailroom.mark_ready(settings.output_dir, day)
-        timings["assemble"] = time.monotonic() - started
+        with engine.begin() as connection:
+            run_record.record_stage(connection, day, attempt, "assemble", time.monotonic() - started,
+                                    summary["letters"])
+        log("night", stage="assemble", run_date=day, letters=summary["letters"],
+            print_files=len(summary["print_files"]), seconds=round(time.monotonic() - started, 2))
     summary = json.loads((mailroom.night_folder(settings.output_dir, day) / "summary.json").read_text())
     with engine.begin() as connection:
         connection.execute(schema.runs.update().where(r.run_date == day).values(

@@ -1,0 +1,28 @@
+"""Which nights a firing of the scheduler runs: every date after the last completed night up to today.
+
+Pure date arithmetic, so the daemon's catch-up can be tested without a clock. A night left unfinished
+(crash, SIGTERM) is resumed first, in date order with the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+
+def dates_to_run(last_completed: date | None, today: date, start: date | None = None,
+                 unfinished: Iterable[date] = ()) -> list[date]:
+    """The nights to run, oldest first, each once.
+
+    - after a completed night: every date from the day after it up to `today`;
+    - first run ever: from `start` (the configured catch-up start) or, without one, `today` only;
+    - plus every unfinished night up to `today`, whatever the last completed one;
+    - nothing after `today`, and nothing when `start` lies in the future.
+    """
+    if last_completed is not None:
+        first = last_completed + timedelta(days=1)
+    else:
+        first = start if start is not None else today
+    days = {first + timedelta(days=n) for n in range((today - first).days + 1)}
+    days.update(d for d in unfinished if d <= today)
+    return sorted(days)

@@ -1,0 +1,190 @@
+"""The nightly daemon: APScheduler 3 with its job store in the engine's database, one cron firing a day.
+
+Each firing catches up: every date after the last completed night up to today, in order, each its own
+night (scheduler/catchup.py). A firing missed while the daemon was down runs once when it comes back
+(coalesce + misfire grace; the stored next firing time is kept across restarts). SIGTERM stops the night
+between chunks; the next start resumes it.
+"""
+
+from __future__ import annotations
+
+import signal
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from correspondence import schema
+from correspondence.config import PROJECT_ROOT, Settings
+from correspondence.log import log
+from correspondence.store import connect
+from scheduler import night
+from scheduler.catchup import dates_to_run
+
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "scheduler.toml"
+JOB_ID = "night"
+JOBS_TABLE = "apscheduler_jobs"
+_KEYS = {"time", "timezone", "misfire_grace_hours", "catch_up_from", "lock_retry_minutes"}
+
+
+class ConfigError(Exception):
+    """The scheduler configuration is wrong: the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    hour: int = 1
+    minute: int = 0
+    timezone: str = "Europe/Brussels"
+    misfire_grace: timedelta = timedelta(hours=23)
+    catch_up_from: date | None = None
+    lock_retry: timedelta = timedelta(minutes=60)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def trigger(self) -> CronTrigger:
+        return CronTrigger(hour=self.hour, minute=self.minute, timezone=self.tz)
+
+
+def load_config(path: Path) -> SchedulerConfig:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    unknown = set(data) - _KEYS
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {sorted(unknown)}")
+    try:
+        hour, minute = (int(x) for x in str(data.get("time", "01:00")).split(":"))
+        if not (0 <= hour < 24 and 0 <= minute < 60):
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"{path}: time: '{data.get('time')}' is not HH:MM") from None
+    if hour == 2:
+        raise ConfigError(f"{path}: time: 02:00-02:59 does not exist or occurs twice on daylight-saving days")
+    try:
+        zone = str(data.get("timezone", "Europe/Brussels"))
+        ZoneInfo(zone)
+    except (KeyError, ValueError):
+        raise ConfigError(f"{path}: timezone: unknown time zone '{data.get('timezone')}'") from None
+    start = data.get("catch_up_from")
+    if start is not None and not isinstance(start, date):
+        raise ConfigError(f"{path}: catch_up_from: write a date without quotes, e.g. 2026-11-01")
+    return SchedulerConfig(hour, minute, zone, timedelta(hours=float(data.get("misfire_grace_hours", 23))),
+                           start, timedelta(minutes=float(data.get("lock_retry_minutes", 60))))
+
+
+def _nights(settings: Settings) -> tuple[date | None, list[date]]:
+    """The last completed night and the nights started but not finished."""
+    r = schema.runs.c
+    engine = connect(settings.db_url)
+    try:
+        with engine.connect() as connection:
+            last = connection.scalar(select(r.run_date).where(r.status == "complete").order_by(r.run_date.desc()))
+            unfinished = list(connection.scalars(select(r.run_date).where(r.status != "complete")))
+    finally:
+        engine.dispose()
+    return last, unfinished
+
+
+def fire(settings: Settings, config: SchedulerConfig, now: datetime | None = None) -> list[night.NightResult]:
+    """One firing: run every night due by `now` (default: the clock), oldest first. Returns what ran."""
+    today = (now or datetime.now(config.tz)).astimezone(config.tz).date()
+    try:
+        last, unfinished = _nights(settings)
+    except DBAPIError as exc:
+        log("firing", stage="catch-up", status=f"database unreachable: {type(exc).__name__}", run_date=today)
+        return []
+    days = dates_to_run(last, today, config.catch_up_from, unfinished)
+    log("firing", stage="catch-up", run_date=today, nights=len(days))
+    results = []
+    for day in days:
+        result = _run_with_retry(settings, config, day)
+        if result is None:
+            break  # could not run: the next firing catches up from here
+        results.append(result)
+        if result.status == "interrupted" or night.stop_requested.is_set():
+            break
+    return results
+
+
+def _run_with_retry(settings: Settings, config: SchedulerConfig, day: date) -> night.NightResult | None:
+    deadline = datetime.now() + config.lock_retry
+    while True:
+        try:
+            return night.run_night(settings, day)
+        except night.CannotRun as exc:
+            locked = "another night is" in str(exc)
+            log("night", stage="cannot run", status="locked" if locked else "failed", run_date=day)
+            if not locked or datetime.now() >= deadline or night.stop_requested.wait(60):
+                return None
+
+
+def nightly(settings: Settings, config: SchedulerConfig) -> None:
+    """The job APScheduler stores and fires (module-level so the job store can refer to it)."""
+    fire(settings, config)
+
+
+def _jobstore_engine(db_url: str) -> Any:
+    # SQLite: a plain engine, without the night's BEGIN IMMEDIATE, so the scheduler never queues behind it.
+    return create_engine(db_url) if make_url(db_url).get_backend_name() == "sqlite" else connect(db_url)
+
+
+def stored_next_run(db_url: str, timezone: ZoneInfo) -> datetime | None:
+    """The next firing the job store remembers from the daemon's last life (a missed one lies in the past)."""
+    engine = _jobstore_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            value = connection.execute(
+                text(f"SELECT next_run_time FROM {JOBS_TABLE} WHERE id = :id"), {"id": JOB_ID}).scalar()
+    except DBAPIError:
+        return None  # no job store yet: first start
+    finally:
+        engine.dispose()
+    return None if value is None else datetime.fromtimestamp(float(value), timezone)
+
+
+def build(settings: Settings, config: SchedulerConfig, scheduler_class: type[BaseScheduler] = BlockingScheduler,
+          catch_up_now: bool = False) -> BaseScheduler:
+    """A scheduler with the nightly job in the database's job store, keeping a missed firing from before."""
+    scheduler = scheduler_class(
+        jobstores={"default": SQLAlchemyJobStore(engine=_jobstore_engine(settings.db_url), tablename=JOBS_TABLE)},
+        job_defaults={"coalesce": True, "max_instances": 1,
+                      "misfire_grace_time": int(config.misfire_grace.total_seconds())},
+        timezone=config.tz,
+    )
+    missed = stored_next_run(settings.db_url, config.tz)
+    next_run = datetime.now(config.tz) if catch_up_now else missed
+    options: dict[str, Any] = {"next_run_time": next_run} if next_run else {}
+    scheduler.add_job(nightly, config.trigger(), args=(settings, config), id=JOB_ID, name="the nightly run",
+                      replace_existing=True, **options)
+    return scheduler
+
+
+def serve(settings: Settings, config: SchedulerConfig, catch_up_now: bool = False) -> int:
+    """Run the daemon until SIGTERM or SIGINT; the night in progress stops between chunks."""
+    scheduler = build(settings, config, BlockingScheduler, catch_up_now)
+
+    def stop(signum: int, _frame: Any) -> None:
+        log("daemon", stage="stopping", signal=signum)
+        night.stop_requested.set()
+        scheduler.shutdown(wait=True)  # returns once the chunk in hand is journaled
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log("daemon", stage="start", hour=config.hour, minute=config.minute, catch_up_now=catch_up_now)
+    scheduler.start()  # blocks until shutdown
+    log("daemon", stage="stopped")
+    return 0
