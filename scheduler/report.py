@@ -29,7 +29,7 @@ def build_summary(connection: Connection, day: date, params: Parameters, timings
     notes = connection.execute(
         select(schema.notes).where(schema.notes.c.run_date == day).order_by(schema.notes.c.event_key)
     ).mappings().all()
-    by = lambda attr: dict(sorted(Counter(getattr(x, attr) for x in letters).items()))  # noqa: E731
+    by = lambda attr: dict(sorted(Counter(getattr(x, attr) for x in letters).items()))
     return {
         "run_date": day.isoformat(),
         "letters": len(letters),
@@ -54,14 +54,18 @@ def build_summary(connection: Connection, day: date, params: Parameters, timings
 
 
 def summary_text(summary: dict[str, Any]) -> str:
-    lines = [f"Night of {summary['run_date']}: {summary['letters']} letters, {summary['sheets']} sheets, "
-             f"{summary['registered']} registered."]
+    lines = [(f"Night of {summary['run_date']}: {summary['letters']} letters, {summary['sheets']} sheets, "
+             f"{summary['registered']} registered.")]
     for title, key in (("By letter type", "by_type"), ("By language", "by_language"), ("By mail class", "by_mail_class")):
         lines.append(f"{title}: " + (", ".join(f"{k} {v}" for k, v in summary[key].items()) or "none"))
     held = summary["quarantined"]
     lines.append(f"Quarantined: {len(held)}" + (" — these letters did not go out; each needs a person:" if held else ""))
+    groups: dict[tuple[str, str], list[dict[str, str]]] = {}
     for q in held:
-        lines.append(f"  - {q['event_key']}: {q['record']}: {q['field']}: {q['reason']}. To do: {q['action']}.")
+        groups.setdefault((q["field"], q["action"]), []).append(q)
+    for (field, action), items in groups.items():
+        lines.append(f"  {len(items)} × {field} — to do: {action}")
+        lines.extend(f"    - {q['event_key']}: {q['record']}: {q['reason']}" for q in items)
     if summary["notes"]:
         lines.append("Remarks (the letters went out; check the data):")
         lines.extend(f"  - {n['record']}: {n['kind']}: {n['note']}" for n in summary["notes"])
@@ -75,4 +79,6 @@ def summary_text(summary: dict[str, Any]) -> str:
         lines.extend(f"  - {m['parameters']} (from {m['valid_from']}): {m['mark']}" for m in summary["confirm_marks"])
     if summary["timings_seconds"]:
         lines.append("Timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in summary["timings_seconds"].items()))
+    lines.append(f"Exit code {summary['exit_code']}: " + (
+        "some letters were held back (see Quarantined)" if summary["exit_code"] else "every letter due went out"))
     return "\n".join(lines) + "\n"
