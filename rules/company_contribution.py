@@ -29,11 +29,11 @@ from decimal import Decimal
 from typing import Any
 
 from rules.calendar import add_months, month_end
-from rules.contributions import parse_year, read_fields
 from rules.errors import InvalidInput
+from rules.inputs import parse_date, parse_year, read_fields
 from rules.money import cents, fmt, parse_amount
 from rules.params import Parameters
-from rules.surcharges import Payment, Surcharge, parse_date, parse_payments, unpaid_on
+from rules.surcharges import Payment, Surcharge, parse_payments, unpaid_on
 
 NAME = "company_contribution"
 # Months in which incorporation moves the due date into the next year (October-December).

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rules.errors import InvalidInput, RuleError
+from rules.inputs import parse_choice, parse_year, read_fields
 from rules.money import cents, fmt, parse_amount
 from rules.params import Parameters
 
@@ -24,8 +25,6 @@ STATUSES = ("main", "secondary", "helper_main", "spouse_maxi", "spouse_mini", "p
 MAIN_MINIMUM_STATUSES = ("main", "helper_main", "spouse_maxi")
 BASES = ("minimum", "income", "maximum")
 FIELDS = ("year", "status", "income", "fee_rate")
-# Years outside this range are typing errors; it also keeps `date(year, 1, 1)` valid.
-YEARS = range(1900, 3000)
 # Funds charge 3.05 % to 4.25 %; a rate of 1 or more is a percentage typed as a number ("3.05").
 MAX_FEE_RATE = Decimal(1)
 NAME = "contributions"
@@ -121,33 +120,10 @@ def decide(payload: Mapping[str, Any]) -> dict[str, str]:
             "basis": result.basis}
 
 
-def read_fields(raw: object, field: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
-                ) -> dict[str, Any]:
-    """A JSON object with exactly these fields: a missing or unknown one is named in the error."""
-    if not isinstance(raw, Mapping):
-        raise InvalidInput(field, f"must be an object, got {type(raw).__name__}")
-    prefix = "" if field == "payload" else f"{field}."
-    for key in raw:
-        if key not in required and key not in optional:
-            raise InvalidInput(f"{prefix}{key}", f"unknown field: expected {', '.join(required + optional)}")
-    for key in required:
-        if key not in raw:
-            raise InvalidInput(f"{prefix}{key}", "is missing")
-    return dict(raw)
 
 
-def parse_year(value: object, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(field, f"must be a year as a whole number, e.g. 2026, got {value!r}")
-    if value not in YEARS:
-        raise InvalidInput(field, f"{value} is not a plausible year")
-    return value
 
 
-def parse_choice(value: object, field: str, choices: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in choices:
-        raise InvalidInput(field, f"must be one of {', '.join(choices)}, got {value!r}")
-    return value
 
 
 def parse_rate(value: object, field: str) -> Decimal:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
 
 from rules.errors import InvalidInput
+from rules.inputs import parse_choice, parse_date, read_fields
 from rules.money import parse_amount
 
 STATUSES = ("main", "secondary", "helper_main", "spouse_maxi", "spouse_mini", "pensioner", "art37")
@@ -43,9 +43,7 @@ _REQUEST_FIELDS = (
     "care_recipient_died_on",
 )
 _QUARTER = re.compile(r"([0-9]{4})-Q([1-4])")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Dates outside these years are typing errors; the bound also keeps month arithmetic inside `date`.
-_YEARS = range(1900, 3000)
 
 
 @dataclass(frozen=True)
@@ -82,14 +80,14 @@ def parse_payload(payload: object) -> tuple[Applicant, Request]:
     is the refusal ground REQUEST_LENGTH_INVALID. A relative without `relative_degree`, or a disabled child
     without `child_age`, is an input error: eligibility cannot be judged without it.
     """
-    top = _mapping(payload, "payload", ("applicant", "request"))
+    top = read_fields(payload, "payload", ("applicant", "request"))
     return _applicant(top["applicant"]), _request(top["request"])
 
 
 def _applicant(raw: object) -> Applicant:
-    data = _mapping(raw, "applicant", _APPLICANT_FIELDS)
+    data = read_fields(raw, "applicant", _APPLICANT_FIELDS)
     return Applicant(
-        status=_choice(data["status"], "applicant.status", STATUSES),
+        status=parse_choice(data["status"], "applicant.status", STATUSES),
         provisional_quarterly_contribution=parse_amount(
             data["provisional_quarterly_contribution"], "applicant.provisional_quarterly_contribution"
         ),
@@ -103,7 +101,7 @@ def _applicant(raw: object) -> Applicant:
 
 
 def _request(raw: object) -> Request:
-    data = _mapping(raw, "request", _REQUEST_FIELDS)
+    data = read_fields(raw, "request", _REQUEST_FIELDS)
     recipient = data["care_recipient"]
     if not isinstance(recipient, str):
         raise InvalidInput("request.care_recipient", f"must be text, got {_kind(recipient)}")
@@ -119,46 +117,22 @@ def _request(raw: object) -> Request:
         raise InvalidInput("request.months", f"must be a whole number of months, got {months!r}")
     died = data["care_recipient_died_on"]
     return Request(
-        received_on=_date(data["received_on"], "request.received_on"),
-        break_start=_date(data["break_start"], "request.break_start"),
+        received_on=parse_date(data["received_on"], "request.received_on"),
+        break_start=parse_date(data["break_start"], "request.break_start"),
         months=months,
-        mode=_choice(data["mode"], "request.mode", MODES),
+        mode=parse_choice(data["mode"], "request.mode", MODES),
         care_recipient=recipient,
         relative_degree=degree,
         child_age=age,
         documents=_documents(data["documents"]),
-        care_recipient_died_on=None if died is None else _date(died, "request.care_recipient_died_on"),
+        care_recipient_died_on=None if died is None else parse_date(died, "request.care_recipient_died_on"),
     )
 
 
-def _mapping(raw: object, field: str, fields: tuple[str, ...]) -> Mapping[str, Any]:
-    if not isinstance(raw, Mapping):
-        raise InvalidInput(field, f"must be an object with {', '.join(fields)}, got {_kind(raw)}")
-    for key in raw:
-        if key not in fields:
-            raise InvalidInput(f"{field}.{key}" if field != "payload" else str(key), "unknown field")
-    for key in fields:
-        if key not in raw:
-            raise InvalidInput(f"{field}.{key}" if field != "payload" else key, "missing")
-    return raw
 
 
-def _choice(value: object, field: str, allowed: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in allowed:
-        raise InvalidInput(field, f"must be one of {', '.join(allowed)}, got {value!r}")
-    return value
 
 
-def _date(value: object, field: str) -> date:
-    if not isinstance(value, str) or not _DATE.fullmatch(value):
-        raise InvalidInput(field, f"must be a date written YYYY-MM-DD, got {value!r}")
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(field, f"'{value}' is not a date in the calendar") from None
-    if day.year not in _YEARS:
-        raise InvalidInput(field, f"'{value}' is beyond any plausible date")
-    return day
 
 
 def _count(value: object, field: str) -> int:
@@ -189,7 +163,7 @@ def _quarters(value: object) -> Mapping[str, str]:
     for label, state in value.items():
         if not isinstance(label, str) or not _QUARTER.fullmatch(label):
             raise InvalidInput(f"applicant.quarters.{label}", "is not a quarter written YYYY-Qn")
-        _choice(state, f"applicant.quarters.{label}", QUARTER_STATES)
+        parse_choice(state, f"applicant.quarters.{label}", QUARTER_STATES)
     return MappingProxyType(dict(value))
 
 
@@ -197,7 +171,7 @@ def _documents(value: object) -> frozenset[str]:
     if not isinstance(value, list):
         raise InvalidInput("request.documents", f"must be a list of document names, got {_kind(value)}")
     for index, name in enumerate(value):
-        _choice(name, f"request.documents[{index}]", DOCUMENTS)
+        parse_choice(name, f"request.documents[{index}]", DOCUMENTS)
     return frozenset(value)
 
 

@@ -14,7 +14,7 @@ def cents(amount: Decimal) -> Decimal:
 
 def parse_amount(value: object, field: str, *, allow_negative: bool = False) -> Decimal:
     """An amount from JSON or CSV text ("1234.56"); floats are refused because they are not exact."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise InvalidInput(field, f"must be a decimal amount written as text, e.g. \"1234.56\", not {value!r}")
     if isinstance(value, int):
         value = str(value)

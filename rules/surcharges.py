@@ -19,7 +19,6 @@ How this module reads the text (for the README):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -27,13 +26,12 @@ from decimal import Decimal
 from typing import Any
 
 from rules.calendar import add_months, quarter_end, quarter_of, quarter_start
-from rules.contributions import parse_year, read_fields
 from rules.errors import InvalidInput
+from rules.inputs import parse_date, parse_year, read_fields
 from rules.money import cents, fmt, parse_amount
 from rules.params import Parameters
 
 NAME = "surcharges"
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -140,16 +138,6 @@ def decide(payload: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def parse_date(value: object, field: str) -> date:
-    """A date written YYYY-MM-DD, in a year the rules can count quarters and months in."""
-    if not isinstance(value, str) or not _DATE.fullmatch(value):
-        raise InvalidInput(field, f"must be a date written YYYY-MM-DD, got {value!r}")
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(field, f"'{value}' is not a date in the calendar") from None
-    parse_year(day.year, field)
-    return day
 
 
 def parse_payments(value: object, field: str) -> tuple[Payment, ...]:
