@@ -99,6 +99,18 @@ def _payer_exists(row: dict[str, Any], known: Known) -> tuple[str, str] | None:
     return None
 
 
+def _period_file(name: str, table: Table, kinds: tuple[str, ...]) -> FileSpec:
+    """A file of situations that hold for an affiliate from a date until a date (open when empty)."""
+    return FileSpec(
+        name,
+        table,
+        {"affiliate_id": f.text(20), "kind": f.choice(*kinds), "from": f.iso_date(), "until": f.iso_date(required=False)},
+        key=("affiliate_id", "kind", "valid_from"),
+        checks=(_affiliate_exists, _period),
+        rename={"from": "valid_from", "until": "valid_until"},
+    )
+
+
 SPECS: tuple[FileSpec, ...] = (
     FileSpec(
         "affiliates.csv",
@@ -160,32 +172,8 @@ SPECS: tuple[FileSpec, ...] = (
         key=("payment_id",),
         checks=(_payer_exists,),
     ),
-    FileSpec(
-        "payment_plans.csv",
-        schema.payment_plans,
-        {
-            "affiliate_id": f.text(20),
-            "kind": f.choice("payment_plan"),
-            "from": f.iso_date(),
-            "until": f.iso_date(required=False),
-        },
-        key=("affiliate_id", "kind", "valid_from"),
-        checks=(_affiliate_exists, _period),
-        rename={"from": "valid_from", "until": "valid_until"},
-    ),
-    FileSpec(
-        "suspensions.csv",
-        schema.suspensions,
-        {
-            "affiliate_id": f.text(20),
-            "kind": f.choice("exemption_request", "appeal", "bankruptcy", "death"),
-            "from": f.iso_date(),
-            "until": f.iso_date(required=False),
-        },
-        key=("affiliate_id", "kind", "valid_from"),
-        checks=(_affiliate_exists, _period),
-        rename={"from": "valid_from", "until": "valid_until"},
-    ),
+    _period_file("payment_plans.csv", schema.payment_plans, ("payment_plan",)),
+    _period_file("suspensions.csv", schema.suspensions, ("exemption_request", "appeal", "bankruptcy", "death")),
     FileSpec(
         "claims.csv",
         schema.claims,
