@@ -1,0 +1,92 @@
+"""The case handlers' collection lists: whom to phone before a first judicial collection (`call_list`),
+what to hand to the fund's lawyers or bailiffs (`handover`), and deceased affiliates with an open account
+(`heirs`: letters to heirs are out of scope, a person takes them up).
+
+- call_list: the formal notice's payment term expired (plus the policy's delay) with a contribution it
+  claimed still unpaid, nothing holds collection back, and the affiliate was never handed over before.
+  Key `call_list:<affiliate>:<period of the formal notice>`.
+- handover: the call-list entry is `handover_after_call_list_days` old and the debt is still unpaid; an
+  affiliate handed over before goes there straight after the formal notice's term (no second personal
+  contact: the charter asks one before the *first* judicial collection). Key `handover:<affiliate>:<period>`.
+- heirs: `heirs:<affiliate>`, once, when the account is not square.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from rules.account import account
+from rules.collection_policy import collection_policy
+from rules.money import fmt
+from rules.params import Parameters
+from scheduler.fund import FundView
+from scheduler.ledgers import deceased, holds, ledgers, listed, sent
+from scheduler.triggers.reminders import covered_until
+
+if TYPE_CHECKING:
+    from scheduler.case_lists import Entry
+
+HANDOVER = "collection_handover"
+
+
+def _row(payer: str, label: str, acc_due: str, periods: str, since: date) -> dict[str, str]:
+    return {"affiliate_id": payer, "formal_notice_period": label, "periods_unpaid": periods, "amount_due": acc_due,
+            "formal_notice_sent_on": since.isoformat()}
+
+
+def collection_lists(fund: FundView, day: date, params: Parameters) -> Iterator[Entry]:
+    from scheduler.case_lists import Entry  # case_lists registers this module's LISTS
+
+    policy = collection_policy(day, params)
+    handover_days = int(params.decimal(HANDOVER, day, "handover_after_call_list_days"))
+    held, noticed = holds(fund, day), sent(fund, "formal_notice")
+    called, handed = listed(fund, "call_list"), listed(fund, "handover")
+    for ledger in ledgers(fund):
+        payer = ledger.payer_id
+        if payer in held or payer not in noticed:
+            continue
+        acc = account(ledger.charges, ledger.received, day, params)
+        due_of = {p.period: p.due_date for p in acc.periods}
+        overdue = acc.overdue()
+        if not overdue or acc.overdue_balance <= 0:
+            continue
+        periods = " ".join(p.period for p in overdue)
+        for label, sent_on in sorted(noticed[payer], key=lambda n: due_of.get(n[0], date.min)):
+            if label not in due_of or not any(p.due_date <= due_of[label] for p in overdue):
+                continue
+            if policy.call_list_on(sent_on) > day:
+                continue
+            row = _row(payer, label, fmt(acc.overdue_balance), periods, sent_on)
+            before = [lbl for lbl, _ in handed.get(payer, []) if lbl != label]
+            if before:  # judicial collection before: straight to the hand-over list
+                if due_of[label] > covered_until([lbl for lbl, _ in handed.get(payer, [])], due_of):
+                    yield Entry(f"handover:{payer}:{label}", "handover", f"affiliate {payer}", row)
+                continue
+            if due_of[label] > covered_until([lbl for lbl, _ in called.get(payer, [])], due_of):
+                yield Entry(f"call_list:{payer}:{label}", "call_list", f"affiliate {payer}", row)
+            on = dict(called.get(payer, [])).get(label)
+            if on is not None and on + timedelta(handover_days) <= day:
+                yield Entry(f"handover:{payer}:{label}", "handover", f"affiliate {payer}", row)
+
+
+def heirs_list(fund: FundView, day: date, params: Parameters) -> Iterator[Entry]:
+    from scheduler.case_lists import Entry
+
+    dead = deceased(fund, day)
+    if not dead:
+        return
+    for ledger in ledgers(fund):
+        if ledger.payer_id not in dead:
+            continue
+        acc = account(ledger.charges, ledger.received, day, params)
+        if acc.balance == 0:
+            continue
+        yield Entry(f"heirs:{ledger.payer_id}", "heirs", f"affiliate {ledger.payer_id}", {
+            "affiliate_id": ledger.payer_id, "balance": fmt(acc.balance), "surcharges": fmt(acc.surcharge_total),
+            "periods_unpaid": " ".join(p.period for p in acc.periods if p.unpaid),
+        })
+
+
+LISTS = (collection_lists, heirs_list)

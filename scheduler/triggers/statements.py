@@ -1,0 +1,89 @@
+"""Account statements (on the policy's statement dates) and fiscal certificates (once a year, for the year
+before), to every affiliate they concern.
+
+A statement goes to every affiliate whose account is not square on the statement date — overdue
+contributions or surcharges, or money the fund owes them — keyed `statement:<affiliate>:<date>`, on any
+night from that date to 30 days after it (a missed night is caught up; a statement more than a month late
+is stale, the next date brings a fresh one). The fiscal certificate for year Y goes out from the policy's
+certificate date in Y+1 to the end of Y+1 (`fiscal_certificate:<affiliate>:<Y>`), to everyone who paid
+contributions or was refunded in Y. Deceased affiliates get neither (heirs are handled by hand).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+
+from correspondence.compose import Event
+from rules.account import ZERO, account, allocate
+from rules.collection_policy import collection_policy
+from rules.money import fmt
+from rules.params import Parameters
+from scheduler.fund import FundView
+from scheduler.ledgers import deceased, ledgers
+from scheduler.triggers.reminders import account_facts, period_name
+
+STATEMENT_CATCH_UP_DAYS = 30
+# A statement shows the payments received in the year before its date.
+PAYMENTS_SHOWN_DAYS = 365
+
+
+def statement_day(day: date, params: Parameters) -> date | None:
+    """The statement date whose sending window holds `day`, if any."""
+    policy = collection_policy(day, params)
+    for year in (day.year, day.year - 1):
+        for on in reversed(policy.account_statement_days(year)):
+            if on <= day <= on + timedelta(STATEMENT_CATCH_UP_DAYS):
+                return on
+    return None
+
+
+def account_statements(fund: FundView, day: date, params: Parameters) -> Iterator[Event]:
+    on = statement_day(day, params)
+    if on is None:
+        return
+    dead = deceased(fund, day)
+    for ledger in ledgers(fund):
+        if ledger.payer_id in dead:
+            continue
+        acc = account(ledger.charges, ledger.received, on, params)
+        if acc.overdue_unpaid + acc.surcharge_total - acc.credit == 0:
+            continue
+        facts = account_facts(acc, overdue_only=False)
+        shown = [p for p in acc.periods if p.unpaid or p.surcharges or p.due_date.year >= on.year - 1]
+        keep = {p.period for p in shown}
+        facts["periods"] = [p for p in facts["periods"] if p["period"] in keep]
+        since = on - timedelta(PAYMENTS_SHOWN_DAYS)
+        facts["payments"] = [{"received_on": r.received_on.isoformat(), "amount": fmt(r.amount)}
+                             for r in acc.payments if r.received_on > since]
+        yield Event(f"statement:{ledger.payer_id}:{on.isoformat()}", "account_statement", "affiliate",
+                    ledger.payer_id, facts)
+
+
+def fiscal_certificates(fund: FundView, day: date, params: Parameters) -> Iterator[Event]:
+    year = day.year - 1
+    if day < collection_policy(day, params).fiscal_certificate_day(day.year):
+        return
+    dead = deceased(fund, day)
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    for ledger in ledgers(fund):
+        if ledger.payer_id in dead:
+            continue
+        # Cash basis: the parts of payments received in the year that paid contributions (never surcharges).
+        paid, _ = allocate(ledger.charges, [r for r in ledger.received if r.received_on <= end])
+        received: dict[str, Decimal] = {}
+        for period, parts in paid.items():
+            for part in parts:
+                if start <= part.received_on <= end:
+                    received[period] = received.get(period, ZERO) + part.amount
+        refunds = -sum((r.amount for r in ledger.received if r.amount < 0 and start <= r.received_on <= end), ZERO)
+        total = sum(received.values(), ZERO)
+        if total == 0 and refunds == 0:
+            continue
+        yield Event(f"fiscal_certificate:{ledger.payer_id}:{year}", "fiscal_certificate", "affiliate",
+                    ledger.payer_id, {
+                        "year": year,
+                        "periods": [{"period": k, **period_name(k), "amount": fmt(v)} for k, v in sorted(received.items())],
+                        "received": fmt(total), "refunds": fmt(refunds), "deductible": fmt(total - refunds),
+                    })
