@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select
 
 from correspondence import schema
 from rules.params import Parameters
+from scheduler.collection_lists import LISTS as COLLECTION_LISTS
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Entry:
 
 
 ListFunction = Callable[[Any, date, Parameters], Iterator[Entry]]
-LISTS: tuple[ListFunction, ...] = ()
+LISTS: tuple[ListFunction, ...] = (*COLLECTION_LISTS,)
 
 
 def record(connection: Connection, fund: Any, day: date, params: Parameters) -> int:
