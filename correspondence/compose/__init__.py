@@ -18,6 +18,14 @@ from rules.params import Parameters
 
 COMPOSERS = {
     "due_notice": "correspondence.compose.due_notice",
+    "regularisation": "correspondence.compose.regularisation",
+    "reminder": "correspondence.compose.collection",
+    "formal_notice": "correspondence.compose.collection",
+    "account_statement": "correspondence.compose.collection",
+    "fiscal_certificate": "correspondence.compose.fiscal_certificate",
+    "company_due_notice": "correspondence.compose.company",
+    "company_reminder": "correspondence.compose.company",
+    "company_formal_notice": "correspondence.compose.company",
 }
 
 
