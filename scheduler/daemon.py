@@ -74,6 +74,10 @@ def load_config(path: Path) -> SchedulerConfig:
         raise ConfigError(f"{path}: time: '{data.get('time')}' is not HH:MM") from None
     if hour == 2:
         raise ConfigError(f"{path}: time: 02:00-02:59 does not exist or occurs twice on daylight-saving days")
+    if hour == 0:
+        # Measured with APScheduler 3.11: a 00:xx cron firing is skipped the day after spring-forward.
+        raise ConfigError(f"{path}: time: 00:00-00:59 is skipped by the cron trigger after a daylight-saving "
+                          "change; choose 01:00 or later")
     try:
         zone = str(data.get("timezone", "Europe/Brussels"))
         ZoneInfo(zone)

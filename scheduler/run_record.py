@@ -50,7 +50,7 @@ def timings(connection: Connection, day: date) -> dict[str, float]:
 def record_parameters(connection: Connection, day: date, params: Parameters) -> None:
     """Remember the periods `params` served tonight (same transaction as the planning)."""
     p = run_parameters.c
-    known = set(connection.execute(select(p.name, p.valid_from).where(p.run_date == day)).tuples())
+    known = set(connection.execute(select(p.name, p.valid_from).where(p.run_date == day)).all())
     fresh = sorted(params.consulted - known)
     if fresh:
         connection.execute(run_parameters.insert(), [{"run_date": day, "name": n, "valid_from": v} for n, v in fresh])
@@ -60,5 +60,5 @@ def parameters(connection: Connection, day: date) -> Parameters:
     """A Parameters that reports the night's consulted periods, whichever process planned it."""
     p = run_parameters.c
     params = Parameters()
-    params.consulted.update(connection.execute(select(p.name, p.valid_from).where(p.run_date == day)).tuples())
+    params.consulted.update(connection.execute(select(p.name, p.valid_from).where(p.run_date == day)).all())
     return params

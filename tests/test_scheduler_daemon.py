@@ -1,0 +1,116 @@
+"""The daemon with a controllable clock: missed nights caught up in order, once each; a daylight-saving
+night fires once; APScheduler's job store keeps a missed firing across a restart and runs it once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import select, text
+
+from correspondence import approvals, mailroom, schema
+from correspondence.config import Settings
+from correspondence.importing import import_dir
+from correspondence.store import connect
+from scheduler import daemon
+from scheduler.night import run_night
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+SMALL_FUND = Path(__file__).parent / "fixtures" / "small_fund"
+
+
+def _fund(settings: Settings) -> None:
+    """The three-affiliate fund, with the due notice approved as it is in the working tree."""
+    engine = connect(settings.db_url)
+    assert not any(r.errors for r in import_dir(engine, SMALL_FUND))
+    with engine.begin() as connection:
+        for language in ("nl", "fr", "de"):
+            approvals.approve(connection, settings.templates_dir, "due_notice", language, "test", date(2000, 1, 1))
+
+
+def _runs(settings: Settings) -> list[tuple[date, str, int]]:
+    r = schema.runs.c
+    with connect(settings.db_url).connect() as connection:
+        return [tuple(x) for x in connection.execute(select(r.run_date, r.status, r.attempts).order_by(r.started_at))]
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=BRUSSELS)
+
+
+def test_down_three_nights_then_one_firing_runs_them_in_order_once_each(settings: Settings) -> None:
+    _fund(settings)
+    config = daemon.SchedulerConfig()
+    assert run_night(settings, date(2026, 11, 18)).status == "complete"
+    results = daemon.fire(settings, config, now=at("2026-11-21T09:12"))  # back after missing 19, 20, 21
+    nights = [date(2026, 11, 19), date(2026, 11, 20), date(2026, 11, 21)]
+    assert [(r.day, r.status) for r in results] == [(d, "complete") for d in nights]
+    assert _runs(settings) == [(date(2026, 11, 18), "complete", 1)] + [(d, "complete", 1) for d in nights]
+    assert all(mailroom.is_ready(settings.output_dir, d) for d in nights)
+    assert daemon.fire(settings, config, now=at("2026-11-21T23:59")) == []  # a second firing adds nothing
+    with connect(settings.db_url).connect() as connection:
+        keys = list(connection.scalars(select(schema.letters.c.event_key)))
+    assert len(keys) == len(set(keys)) and "due_notice:A0000001:2026-Q4" in keys
+
+
+def test_first_firing_ever_runs_today_only_or_from_the_configured_start(settings: Settings) -> None:
+    _fund(settings)
+    assert [r.day for r in daemon.fire(settings, daemon.SchedulerConfig(), now=at("2026-11-22T01:00"))] == [
+        date(2026, 11, 22)]
+
+
+def test_first_firing_from_a_configured_start(settings: Settings) -> None:
+    _fund(settings)
+    config = daemon.SchedulerConfig(catch_up_from=date(2026, 11, 20))
+    assert [r.day for r in daemon.fire(settings, config, now=at("2026-11-22T01:00"))] == [
+        date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 22)]
+
+
+def test_the_fall_back_night_runs_once_even_if_fired_twice(settings: Settings) -> None:
+    _fund(settings)
+    config = daemon.SchedulerConfig()
+    first = daemon.fire(settings, config, now=datetime.fromisoformat("2026-10-25T02:30+02:00"))
+    second = daemon.fire(settings, config, now=datetime.fromisoformat("2026-10-25T02:30+01:00"))  # an hour later
+    assert [r.day for r in first] == [date(2026, 10, 25)] and second == []
+    assert _runs(settings) == [(date(2026, 10, 25), "complete", 1)]
+
+
+def test_a_firing_missed_while_down_runs_once_after_a_restart(settings: Settings) -> None:
+    """The real APScheduler with the job store in the engine's database: coalesce + misfire grace."""
+    _fund(settings)
+    config = daemon.SchedulerConfig()
+    today = datetime.now(BRUSSELS).date()
+    assert run_night(settings, today - timedelta(days=3)).status == "complete"
+    # The daemon's last life: it stored its next firing, three nights ago, then went down.
+    before = daemon.build(settings, config, BackgroundScheduler)
+    before.start(paused=True)
+    before.shutdown()
+    missed = datetime.now(BRUSSELS) - timedelta(days=2, hours=20)
+    with connect(settings.db_url).begin() as connection:
+        connection.execute(text(f"UPDATE {daemon.JOBS_TABLE} SET next_run_time = :t"), {"t": missed.timestamp()})
+    assert daemon.stored_next_run(settings.db_url, BRUSSELS) < datetime.now(BRUSSELS) - timedelta(days=2)
+    # Back up: the missed firings coalesce into one, which catches up the three nights.
+    events: list[int] = []
+    done = threading.Event()
+
+    def listen(event: object) -> None:
+        events.append(event.code)  # type: ignore[attr-defined]
+        done.set()
+
+    after = daemon.build(settings, config, BackgroundScheduler)
+    after.add_listener(listen, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+    after.start()
+    try:
+        assert done.wait(120)
+        after.shutdown(wait=True)
+    finally:
+        if after.running:
+            after.shutdown(wait=False)
+    assert events == [EVENT_JOB_EXECUTED]
+    nights = [today - timedelta(days=n) for n in (2, 1, 0)]
+    assert _runs(settings)[1:] == [(d, "complete", 1) for d in nights]
+    assert daemon.stored_next_run(settings.db_url, BRUSSELS) > datetime.now(BRUSSELS)  # the next firing is ahead
