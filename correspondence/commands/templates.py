@@ -71,7 +71,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_variables(args: argparse.Namespace, settings: Settings) -> int:
-    from correspondence.template_check import variables_text
+    from correspondence.template_vars import variables_text
 
     types = catalog.load(settings.templates_dir)
     if args.letter_type not in types:

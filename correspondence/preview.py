@@ -1,0 +1,107 @@
+"""`templates preview`: a letter exactly as tonight's renderer would print it, from the WORKING COPY.
+
+The context is one of the letter type's samples (full contexts, as the journal stores them), dated today,
+with the fund's blocks in the chosen language; with `--affiliate` the sample is addressed to that real
+recipient from the database (its address block as the night would compose it), so a reviewer sees a long
+name or a foreign address in place without inventing the amounts a trigger would have decided.
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from correspondence import catalog, snapshots
+from correspondence.compose.common import Quarantine, fund_block, recipient_block, service_block
+from correspondence.config import Settings, load_fund
+from correspondence.render import Failed, Job, Renderer
+from correspondence.store import connect
+from correspondence.template_check import samples
+
+PREVIEW_ID = "PREVIEW"
+
+
+class PreviewError(Exception):
+    """The preview could not be made: the message says what to do."""
+
+
+def pick_sample(templates_dir: Path, letter_type: str, language: str, name: str | None) -> tuple[str, dict[str, Any]]:
+    data = samples(templates_dir, letter_type)
+    if not data:
+        raise PreviewError(f"{letter_type} has no sample data in {letter_type}/samples/")
+    if name is not None:
+        if name not in data:
+            raise PreviewError(f"{letter_type} has no sample '{name}'; its samples: {', '.join(data)}")
+        return name, data[name]
+    same = [n for n, c in data.items() if c.get("letter", {}).get("language") == language]
+    chosen = same[0] if same else next(iter(data))
+    return chosen, data[chosen]
+
+
+def context_for(settings: Settings, letter_type: catalog.LetterType, language: str, sample: dict[str, Any],
+                day: date, affiliate: str | None) -> dict[str, Any]:
+    fund = load_fund(settings.fund_file)
+    context = copy.deepcopy(sample)
+    context["letter"] = {**context.get("letter", {}), "id": PREVIEW_ID, "date": day.isoformat(), "language": language}
+    if "fund" in context:
+        context["fund"] = fund_block(fund, language)
+    if "service" in context:
+        context["service"] = service_block(fund, letter_type.service, language)
+    if isinstance(context.get("payment"), dict) and "beneficiary" in context["payment"]:
+        context["payment"]["beneficiary"] = context["fund"]["name"] if "fund" in context else \
+            context["payment"]["beneficiary"]
+    if affiliate:
+        context["recipient"] = _real_recipient(settings, letter_type.recipient, affiliate, day,
+                                               fund["postal"]["box_label"])
+    return context
+
+
+def _real_recipient(settings: Settings, kind: str, recipient_id: str, day: date,
+                    box_label: dict[str, str]) -> dict[str, Any]:
+    from scheduler.fund import FundView
+
+    engine = connect(settings.db_url)
+    try:
+        with engine.connect() as connection:
+            row = FundView(connection).recipients(kind, [recipient_id]).get(recipient_id)
+    finally:
+        engine.dispose()
+    if row is None:
+        raise PreviewError(f"no {kind} '{recipient_id}' in the database ({settings.db_url.split('@')[-1]})")
+    try:
+        block = recipient_block(kind, row, day, box_label)
+    except Quarantine as exc:
+        raise PreviewError(f"the night would not write to {kind} {recipient_id}: {exc.field}: {exc.reason}") from exc
+    block.pop("language")
+    return block
+
+
+def preview(settings: Settings, letter_type: str, language: str, sample: str | None = None,
+            affiliate: str | None = None, out: Path | None = None, png: bool = False,
+            day: date | None = None) -> list[Path]:
+    """Write the preview PDF (and page PNGs); the paths written."""
+    types = catalog.load(settings.templates_dir)
+    if letter_type not in types:
+        raise PreviewError(f"no letter type '{letter_type}' in {settings.templates_dir}")
+    kind = types[letter_type]
+    if language not in kind.languages:
+        raise PreviewError(f"{letter_type} has no '{language}' version")
+    name, data = pick_sample(settings.templates_dir, letter_type, language, sample)
+    context = context_for(settings, kind, language, data, day or date.today(), affiliate)
+    snapshot = snapshots.working_copy(settings.templates_dir, letter_type, language)
+    [result] = Renderer(lambda _: snapshot).render([Job(PREVIEW_ID, letter_type, language, snapshot.hash, context)])
+    if isinstance(result, Failed):
+        raise PreviewError(f"{letter_type}/{language} cannot be printed ({result.field}): {result.reason} — "
+                           f"run `correspondence templates check {letter_type}`")
+    target = out or Path(f"preview-{letter_type}-{language}-{affiliate or name}.pdf")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(result.pdf)
+    written = [target]
+    if png:
+        stem = target.with_suffix("")
+        subprocess.run(["pdftoppm", "-r", "100", "-png", str(target), str(stem)], check=True)
+        written += sorted(target.parent.glob(f"{stem.name}-*.png"))
+    return written

@@ -1,0 +1,332 @@
+"""`templates check`: everything that can be wrong with a template, said to the reviewer who wrote it.
+
+Per letter type and language: syntax, variables against the declared context (in included partials too),
+Word tags split across runs, the sandbox's refusals, every sample rendered under StrictUndefined, files
+loaded from outside assets/, the three languages, and for decisions the appeal partial and its six mentions.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import DictLoader, Environment, TemplateNotFound, TemplateSyntaxError, nodes
+from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
+
+from correspondence import catalog, snapshots, template_vars, templating, word_tags
+from correspondence.asset_refs import refused_in_stylesheets, refused_urls
+from correspondence.render_limits import RenderTooLong, time_limit
+
+LANGUAGE_NAMES = {"nl": "Dutch", "fr": "French", "de": "German"}
+EXTENSIONS = {"html": "html", "docx": "docx"}
+WORD_TAG_HINT = ("(a {%p … %} tag, which replaces its whole paragraph, must not contain the characters } or % "
+                 "before its end: move a {…} list or a % sign into a plain {% set %} in a paragraph of its own)")
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str  # error | warning
+    file: str  # relative to letter_templates/
+    place: str  # "line 12", "paragraph 12 (…)" or ""
+    message: str
+    letter_type: str | None = None
+    language: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}{', ' + self.place if self.place else ''}: {self.message}"
+
+
+class NamedLoader(DictLoader):
+    """The snapshot's files by name, with the name as file name so errors in partials say which partial."""
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, _, uptodate = super().get_source(environment, template)
+        return source, template, uptodate
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One source Jinja parses: a template file or one part of a Word document."""
+
+    file: str
+    source: str
+    place: Callable[[int | None], str]
+    subdoc: str | None = None  # a Word partial: the name the letter prints it by (`{{p appeal }}`)
+
+
+def _line(line: int | None) -> str:
+    return f"line {line}" if line else ""
+
+
+def samples(templates_dir: Path, letter_type: str) -> dict[str, dict[str, Any]]:
+    folder = templates_dir / letter_type / "samples"
+    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
+
+
+def check(templates_dir: Path, only: str | None = None) -> list[Finding]:
+    try:
+        types = catalog.load(templates_dir)
+    except (catalog.CatalogError, ValueError) as exc:
+        return [Finding("error", "letter.toml", "", str(exc))]
+    findings: list[Finding] = []
+    for letter_type in types.values():
+        if only in (None, letter_type.name):
+            findings.extend(check_type(templates_dir, letter_type))
+    return findings
+
+
+def check_type(templates_dir: Path, letter_type: catalog.LetterType) -> list[Finding]:
+    name = letter_type.name
+    findings = []
+    data: dict[str, dict[str, Any]] = {}
+    try:
+        data = samples(templates_dir, name)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        findings.append(Finding("error", f"{name}/samples", "", f"a sample is not valid JSON: {exc}", name))
+    if not data:
+        findings.append(Finding("error", f"{name}/samples", "", "no sample data: add at least one "
+                                "samples/<name>.json (see the reviewer's guide)", name))
+    for language in catalog.LANGUAGES:
+        ext = EXTENSIONS.get(letter_type.format, letter_type.format)
+        file = f"{name}/{language}.{ext}"
+        if language not in letter_type.languages:
+            findings.append(Finding("error", f"{name}/letter.toml", "", f"the letter has no {LANGUAGE_NAMES[language]} "
+                                    f"version: every letter type must exist in nl, fr and de", name, language))
+        elif not (templates_dir / file).is_file():
+            findings.append(Finding("error", file, "", f"the {LANGUAGE_NAMES[language]} template is missing "
+                                    f"(letter.toml lists '{language}')", name, language))
+        else:
+            findings.extend(check_template(templates_dir, letter_type, language, data))
+            if not any(s.get("letter", {}).get("language") == language for s in data.values()):
+                findings.append(Finding("warning", f"{name}/samples", "", f"no sample in {LANGUAGE_NAMES[language]}: "
+                                        f"the {language} template is only tried with other languages' data", name,
+                                        language))
+    return findings
+
+
+def _units(templates_dir: Path, letter_type: catalog.LetterType, language: str) -> list[Unit]:
+    """The template's sources; for Word, each part of the letter, then each Word partial of its language
+    (the renderer offers `partials/<lang>/<name>.docx` to the letter as the subdocument `<name>`)."""
+    file = f"{letter_type.name}/{language}.{EXTENSIONS.get(letter_type.format, letter_type.format)}"
+    if letter_type.format != "docx":
+        return [Unit(file, (templates_dir / file).read_text(encoding="utf-8"), _line)]
+    units = [Unit(file, part.source, part.place) for part in word_tags.parts((templates_dir / file).read_bytes())]
+    for partial in sorted((templates_dir / "partials" / language).glob("*.docx")):
+        name = partial.relative_to(templates_dir).as_posix()
+        units += [Unit(name, part.source, part.place, partial.stem)
+                  for part in word_tags.parts(partial.read_bytes()) if part.name == "document"]
+    return units
+
+
+def check_template(templates_dir: Path, letter_type: catalog.LetterType, language: str,
+                   data: dict[str, dict[str, Any]]) -> list[Finding]:
+    name = letter_type.name
+    snapshot = snapshots.working_copy(templates_dir, name, language)
+    texts = {p: b.decode("utf-8") for p, b in snapshot.files.items() if p.endswith((".html", ".css", ".svg"))}
+    env = templating.environment(NamedLoader(texts))
+    tree = template_vars.declared(templates_dir, letter_type)
+    found: list[Finding] = []
+
+    def add(level: str, file: str, place: str, message: str) -> None:
+        found.append(Finding(level, file, place, message, name, language))
+
+    try:
+        units = _units(templates_dir, letter_type, language)
+    except Exception as exc:  # noqa: BLE001 - a damaged Word file is a finding, not a crash
+        add("error", f"{name}/{language}.{letter_type.format}", "", f"cannot be opened as a Word document: {exc}")
+        return found
+    tree = {**tree, **{u.subdoc: f"the Word partial {u.file}" for u in units if u.subdoc}}
+    errors_before = len(found)
+    used: set[tuple[str, ...]] = set()
+    includes: set[str] = set()
+    parsed: list[tuple[Unit, nodes.Template]] = []
+    queue = [u for u in units if not u.subdoc]
+    read: set[int] = {id(u) for u in queue}
+    split_checked: set[str] = set()
+    while queue:
+        unit = queue.pop(0)
+        if letter_type.format == "docx" and unit.file not in split_checked:
+            split_checked.add(unit.file)
+            for split in word_tags.split_tags_of(templates_dir / unit.file):
+                add("error", unit.file, split.where, split.explain())
+        for file, place, ast in _walk(env, unit, texts, add):
+            parsed.append((unit, ast)) if file == unit.file else None
+            includes.update(_included_names(ast))
+            _check_internals(ast, file, place, add)
+            reported: set[tuple[str, ...]] = set()
+            for use in template_vars.uses(ast):
+                used.add(use.path)
+                if template_vars.unknown(tree, use.path) is None or use.path in reported:
+                    continue
+                reported.add(use.path)
+                hint = template_vars.suggestion(tree, use.path)
+                add("error", file, place(use.line), f'"{{{{ {".".join(use.path)} }}}}" is not something this letter '
+                    f"knows" + (f' — did you mean "{hint}"?' if hint else
+                                f" (see: correspondence templates variables {name})"))
+        if not queue:  # the letter is read: now the Word partials it prints (and only those)
+            queue = [u for u in units if u.subdoc and (u.subdoc,) in used and id(u) not in read]
+            read.update(id(u) for u in queue)
+    units = [u for u in units if not u.subdoc or (u.subdoc,) in used]
+    if len(parsed) < len(units) or len(found) > errors_before:
+        return found  # syntax or variable errors: rendering the samples would only repeat them
+    for path, _ in template_vars.leaves(letter_type.context):
+        if not template_vars.covered(path, used):
+            add("warning", units[0].file, "", f'"{".".join(path)}" is declared in {name}/letter.toml but this '
+                "template never prints it")
+    appeal = [n for n in includes | {p[0] for p in used} if "appeal" in n]
+    if letter_type.decision and not appeal:
+        add("error", units[0].file, "", f"this decision does not include the appeal partial "
+            f"(partials/{language}/appeal.{letter_type.format}): without the six mentions of art. 14 of the "
+            "Charter the appeal deadline does not start")
+    for url, where in refused_in_stylesheets(snapshot):
+        add("error", where, "", f'loads "{url}"; letters may only use files of letter_templates/assets/')
+    refused: set[str] = set()
+    for sample, context in data.items():
+        result = _render_sample(env, letter_type, language, units, sample, context, snapshot, texts, refused)
+        found.extend(result)
+        if any("took more than" in f.message for f in result):
+            break  # one endless loop is enough to know; the other samples would each wait as long
+    return found
+
+
+def _walk(env: Environment, unit: Unit, texts: dict[str, str],
+          add: Callable[[str, str, str, str], None]) -> Iterator[tuple[str, Callable[[int | None], str], nodes.Template]]:
+    """The unit's AST, then the AST of every partial it extends, includes or imports (each once)."""
+    todo, seen = [(unit.file, unit.source, unit.place)], set()
+    while todo:
+        file, source, place = todo.pop(0)
+        try:
+            ast = env.parse(source, name=file)
+        except TemplateSyntaxError as exc:
+            add("error", file, place(exc.lineno), f"the template language is not written correctly: {exc.message} "
+                + (WORD_TAG_HINT if "unknown tag '" in str(exc.message) and exc.message.split("'")[1] in
+                   ("p", "r", "tr", "tc") else "(every {{ needs its }}, every {% if %} or {% for %} its "
+                   "{% endif %} or {% endfor %})"))
+            continue
+        yield file, place, ast
+        for node in ast.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+            target = node.template
+            names = [target.value] if isinstance(target, nodes.Const) else \
+                [i.value for i in target.items] if isinstance(target, (nodes.List, nodes.Tuple)) and all(
+                    isinstance(i, nodes.Const) for i in target.items) else None
+            if names is None:
+                add("error", file, place(node.lineno), "the name of an included file must be written out in full")
+                continue
+            for included in names:
+                if included not in texts:
+                    add("error", file, place(node.lineno), f'uses "{included}", which is not a partial of '
+                        "letter_templates/ — a template may only include files of partials/")
+                elif included not in seen:
+                    seen.add(included)
+                    todo.append((included, texts[included], _line))
+
+
+def _included_names(ast: nodes.Template) -> set[str]:
+    return {n.template.value for n in ast.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport))
+            if isinstance(n.template, nodes.Const)}
+
+
+def _check_internals(ast: nodes.Template, file: str, place: Callable[[int | None], str],
+                     add: Callable[[str, str, str, str], None]) -> None:
+    for node in ast.find_all(nodes.Getattr):
+        if node.attr.startswith("_"):
+            add("error", file, place(node.lineno), f'"{node.attr}" reaches into the program\'s internals, which '
+                "templates may not do (the sandbox refuses it and the night would hold the letter)")
+
+
+def _render_sample(env: Environment, letter_type: catalog.LetterType, language: str, units: list[Unit], sample: str,
+                   context: dict[str, Any], snapshot: snapshots.Snapshot, texts: dict[str, str],
+                   refused: set[str]) -> list[Finding]:
+    context = copy.deepcopy(context)
+    context.setdefault("letter", {})["language"] = language
+    found = []
+    pieces = []
+    for unit in sorted(units, key=lambda u: u.subdoc is None):  # Word partials first: the letter prints them
+        def add(where: str, message: str, file: str = unit.file) -> None:
+            found.append(Finding("error", file, where, f'with sample "{sample}": {message}', letter_type.name,
+                                 language))
+        try:
+            template = env.get_template(unit.file) if unit.file in texts else env.from_string(unit.source)
+            with time_limit():
+                rendered = template.render(context)
+            if unit.subdoc:
+                context[unit.subdoc] = word_tags.as_paragraphs(word_tags.rendered_text(rendered))
+            else:
+                pieces.append(rendered)
+        except (UndefinedError, SecurityError, TemplateNotFound, TemplateError, RenderTooLong, OverflowError) as exc:
+            file, line = _where(exc, unit.file)
+            where = unit.place(line) if file == unit.file else f"in {file}, line {line}"
+            add(where, _explain(exc))
+        except Exception as exc:  # noqa: BLE001 - any failure of a sample is a finding
+            add("", f"{type(exc).__name__}: {exc}")
+    if found:
+        return found
+    if letter_type.format == "docx":
+        text = "\n".join(word_tags.rendered_text(p) for p in pieces)
+    else:
+        text = templating_text("".join(pieces))
+        for url, what in refused_urls("".join(pieces), snapshot):
+            if url in refused:
+                continue
+            refused.add(url)
+            found.append(Finding("error", units[0].file, "", f'with sample "{sample}": the letter loads "{url}" '
+                                 f"({what}); letters may only use files of letter_templates/assets/", letter_type.name,
+                                 language))
+    if letter_type.decision:
+        for missing in _missing_mentions(text, language, context):
+            found.append(Finding("error", units[0].file, "", f'with sample "{sample}": the appeal text lacks {missing}',
+                                 letter_type.name, language))
+    return found
+
+
+def templating_text(html: str) -> str:
+    from lxml import html as lxml_html
+
+    return lxml_html.fromstring(html).text_content() if html.strip() else ""
+
+
+def _missing_mentions(text: str, language: str, context: dict[str, Any]) -> list[str]:
+    try:
+        from correspondence.appeal_check import missing_mentions
+    except ImportError:  # the decisions' appeal check is not installed: nothing to check against
+        return []
+    try:
+        return missing_mentions(text, language, context)
+    except KeyError as exc:
+        return [f"the value {exc} that the appeal mentions need"]
+
+
+def _where(exc: BaseException, default: str) -> tuple[str, int | None]:
+    if isinstance(exc, TemplateSyntaxError):
+        return exc.name or default, exc.lineno
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.endswith(".py")]
+    if not frames:
+        return default, getattr(exc, "lineno", None)
+    file = frames[-1].filename
+    return (default if file == "<template>" else file), frames[-1].lineno
+
+
+def _explain(exc: BaseException) -> str:
+    if isinstance(exc, SecurityError):
+        return f"refused by the sandbox ({exc}): templates may only print the letter's data"
+    if isinstance(exc, TemplateNotFound):
+        return f'"{exc.name}" is not a partial of letter_templates/'
+    if isinstance(exc, UndefinedError):
+        return f"the sample has no value for what this line prints ({exc.message})"
+    if isinstance(exc, OverflowError):
+        return f"{exc} — loops are limited"
+    return str(exc)
+
+
+def report(findings: list[Finding]) -> str:
+    lines = [f"{'ERROR  ' if f.level == 'error' else 'warning'} {f}" for f in findings]
+    errors = sum(f.level == "error" for f in findings)
+    lines.append(f"{errors} error{'s' * (errors != 1)}, {len(findings) - errors} warning"
+                 f"{'s' * (len(findings) - errors != 1)}" + (" — nothing may be approved until the errors are "
+                                                             "corrected" if errors else ""))
+    return "\n".join(lines) + "\n"
