@@ -47,6 +47,7 @@ class Rendered:
     pdf: bytes
     pages: int
     sha256: str
+    docx: bytes | None = None  # Word-template letters: the filled DOCX, archived beside the PDF
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ class Renderer:
     def __init__(self, load_snapshot: Callable[[str], Snapshot]) -> None:
         self.load_snapshot = load_snapshot
         self.cache: dict[str, _SnapshotRenderer] = {}
+        self.docx_renderer: Any = None  # correspondence.render_docx.DocxRenderer, made when a Word letter comes
 
     def _for(self, snapshot_hash: str) -> _SnapshotRenderer:
         if snapshot_hash not in self.cache:
@@ -139,10 +141,14 @@ class Renderer:
         results: dict[str, Rendered | Failed] = {}
         groups: dict[str, list[tuple[str, str]]] = {}
         order = []
+        docx_jobs: list[Job] = []
         for job in jobs:
             order.append(job.letter_id)
             try:
                 renderer = self._for(job.template_hash)
+                if f"{job.letter_type}/{job.language}.docx" in renderer.snapshot.files:
+                    docx_jobs.append(job)
+                    continue
                 groups.setdefault(job.template_hash, []).append((job.letter_id, renderer.html(job)))
             except TemplateError as exc:
                 results[job.letter_id] = Failed(job.letter_id, "template", _template_reason(job, exc))
@@ -157,6 +163,12 @@ class Renderer:
             except (Exception, FatalURLFetchingError):  # noqa: BLE001 - isolate the failing letter, keep the others
                 rendered = [self._alone(renderer, section) for section in sections]
             results.update((r.letter_id, r) for r in rendered)
+        if docx_jobs:
+            if self.docx_renderer is None:
+                from correspondence.render_docx import DocxRenderer  # imports this module: import when needed
+
+                self.docx_renderer = DocxRenderer(lambda h: self._for(h).snapshot)
+            results.update((r.letter_id, r) for r in self.docx_renderer.render(docx_jobs))
         return [results[letter_id] for letter_id in order]
 
     @staticmethod

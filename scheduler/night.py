@@ -35,6 +35,7 @@ from scheduler import lock as night_lock
 from scheduler.fund import FundView
 from scheduler.report import build_summary, summary_text
 from scheduler.triggers import TRIGGERS
+from scheduler.triggers import claims
 
 Progress = Callable[[str, int, int], None]
 
@@ -137,6 +138,7 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
                 })
             if rows:
                 connection.execute(schema.letters.insert(), rows)
+                claims.record_decisions(connection, day, rows)
                 planned += len(rows)
             if held:
                 connection.execute(schema.quarantine.insert(), held)
@@ -189,6 +191,8 @@ def render(engine: Engine, day: date, settings: Settings, lock: night_lock.Lock,
                 relative = archive_path(*owners[result.letter_id][:2], result.letter_id, owners[result.letter_id][2])
                 target = settings.archive_dir / relative
                 atomic_write(target, result.pdf)
+                if result.docx is not None:  # Word-template letters: the filled DOCX is archived beside the PDF
+                    atomic_write(target.with_suffix(".docx"), result.docx)
                 folders.add(target.parent)
                 updates.append({"lid": result.letter_id, "pages": result.pages, "sha": result.sha256, "path": relative})
             for folder in folders:

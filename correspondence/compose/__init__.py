@@ -13,7 +13,9 @@ from typing import Any
 
 from correspondence.catalog import LetterType
 from correspondence.compose.common import Quarantine, fund_block, recipient_block, service_block
+from rules.courts import NoCompetentCourt, competent_court
 from rules.errors import RuleError
+from rules.language import letter_language
 from rules.params import Parameters
 
 COMPOSERS = {
@@ -26,6 +28,10 @@ COMPOSERS = {
     "company_due_notice": "correspondence.compose.company",
     "company_reminder": "correspondence.compose.company",
     "company_formal_notice": "correspondence.compose.company",
+    "mantelzorg_granted": "correspondence.compose.mantelzorg",
+    "mantelzorg_refused": "correspondence.compose.mantelzorg",
+    "mantelzorg_incomplete": "correspondence.compose.mantelzorg",
+    "mantelzorg_recovery": "correspondence.compose.mantelzorg",
 }
 
 
@@ -74,7 +80,20 @@ def compose(event: Event, recipient: dict[str, Any] | None, env: ComposeEnv, let
         raise Quarantine(record, "letter_type", f"no letter type '{event.letter_type}' in letter_templates/",
                          "restore the letter type's folder")
     block = recipient_block(event.recipient_type, recipient, env.day, env.fund["postal"]["box_label"])
-    language = block.pop("language")
+    # The language laws decide the letter's language from the domicile; a contradicting preference is reported.
+    try:
+        choice = letter_language(block["postcode"], block["country"], block.pop("language"), env.params, env.day)
+    except RuleError as exc:
+        raise Quarantine(record, "language", str(exc), "correct the address or the recorded language") from exc
+    language = choice.language
+    notes = (("language", choice.conflict),) if choice.conflict else ()
+    decision: dict[str, Any] = {}
+    if letter_type.decision:  # Charter art. 14: a decision names the competent labour court and its address
+        try:
+            court = competent_court(block["postcode"], block["country"], language, env.params, env.day)
+        except NoCompetentCourt as exc:
+            raise Quarantine(record, "court", exc.reason, "the fund's legal team names the competent court") from exc
+        decision["court"] = {"name": court.name(language), "address_lines": list(court.address)}
     if language not in letter_type.languages:
         raise Quarantine(record, "language", f"{event.letter_type} has no '{language}' version",
                          "add the template in that language")
@@ -88,6 +107,7 @@ def compose(event: Event, recipient: dict[str, Any] | None, env: ComposeEnv, let
         "recipient": block,
         "fund": fund_block(env.fund, language),
         "service": service_block(env.fund, letter_type.service, language),
+        **decision,
         **own,
     }
     return Letter(
@@ -100,4 +120,5 @@ def compose(event: Event, recipient: dict[str, Any] | None, env: ComposeEnv, let
         postcode=block["postcode"],
         sort_name=block["sort_name"],
         context=context,
+        notes=notes,
     )
