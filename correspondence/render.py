@@ -21,6 +21,7 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 from weasyprint.text.fonts import FontConfiguration
 
+from correspondence.render_limits import time_limit
 from correspondence.snapshots import Snapshot
 from correspondence.templating import environment
 
@@ -98,7 +99,8 @@ class _SnapshotRenderer:
 
     def html(self, job: Job) -> str:
         template = self.env.get_template(f"{job.letter_type}/{job.language}.html")
-        return template.render(job.context)
+        with time_limit():  # a template whose loop never ends costs this letter, not the night
+            return template.render(job.context)
 
     def pdf(self, sections: list[tuple[str, str]]) -> list[Rendered]:
         """One document for these (letter id, HTML) sections, split back into one PDF per letter."""
