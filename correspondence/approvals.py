@@ -109,11 +109,9 @@ def history(connection: Connection, letter_type: str | None = None, language: st
 def import_shipped(connection: Connection, templates_dir: Path) -> None:
     """Record each shipped approval once, when the files on disk are the ones it approved (so we have them)."""
     a = schema.template_approvals.c
+    known = {tuple(r) for r in connection.execute(select(a.letter_type, a.language, a.hash, a.effective_from))}
     for approval in shipped(templates_dir):
-        known = connection.scalar(select(a.id).where(
-            a.letter_type == approval.letter_type, a.language == approval.language, a.hash == approval.hash,
-            a.effective_from == approval.effective_from))
-        if known:
+        if (approval.letter_type, approval.language, approval.hash, approval.effective_from) in known:
             continue
         snapshot = snapshots.working_copy(templates_dir, approval.letter_type, approval.language)
         if snapshot.hash != approval.hash:
