@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -95,6 +96,15 @@ def read(engine: Engine) -> dict[str, Any] | None:
     return {"holder": row[0], "run_date": _day(row[1]), "since": _aware(row[2]), "heartbeat": _aware(row[3])}
 
 
+def _held(engine: Engine, waited: float = 0.0) -> Locked:
+    """Locked, naming the holder; a holder that has the lock but not yet its row gets a moment to write it."""
+    row = read(engine) or {}
+    if row.get("holder") is None and waited < 3.0:
+        time.sleep(0.1)
+        return _held(engine, waited + 0.1)
+    return Locked(row.get("holder"), row.get("run_date"), row.get("since"))
+
+
 def _ensure_row(engine: Engine) -> None:
     if read(engine) is None:
         try:
@@ -135,8 +145,7 @@ def acquire(engine: Engine, day: date) -> Lock:
     except OperationalError:
         taken = False  # the database is write-locked by another night: it is busy
     if not taken:
-        row = read(engine) or {}
-        raise Locked(row.get("holder"), row.get("run_date"), row.get("since"))
+        raise _held(engine)
     return Lock(holder, day)
 
 
@@ -145,8 +154,7 @@ def _acquire_postgres(engine: Engine, day: date, holder: str) -> Lock:
     try:
         got = session.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY})
         if not got:
-            row = read(engine) or {}
-            raise Locked(row.get("holder"), row.get("run_date"), row.get("since"))
+            raise _held(engine)
         previous = (read(engine) or {}).get("holder")
         if previous is not None:
             # Whoever wrote that row no longer holds the advisory lock: its process or connection died.
