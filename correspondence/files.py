@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from correspondence import faults
+
 FILE_MODE = 0o640  # service user reads and writes, the mailroom group reads, nobody else
 DIR_MODE = 0o750
 
@@ -26,6 +28,7 @@ def atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
             handle.flush()
             if sync:
                 os.fsync(handle.fileno())
+        faults.checkpoint("file.tmp")
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:

@@ -21,7 +21,7 @@ from typing import Any
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import Connection, bindparam, select
 
-from correspondence import schema
+from correspondence import faults, schema
 from correspondence.files import atomic_write, make_dir, sync_dir
 
 MANIFEST_COLUMNS = ("letter_id", "file", "first_page", "pages", "sheets", "mail_class", "letter_type",
@@ -143,6 +143,7 @@ def assemble(
             name = f"{mail_class}/batch-{number:04d}.pdf"
             data, placed = build_print_file(group, name, archive_dir)
             atomic_write(staging / name, data, sync=False)
+            faults.checkpoint("mailroom.file")
             placements.update((p.letter_id, p) for p in placed)
             print_files.append(PrintFile(name, mail_class, len(group), sum(p.sheets for p in placed),
                                          sum(p.pages for p in placed), hashlib.sha256(data).hexdigest()))
@@ -152,6 +153,7 @@ def assemble(
         manifest.append([letter["letter_id"], p.file, p.first_page, p.pages, p.sheets, letter["mail_class"],
                          letter["letter_type"], letter["language"], letter["postcode"], letter["sha256"]])
     atomic_write(staging / "manifest.csv", _csv(manifest, MANIFEST_COLUMNS), sync=False)
+    faults.checkpoint("mailroom.file")
     registered = registered_rows(letters)
     if registered:
         atomic_write(staging / "registered.csv", _csv(registered, REGISTERED_COLUMNS), sync=False)
@@ -164,7 +166,9 @@ def assemble(
         if path.is_dir():
             sync_dir(path)
     sync_dir(staging)
+    faults.checkpoint("mailroom.staged")
     staging.rename(final)
+    faults.checkpoint("mailroom.renamed")
     sync_dir(output_dir)
     _record(connection, day, placements, print_files)
     return print_files
@@ -187,4 +191,5 @@ def _record(connection: Connection, day: date, placements: dict[str, Placement],
 def mark_ready(output_dir: Path, day: date) -> None:
     final = night_folder(output_dir, day)
     atomic_write(final / "READY", f"{day.isoformat()}\n".encode())
+    faults.checkpoint("mailroom.ready_written")
     sync_dir(final)

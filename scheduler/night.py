@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, inspect, select
 
-from correspondence import approvals, catalog, mailroom, schema
+from correspondence import approvals, catalog, faults, mailroom, schema
 from correspondence.compose import ComposeEnv, Event, compose
 from correspondence.compose.common import Quarantine
 from correspondence.config import Settings, load_fund
@@ -144,6 +144,7 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
                 connection.execute(schema.quarantine.insert(), held)
             if remarks:
                 connection.execute(schema.notes.insert(), remarks)
+            faults.checkpoint("plan.batch")
     case_lists.record(connection, fund, day, params)
     run_record.record_parameters(connection, day, params)
     return planned
@@ -183,6 +184,7 @@ def render(engine: Engine, day: date, settings: Settings, lock: night_lock.Lock,
     done = 0
     with RenderPool(settings.db_url, settings.workers) as pool:
         for chunk, results in pool.render(_chunks(engine, day, settings.chunk_size)):
+            faults.checkpoint("render.chunk")
             updates, failed, folders = [], [], set()
             for result in results:
                 if isinstance(result, Failed):
@@ -191,12 +193,14 @@ def render(engine: Engine, day: date, settings: Settings, lock: night_lock.Lock,
                 relative = archive_path(*owners[result.letter_id][:2], result.letter_id, owners[result.letter_id][2])
                 target = settings.archive_dir / relative
                 atomic_write(target, result.pdf)
+                faults.checkpoint("render.pdf_written")
                 if result.docx is not None:  # Word-template letters: the filled DOCX is archived beside the PDF
                     atomic_write(target.with_suffix(".docx"), result.docx)
                 folders.add(target.parent)
                 updates.append({"lid": result.letter_id, "pages": result.pages, "sha": result.sha256, "path": relative})
             for folder in folders:
                 sync_dir(folder)
+            faults.checkpoint("render.synced")
             with engine.begin() as connection:
                 if updates:
                     connection.execute(
@@ -212,6 +216,8 @@ def render(engine: Engine, day: date, settings: Settings, lock: night_lock.Lock,
                     connection.execute(schema.quarantine.insert().values(
                         run_date=day, event_key=key, record=f"{owner[0]} {owner[1]}", field=f.field,
                         reason=f.reason, action="correct the template (templates check), then rerun"))
+                faults.checkpoint("render.uncommitted")
+            faults.checkpoint("render.journaled")
             night_lock.beat(engine, lock)
             done += len(chunk)
             log("chunk", stage="render", run_date=day, letters=len(updates), failed=len(failed), done=done, total=todo)
@@ -244,6 +250,7 @@ def run_night(settings: Settings, day: date, progress: Progress | None = None) -
 def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.Lock,
                 progress: Progress | None) -> NightResult:
     r = schema.runs.c
+    faults.checkpoint("night.locked")
     attempt = 1
     with engine.begin() as connection:
         run = connection.execute(select(schema.runs).where(r.run_date == day)).mappings().first()
@@ -261,6 +268,7 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
         with engine.connect() as connection:
             summary = json.loads(connection.scalar(select(r.summary).where(r.run_date == day)) or "{}")
         return NightResult(day, "already complete", summary.get("letters", 0), len(summary.get("quarantined", [])), summary)
+    faults.checkpoint("night.start")
     params = Parameters()
     log("night", stage="start", status=status, run_date=day, attempt=attempt)
     if status == "planning":
@@ -269,6 +277,8 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
             planned = plan(connection, day, settings, params)
             connection.execute(schema.runs.update().where(r.run_date == day).values(status="rendering"))
             run_record.record_stage(connection, day, attempt, "plan", time.monotonic() - started, planned)
+            faults.checkpoint("plan.uncommitted")
+        faults.checkpoint("plan.committed")
         log("night", stage="plan", run_date=day, letters=planned, seconds=round(time.monotonic() - started, 2))
         status = "rendering"
     if status == "rendering":
@@ -281,6 +291,7 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
         with engine.begin() as connection:
             connection.execute(schema.runs.update().where(r.run_date == day).values(status="assembling"))
         log("night", stage="render", run_date=day, letters=rendered, seconds=round(time.monotonic() - started, 2))
+        faults.checkpoint("render.done")
         status = "assembling"
     if not mailroom.is_ready(settings.output_dir, day):
         started = time.monotonic()
@@ -292,7 +303,10 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
             mailroom.assemble(connection, day, settings.output_dir, settings.archive_dir,
                               int(fund["mailroom"]["max_sheets_per_file"]), summary, summary_text(summary),
                               case_lists.files(connection, day))
+            faults.checkpoint("assemble.uncommitted")
+        faults.checkpoint("night.before_ready")
         mailroom.mark_ready(settings.output_dir, day)
+        faults.checkpoint("night.ready")
         with engine.begin() as connection:
             run_record.record_stage(connection, day, attempt, "assemble", time.monotonic() - started,
                                     summary["letters"])
@@ -302,6 +316,7 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
     with engine.begin() as connection:
         connection.execute(schema.runs.update().where(r.run_date == day).values(
             status="complete", finished_at=datetime.now(UTC), summary=json.dumps(summary, sort_keys=True)))
+    faults.checkpoint("night.complete")
     log("night", stage="complete", run_date=day, letters=summary["letters"], quarantined=len(summary["quarantined"]))
     return NightResult(day, "complete", summary["letters"], len(summary["quarantined"]), summary)
 
