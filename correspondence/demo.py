@@ -20,6 +20,7 @@ from typing import Any
 from stdnum.be import nn
 
 from correspondence.config import DEFAULT_FUND, load_fund
+from correspondence.demo_collection import add_collection
 from correspondence.importing import SPECS
 from rules import contributions as contribution_rule
 from rules.calendar import add_months, quarter_end, quarter_of
@@ -145,6 +146,7 @@ def build(affiliates: int, seed: int, day: date) -> DemoFund:
                     "payer_id": affiliate_id, "received_on": paid_on.isoformat(), "amount": fmt(paid),
                     "structured_reference": digits_of(structured_reference(affiliate_id, year, f"Q{quarter}")),
                 })
+    add_collection(rows, seed, day)
     return DemoFund(rows)
 
 

@@ -29,7 +29,7 @@ RECIPIENTS = {
     "de": {"affiliate_id": "A0000003", "first_name": "Jürgen", "last_name": "Müller", "street": "Kirchstraße",
            "house_number": "3", "box": "", "postcode": "4700", "city": "Eupen", "country": "BE", "language": "de"},
 }
-COMPANY = {"company_id": "C0000007", "enterprise_number": "0403446701", "name": "Bakkerij Janssens BV",
+COMPANY = {"company_id": "C0000007", "enterprise_number": "0417497106", "name": "Bakkerij Janssens BV",
            "street": "Markt", "house_number": "1", "box": "", "postcode": "3000", "city": "Leuven", "country": "BE"}
 # A company's letters are in its seat's language area (rules/language.py): one seat per language.
 SEATS = {"nl": {}, "fr": {"name": "Boulangerie Lambert SRL", "street": "Rue de Fer", "postcode": "5000", "city": "Namur"},
