@@ -1,8 +1,9 @@
 """The night's print output: files per mail class in postcode order, manifest, deposit list, READY last.
 
-Each letter starts on a new sheet (a blank back page follows a letter with an odd page count); a file
-holds at most `max_sheets` sheets and never splits a letter. The folder is built beside its final place
-and renamed into it, and READY is written only once the journal records where every letter went.
+Each file opens with a cover sheet (front page + blank back); each letter starts on a new sheet (a blank
+back page follows a letter with an odd page count); a file holds at most `max_sheets` sheets, its cover
+included, and never splits a letter. The folder is built beside its final place and renamed into it; the
+journal records every file's sha256 (`mailroom verify`), and READY is written only once it has.
 """
 
 from __future__ import annotations
@@ -19,15 +20,31 @@ from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader, PdfWriter
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Column, Connection, Date, Integer, String, Table, bindparam, select
 
-from correspondence import faults, schema
+from correspondence import faults, mailroom_sheets, schema
+from correspondence.config import Settings, load_fund
 from correspondence.files import atomic_write, make_dir, sync_dir
 
 MANIFEST_COLUMNS = ("letter_id", "file", "first_page", "pages", "sheets", "mail_class", "letter_type",
                     "language", "postcode", "sha256")
-REGISTERED_COLUMNS = ("sequence", "recipient", "address", "postcode", "city", "letter_id", "reference")
+REGISTERED_COLUMNS = ("sequence", "recipient", "address", "postcode", "city", "letter_id", "reference", "country")
+FILES_COLUMNS = ("file", "mail_class", "number", "of", "letters", "sheets", "pages", "cover_pages", "registered",
+                 "first_postcode", "last_postcode", "sha256")
 MAIL_CLASSES = ("ordinary", "registered")
+COVER_PAGES = 2  # the cover sheet: its front page and a blank back page
+DEPOSIT_LIST = "deposit_list.pdf"
+NOT_RECORDED = ("READY",)  # written after the journal's record of the folder
+
+# Every file of a night's folder with its sha256, recorded in the same transaction as the placements.
+folder_files = Table(
+    "mailroom_files",
+    schema.metadata,
+    Column("run_date", Date, primary_key=True),
+    Column("path", String(200), primary_key=True),
+    Column("bytes", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+)
 
 
 @dataclass(frozen=True)
@@ -85,9 +102,15 @@ def split_into_files(letters: list[dict[str, Any]], max_sheets: int) -> list[lis
     return files
 
 
-def build_print_file(letters: Iterable[dict[str, Any]], name: str, archive_dir: Path) -> tuple[bytes, list[Placement]]:
+def build_print_file(letters: Iterable[dict[str, Any]], name: str, archive_dir: Path,
+                     cover: bytes | None = None) -> tuple[bytes, list[Placement]]:
+    """The print file: the cover's page and a blank back page, then each letter from an odd page on."""
     writer = PdfWriter()
     placements = []
+    if cover is not None:
+        page = PdfReader(io.BytesIO(cover)).pages[0]
+        writer.add_page(page)
+        writer.add_blank_page(width=page.mediabox.width, height=page.mediabox.height)
     for letter in letters:
         reader = PdfReader(archive_dir / letter["archive_path"])
         first = len(writer.pages) + 1
@@ -113,21 +136,48 @@ def _csv(rows: Iterable[Iterable[Any]], header: Iterable[str]) -> bytes:
 
 
 def registered_rows(letters: list[dict[str, Any]]) -> list[list[Any]]:
+    """The deposit list's lines, numbered in print order (the order of the registered print files)."""
     rows = []
     for letter in (x for x in letters if x["mail_class"] == "registered"):
         context = json.loads(letter["context"])
-        lines = context["recipient"]["address_lines"]
+        recipient = context["recipient"]
+        lines = recipient["address_lines"]
         postcode, _, city = lines[2].partition(" ")
         reference = context.get("payment", {}).get("reference", context["letter"]["id"])
-        rows.append([len(rows) + 1, lines[0], lines[1], postcode, city, letter["letter_id"], reference])
+        rows.append([len(rows) + 1, lines[0], lines[1], postcode, city, letter["letter_id"], reference,
+                     recipient.get("country", "BE")])
     return rows
+
+
+def _covers(day: date, groups: dict[str, list[list[dict[str, Any]]]]) -> list[mailroom_sheets.Cover]:
+    items = []
+    for mail_class, files in groups.items():
+        for number, group in enumerate(files, start=1):
+            sheets = 1 + sum((x["pages"] + 1) // 2 for x in group)
+            registered = len(group) if mail_class == "registered" else 0
+            items.append(mailroom_sheets.Cover(day, mail_class, number, len(files), len(group), sheets, registered,
+                                               _file_name(mail_class, number), group[0]["postcode"],
+                                               group[-1]["postcode"]))
+    return items
+
+
+def _file_name(mail_class: str, number: int) -> str:
+    return f"{mail_class}/batch-{number:04d}.pdf"
 
 
 def assemble(
     connection: Connection, day: date, output_dir: Path, archive_dir: Path, max_sheets: int,
     summary: dict[str, Any], summary_text: str, extra_files: dict[str, bytes] | None = None,
+    *, templates_dir: Path | None = None, fund: dict[str, Any] | None = None,
 ) -> list[PrintFile]:
-    """Write the night's folder, record placements in the journal (same transaction as the caller's)."""
+    """Write the night's folder, record placements and files in the journal (same transaction as the caller's).
+
+    The cover sheets and the deposit list come from `templates_dir`/mailroom and name the `fund`; both default
+    to the configured ones (CORRESPONDENCE_TEMPLATES, CORRESPONDENCE_FUND)."""
+    if templates_dir is None or fund is None:
+        configured = Settings.from_env()
+        templates_dir = templates_dir or configured.templates_dir
+        fund = fund if fund is not None else load_fund(configured.fund_file)
     final = night_folder(output_dir, day)
     staging = output_dir / f".{day.isoformat()}.partial"
     for stale in (staging, final):
@@ -135,33 +185,49 @@ def assemble(
             shutil.rmtree(stale)  # an earlier attempt without READY: rebuilt identically below
     make_dir(staging)
     letters = _letters(connection, day)
+    # The cover takes one sheet of the file's max_sheets; a letter bigger than the rest gets a file alone.
+    groups = {c: split_into_files([x for x in letters if x["mail_class"] == c], max(max_sheets - 1, 1))
+              for c in MAIL_CLASSES}
+    groups = {c: g for c, g in groups.items() if g}
+    covers = _covers(day, groups)
+    cover_pdfs = iter(mailroom_sheets.covers(templates_dir, fund, covers))
     print_files: list[PrintFile] = []
     placements: dict[str, Placement] = {}
-    for mail_class in MAIL_CLASSES:
-        groups = split_into_files([x for x in letters if x["mail_class"] == mail_class], max_sheets)
-        for number, group in enumerate(groups, start=1):
-            name = f"{mail_class}/batch-{number:04d}.pdf"
-            data, placed = build_print_file(group, name, archive_dir)
-            atomic_write(staging / name, data, sync=False)
-            faults.checkpoint("mailroom.file")
-            placements.update((p.letter_id, p) for p in placed)
-            print_files.append(PrintFile(name, mail_class, len(group), sum(p.sheets for p in placed),
-                                         sum(p.pages for p in placed), hashlib.sha256(data).hexdigest()))
+    file_rows = []
+    written: dict[str, tuple[int, str]] = {}  # path -> (bytes, sha256): the journal's record of the folder
+
+    def put(name: str, data: bytes) -> None:
+        atomic_write(staging / name, data, sync=False)
+        written[name] = (len(data), hashlib.sha256(data).hexdigest())
+        faults.checkpoint("mailroom.file")
+
+    for cover, group in zip(covers, (g for files in groups.values() for g in files), strict=True):
+        data, placed = build_print_file(group, cover.file, archive_dir, next(cover_pdfs))
+        put(cover.file, data)
+        placements.update((p.letter_id, p) for p in placed)
+        pages = COVER_PAGES + sum(p.pages for p in placed)
+        pf = PrintFile(cover.file, cover.mail_class, len(group), pages // 2, pages, written[cover.file][1])
+        print_files.append(pf)
+        file_rows.append([pf.file, pf.mail_class, cover.number, cover.of, pf.letters, pf.sheets, pf.pages,
+                          COVER_PAGES, cover.registered, cover.first_postcode, cover.last_postcode, pf.sha256])
     manifest = []
     for letter in letters:
         p = placements[letter["letter_id"]]
         manifest.append([letter["letter_id"], p.file, p.first_page, p.pages, p.sheets, letter["mail_class"],
                          letter["letter_type"], letter["language"], letter["postcode"], letter["sha256"]])
-    atomic_write(staging / "manifest.csv", _csv(manifest, MANIFEST_COLUMNS), sync=False)
-    faults.checkpoint("mailroom.file")
+    put("manifest.csv", _csv(manifest, MANIFEST_COLUMNS))
+    put("files.csv", _csv(file_rows, FILES_COLUMNS))
     registered = registered_rows(letters)
     if registered:
-        atomic_write(staging / "registered.csv", _csv(registered, REGISTERED_COLUMNS), sync=False)
+        put("registered.csv", _csv(registered, REGISTERED_COLUMNS))
+        put(DEPOSIT_LIST, mailroom_sheets.deposit_list(
+            templates_dir, fund, day, [dict(zip(REGISTERED_COLUMNS, r, strict=True)) for r in registered],
+            [pf.file for pf in print_files if pf.mail_class == "registered"]))
     summary["print_files"] = [pf.__dict__ for pf in print_files]
-    atomic_write(staging / "summary.json", json.dumps(summary, indent=2, sort_keys=True).encode(), sync=False)
-    atomic_write(staging / "summary.txt", summary_text.encode(), sync=False)
+    put("summary.json", json.dumps(summary, indent=2, sort_keys=True).encode())
+    put("summary.txt", summary_text.encode())
     for name, data in (extra_files or {}).items():
-        atomic_write(staging / name, data, sync=False)
+        put(name, data)
     for path in staging.rglob("*"):
         if path.is_dir():
             sync_dir(path)
@@ -171,7 +237,14 @@ def assemble(
     faults.checkpoint("mailroom.renamed")
     sync_dir(output_dir)
     _record(connection, day, placements, print_files)
+    _record_files(connection, day, written)
     return print_files
+
+
+def _record_files(connection: Connection, day: date, written: dict[str, tuple[int, str]]) -> None:
+    connection.execute(folder_files.delete().where(folder_files.c.run_date == day))
+    connection.execute(folder_files.insert(), [
+        {"run_date": day, "path": name, "bytes": size, "sha256": sha} for name, (size, sha) in sorted(written.items())])
 
 
 def _record(connection: Connection, day: date, placements: dict[str, Placement], files: list[PrintFile]) -> None:

@@ -31,6 +31,9 @@ for _registry in (urllib.parse.uses_relative, urllib.parse.uses_netloc):
     if "snapshot" not in _registry:
         _registry.append("snapshot")
 STYLESHEET = "assets/letter.css"
+# The browser's default 8px body margin only lands on a chunk's first page: it would shift the first letter of
+# each chunk (address window, reprint bytes). A letter must not depend on its place in the chunk.
+NO_BODY_MARGIN = CSS(string="body { margin: 0 }")
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ class _SnapshotRenderer:
         """One document for these (letter id, HTML) sections, split back into one PDF per letter."""
         html = self.document.render(sections=[self.env.filters["safe"](s) for _, s in sections])
         document = HTML(string=html, base_url=BASE_URL, url_fetcher=self.fetch).render(
-            stylesheets=[self.css], font_config=self.fonts
+            stylesheets=[NO_BODY_MARGIN, self.css], font_config=self.fonts
         )
         first_page: dict[str, int] = {}
         for number, page in enumerate(document.pages):

@@ -1,0 +1,71 @@
+"""The mailroom's own printed sheets: a cover (separator) sheet per print file and the registered-mail
+deposit list for the post-office counter, rendered from letter_templates/mailroom/ in Dutch and French.
+
+They are never mailed, so they are not letter types and need no approval; their wording is still in templates.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader
+from markupsafe import Markup
+from pypdf import PdfReader, PdfWriter
+from weasyprint import HTML
+
+from correspondence.templating import environment
+
+FOLDER = "mailroom"
+
+
+@dataclass(frozen=True)
+class Cover:
+    day: date
+    mail_class: str
+    number: int  # this file's number within its mail class
+    of: int  # how many files the mail class has tonight
+    letters: int
+    sheets: int  # the whole file's sheets, this cover sheet included
+    registered: int
+    file: str
+    first_postcode: str
+    last_postcode: str
+
+
+def _render(templates_dir: Path, name: str, context: dict[str, Any]) -> str:
+    env = environment(FileSystemLoader(str(templates_dir)))
+    return env.get_template(f"{FOLDER}/{name}").render(context)
+
+
+def _pdf(templates_dir: Path, html: str) -> bytes:
+    base = (templates_dir / FOLDER).resolve().as_uri() + "/"
+    return HTML(string=html, base_url=base).write_pdf()
+
+
+def covers(templates_dir: Path, fund: dict[str, Any], items: list[Cover]) -> list[bytes]:
+    """One single-page PDF per cover, all laid out in one document (fonts subset once per night)."""
+    if not items:
+        return []
+    sections = [Markup(_render(templates_dir, "cover.html", {**asdict(c), "fund": fund["fund"]})) for c in items]
+    reader = PdfReader(io.BytesIO(_pdf(templates_dir, _render(templates_dir, "covers.html", {"sections": sections}))))
+    if len(reader.pages) != len(items):
+        raise ValueError(f"{FOLDER}/cover.html must fit on one page: {len(items)} covers took {len(reader.pages)} pages")
+    out = []
+    for page in reader.pages:
+        writer = PdfWriter()
+        writer.add_page(page)
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        out.append(buffer.getvalue())
+    return out
+
+
+def deposit_list(templates_dir: Path, fund: dict[str, Any], day: date, rows: list[dict[str, Any]],
+                 files: list[str]) -> bytes:
+    """The printed deposit list: one line per registered item, in the order of the print files."""
+    return _pdf(templates_dir, _render(templates_dir, "deposit_list.html",
+                                       {"day": day, "fund": fund["fund"], "rows": rows, "files": files}))
