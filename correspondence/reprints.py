@@ -1,0 +1,78 @@
+"""Reprint one letter exactly as it was sent: re-rendered from the journal's template snapshot and context,
+accepted only when its sha256 equals the journal's; otherwise the archived copy (checked the same way).
+The print file goes to output/reprints/<date>/ and the reprint is recorded in the journal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from correspondence import schema, snapshots
+from correspondence.files import atomic_write, make_dir
+from correspondence.render import Failed, Job, Renderer
+
+
+@dataclass(frozen=True)
+class Reprint:
+    letter_id: str
+    path: Path
+    sha256: str
+    source: str  # re-rendered | archive
+    message: str
+
+
+class CannotReprint(Exception):
+    """Neither a re-rendering nor the archived copy matches the journal (or the letter is unknown)."""
+
+
+def _rerender(engine: Engine, letter: dict[str, object]) -> tuple[bytes | None, str]:
+    job = Job(str(letter["letter_id"]), str(letter["letter_type"]), str(letter["language"]),
+              str(letter["template_hash"]), json.loads(str(letter["context"])))
+    try:
+        with engine.connect() as connection:
+            [result] = Renderer(lambda h: snapshots.load(connection, h)).render([job])
+    except (LookupError, ValueError) as exc:
+        return None, str(exc)
+    if isinstance(result, Failed):
+        return None, f"{result.field}: {result.reason}"
+    if result.sha256 != letter["sha256"]:
+        return None, f"re-rendering gave different bytes (sha256 {result.sha256[:12]}…)"
+    return result.pdf, ""
+
+
+def reprint(engine: Engine, output_dir: Path, archive_dir: Path, letter_id: str, on: date) -> Reprint:
+    l = schema.letters.c
+    with engine.connect() as connection:
+        letter = connection.execute(select(schema.letters).where(l.letter_id == letter_id)).mappings().first()
+    if letter is None:
+        raise CannotReprint(f"no letter {letter_id} in the journal")
+    if not letter["sha256"] or not letter["archive_path"]:
+        raise CannotReprint(f"letter {letter_id} was not rendered yet (status {letter['status']})")
+    pdf, why = _rerender(engine, dict(letter))
+    source = "re-rendered"
+    message = (f"re-rendered from template snapshot {letter['template_hash'][:12]}; identical to the letter "
+               f"sent on {letter['run_date']} (sha256 {letter['sha256'][:12]}…)")
+    if pdf is None:
+        archived = archive_dir / letter["archive_path"]
+        if not archived.is_file():
+            raise CannotReprint(f"cannot reprint {letter_id} exactly: {why}, and the archived copy {archived} "
+                                "is missing")
+        pdf = archived.read_bytes()
+        if hashlib.sha256(pdf).hexdigest() != letter["sha256"]:
+            raise CannotReprint(f"cannot reprint {letter_id} exactly: {why}, and the archived copy {archived} "
+                                "does not match the journal's sha256 (run: correspondence mailroom verify)")
+        source = "archive"
+        message = f"could not re-render it identically ({why}); printed the archived copy, which matches the journal"
+    folder = make_dir(make_dir(output_dir / "reprints") / on.isoformat())
+    path = folder / f"{letter_id}-{letter['letter_type']}.pdf"
+    atomic_write(path, pdf)
+    with engine.begin() as connection:
+        connection.execute(schema.reprints.insert().values(
+            letter_id=letter_id, file=str(path), printed_at=datetime.now(UTC), sha256=letter["sha256"]))
+    return Reprint(letter_id, path, letter["sha256"], source, message)

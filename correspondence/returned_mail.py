@@ -1,0 +1,98 @@
+"""Undeliverable letters the post brings back: the affiliate's address is marked unreliable (later letters
+are quarantined until an import changes the address) and the case handlers get the affiliate on the next
+night's returned_mail.csv list.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from correspondence import schema
+from correspondence.compose.common import Quarantine, recipient_block
+
+LIST = "returned_mail"
+
+
+@dataclass(frozen=True)
+class Returned:
+    letter_id: str
+    affiliate_id: str
+    status: str  # recorded | already recorded | address changed since
+    list_night: date | None  # the night whose folder lists it for the case handlers
+    message: str
+
+
+class CannotRecord(Exception):
+    """The letter is unknown, not yet printed, or not addressed to an affiliate."""
+
+
+def next_night(connection: Connection, on: date) -> date:
+    """The first night on or after `on` that has not started yet: its folder will carry the list entry."""
+    started = set(connection.scalars(select(schema.runs.c.run_date).where(schema.runs.c.run_date >= on)))
+    night = on
+    while night in started:
+        night += timedelta(days=1)
+    return night
+
+
+def _address_lines(row: dict[str, Any], day: date, box_label: dict[str, str]) -> list[str] | None:
+    try:
+        block = recipient_block("affiliate", {**row, "address_unreliable_since": None}, day, box_label)
+    except Quarantine:
+        return None
+    return block["address_lines"][1:]
+
+
+def record(connection: Connection, letter_id: str, reason: str, on: date, box_label: dict[str, str]) -> Returned:
+    """Record a returned letter once; mark the address only if it is still the one the letter went to."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise CannotRecord("give the reason the post wrote on the envelope (--reason)")
+    l = schema.letters.c
+    letter = connection.execute(select(schema.letters).where(l.letter_id == letter_id)).mappings().first()
+    if letter is None:
+        raise CannotRecord(f"no letter {letter_id} in the journal")
+    if letter["recipient_type"] != "affiliate":
+        raise CannotRecord(f"letter {letter_id} went to {letter['recipient_type']} {letter['recipient_id']}: "
+                           "only affiliates' addresses are tracked; tell the case handler")
+    affiliate_id = letter["recipient_id"]
+    r = schema.returned_mail.c
+    known = connection.execute(select(schema.returned_mail).where(r.letter_id == letter_id)).mappings().first()
+    if known is not None:
+        return Returned(letter_id, affiliate_id, "already recorded", None,
+                        f"letter {letter_id} was already recorded as returned on {known['recorded_on']} "
+                        f"({known['reason']}): nothing changed")
+    a = schema.affiliates.c
+    row = connection.execute(select(schema.affiliates).where(a.affiliate_id == affiliate_id)).mappings().first()
+    if row is None:
+        raise CannotRecord(f"affiliate {affiliate_id} of letter {letter_id} is no longer in the fund's data")
+    sent_to = json.loads(letter["context"])["recipient"]["address_lines"][1:]
+    current = _address_lines(dict(row), on, box_label)
+    connection.execute(schema.returned_mail.insert().values(
+        letter_id=letter_id, affiliate_id=affiliate_id, reason=reason, recorded_on=on))
+    if current is not None and current != sent_to:
+        return Returned(letter_id, affiliate_id, "address changed since", None,
+                        f"letter {letter_id} recorded as returned; affiliate {affiliate_id}'s address was changed "
+                        "after it was sent, so the new address is kept and later letters go there "
+                        f"(reprint it with: correspondence mailroom reprint {letter_id})")
+    if row["address_unreliable_since"] is None:
+        connection.execute(schema.affiliates.update().where(a.affiliate_id == affiliate_id).values(
+            address_unreliable_since=on, address_returned_reason=reason[:200]))
+    night = next_night(connection, on)
+    t = schema.case_list_entries.c
+    key = f"{LIST}:{letter_id}"
+    if connection.scalar(select(t.key).where(t.key == key)) is None:
+        connection.execute(schema.case_list_entries.insert().values(
+            key=key, list=LIST, run_date=night, record=f"affiliate {affiliate_id}",
+            row=json.dumps({"affiliate_id": affiliate_id, "letter_id": letter_id, "letter_type": letter["letter_type"],
+                            "sent_on": letter["run_date"].isoformat(), "returned_on": on.isoformat(),
+                            "reason": reason}, ensure_ascii=False)))
+    return Returned(letter_id, affiliate_id, "recorded", night,
+                    f"letter {letter_id} recorded as returned ({reason}); affiliate {affiliate_id}'s letters are "
+                    f"held from now on until an import changes the address; on the case handlers' list "
+                    f"{LIST}.csv of the night of {night}")
