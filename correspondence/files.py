@@ -1,7 +1,11 @@
-"""Writing files so that they appear whole or not at all, readable only by the service and its group."""
+"""Writing files so that they appear whole or not at all, readable only by the service and its group.
+
+When CORRESPONDENCE_MAILROOM_GROUP names an existing group, every file and folder written is given to it.
+"""
 
 from __future__ import annotations
 
+import grp
 import os
 from pathlib import Path
 
@@ -9,11 +13,33 @@ from correspondence import faults
 
 FILE_MODE = 0o640  # service user reads and writes, the mailroom group reads, nobody else
 DIR_MODE = 0o750
+GROUP_VARIABLE = "CORRESPONDENCE_MAILROOM_GROUP"
+
+
+def mailroom_gid() -> int | None:
+    """The gid of the group named by CORRESPONDENCE_MAILROOM_GROUP, or None (unset or no such group)."""
+    name = os.environ.get(GROUP_VARIABLE, "").strip()
+    if not name:
+        return None
+    try:
+        return grp.getgrnam(name).gr_gid
+    except KeyError:
+        return None
+
+
+def _give_to_group(path: Path | int) -> None:
+    gid = mailroom_gid()
+    if gid is not None:
+        os.chown(path, -1, gid)
 
 
 def make_dir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
+    """The folder and any missing parent, each created 0750 (and given to the mailroom group)."""
+    if not path.parent.is_dir() and path.parent != path:
+        make_dir(path.parent)
+    path.mkdir(exist_ok=True)
     os.chmod(path, DIR_MODE)
+    _give_to_group(path)
     return path
 
 
@@ -30,6 +56,7 @@ def atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
                 os.fsync(handle.fileno())
         faults.checkpoint("file.tmp")
         os.chmod(tmp, FILE_MODE)
+        _give_to_group(tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
