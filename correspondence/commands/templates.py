@@ -30,31 +30,26 @@ def _today() -> date:
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
+    """One line per letter type and language (plain text, so scripts and reviewers read the same)."""
     types = catalog.load(settings.templates_dir)
     engine = connect(settings.db_url)
     init(engine)
     day = args.as_of or _today()
-    table = Table("letter type", "lang", "format", "mail class", "approved version", "by", "at", "effective from",
-                  "file on disk", title=f"Templates in {settings.templates_dir} (in force on {day})")
+    print(f"Templates in {settings.templates_dir}, approved versions in force on the night of {day}:")
     with engine.begin() as connection:
         approvals.import_shipped(connection, settings.templates_dir)
         for letter_type in types.values():
             for language in letter_type.languages:
+                head = f"{letter_type.name:<24} {language}  {letter_type.format:<4}  {letter_type.mail_class:<10}"
                 approval = approvals.approval_in_force(connection, letter_type.name, language, day)
-                working = snapshots.working_copy(settings.templates_dir, letter_type.name, language).hash
                 if approval is None:
-                    table.add_row(letter_type.name, language, letter_type.format, letter_type.mail_class,
-                                  "none — letters held", "", "", "", "not approved")
+                    print(f"{head}  NO APPROVED VERSION — its letters are held")
                     continue
+                working = snapshots.working_copy(settings.templates_dir, letter_type.name, language).hash
                 state = "same as approved" if working == approval.hash else "CHANGED: " + ", ".join(
                     approvals.changed_files(connection, settings.templates_dir, approval))
-                table.add_row(letter_type.name, language, letter_type.format, letter_type.mail_class,
-                              approval.hash[:12], approval.approved_by, f"{approval.approved_at:%Y-%m-%d %H:%M}",
-                              approval.effective_from.isoformat(), state)
-    Console(width=200).print(table)
+                print(f"{head}  {approval.hash[:12]} by {approval.approved_by} at "
+                      f"{approval.approved_at:%Y-%m-%d %H:%M} UTC, from {approval.effective_from}; file on disk: {state}")
     return 0
 
 
