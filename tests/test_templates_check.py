@@ -203,3 +203,15 @@ def test_check_exits_1_on_a_broken_copy(tmp_path: Path, monkeypatch: pytest.Monk
     assert cli.main(["templates", "check", "due_notice"]) == 1
     out = capsys.readouterr().out
     assert 'did you mean "contribution.total"?' in out and out.rstrip().endswith("corrected")
+
+
+DECISIONS = [t.name for t in catalog.load(TEMPLATES_DIR).values() if t.decision and t.format == "docx"]
+
+
+@pytest.mark.skipif(not DECISIONS, reason="no Word decision letter type shipped yet")
+def test_a_word_decision_whose_appeal_partial_lacks_the_mentions_fails(tmp_path: Path) -> None:
+    templates = _copy(tmp_path)
+    _word(templates / "partials" / "fr" / "appeal.docx", [[("Un recours est possible.", False)]])
+    errors = _errors(templates, DECISIONS[0])
+    assert any(e.startswith(f"{DECISIONS[0]}/fr.docx: with sample") and "the appeal text lacks mention 1:" in e
+               for e in errors), "\n".join(errors)
