@@ -8,6 +8,7 @@ never touched again, so rerunning a date adds nothing and changes nothing.
 
 from __future__ import annotations
 
+import errno
 import json
 import threading
 import time
@@ -193,9 +194,9 @@ def render(engine: Engine, day: date, settings: Settings, lock: night_lock.Lock,
                 relative = archive_path(*owners[result.letter_id][:2], result.letter_id, owners[result.letter_id][2])
                 target = settings.archive_dir / relative
                 atomic_write(target, result.pdf)
-                faults.checkpoint("render.pdf_written")
                 if result.docx is not None:  # Word-template letters: the filled DOCX is archived beside the PDF
                     atomic_write(target.with_suffix(".docx"), result.docx)
+                faults.checkpoint("render.pdf_written")
                 folders.add(target.parent)
                 updates.append({"lid": result.letter_id, "pages": result.pages, "sha": result.sha256, "path": relative})
             for folder in folders:
@@ -241,6 +242,11 @@ def run_night(settings: Settings, day: date, progress: Progress | None = None) -
         except Interrupted as exc:
             log("night", stage="interrupted", run_date=day)
             return NightResult(day, "interrupted", summary={"reason": str(exc)})
+        except OSError as exc:  # disk full, read-only folder: what is journaled is on disk; the rerun resumes
+            log("night", stage="stopped", run_date=day, outcome=errno.errorcode.get(exc.errno or 0, "OSError"))
+            raise CannotRun(f"the night stopped: {exc.strerror or exc} ({exc.filename or 'writing a file'}); "
+                            "nothing unwritten is marked sent — make room or make it writable, then run "
+                            "again: the night resumes") from exc
         finally:
             night_lock.release(engine, lock)
     finally:
