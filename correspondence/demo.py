@@ -20,6 +20,7 @@ from typing import Any
 from stdnum.be import nn
 
 from correspondence.config import DEFAULT_FUND, load_fund
+from correspondence.demo_claims import add_claims
 from correspondence.demo_collection import add_collection
 from correspondence.importing import SPECS
 from rules import contributions as contribution_rule
@@ -147,6 +148,7 @@ def build(affiliates: int, seed: int, day: date) -> DemoFund:
                     "structured_reference": digits_of(structured_reference(affiliate_id, year, f"Q{quarter}")),
                 })
     add_collection(rows, seed, day)
+    add_claims(rows, seed, day)
     return DemoFund(rows)
 
 

@@ -1,0 +1,78 @@
+"""The demo fund's mantelzorg claims: one of every outcome, so the demo night prints each decision letter.
+
+Granted; limited (a late request, the career cap, the cared-for person's death during the break); refused
+(two grounds); incomplete (a partial break without the sworn statement). A recovery letter needs a decision
+from an earlier night: report a death on a granted claim (claims.csv again) and run a later night.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from rules.calendar import add_months, quarter_of
+from rules.payment_reference import digits_of, structured_reference
+
+# (name, changes to the standard claim: full break from the 1st of this month, 3 months, a spouse, certificate)
+CASES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("granted", {}),
+    ("granted_6", {"months": 6}),
+    ("late", {"break_start": -3}),  # months before the month preceding receipt are dropped
+    ("career_cap", {"months": 4, "months_before_engine": 10}),
+    ("died", {"months": 6, "died_after_days": 20}),
+    ("refused", {"care_recipient": "neighbour", "other_benefit": "true"}),
+    ("incomplete", {"mode": "partial", "documents": "medical_certificate"}),
+    ("relative", {"care_recipient": "relative", "relative_degree": "2", "mode": "partial",
+                  "documents": "medical_certificate;sworn_statement"}),
+)
+
+
+def add_claims(rows: dict[str, list[dict[str, Any]]], seed: int, day: date) -> None:
+    """Add claims.csv: one claim per case, each for a main-profession affiliate with the two quarters paid."""
+    rng = random.Random(seed * 104729 + 4)
+    break_start = day.replace(day=1)
+    eligible = _paid_up(rows, break_start)
+    rng.shuffle(eligible)
+    claims = rows.setdefault("claims.csv", [])
+    for number, ((name, changes), affiliate_id) in enumerate(zip(CASES, eligible, strict=False), start=1):
+        start = break_start
+        if isinstance(changes.get("break_start"), int):
+            start = date(*add_months(break_start.year, break_start.month, changes["break_start"]), 1)
+        died = ""
+        if "died_after_days" in changes:
+            died = (start + timedelta(days=changes["died_after_days"])).isoformat()
+        claims.append({
+            "claim_id": f"MZ{day:%y}{number:04d}", "affiliate_id": affiliate_id, "kind": "mantelzorg",
+            "received_on": (day - timedelta(days=rng.randint(1, 5))).isoformat(),
+            "break_start": start.isoformat(), "months": changes.get("months", 3), "mode": changes.get("mode", "full"),
+            "care_recipient": changes.get("care_recipient", "spouse"),
+            "relative_degree": changes.get("relative_degree", ""), "child_age": "",
+            "documents": changes.get("documents", "medical_certificate"), "care_recipient_died_on": died,
+            "other_benefit": changes.get("other_benefit", "false"),
+            "months_before_engine": changes.get("months_before_engine", 0), "exempt_quarters_before_engine": 0,
+        })
+
+
+def _paid_up(rows: dict[str, list[dict[str, Any]]], break_start: date) -> list[str]:
+    """Main-profession affiliates who paid the two quarters before the break's quarter in full."""
+    index = break_start.year * 4 + quarter_of(break_start) - 1
+    wanted = [((index - n) // 4, (index - n) % 4 + 1) for n in (1, 2)]
+    due: dict[tuple[str, int, int], Decimal] = {}
+    for row in rows["contributions.csv"]:
+        key = (row["affiliate_id"], int(row["year"]), int(row["quarter"]))
+        due[key] = due.get(key, Decimal(0)) + Decimal(row["amount"]) + Decimal(row["fee"])
+    paid: dict[tuple[str, str], Decimal] = {}
+    for row in rows["payments.csv"]:
+        key = (row["payer_id"], row["structured_reference"])
+        paid[key] = paid.get(key, Decimal(0)) + Decimal(row["amount"])
+    found = []
+    for affiliate in rows["affiliates.csv"]:
+        aid = affiliate["affiliate_id"]
+        if affiliate["status"] != "main":
+            continue
+        if all((aid, y, q) in due and paid.get((aid, digits_of(structured_reference(aid, y, f"Q{q}"))), Decimal(0))
+               >= due[(aid, y, q)] for y, q in wanted):
+            found.append(aid)
+    return sorted(found)
