@@ -150,4 +150,3 @@ def test_a_night_killed_at_any_point_and_rerun_is_the_uninterrupted_night(night:
         assert (state.run_status, state.lock_holder) == ("complete", None)
     finally:
         night.databases.drop(url)
-
