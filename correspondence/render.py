@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import io
 import mimetypes
+import time
 import urllib.parse
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -18,8 +20,8 @@ from typing import Any
 from jinja2 import DictLoader, TemplateError
 from pypdf import PdfReader, PdfWriter
 from weasyprint import CSS, HTML
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from correspondence.render_limits import time_limit
 from correspondence.snapshots import Snapshot
@@ -31,6 +33,8 @@ for _registry in (urllib.parse.uses_relative, urllib.parse.uses_netloc):
     if "snapshot" not in _registry:
         _registry.append("snapshot")
 STYLESHEET = "assets/letter.css"
+# Seconds this process spent per render step (fill, layout, pdf, split), for the benchmark and the logs.
+SECONDS: Counter[str] = Counter()
 # The browser's default 8px body margin only lands on a chunk's first page: it would shift the first letter of
 # each chunk (address window, reprint bytes). A letter must not depend on its place in the chunk.
 NO_BODY_MARGIN = CSS(string="body { margin: 0 }")
@@ -102,11 +106,16 @@ class _SnapshotRenderer:
 
     def html(self, job: Job) -> str:
         template = self.env.get_template(f"{job.letter_type}/{job.language}.html")
-        with time_limit():  # a template whose loop never ends costs this letter, not the night
-            return template.render(job.context)
+        started = time.perf_counter()
+        try:
+            with time_limit():  # a template whose loop never ends costs this letter, not the night
+                return template.render(job.context)
+        finally:
+            SECONDS["fill"] += time.perf_counter() - started
 
     def pdf(self, sections: list[tuple[str, str]]) -> list[Rendered]:
         """One document for these (letter id, HTML) sections, split back into one PDF per letter."""
+        started = time.perf_counter()
         html = self.document.render(sections=[self.env.filters["safe"](s) for _, s in sections])
         document = HTML(string=html, base_url=BASE_URL, url_fetcher=self.fetch).render(
             stylesheets=[NO_BODY_MARGIN, self.css], font_config=self.fonts
@@ -115,7 +124,9 @@ class _SnapshotRenderer:
         for number, page in enumerate(document.pages):
             for anchor in page.anchors:
                 first_page.setdefault(anchor, number)
+        laid_out = time.perf_counter()
         reader = PdfReader(io.BytesIO(document.write_pdf(full_fonts=True)))
+        written = time.perf_counter()
         starts = [first_page[letter_id] for letter_id, _ in sections] + [len(reader.pages)]
         results = []
         for (letter_id, _), start, end in zip(sections, starts, starts[1:], strict=False):
@@ -126,6 +137,7 @@ class _SnapshotRenderer:
             writer.write(buffer)
             pdf = buffer.getvalue()
             results.append(Rendered(letter_id, pdf, end - start, hashlib.sha256(pdf).hexdigest()))
+        SECONDS.update(layout=laid_out - started, pdf=written - laid_out, split=time.perf_counter() - written)
         return results
 
 

@@ -7,12 +7,14 @@ stylesheet and fonts for the whole night. `workers=0` renders in this process (t
 from __future__ import annotations
 
 import multiprocessing
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Self
 
+from correspondence import render as render_module
 from correspondence import snapshots
+from correspondence.log import log
 from correspondence.render import Failed, Job, Rendered, Renderer
 from correspondence.store import connect
 
@@ -30,15 +32,19 @@ def _init(db_url: str) -> None:
     _renderer = Renderer(load)
 
 
-def _render(jobs: list[Job]) -> list[Rendered | Failed]:
+def _render(jobs: list[Job]) -> tuple[list[Rendered | Failed], Counter[str]]:
+    """The chunk's results and the seconds its render steps took (summed by the pool for the night)."""
     assert _renderer is not None
-    return _renderer.render(jobs)
+    before = render_module.SECONDS.copy()
+    results = _renderer.render(jobs)
+    return results, render_module.SECONDS - before
 
 
 class RenderPool:
     def __init__(self, db_url: str, workers: int) -> None:
         self.db_url, self.workers = db_url, workers
         self.executor: ProcessPoolExecutor | None = None
+        self.seconds: Counter[str] = Counter()  # render steps (fill, layout, pdf, split), over all workers
 
     def __enter__(self) -> Self:
         if self.workers > 0:
@@ -53,18 +59,24 @@ class RenderPool:
     def __exit__(self, *exc: object) -> None:
         if self.executor:
             self.executor.shutdown(wait=True, cancel_futures=True)
+        log("stages", stage="render", **{f"{step}_s": round(s, 3) for step, s in sorted(self.seconds.items())})
 
     def render(self, chunks: Iterable[list[Job]]) -> Iterator[tuple[list[Job], list[Rendered | Failed]]]:
         if self.executor is None:
             for chunk in chunks:
-                yield chunk, _render(chunk)
+                yield chunk, self._count(_render(chunk))
             return
         in_flight: deque[tuple[list[Job], Future[list[Rendered | Failed]]]] = deque()
         for chunk in chunks:
             in_flight.append((chunk, self.executor.submit(_render, chunk)))
             if len(in_flight) > self.workers:
                 done, future = in_flight.popleft()
-                yield done, future.result()
+                yield done, self._count(future.result())
         while in_flight:
             done, future = in_flight.popleft()
-            yield done, future.result()
+            yield done, self._count(future.result())
+
+    def _count(self, outcome: tuple[list[Rendered | Failed], Counter[str]]) -> list[Rendered | Failed]:
+        results, seconds = outcome
+        self.seconds.update(seconds)
+        return results

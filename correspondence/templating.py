@@ -12,12 +12,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from segno import helpers as segno_helpers
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from jinja2 import BaseLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from segno import helpers as segno_helpers
 from stdnum import iban as iban_number
 
 LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "de": "de_BE"}
@@ -57,7 +57,11 @@ def iban(value: str) -> str:
 
 
 def epc_qr(payment: Mapping[str, Any]) -> str:
-    """The EPC (SEPA) 'scan to pay' QR code as an SVG data URI: UTF-8, level M, structured reference."""
+    """The EPC (SEPA) 'scan to pay' QR code as an SVG data URI: UTF-8, level M, structured reference.
+
+    Vector, not PNG: WeasyPrint puts a chunk's images in resources its pages share, so a letter split from a
+    chunk would carry its neighbours' QR images and its bytes would depend on its chunk (see
+    tests/test_render_determinism.py); paths drawn in the page's own content stream do not."""
     reference = "".join(ch for ch in payment["reference"] if ch.isdigit())
     code = segno_helpers.make_epc_qr(
         name=payment["beneficiary"][:70],

@@ -1,0 +1,180 @@
+"""`python -m bench.night --affiliates 20000 [--workers 2] [--chunk 200]`: a due-notice night, end to end.
+
+Builds a synthetic fund in a fresh database (SQLite in a temp folder, or a fresh PostgreSQL database with
+--postgres URL), runs the real night (plan → render → journal → print files, manifest, archive, READY),
+and prints letters, seconds, letters/s, peak RSS of the process tree, seconds per stage and the naive
+baseline on a sample of the same letters with the ratio. The figures also go to bench/results/<time>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import platform
+import resource
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bench import fund, naive
+from bench.probe import PeakMemory, Stopwatch
+from correspondence.config import Settings
+from correspondence.store import connect, init
+from scheduler import night, run_record
+
+RESULTS = Path(__file__).parent / "results"
+LANGUAGES = ("nl", "fr", "de")
+
+
+@contextlib.contextmanager
+def database(root: Path, postgres: str | None) -> Iterator[str]:
+    """A fresh, empty database for one benchmark run, dropped afterwards."""
+    if not postgres:
+        yield f"sqlite:///{root / 'bench.db'}"
+        return
+    name = f"corr_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(make_url(postgres).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(postgres).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def stage_seconds(log_lines: str, db_url: str, day: date) -> dict[str, float]:
+    """Seconds per stage: the night's own record (plan, render, assemble) refined by its log lines."""
+    engine = connect(db_url)
+    with engine.connect() as connection:
+        stages = run_record.timings(connection, day)
+    engine.dispose()
+    for line in log_lines.splitlines():
+        with contextlib.suppress(ValueError):
+            record = json.loads(line)
+            if record.get("event") == "stages":
+                stages.update({k.removesuffix("_s"): v for k, v in record.items() if k.endswith("_s")})
+    return {k: round(v, 2) for k, v in stages.items()}
+
+
+def run(affiliates: int, workers: int, chunk: int, day: date, sample: int, postgres: str | None,
+        keep: Path | None) -> dict[str, Any]:
+    with contextlib.ExitStack() as stack:
+        root = keep or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-night-")))
+        root.mkdir(parents=True, exist_ok=True)
+        db_url = stack.enter_context(database(root, postgres))
+        settings = replace(Settings.from_env(), db_url=db_url, output_dir=root / "output",
+                           archive_dir=root / "archive", workers=workers, chunk_size=chunk)
+        engine = connect(db_url)
+        init(engine)
+        clock = Stopwatch()
+        rows = fund.load(engine, affiliates, day)
+        fund.approve_working_copy(engine, settings.templates_dir, "due_notice", LANGUAGES)
+        build_seconds = clock.seconds()
+        logs = io.StringIO()
+        with PeakMemory() as peak, contextlib.redirect_stderr(logs):
+            clock, cpu = Stopwatch(), _cpu_seconds()
+            result = night.run_night(settings, day)
+            seconds, cpu = clock.seconds(), _cpu_seconds() - cpu
+        if result.status != "complete":
+            raise SystemExit(f"the night did not complete: {result.status} {result.summary}")
+        baseline = naive.run(engine, day, sample)
+        engine.dispose()
+        rate = result.letters / seconds
+        return {
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "commit": _commit(),
+            "machine": _machine(),
+            "database": "postgresql" if postgres else "sqlite",
+            "affiliates": affiliates, "workers": workers, "chunk": chunk, "night": day.isoformat(),
+            "fund_rows": rows, "fund_build_seconds": round(build_seconds, 2),
+            "letters": result.letters, "quarantined": result.quarantined,
+            "seconds": round(seconds, 2), "letters_per_second": round(rate, 1),
+            "cpu_seconds": round(cpu, 1), "cpu_ms_per_letter": round(1000 * cpu / result.letters, 1),
+            "load_average_1min": round(os.getloadavg()[0], 1),
+            "peak_rss_mb": round(peak.bytes / 2**20),
+            "stages": stage_seconds(logs.getvalue(), db_url, day),
+            "print_files": len(result.summary.get("print_files", [])),
+            "naive": {"letters": baseline.letters, "seconds": round(baseline.seconds, 2),
+                      "letters_per_second": round(baseline.per_second, 2),
+                      "reprints_identical": baseline.reprints_identical},
+            "ratio_to_naive": round(rate / baseline.per_second, 1) if baseline.per_second else None,
+        }
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its ended children (the night's render workers are joined)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _commit() -> str:
+    head = Path(__file__).resolve().parent.parent / ".git" / "HEAD"
+    with contextlib.suppress(OSError):
+        ref = head.read_text().strip()
+        if ref.startswith("ref: "):
+            return (head.parent / ref[5:]).read_text().strip()[:12]
+        return ref[:12]
+    return "unknown"
+
+
+def _machine() -> dict[str, Any]:
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                    if line.startswith("model name")), cpu)
+    return {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version(), "system": platform.platform()}
+
+
+def report(result: dict[str, Any]) -> str:
+    n = result["naive"]
+    lines = [
+        f"letters          {result['letters']} ({result['quarantined']} quarantined), {result['print_files']} print files",
+        f"seconds          {result['seconds']}  (fund built in {result['fund_build_seconds']} s, not counted)",
+        f"letters/s        {result['letters_per_second']}",
+        (f"CPU              {result['cpu_seconds']} s = {result['cpu_ms_per_letter']} ms per letter "
+         f"(load average {result['load_average_1min']} on {result['machine']['cpus']} CPUs)"),
+        f"peak RSS (tree)  {result['peak_rss_mb']} MB",
+        "stages (s)       " + ", ".join(f"{k} {v}" for k, v in result["stages"].items()),
+        (f"naive            {n['letters']} letters in {n['seconds']} s = {n['letters_per_second']} letters/s "
+         f"(one write_pdf per letter, one process); reprints identical {n['reprints_identical']}/{n['letters']}"),
+        f"ratio            {result['ratio_to_naive']}× the naive pipeline",
+        (f"machine          {result['machine']['cpus']} × {result['machine']['cpu']}; {result['database']}; "
+         f"workers {result['workers']}, chunk {result['chunk']}"),
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    defaults = Settings.from_env()
+    p = argparse.ArgumentParser(prog="python -m bench.night", description=__doc__.splitlines()[0])
+    p.add_argument("--affiliates", type=int, default=5000)
+    p.add_argument("--workers", type=int, default=defaults.workers, help="default CORRESPONDENCE_WORKERS or 2")
+    p.add_argument("--chunk", type=int, default=defaults.chunk_size, help="default CORRESPONDENCE_CHUNK or 200")
+    p.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 10, 1), help="a quarter's first day")
+    p.add_argument("--naive-sample", type=int, default=100)
+    p.add_argument("--postgres", metavar="URL", help="run on a fresh database of this PostgreSQL server")
+    p.add_argument("--keep", type=Path, help="keep the night's folder and database here")
+    args = p.parse_args(argv)
+    result = run(args.affiliates, args.workers, args.chunk, args.as_of, args.naive_sample, args.postgres, args.keep)
+    print(report(result))
+    RESULTS.mkdir(exist_ok=True)
+    target = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-night-{result['affiliates']}.json"
+    target.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"written to {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
