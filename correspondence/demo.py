@@ -17,8 +17,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from stdnum.be import nn
-
 from correspondence.config import DEFAULT_FUND, load_fund
 from correspondence.demo_claims import add_claims
 from correspondence.demo_collection import add_collection

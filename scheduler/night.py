@@ -35,8 +35,7 @@ from scheduler import case_lists, run_record
 from scheduler import lock as night_lock
 from scheduler.fund import FundView
 from scheduler.report import build_summary, summary_text
-from scheduler.triggers import TRIGGERS
-from scheduler.triggers import claims
+from scheduler.triggers import TRIGGERS, claims
 
 Progress = Callable[[str, int, int], None]
 
@@ -308,7 +307,7 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
             summary["attempts"] = attempt
             mailroom.assemble(connection, day, settings.output_dir, settings.archive_dir,
                               int(fund["mailroom"]["max_sheets_per_file"]), summary, summary_text(summary),
-                              case_lists.files(connection, day))
+                              case_lists.files(connection, day), templates_dir=settings.templates_dir, fund=fund)
             faults.checkpoint("assemble.uncommitted")
         faults.checkpoint("night.before_ready")
         mailroom.mark_ready(settings.output_dir, day)
