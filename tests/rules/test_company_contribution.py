@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from json_strategies import DATES, JSONISH
 
 from rules.company_contribution import decide, late_interest
 from rules.decide import decide as decide_kind
@@ -145,13 +146,6 @@ def test_invalid_input_names_the_field(payload: dict, field: str) -> None:
     assert error.value.field == field
 
 
-JSONISH = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=8,
-)
-DATES = st.one_of(st.dates(date(2015, 1, 1), date(2030, 12, 31)).map(date.isoformat),
-                  st.dates().map(date.isoformat), JSONISH)
 AMOUNTS = st.one_of(st.decimals(min_value=0, max_value=2 * 10**6, places=2).map(str), JSONISH)
 PAYLOADS = st.one_of(
     JSONISH,

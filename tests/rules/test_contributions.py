@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from json_strategies import JSONISH
 
 from rules.contributions import decide, quarterly_contribution, year_figures
 from rules.decide import decide as decide_kind
@@ -179,11 +180,6 @@ def test_parameter_file_that_contradicts_its_published_figures_stops_the_rule(tm
         quarterly_contribution(2026, "main", D("45000.00"), D("0.0305"), Parameters(tmp_path))
 
 
-JSONISH = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=8,
-)
 AMOUNTISH = st.one_of(
     st.decimals(min_value=-10**6, max_value=10**7, places=2).map(str),
     st.sampled_from(["0", "17374.00", "75024.54", "110562.42", "1e3", "-0", " 12.5 ", "", "1,5"]),

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from json_strategies import DATES, JSONISH
 
 from rules.decide import decide as decide_kind
 from rules.errors import InvalidInput, RuleError
@@ -157,13 +158,6 @@ def test_invalid_input_names_the_field(payload: dict, field: str) -> None:
     assert error.value.field == field
 
 
-JSONISH = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=8,
-)
-DATES = st.one_of(st.dates(date(2015, 1, 1), date(2030, 12, 31)).map(date.isoformat),
-                  st.dates().map(date.isoformat), JSONISH)
 AMOUNTS = st.one_of(st.decimals(min_value=0, max_value=10**5, places=2).map(str), JSONISH)
 PAYMENT = st.fixed_dictionaries({}, optional={"received_on": DATES, "amount": AMOUNTS, "x": JSONISH})
 PAYLOADS = st.one_of(
