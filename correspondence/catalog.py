@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 LANGUAGES = ("nl", "fr", "de")
-_KEYS = {"description", "format", "mail_class", "service", "recipient", "languages", "decision", "context"}
+_KEYS = {"description", "format", "mail_class", "service", "recipient", "languages", "decision", "layout", "context"}
+LAYOUTS = ("each", "once")  # HTML letters: laid out one by one, or once per shape with the values stamped
 
 
 class CatalogError(Exception):
@@ -26,6 +27,7 @@ class LetterType:
     languages: tuple[str, ...]
     decision: bool
     context: dict[str, Any] = field(default_factory=dict)
+    layout: str = "each"
 
 
 def load(templates_dir: Path) -> dict[str, LetterType]:
@@ -46,7 +48,10 @@ def load(templates_dir: Path) -> dict[str, LetterType]:
             languages=tuple(data.get("languages", LANGUAGES)),
             decision=bool(data.get("decision", False)),
             context=data.get("context", {}),
+            layout=data.get("layout", "each"),
         )
+        if types[name].layout not in LAYOUTS:
+            raise CatalogError(f"{name}/letter.toml: layout must be one of {', '.join(LAYOUTS)}")
     return types
 
 

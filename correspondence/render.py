@@ -11,6 +11,7 @@ import hashlib
 import io
 import mimetypes
 import time
+import tomllib
 import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -24,8 +25,11 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from correspondence.render_limits import time_limit
+from correspondence.slots import Marked
 from correspondence.snapshots import Snapshot
-from correspondence.templating import environment
+from correspondence.stamp import Stamper
+from correspondence.stamp_fonts import FILES, FontMetrics
+from correspondence.templating import marked_environment
 
 BASE_URL = "snapshot:///"
 # Let urljoin resolve relative URLs (fonts/x.ttf inside assets/letter.css) against snapshot:/// URLs.
@@ -93,7 +97,7 @@ class _SnapshotRenderer:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         texts = {p: b.decode("utf-8") for p, b in snapshot.files.items() if p.endswith((".html", ".css", ".svg"))}
-        self.env = environment(DictLoader(texts))
+        self.env = marked_environment(DictLoader(texts))
         self.fetch = SnapshotFetcher(snapshot)
         self.fonts = FontConfiguration()
         self.css = CSS(
@@ -103,15 +107,42 @@ class _SnapshotRenderer:
             font_config=self.fonts,
         )
         self.document = self.env.get_template("partials/document.html")
+        self.stamper = None
+        if _layout_once(snapshot) and all(path in snapshot.files for path in FILES.values()):
+            fonts = {name: FontMetrics.load(name, snapshot.files[path]) for name, path in FILES.items()}
+            self.stamper = Stamper(self.layout, fonts)
 
-    def html(self, job: Job) -> str:
+    def marked(self, job: Job) -> Marked:
         template = self.env.get_template(f"{job.letter_type}/{job.language}.html")
         started = time.perf_counter()
         try:
             with time_limit():  # a template whose loop never ends costs this letter, not the night
-                return template.render(job.context)
+                return Marked.parse(template.render(job.context))
         finally:
             SECONDS["fill"] += time.perf_counter() - started
+
+    def html(self, job: Job) -> str:
+        return self.marked(job).html()
+
+    def layout(self, html: str) -> Any:
+        """One letter laid out alone, as the stamped path's plans need it."""
+        started = time.perf_counter()
+        document = HTML(string=self.document.render(sections=[self.env.filters["safe"](html)]), base_url=BASE_URL,
+                        url_fetcher=self.fetch).render(stylesheets=[NO_BODY_MARGIN, self.css], font_config=self.fonts)
+        SECONDS["plan"] += time.perf_counter() - started
+        return document
+
+    def stamped(self, letter_id: str, marked: Marked) -> Rendered | None:
+        """The letter printed into its shape's plan, or None when it must be laid out on its own."""
+        if self.stamper is None:
+            return None
+        started = time.perf_counter()
+        stamped = self.stamper.pdf(marked)
+        SECONDS["stamp"] += time.perf_counter() - started
+        if stamped is None:
+            return None
+        pdf, pages = stamped
+        return Rendered(letter_id, pdf, pages, hashlib.sha256(pdf).hexdigest())
 
     def pdf(self, sections: list[tuple[str, str]]) -> list[Rendered]:
         """One document for these (letter id, HTML) sections, split back into one PDF per letter."""
@@ -166,7 +197,12 @@ class Renderer:
                 if f"{job.letter_type}/{job.language}.docx" in renderer.snapshot.files:
                     docx_jobs.append(job)
                     continue
-                groups.setdefault(job.template_hash, []).append((job.letter_id, renderer.html(job)))
+                marked = renderer.marked(job)
+                stamped = renderer.stamped(job.letter_id, marked)
+                if stamped is not None:
+                    results[job.letter_id] = stamped
+                    continue
+                groups.setdefault(job.template_hash, []).append((job.letter_id, marked.html()))
             except TemplateError as exc:
                 results[job.letter_id] = Failed(job.letter_id, "template", _template_reason(job, exc))
             except FatalURLFetchingError as exc:
@@ -196,6 +232,12 @@ class Renderer:
             return Failed(section[0], "asset", f"{exc}: {exc.__cause__}")
         except Exception as exc:  # noqa: BLE001 - a layout failure quarantines this letter only
             return Failed(section[0], "layout", f"{type(exc).__name__}: {exc}")
+
+
+def _layout_once(snapshot: Snapshot) -> bool:
+    """Whether the snapshot's letter type asks to be laid out once per shape (`layout = "once"`)."""
+    metas = [p for p in snapshot.files if p.endswith("/letter.toml")]
+    return len(metas) == 1 and tomllib.loads(snapshot.text(metas[0])).get("layout") == "once"
 
 
 def _template_reason(job: Job, exc: TemplateError) -> str:

@@ -17,8 +17,9 @@ from babel.numbers import format_currency, format_decimal
 from jinja2 import BaseLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from segno import helpers as segno_helpers
 from stdnum import iban as iban_number
+
+from correspondence import qr, slots
 
 LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "de": "de_BE"}
 
@@ -62,22 +63,19 @@ def epc_qr(payment: Mapping[str, Any]) -> str:
     Vector, not PNG: WeasyPrint puts a chunk's images in resources its pages share, so a letter split from a
     chunk would carry its neighbours' QR images and its bytes would depend on its chunk (see
     tests/test_render_determinism.py); paths drawn in the page's own content stream do not."""
-    reference = "".join(ch for ch in payment["reference"] if ch.isdigit())
-    code = segno_helpers.make_epc_qr(
-        name=payment["beneficiary"][:70],
-        iban=payment["iban"],
-        amount=Decimal(payment["amount"]),
-        reference=reference,
-        bic=payment["bic"],
-        encoding="utf-8",
-    )
-    return code.svg_data_uri(border=0, dark="#000")
+    return qr.svg_data_uri(qr.epc_payload(payment))
+
+
+def epc_qr_slot(payment: Mapping[str, Any]) -> slots.EpcQr:
+    """`| epc_qr` in the letter environment: the payload, drawn by whichever path prints the letter."""
+    return slots.EpcQr(qr.epc_payload(payment))
 
 
 FILTERS = {"money": money, "number": number, "percent": percent, "date": long_date, "iban": iban, "epc_qr": epc_qr}
 
 
 def environment(loader: BaseLoader) -> ImmutableSandboxedEnvironment:
+    """The environment of previews, checks and Word letters: values print as they are."""
     env = ImmutableSandboxedEnvironment(
         loader=loader,
         undefined=StrictUndefined,
@@ -87,4 +85,13 @@ def environment(loader: BaseLoader) -> ImmutableSandboxedEnvironment:
         auto_reload=False,
     )
     env.filters.update(FILTERS)
+    return env
+
+
+def marked_environment(loader: BaseLoader) -> ImmutableSandboxedEnvironment:
+    """The environment of the night's HTML letters: each printed value is marked (`correspondence.slots`),
+    so a letter's HTML and the places of its data come out of one fill."""
+    env = environment(loader)
+    env.finalize = slots.finalize
+    env.filters["epc_qr"] = epc_qr_slot
     return env

@@ -1,0 +1,149 @@
+"""Print a letter into its shape's plan: the background WeasyPrint drew once, plus the letter's own lines
+and QR code drawn in a small content stream. See `stamp_plan` for when a letter may be stamped.
+
+Per worker, shapes and plans are kept in small LRU caches, so memory is bounded by the number of letter
+shapes (types x languages x address lengths ...), never by the night's size.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections import Counter, OrderedDict
+from typing import Any
+
+import pikepdf
+
+from correspondence import qr
+from correspondence.slots import Marked, find_codes
+from correspondence.stamp_fonts import FontMetrics
+from correspondence.stamp_plan import TOLERANCE_PX, Layout, NotStampable, Plan, build, candidates
+
+CACHE = 64  # shapes and plans kept per worker
+PX = 0.75  # a CSS px in PDF points
+_UNSAFE = ("C", "M", "Zl", "Zp")  # controls, format characters (soft hyphen, bidi), combining marks
+
+
+class _Lru(OrderedDict[str, Any]):
+    def get_or(self, key: str, make: Any) -> Any:
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        value = self[key] = make()
+        if len(self) > CACHE:
+            self.popitem(last=False)
+        return value
+
+
+def printable(value: str) -> bool:
+    """A value WeasyPrint would lay out exactly as measured: no collapsible or unusual white space, nothing
+    that shapes, breaks or reorders text."""
+    return (bool(value) and value == value.strip() and "  " not in value
+            and not any(ch in "\t\n\r\f" or unicodedata.category(ch).startswith(_UNSAFE) for ch in value))
+
+
+class _Template:
+    """A plan's background with the stamping fonts added, ready to take one letter's overlay per page."""
+
+    def __init__(self, plan: Plan, fonts: dict[str, FontMetrics]) -> None:
+        self.plan, self.fonts = plan, fonts
+        pdf = pikepdf.open(io.BytesIO(plan.background))
+        used = sorted({run.font for line in plan.lines for run in line.runs})
+        objects = {name: fonts[name].pdf_font(pdf) for name in used}
+        self.heights = []
+        for page in pdf.pages:
+            if pikepdf.Name.Resources not in page.obj:
+                page.obj.Resources = pikepdf.Dictionary()
+            if pikepdf.Name.Font not in page.obj.Resources:
+                page.obj.Resources.Font = pikepdf.Dictionary()
+            font_dict = page.obj.Resources.Font
+            for name, obj in objects.items():
+                font_dict[pikepdf.Name("/Stamp" + name.capitalize())] = obj
+            page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
+            page.contents_add(pdf.make_stream(b"Q\n"))
+            self.heights.append(float(page.mediabox[3]))
+        buffer = io.BytesIO()
+        pdf.save(buffer, deterministic_id=True)
+        self.bytes = buffer.getvalue()
+
+    def letter(self, marked: Marked) -> tuple[bytes, int] | str | frozenset[int]:
+        """The letter's PDF and page count; or the slots on lines its values overflow; or why it must be laid
+        out on its own."""
+        values = {i: marked.slots[i].value for i in self.plan.stamped}
+        if not all(printable(v) for v in values.values()):
+            return "a value with unusual white space or characters"
+        ops: list[list[str]] = [[] for _ in self.heights]
+        too_wide: set[int] = set()
+        for line in self.plan.lines:
+            texts = []
+            for run in line.runs:
+                text = run.text
+                for index, start, end in reversed(find_codes(text)):
+                    text = text[:start] + values[index] + text[end:]
+                font = self.fonts[run.font]
+                if not font.covers(text):
+                    return "a character outside the letter font"
+                texts.append((text, font.width(text, run.size)))
+            deltas = [width - run.width for run, (_, width) in zip(line.runs, texts, strict=True)]
+            grown = sum(deltas)
+            if line.width + grown > line.limit + TOLERANCE_PX:
+                too_wide.update(code for run in line.runs for code in run.codes)  # it would wrap
+                continue
+            before = 0.0
+            for run, (text, _), delta in zip(line.runs, texts, deltas, strict=True):
+                x = run.x + before - line.align * grown
+                r, g, b = run.color
+                ops[line.page].append(
+                    f"{r:.4f} {g:.4f} {b:.4f} rg BT /Stamp{run.font.capitalize()} 1 Tf "
+                    f"{run.size:.4f} 0 0 {-run.size:.4f} {x:.4f} {run.baseline:.4f} Tm "
+                    f"<{self.fonts[run.font].glyph_hex(text)}> Tj ET")
+                before += delta
+        if too_wide:
+            return frozenset(too_wide)
+        for box in self.plan.qr_boxes:
+            ops[box.page].append(qr.pdf_path(marked.slots[box.slot].value, box.x, box.y, box.size))
+        pdf = pikepdf.open(io.BytesIO(self.bytes))
+        for page, height, page_ops in zip(pdf.pages, self.heights, ops, strict=True):
+            if page_ops:
+                stream = f"q {PX} 0 0 {-PX} 0 {height:.4f} cm\n" + "\n".join(page_ops) + "\nQ\n"
+                page.contents_add(pdf.make_stream(stream.encode("ascii")))
+        buffer = io.BytesIO()
+        pdf.save(buffer, deterministic_id=True)
+        return buffer.getvalue(), len(self.heights)
+
+
+class Stamper:
+    """One worker's shapes and plans for one template snapshot."""
+
+    def __init__(self, layout: Layout, fonts: dict[str, FontMetrics]) -> None:
+        self.layout, self.fonts = layout, fonts
+        self.shapes = _Lru()
+        self.plans = _Lru()
+        self.outcomes: Counter[str] = Counter()  # stamped, or why not: for the night's figures
+
+    def pdf(self, marked: Marked) -> tuple[bytes, int] | None:
+        """The stamped letter and its page count, or None when it must be laid out on its own."""
+        shape = marked.with_codes()
+        stamped = self.shapes.get_or(shape, lambda: candidates(marked, self.layout, self.fonts))
+        outcome = self._print(marked, stamped)
+        if isinstance(outcome, frozenset):
+            # A value too wide for its line (a long address line, a fund name that wraps) is printed into the
+            # shape as it is, the rest stamped: the plan of that narrower set of slots.
+            outcome = self._print(marked, stamped - outcome)
+            if isinstance(outcome, frozenset):
+                outcome = "values wider than their lines"
+        self.outcomes["stamped" if isinstance(outcome, tuple) else outcome] += 1
+        return outcome if isinstance(outcome, tuple) else None
+
+    def _print(self, marked: Marked, stamped: frozenset[int]) -> tuple[bytes, int] | str | frozenset[int]:
+        if not stamped:
+            return "no value of this letter type can be stamped"
+        key = marked.with_codes(stamped)
+        template = self.plans.get_or(key, lambda: self._template(marked, stamped))
+        return f"shape: {template}" if isinstance(template, NotStampable) else template.letter(marked)
+
+    def _template(self, marked: Marked, stamped: frozenset[int]) -> _Template | NotStampable:
+        try:
+            return _Template(build(marked, stamped, self.layout, self.fonts), self.fonts)
+        except NotStampable as exc:
+            return exc

@@ -1,0 +1,163 @@
+"""Letters laid out once per shape and stamped (correspondence/stamp*.py) read and look exactly like the same
+letter laid out alone by WeasyPrint; a letter whose values could not be printed exactly is laid out alone.
+
+Compared: the words and their boxes (pdftotext -bbox, to 0.05 pt), the page count, the pixels outside the QR
+code at 100 dpi, and the PDF's structure (qpdf --check). The QR code is the same matrix drawn as a path instead
+of an SVG; its content is checked by decoding it (tests/test_walking_skeleton.py, test_collection_letters.py).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from markupsafe import Markup
+from PIL import Image, ImageChops
+
+from correspondence import catalog, snapshots, stamp_plan
+from correspondence.config import TEMPLATES_DIR
+from correspondence.render import Job, Rendered, _SnapshotRenderer
+from correspondence.slots import Marked, finalize
+from correspondence.template_check import samples
+
+STAMPED_TYPES = [t.name for t in catalog.load(TEMPLATES_DIR).values() if t.layout == "once"]
+SAMPLES = [(t, name) for t in STAMPED_TYPES for name in samples(TEMPLATES_DIR, t)]
+RENDERERS: dict[tuple[str, str], _SnapshotRenderer] = {}
+
+
+def renderer(letter_type: str, language: str) -> _SnapshotRenderer:
+    if (letter_type, language) not in RENDERERS:
+        RENDERERS[letter_type, language] = _SnapshotRenderer(
+            snapshots.working_copy(TEMPLATES_DIR, letter_type, language))
+    return RENDERERS[letter_type, language]
+
+
+def both(letter_type: str, context: dict[str, Any]) -> tuple[Rendered | None, Rendered, _SnapshotRenderer]:
+    language = context["letter"]["language"]
+    r = renderer(letter_type, language)
+    marked = r.marked(Job(context["letter"]["id"], letter_type, language, "", context))
+    return r.stamped(context["letter"]["id"], marked), r.pdf([(context["letter"]["id"], marked.html())])[0], r
+
+
+def words(pdf: bytes) -> list[tuple[str, float, float, float, float]]:
+    html = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True, check=True).stdout
+    pattern = r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+    return [(w, float(a), float(b), float(c), float(d)) for a, b, c, d, w in re.findall(pattern, html.decode())]
+
+
+def assert_same_words(stamped: bytes, plain: bytes) -> None:
+    # In reading position, not drawing order: the stamped lines are drawn after the background.
+    got, expected = (sorted(words(pdf), key=lambda w: (round(w[2]), w[1])) for pdf in (stamped, plain))
+    assert [w[0] for w in got] == [w[0] for w in expected]
+    for g, e in zip(got, expected, strict=True):
+        assert all(abs(a - b) <= 0.05 for a, b in zip(g[1:], e[1:], strict=True)), (g, e)
+
+
+def pages(pdf: bytes, folder: Path, dpi: int = 100) -> list[Image.Image]:
+    folder.mkdir()
+    (folder / "letter.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", "letter.pdf", "page"], cwd=folder, check=True)
+    return [Image.open(path).convert("L") for path in sorted(folder.glob("page-*.png"))]
+
+
+@pytest.mark.parametrize(("letter_type", "sample"), SAMPLES)
+def test_a_stamped_letter_reads_and_looks_as_if_laid_out_alone(letter_type: str, sample: str, tmp_path: Path) -> None:
+    stamped, plain, r = both(letter_type, samples(TEMPLATES_DIR, letter_type)[sample])
+    assert stamped is not None, r.stamper.outcomes if r.stamper else "no stamper"
+    assert stamped.pages == plain.pages
+    assert_same_words(stamped.pdf, plain.pdf)
+    qr = [box for plan in r.stamper.plans.values() for box in getattr(getattr(plan, "plan", None), "qr_boxes", ())]
+    images = pages(stamped.pdf, tmp_path / "stamped"), pages(plain.pdf, tmp_path / "plain")
+    assert len(images[0]) == stamped.pages
+    for number, (a, b) in enumerate(zip(*images, strict=True)):
+        difference = ImageChops.difference(a, b).point(lambda v: 255 if v > 64 else 0)
+        for box in qr:  # the same modules, drawn as a path instead of an SVG image
+            if box.page == number:
+                scale = 100 / 96
+                difference.paste(0, tuple(round(v * scale) + d for v, d in (
+                    (box.x, -2), (box.y, -2), (box.x + box.size, 2), (box.y + box.size, 2))))
+        assert difference.histogram()[255] <= 3  # a few anti-aliased pixels at most
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(stamped.pdf)
+    subprocess.run(["qpdf", "--check", str(path)], check=True, capture_output=True)
+
+
+def _nl_due_notice() -> dict[str, Any]:
+    return copy.deepcopy(samples(TEMPLATES_DIR, "due_notice")["nl-brussels"])
+
+
+def _name(value: str) -> dict[str, Any]:
+    context = _nl_due_notice()
+    context["recipient"]["name"] = value
+    context["recipient"]["address_lines"][0] = value
+    return context
+
+
+@pytest.mark.parametrize(("context", "outcome"), [
+    (_name("Jan\tJanssens"), "a value with unusual white space or characters"),
+    (_name("Jan  Janssens"), "a value with unusual white space or characters"),
+    (_name(" Jan Janssens"), "a value with unusual white space or characters"),
+    (_name("Jan Jans\u00adsens"), "a value with unusual white space or characters"),  # soft hyphen
+    (_name("Jose\u0301 Janssens"), "a value with unusual white space or characters"),  # combining accent
+    (_name("Jan \u738b"), "a character outside the letter font"),
+    (_name("Jan Janssens-" + "Vandenbossche" * 3), "stamped"),  # too wide: printed into the shape as it is
+    (_name("Łukasz Żółć-Ørsted"), "stamped"),  # Latin Extended-A is in the font
+])
+def test_values_that_cannot_be_stamped_exactly_are_laid_out(context: dict[str, Any], outcome: str) -> None:
+    r = renderer("due_notice", "nl")
+    assert r.stamper is not None
+    before = r.stamper.outcomes.copy()
+    stamped, plain, _ = both("due_notice", context)
+    assert (r.stamper.outcomes - before).most_common(1)[0][0] == outcome
+    assert (stamped is not None) == (outcome == "stamped")
+    if stamped is not None:
+        assert_same_words(stamped.pdf, plain.pdf)
+
+
+def test_a_letter_type_laid_out_each_time_is_never_stamped() -> None:
+    assert "reminder" not in STAMPED_TYPES
+    assert renderer("reminder", "nl").stamper is None
+
+
+def _slot(value: str) -> str:
+    return str(finalize(value))
+
+
+@pytest.mark.parametrize(("html", "stampable"), [
+    (f"<p>Geachte {_slot('Jan Janssens')},</p>", True),  # a paragraph's only line
+    (f"<div class='address'>{_slot('Jan')}<br>{_slot('Kerkstraat 1')}<br>{_slot('1000 Brussel')}</div>", True),
+    (f"<p>{'Static words to fill a line. ' * 4}then {_slot('a value')} and more words after it "
+     f"{'that wrap onto the next line. ' * 4}</p>", False),  # inside a paragraph: it would move line breaks
+    (f"<div style='float: left'>{_slot('A0000005')}</div><div style='float: left'>next</div>", False),
+    (f"<table><tr><td>label</td><td>{_slot('€ 12,00')}</td></tr></table>", False),  # auto-layout column
+    (f"<table style='table-layout: fixed; width: 100mm'><tr><td>label</td><td>{_slot('€ 12,00')}</td></tr>"
+     f"</table>", True),
+    (f"<p style='letter-spacing: 1pt'>{_slot('spaced')}</p>", False),
+    (f"<p style='text-transform: uppercase'>{_slot('shouted')}</p>", False),
+    (f"<p><span style='font-family: serif'>{_slot('another font')}</span></p>", False),
+])
+def test_which_values_are_stamped(html: str, stampable: bool) -> None:
+    r = renderer("due_notice", "nl")
+    assert r.stamper is not None
+    marked = Marked.parse(str(Markup(html)))
+    found = stamp_plan.candidates(marked, r.layout, r.stamper.fonts)
+    assert bool(found) == stampable, found
+
+
+@pytest.mark.parametrize("text", ["0", "Qz", "Geachte Jan Janssens,", "WAVE Te Yo", "€ 1.234,56", "Łódź ØÆ ß",
+                                  "i" * 100, "fi fl ffi"])
+@pytest.mark.parametrize(("size", "weight"), [("9.5pt", "normal"), ("7pt", "normal"), ("10.5pt", "bold")])
+def test_measured_widths_are_the_laid_out_widths(text: str, size: str, weight: str) -> None:
+    r = renderer("due_notice", "nl")
+    assert r.stamper is not None
+    document = r.layout(f"<p style='font-size: {size}; font-weight: {weight}'>{text}</p>")
+    leaves = [b for line in stamp_plan.analyse(document, r.stamper.fonts).lines for b in line.leaves]
+    assert not leaves  # no probe code in this text: nothing to stamp, but the boxes below are measured
+    box = next(b for b, _ in stamp_plan._walk(document.pages[0]._page_box)
+               if type(b).__name__ == "TextBox" and b.text == text)
+    font = r.stamper.fonts["bold" if weight == "bold" else "regular"]
+    assert font.width(text, box.style["font_size"]) == box.width
