@@ -1,70 +1,213 @@
-"""DOCX → PDF through LibreOffice headless: a whole chunk per `soffice` call, one private profile per worker.
+"""DOCX → PDF through one LibreOffice per render worker, kept running for the night and fed over UNO.
 
-Starting LibreOffice costs ~1.3 s and converting a one-page letter ~0.1 s, so a worker converts its chunk's
-documents in one call with a profile it keeps for the night. The PDFs are normalised (no dates, an /ID
-derived from the content) so the same DOCX always gives the same bytes.
+Starting LibreOffice costs ~1.5 s; converting a one-page letter in a running one ~50 ms. So each worker
+starts `soffice --headless --accept=pipe,...` once, with a private profile, and a small bridge process
+(correspondence/uno_bridge.py, run by the Python that LibreOffice's `uno` module belongs to — Debian's
+python3-uno is built for /usr/bin/python3, not necessarily for the engine's interpreter) loads each
+document and stores it with `writer_pdf_Export`, as `soffice --convert-to` would.
+
+Every document has a time limit: a LibreOffice that does not answer in time is killed and restarted, and
+that document comes back `ConversionFailed` with the reason (its letter is quarantined, the night goes on).
+A LibreOffice that died is restarted and the document tried once more. `close()` (also at the worker's
+exit) ends LibreOffice and removes the profile; if the worker itself is killed, the bridge notices and
+ends LibreOffice. The PDFs are normalised (no dates, an /ID derived from the content) so the same DOCX
+always gives the same bytes.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import io
+import json
 import os
+import selectors
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
+import uuid
 from pathlib import Path
+from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, ByteStringObject, NameObject
 
 SOFFICE = os.environ.get("CORRESPONDENCE_SOFFICE", "soffice")
-TIMEOUT_BASE_S, TIMEOUT_PER_DOCUMENT_S = 60, 5
+# The interpreter that can `import uno` (python3-uno); the bridge uses nothing else.
+UNO_PYTHON = os.environ.get("CORRESPONDENCE_UNO_PYTHON", "/usr/bin/python3")
+BRIDGE = Path(__file__).with_name("uno_bridge.py")
+START_TIMEOUT_S = 90.0
+DOCUMENT_TIMEOUT_S = float(os.environ.get("CORRESPONDENCE_LO_TIMEOUT", "30"))
+CLOSE_TIMEOUT_S = 10.0
 
 
 class ConversionFailed(Exception):
     """LibreOffice produced no PDF for a document (or did not run at all)."""
 
 
-class LibreOffice:
-    """One worker's LibreOffice: a private user profile (`-env:UserInstallation`) reused by every call."""
+class _Lost(Exception):
+    """LibreOffice or its bridge stopped (crashed, was killed) while converting."""
 
-    def __init__(self) -> None:
+
+class LibreOffice:
+    """One worker's LibreOffice: a private user profile, one running office, documents converted one by one."""
+
+    def __init__(self, timeout: float | None = None) -> None:
+        self.timeout = DOCUMENT_TIMEOUT_S if timeout is None else timeout
         self.home = Path(tempfile.mkdtemp(prefix="correspondence-lo-"))
         self.profile = (self.home / "profile").as_uri()
+        self.office: subprocess.Popen[bytes] | None = None
+        self.bridge: subprocess.Popen[bytes] | None = None
+        self.starts = 0  # how many times LibreOffice was started (1 for a whole quiet night)
+        self._buffer = b""
         atexit.register(self.close)
 
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return (self.office is not None and self.office.poll() is None
+                and self.bridge is not None and self.bridge.poll() is None)
+
+    def _start(self) -> None:
+        self._stop()
+        pipe = f"correspondence-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        env = {**os.environ, "HOME": str(self.home)}
+        self.office = subprocess.Popen(
+            [SOFFICE, f"-env:UserInstallation={self.profile}", "--headless", "--invisible", "--norestore",
+             "--nolockcheck", "--nodefault", "--nologo", f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, env=env,
+        )
+        with (self.home / "bridge.log").open("ab") as log:
+            self.bridge = subprocess.Popen(
+                [UNO_PYTHON, str(BRIDGE), pipe, str(START_TIMEOUT_S), str(self.office.pid)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, start_new_session=True, env=env,
+            )
+        self._buffer = b""
+        try:
+            reply = self._reply(START_TIMEOUT_S + 5)
+        except _Lost:
+            reply = None
+        if not (reply and reply.get("ready")):
+            self._stop()
+            raise ConversionFailed(f"LibreOffice did not start: {self._bridge_log() or 'no answer'}")
+        self.starts += 1
+
+    def _bridge_log(self) -> str:
+        with contextlib.suppress(OSError):
+            lines = (self.home / "bridge.log").read_text(errors="replace").strip().splitlines()
+            return lines[-1][:300] if lines else ""
+        return ""
+
+    def _stop(self, graceful: bool = False) -> None:
+        """End the bridge and LibreOffice: politely if asked (end of input → desktop.terminate()), else killed."""
+        bridge, office = self.bridge, self.office
+        self.bridge = self.office = None
+        if bridge is not None and graceful and bridge.poll() is None and bridge.stdin:
+            with contextlib.suppress(OSError):
+                bridge.stdin.close()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                bridge.wait(CLOSE_TIMEOUT_S)
+            if office is not None:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    office.wait(CLOSE_TIMEOUT_S)
+        for process in (bridge, office):
+            if process is None:
+                continue
+            # The whole group, even when its leader (oosplash) has ended: soffice.bin may outlive it.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(CLOSE_TIMEOUT_S)
+            for stream in (process.stdin, process.stdout):
+                if stream:
+                    with contextlib.suppress(OSError):
+                        stream.close()
+
     def close(self) -> None:
+        """End LibreOffice for the night and remove the profile (idempotent)."""
+        self._stop(graceful=True)
         shutil.rmtree(self.home, ignore_errors=True)
 
-    def convert(self, documents: dict[str, bytes]) -> dict[str, bytes | ConversionFailed]:
-        """PDF bytes per name for DOCX bytes per name (names are plain file stems), in one soffice call."""
-        work = Path(tempfile.mkdtemp(dir=self.home))
+    def __enter__(self) -> LibreOffice:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- talking to the bridge -------------------------------------------------------------------------
+
+    def _reply(self, timeout: float) -> dict[str, Any] | None:
+        """The bridge's next line, None when `timeout` seconds pass first; _Lost when the bridge ended."""
+        assert self.bridge is not None and self.bridge.stdout is not None
+        fd = self.bridge.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            while b"\n" not in self._buffer:
+                left = deadline - time.monotonic()
+                if left <= 0 or not selector.select(left):
+                    return None
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    raise _Lost(self._bridge_log() or "the UNO bridge ended")
+                self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def _ask(self, source: Path, target: Path) -> dict[str, Any] | None:
+        assert self.bridge is not None and self.bridge.stdin is not None
         try:
-            inputs = []
-            for name, data in documents.items():
-                path = work / f"{name}.docx"
-                path.write_bytes(data)
-                inputs.append(str(path))
-            out = work / "pdf"
-            command = [SOFFICE, f"-env:UserInstallation={self.profile}", "--headless", "--norestore",
-                       "--nolockcheck", "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(out), *inputs]
-            timeout = TIMEOUT_BASE_S + TIMEOUT_PER_DOCUMENT_S * len(inputs)
-            try:
-                subprocess.run(command, capture_output=True, timeout=timeout, check=False,
-                               env={**os.environ, "HOME": str(self.home)})
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                return {name: ConversionFailed(f"LibreOffice did not run: {type(exc).__name__}: {exc}")
-                        for name in documents}
-            results: dict[str, bytes | ConversionFailed] = {}
-            for name in documents:
-                pdf = out / f"{name}.pdf"
-                results[name] = (normalise(pdf.read_bytes()) if pdf.is_file()
-                                 else ConversionFailed("LibreOffice could not convert the DOCX to PDF"))
-            return results
+            self.bridge.stdin.write(json.dumps({"docx": str(source), "pdf": str(target)}).encode() + b"\n")
+            self.bridge.stdin.flush()
+        except OSError as exc:
+            raise _Lost(f"the UNO bridge is gone: {exc}") from exc
+        reply = self._reply(self.timeout)
+        if reply is not None and reply.get("lost"):
+            raise _Lost(str(reply.get("error")))
+        return reply
+
+    # -- converting ------------------------------------------------------------------------------------
+
+    def convert(self, documents: dict[str, bytes]) -> dict[str, bytes | ConversionFailed]:
+        """PDF bytes (or why not) per name for DOCX bytes per name (names are plain file stems)."""
+        work = Path(tempfile.mkdtemp(dir=self.home, prefix="work-"))
+        try:
+            return {name: self._convert(name, data, work) for name, data in documents.items()}
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+    def _convert(self, name: str, data: bytes, work: Path) -> bytes | ConversionFailed:
+        source, target = work / f"{name}.docx", work / f"{name}.pdf"
+        source.write_bytes(data)
+        try:
+            for attempt in (1, 2):
+                try:
+                    if not self.running:
+                        self._start()
+                    reply = self._ask(source, target)
+                except _Lost as exc:
+                    self._stop()
+                    if attempt == 2:
+                        return ConversionFailed(f"LibreOffice stopped twice while converting this letter ({exc})")
+                    continue
+                if reply is None:  # hung: kill it, the next letter gets a fresh LibreOffice
+                    self._stop()
+                    return ConversionFailed(f"LibreOffice did not convert this letter within {self.timeout:g} s; "
+                                            "it was stopped and restarted")
+                if "error" in reply or not target.is_file():
+                    return ConversionFailed(f"LibreOffice could not convert the DOCX to PDF: {reply.get('error', 'no PDF')}")
+                return normalise(target.read_bytes())
+            raise AssertionError("unreachable")
+        except ConversionFailed as exc:
+            return exc
+        finally:
+            source.unlink(missing_ok=True)
+            target.unlink(missing_ok=True)
 
 
 def normalise(pdf: bytes) -> bytes:

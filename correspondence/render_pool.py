@@ -58,7 +58,9 @@ class RenderPool:
 
     def __exit__(self, *exc: object) -> None:
         if self.executor:
-            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor.shutdown(wait=True, cancel_futures=True)  # workers end their LibreOffice at exit
+        elif _renderer is not None and getattr(_renderer, "docx_renderer", None) is not None:
+            _renderer.docx_renderer.close()  # rendering in this process: end LibreOffice with the night
         log("stages", stage="render", **{f"{step}_s": round(s, 3) for step, s in sorted(self.seconds.items())})
 
     def render(self, chunks: Iterable[list[Job]]) -> Iterator[tuple[list[Job], list[Rendered | Failed]]]:

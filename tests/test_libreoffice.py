@@ -1,0 +1,201 @@
+"""The kept-running LibreOffice: same bytes as `soffice --convert-to`, restarted when killed, a hang costs one
+letter (quarantined with the reason) and not the night, nothing left running when the worker ends."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bench import decisions as bench_decisions
+from bench import fund as bench_fund
+from correspondence import libreoffice, snapshots
+from correspondence.config import Settings
+from correspondence.libreoffice import ConversionFailed, LibreOffice, normalise
+from correspondence.render import Failed, Job
+from correspondence.render_docx import DocxRenderer, _DocxSnapshot
+from correspondence.store import connect, init
+from scheduler.night import run_night
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = ROOT / "letter_templates"
+SAMPLES = [("mantelzorg_granted", "fr-namur"), ("mantelzorg_refused", "de-eupen"), ("mantelzorg_incomplete", "nl-gent")]
+
+
+def _job(letter_type: str, sample: str, letter_id: str = "20261122-000001") -> tuple[Job, snapshots.Snapshot]:
+    context = json.loads((TEMPLATES / letter_type / "samples" / f"{sample}.json").read_text(encoding="utf-8"))
+    snapshot = snapshots.working_copy(TEMPLATES, letter_type, context["letter"]["language"])
+    return Job(letter_id, letter_type, context["letter"]["language"], snapshot.hash, context), snapshot
+
+
+def _docx(letter_type: str, sample: str) -> bytes:
+    job, snapshot = _job(letter_type, sample)
+    return _DocxSnapshot(snapshot).docx(job)
+
+
+@pytest.fixture(scope="module")
+def documents() -> dict[str, bytes]:
+    return {f"{t}-{s}": _docx(t, s) for t, s in SAMPLES}
+
+
+def _alive_in_group(group: int) -> list[tuple[int, str]]:
+    """(pid, command name) of the live (not zombie) processes of a process group, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+        if int(fields[2]) == group and fields[0] != "Z":
+            found.append((int(entry.name), name))
+    return found
+
+
+def _office_group(office: LibreOffice) -> int:
+    assert office.office is not None
+    return office.office.pid
+
+
+def _signal_office(office: LibreOffice, signum: int) -> None:
+    assert office.office is not None
+    os.killpg(office.office.pid, signum)
+
+
+def test_same_bytes_as_convert_to_every_time(documents: dict[str, bytes]) -> None:
+    """One LibreOffice for many letters prints each exactly as a fresh `soffice --convert-to` did."""
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        for name, data in documents.items():
+            (work / f"{name}.docx").write_bytes(data)
+        subprocess.run([libreoffice.SOFFICE, f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless",
+                        "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(work / "pdf"),
+                        *sorted(str(p) for p in work.glob("*.docx"))], capture_output=True, timeout=300, check=True)
+        expected = {name: normalise((work / "pdf" / f"{name}.pdf").read_bytes()) for name in documents}
+    with LibreOffice() as office:
+        first = office.convert(documents)
+        again = office.convert(dict(reversed(list(documents.items()))))  # other neighbours, other order
+        alone = {name: office.convert({name: data})[name] for name, data in documents.items()}
+        assert office.starts == 1
+    assert first == expected and again == expected and alone == expected
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
+def test_restarted_after_it_was_killed_between_letters(documents: dict[str, bytes], signum: int) -> None:
+    name, data = next(iter(documents.items()))
+    with LibreOffice() as office:
+        before = office.convert({name: data})[name]
+        _signal_office(office, signum)
+        time.sleep(1)
+        after = office.convert({name: data})[name]
+        assert office.starts == 2
+    assert isinstance(before, bytes) and after == before
+
+
+def test_killed_while_converting_the_letter_is_tried_again(documents: dict[str, bytes]) -> None:
+    name, data = next(iter(documents.items()))
+    with LibreOffice(timeout=60) as office:
+        before = office.convert({name: data})[name]
+        _signal_office(office, signal.SIGSTOP)  # the next request waits in LibreOffice …
+        killer = subprocess.Popen([sys.executable, "-c", f"import os, time; time.sleep(1.5); os.killpg({office.office.pid}, 9)"])  # type: ignore[union-attr]
+        after = office.convert({name: data})[name]  # … which dies under it
+        killer.wait()
+        assert office.starts == 2
+    assert after == before
+
+
+def test_a_hang_costs_that_letter_only(documents: dict[str, bytes]) -> None:
+    (first, data), (second, other) = list(documents.items())[:2]
+    with LibreOffice(timeout=3) as office:
+        assert isinstance(office.convert({first: data})[first], bytes)
+        hung = _office_group(office)
+        _signal_office(office, signal.SIGSTOP)
+        started = time.monotonic()
+        failed = office.convert({second: other})[second]
+        assert time.monotonic() - started < 15
+        assert isinstance(failed, ConversionFailed)
+        assert "did not convert this letter within 3 s" in str(failed) and "restarted" in str(failed)
+        assert _alive_in_group(hung) == []  # the hung one was killed
+        assert isinstance(office.convert({second: other})[second], bytes)  # the next letter: a fresh LibreOffice
+        assert office.starts == 2
+
+
+def test_a_broken_document_fails_alone(documents: dict[str, bytes]) -> None:
+    name, data = next(iter(documents.items()))
+    with LibreOffice() as office:
+        results = office.convert({"broken": b"PK\x03\x04 not a Word file", name: data})
+        assert isinstance(results["broken"], ConversionFailed) and isinstance(results[name], bytes)
+        assert office.starts == 1
+
+
+def test_close_ends_libreoffice_and_removes_its_profile(documents: dict[str, bytes]) -> None:
+    name, data = next(iter(documents.items()))
+    office = LibreOffice()
+    office.convert({name: data})
+    group = _office_group(office)
+    assert "soffice.bin" in {name for _, name in _alive_in_group(group)}
+    office.close()
+    assert not office.home.exists()
+    assert _alive_in_group(group) == []
+
+
+def test_a_killed_worker_does_not_leave_libreoffice_running(tmp_path: Path) -> None:
+    worker = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
+        import os, sys, time
+        from correspondence.libreoffice import LibreOffice
+        office = LibreOffice()
+        office._start()
+        print(office.office.pid, flush=True)
+        time.sleep(600)
+    """)], stdout=subprocess.PIPE, cwd=ROOT)
+    assert worker.stdout is not None
+    group = int(worker.stdout.readline())
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and _alive_in_group(group):
+        time.sleep(0.2)
+    assert _alive_in_group(group) == []
+
+
+def test_renderer_quarantines_a_letter_libreoffice_cannot_finish(monkeypatch: pytest.MonkeyPatch) -> None:
+    job, snapshot = _job("mantelzorg_granted", "nl-gent")
+    monkeypatch.setattr(libreoffice, "DOCUMENT_TIMEOUT_S", 0.01)
+    renderer = DocxRenderer(lambda _: snapshot)
+    try:
+        [result] = renderer.render([job])
+    finally:
+        renderer.close()
+    assert isinstance(result, Failed) and result.field == "libreoffice"
+    assert "did not convert this letter within 0.01 s" in result.reason
+
+
+@pytest.mark.slow
+def test_a_night_whose_libreoffice_hangs_quarantines_the_decisions_and_completes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    day = bench_decisions.DEFAULT_NIGHT
+    settings = replace(Settings.from_env(), db_url=f"sqlite:///{tmp_path / 'db.sqlite'}", templates_dir=TEMPLATES,
+                       output_dir=tmp_path / "output", archive_dir=tmp_path / "archive", workers=0, chunk_size=10)
+    engine = connect(settings.db_url)
+    init(engine)
+    bench_decisions.load(engine, bench_decisions.claims_fund(3, day))
+    for letter_type in bench_decisions.DECISIONS:
+        bench_fund.approve_working_copy(engine, TEMPLATES, letter_type, ("nl", "fr", "de"))
+    engine.dispose()
+    monkeypatch.setattr(libreoffice, "DOCUMENT_TIMEOUT_S", 0.01)
+    result = run_night(settings, day)
+    assert (result.status, result.letters, result.quarantined, result.exit_code) == ("complete", 0, 3, 1)
+    assert all(q["field"] == "libreoffice" and "did not convert this letter" in q["reason"]
+               for q in result.summary["quarantined"])
+    assert (settings.output_dir / day.isoformat() / "READY").exists()
