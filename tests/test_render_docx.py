@@ -1,0 +1,49 @@
+"""Word decisions filled once per snapshot's prepared template give, byte for byte, the DOCX that docxtpl gives
+when every partial is filled and merged as a subdocument for every letter (the way it was done before)."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from docxtpl import DocxTemplate
+
+from correspondence import snapshots
+from correspondence.render import Job
+from correspondence.render_docx import _DocxSnapshot, _stable_zip
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "letter_templates"
+DECISIONS = ("mantelzorg_granted", "mantelzorg_refused", "mantelzorg_incomplete", "mantelzorg_recovery")
+CASES = [(t, p.stem) for t in DECISIONS for p in sorted((TEMPLATES / t / "samples").glob("*.json"))]
+
+
+def _per_letter_subdocuments(prepared: _DocxSnapshot, job: Job) -> bytes:
+    """The reference: each partial rendered alone, then attached with docxtpl's `new_subdoc` for this letter."""
+    files = prepared.snapshot.files
+    template = DocxTemplate(io.BytesIO(files[f"{job.letter_type}/{job.language}.docx"]))
+    context: dict[str, Any] = dict(job.context)
+    prefix = f"partials/{job.language}/"
+    for path in sorted(p for p in files if p.startswith(prefix) and p.endswith(".docx")):
+        partial = DocxTemplate(io.BytesIO(files[path]))
+        partial.render(job.context, prepared.env, autoescape=True)
+        context[path.removeprefix(prefix).removesuffix(".docx")] = template.new_subdoc(io.BytesIO(_stable_zip(partial)))
+    template.render(context, prepared.env, autoescape=True)
+    return _stable_zip(template)
+
+
+@pytest.mark.parametrize(("letter_type", "sample"), CASES)
+def test_prepared_partials_fill_the_same_docx(letter_type: str, sample: str) -> None:
+    context = json.loads((TEMPLATES / letter_type / "samples" / f"{sample}.json").read_text(encoding="utf-8"))
+    snapshot = snapshots.working_copy(TEMPLATES, letter_type, context["letter"]["language"])
+    prepared = _DocxSnapshot(snapshot)
+    job = Job("20261122-000001", letter_type, context["letter"]["language"], snapshot.hash, context)
+    filled = prepared.docx(job)
+    assert filled == _per_letter_subdocuments(prepared, job)
+    assert prepared.docx(job) == filled  # the prepared template is not changed by filling it
+    with zipfile.ZipFile(io.BytesIO(filled)) as archive:
+        body = archive.read("word/document.xml").decode("utf-8")
+    assert "{{p" not in body and "{%" not in body  # every partial was merged and filled
