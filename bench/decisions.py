@@ -1,0 +1,182 @@
+"""`python -m bench.decisions --letters 300 [--workers 2] [--chunk 50]`: a night of Word-template decisions.
+
+Builds a synthetic fund in a fresh database whose only letters tonight are mantelzorg decisions (every
+outcome of the demo claims, cycled over paid-up main-profession affiliates), approves the working-copy
+templates, runs the real night (plan → docxtpl fill → LibreOffice → appeal check → journal → print files,
+manifest, archive, READY) and prints letters, seconds, letters/s, CPU seconds of the process tree, peak RSS
+of the tree and seconds per stage. The figures also go to bench/results/<time>-decisions-<N>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import tempfile
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from bench import fund as bench_fund
+from bench.night import RESULTS, _commit, _cpu_seconds, _machine, database, stage_seconds
+from bench.probe import PeakMemory, Stopwatch
+from correspondence import demo, schema
+from correspondence.config import Settings
+from correspondence.demo_claims import CASES, _paid_up
+from correspondence.importing import SPECS
+from correspondence.store import connect, init
+from rules.calendar import add_months, quarter_of
+from scheduler import night
+
+LANGUAGES = ("nl", "fr", "de")
+DECISIONS = ("mantelzorg_granted", "mantelzorg_refused", "mantelzorg_incomplete")
+# A Monday in the second week of a quarter: no due notice, and the fund holds no unpaid contribution.
+DEFAULT_NIGHT = date(2026, 7, 6)
+
+
+def claims_fund(letters: int, day: date, seed: int = 1) -> dict[str, list[dict[str, Any]]]:
+    """Rows for `letters` claims received before `day`, one per affiliate, the demo's cases in turn.
+
+    Only the claimants and their contributions and payments of the two quarters before the break are
+    kept, all paid, so the night's letters are the decisions alone.
+    """
+    size = max(4 * letters, 100)
+    while True:
+        rows = demo.build(size, seed, day).rows
+        break_start = day.replace(day=1)
+        eligible = _paid_up(rows, break_start)
+        if len(eligible) >= letters:
+            break
+        size *= 2
+    claimants = eligible[:letters]
+    index = break_start.year * 4 + quarter_of(break_start) - 1
+    wanted = {((index - n) // 4, (index - n) % 4 + 1) for n in (1, 2)}
+    keep = set(claimants)
+    out: dict[str, list[dict[str, Any]]] = {
+        "affiliates.csv": [r for r in rows["affiliates.csv"] if r["affiliate_id"] in keep],
+        "contributions.csv": [r for r in rows["contributions.csv"]
+                              if r["affiliate_id"] in keep and (int(r["year"]), int(r["quarter"])) in wanted],
+        "payments.csv": [r for r in rows["payments.csv"] if r["payer_type"] == "affiliate" and r["payer_id"] in keep
+                         and (int(r["payment_id"][-5:-1]), int(r["payment_id"][-1])) in wanted],
+        "claims.csv": [],
+    }
+    for number, affiliate_id in enumerate(claimants, start=1):
+        _, changes = CASES[(number - 1) % len(CASES)]
+        start = break_start
+        if isinstance(changes.get("break_start"), int):
+            start = date(*add_months(break_start.year, break_start.month, changes["break_start"]), 1)
+        died = (start + timedelta(days=changes["died_after_days"])).isoformat() if "died_after_days" in changes else ""
+        out["claims.csv"].append({
+            "claim_id": f"MZB{number:07d}", "affiliate_id": affiliate_id, "kind": "mantelzorg",
+            "received_on": (day - timedelta(days=1 + number % 5)).isoformat(),
+            "break_start": start.isoformat(), "months": changes.get("months", 3), "mode": changes.get("mode", "full"),
+            "care_recipient": changes.get("care_recipient", "spouse"),
+            "relative_degree": changes.get("relative_degree", ""), "child_age": "",
+            "documents": changes.get("documents", "medical_certificate"), "care_recipient_died_on": died,
+            "other_benefit": changes.get("other_benefit", "false"),
+            "months_before_engine": changes.get("months_before_engine", 0), "exempt_quarters_before_engine": 0,
+        })
+    return out
+
+
+def load(engine: Engine, rows: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
+    counts = {}
+    with engine.begin() as connection:
+        for name in ("affiliates.csv", "contributions.csv", "payments.csv", "claims.csv"):
+            table = next(s.table for s in SPECS if s.name == name)
+            parsed = bench_fund._parsed(name, rows[name])
+            for start in range(0, len(parsed), bench_fund.BATCH):
+                connection.execute(table.insert(), parsed[start : start + bench_fund.BATCH])
+            counts[name.removesuffix(".csv")] = len(parsed)
+    return counts
+
+
+def run(letters: int, workers: int, chunk: int, day: date, postgres: str | None, keep: Path | None) -> dict[str, Any]:
+    with contextlib.ExitStack() as stack:
+        root = keep or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-decisions-")))
+        root.mkdir(parents=True, exist_ok=True)
+        db_url = stack.enter_context(database(root, postgres))
+        settings = replace(Settings.from_env(), db_url=db_url, output_dir=root / "output",
+                           archive_dir=root / "archive", workers=workers, chunk_size=chunk)
+        engine = connect(db_url)
+        init(engine)
+        clock = Stopwatch()
+        rows = load(engine, claims_fund(letters, day))
+        for letter_type in DECISIONS:
+            bench_fund.approve_working_copy(engine, settings.templates_dir, letter_type, LANGUAGES)
+        build_seconds = clock.seconds()
+        logs = io.StringIO()
+        with PeakMemory() as peak, contextlib.redirect_stderr(logs):
+            clock, cpu = Stopwatch(), _cpu_seconds()
+            result = night.run_night(settings, day)
+            seconds, cpu = clock.seconds(), _cpu_seconds() - cpu
+        if result.status != "complete":
+            raise SystemExit(f"the night did not complete: {result.status} {result.summary}")
+        with engine.connect() as connection:
+            types = Counter(connection.scalars(select(schema.letters.c.letter_type)
+                                               .where(schema.letters.c.run_date == day)))
+        engine.dispose()
+        return {
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "commit": _commit(),
+            "machine": _machine(),
+            "database": "postgresql" if postgres else "sqlite",
+            "claims": letters, "workers": workers, "chunk": chunk, "night": day.isoformat(),
+            "fund_rows": rows, "fund_build_seconds": round(build_seconds, 2),
+            "letters": result.letters, "quarantined": result.quarantined,
+            "letter_types": dict(sorted(types.items())),
+            "quarantine_reasons": sorted({q.get("reason", "")[:200] for q in result.summary.get("quarantined", [])}),
+            "seconds": round(seconds, 2), "letters_per_second": round(result.letters / seconds, 2),
+            "cpu_seconds": round(cpu, 1),
+            "cpu_ms_per_letter": round(1000 * cpu / result.letters, 1) if result.letters else None,
+            "load_average_1min": round(os.getloadavg()[0], 1),
+            "peak_rss_mb": round(peak.bytes / 2**20),
+            "stages": stage_seconds(logs.getvalue(), db_url, day),
+            "print_files": len(result.summary.get("print_files", [])),
+        }
+
+
+def report(result: dict[str, Any]) -> str:
+    lines = [
+        (f"letters          {result['letters']} ({result['quarantined']} quarantined), "
+         f"{result['print_files']} print files; " + ", ".join(f"{k} {v}" for k, v in result["letter_types"].items())),
+        f"seconds          {result['seconds']}  (fund built in {result['fund_build_seconds']} s, not counted)",
+        f"letters/s        {result['letters_per_second']}",
+        (f"CPU              {result['cpu_seconds']} s = {result['cpu_ms_per_letter']} ms per letter "
+         f"(load average {result['load_average_1min']} on {result['machine']['cpus']} CPUs)"),
+        f"peak RSS (tree)  {result['peak_rss_mb']} MB",
+        "stages (s)       " + ", ".join(f"{k} {v}" for k, v in result["stages"].items()),
+        (f"machine          {result['machine']['cpus']} × {result['machine']['cpu']}; {result['database']}; "
+         f"workers {result['workers']}, chunk {result['chunk']}"),
+    ]
+    lines += [f"quarantined      {reason}" for reason in result["quarantine_reasons"]]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    defaults = Settings.from_env()
+    p = argparse.ArgumentParser(prog="python -m bench.decisions", description=__doc__.splitlines()[0])
+    p.add_argument("--letters", type=int, default=300, help="decided claims tonight (one letter each)")
+    p.add_argument("--workers", type=int, default=defaults.workers, help="default CORRESPONDENCE_WORKERS or 2")
+    p.add_argument("--chunk", type=int, default=50, help="letters per chunk (default 50)")
+    p.add_argument("--as-of", type=date.fromisoformat, default=DEFAULT_NIGHT)
+    p.add_argument("--postgres", metavar="URL", help="run on a fresh database of this PostgreSQL server")
+    p.add_argument("--keep", type=Path, help="keep the night's folder and database here")
+    args = p.parse_args(argv)
+    result = run(args.letters, args.workers, args.chunk, args.as_of, args.postgres, args.keep)
+    print(report(result))
+    RESULTS.mkdir(exist_ok=True)
+    target = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-decisions-{result['claims']}.json"
+    target.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"written to {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
