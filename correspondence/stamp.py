@@ -7,8 +7,10 @@ shapes (types x languages x address lengths ...), never by the night's size.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import unicodedata
+import zlib
 from collections import Counter, OrderedDict
 from typing import Any
 
@@ -63,8 +65,24 @@ class _Template:
             page.contents_add(pdf.make_stream(b"Q\n"))
             self.heights.append(float(page.mediabox[3]))
         buffer = io.BytesIO()
-        pdf.save(buffer, deterministic_id=True)
+        pdf.save(buffer, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable)
         self.bytes = buffer.getvalue()
+        self._prepare_update()
+
+    def _prepare_update(self) -> None:
+        """What a letter's incremental update needs: each page's object with a place for its overlay in
+        /Contents, the trailer's /Size, /Root and /ID, and where the template's cross-reference table is."""
+        pdf = pikepdf.open(io.BytesIO(self.bytes))
+        self.size = int(pdf.trailer.Size)
+        self.root = pdf.trailer.Root.objgen
+        self.file_id = bytes(pdf.trailer.ID[0]).hex()
+        self.prev = int(self.bytes[self.bytes.rindex(b"startxref") + 9:].split()[0])
+        self.pages = []
+        for page in pdf.pages:
+            contents = b" ".join(item.unparse() for item in page.obj.Contents)
+            page.obj.Contents = pikepdf.Name("/StampContents")
+            before, after = page.obj.unparse(resolved=True).split(b"/StampContents")
+            self.pages.append((page.obj.objgen, before + b"[" + contents, b"]" + after))
 
     def letter(self, marked: Marked) -> tuple[bytes, int] | str | frozenset[int]:
         """The letter's PDF and page count; or the slots on lines its values overflow; or why it must be laid
@@ -102,14 +120,37 @@ class _Template:
             return frozenset(too_wide)
         for box in self.plan.qr_boxes:
             ops[box.page].append(qr.pdf_path(marked.slots[box.slot].value, box.x, box.y, box.size))
-        pdf = pikepdf.open(io.BytesIO(self.bytes))
-        for page, height, page_ops in zip(pdf.pages, self.heights, ops, strict=True):
-            if page_ops:
-                stream = f"q {PX} 0 0 {-PX} 0 {height:.4f} cm\n" + "\n".join(page_ops) + "\nQ\n"
-                page.contents_add(pdf.make_stream(stream.encode("ascii")))
-        buffer = io.BytesIO()
-        pdf.save(buffer, deterministic_id=True)
-        return buffer.getvalue(), len(self.heights)
+        overlays = [f"q {PX} 0 0 {-PX} 0 {height:.4f} cm\n" + "\n".join(page_ops) + "\nQ\n" if page_ops else None
+                    for height, page_ops in zip(self.heights, ops, strict=True)]
+        return self._update(overlays), len(self.heights)
+
+    def _update(self, overlays: list[str | None]) -> bytes:
+        """The template plus one incremental update (ISO 32000-1, 7.5.6): an overlay stream per page and the
+        page objects naming it; nothing of the template is rewritten."""
+        out = [self.bytes]
+        at = len(self.bytes)
+        offsets: list[tuple[int, int, int]] = []
+        number = self.size
+        digest = hashlib.md5(usedforsecurity=False)
+        for (objgen, before, after), overlay in zip(self.pages, overlays, strict=True):
+            if overlay is None:
+                continue
+            data = zlib.compress(overlay.encode("ascii"), 6)
+            digest.update(data)
+            for obj_number, body in (
+                (number, b"<< /Length %d /Filter /FlateDecode >>\nstream\n%b\nendstream" % (len(data), data)),
+                (objgen[0], before + b" %d 0 R" % number + after),
+            ):
+                generation = 0 if obj_number == number else objgen[1]
+                chunk = b"%d %d obj\n%b\nendobj\n" % (obj_number, generation, body)
+                offsets.append((obj_number, generation, at))
+                out.append(chunk)
+                at += len(chunk)
+            number += 1
+        table = [b"xref\n"] + [b"%d 1\n%010d %05d n \n" % (n, offset, g) for n, g, offset in sorted(offsets)]
+        table.append(b"trailer\n<< /Size %d /Root %d %d R /Prev %d /ID [<%b><%b>] >>\nstartxref\n%d\n%%%%EOF\n" % (
+            number, *self.root, self.prev, self.file_id.encode(), digest.hexdigest().encode(), at))
+        return b"".join(out + table)
 
 
 class Stamper:
@@ -124,7 +165,7 @@ class Stamper:
     def pdf(self, marked: Marked) -> tuple[bytes, int] | None:
         """The stamped letter and its page count, or None when it must be laid out on its own."""
         shape = marked.with_codes()
-        stamped = self.shapes.get_or(shape, lambda: candidates(marked, self.layout, self.fonts))
+        stamped = self.shapes.get_or(shape, lambda: self._candidates(marked))
         outcome = self._print(marked, stamped)
         if isinstance(outcome, frozenset):
             # A value too wide for its line (a long address line, a fund name that wraps) is printed into the
@@ -134,6 +175,12 @@ class Stamper:
                 outcome = "values wider than their lines"
         self.outcomes["stamped" if isinstance(outcome, tuple) else outcome] += 1
         return outcome if isinstance(outcome, tuple) else None
+
+    def _candidates(self, marked: Marked) -> frozenset[int]:
+        try:
+            return candidates(marked, self.layout, self.fonts)
+        except Exception:  # noqa: BLE001 - kept as "nothing to stamp", so the planner is not retried per letter
+            return frozenset()
 
     def _print(self, marked: Marked, stamped: frozenset[int]) -> tuple[bytes, int] | str | frozenset[int]:
         if not stamped:
@@ -147,3 +194,5 @@ class Stamper:
             return _Template(build(marked, stamped, self.layout, self.fonts), self.fonts)
         except NotStampable as exc:
             return exc
+        except Exception as exc:  # noqa: BLE001 - a shape that breaks the planner is laid out letter by letter
+            return NotStampable(f"{type(exc).__name__}: {exc}")
