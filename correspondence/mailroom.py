@@ -12,19 +12,20 @@ import csv
 import hashlib
 import io
 import json
+import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pypdf import PdfReader, PdfWriter
 from sqlalchemy import Column, Connection, Date, Integer, String, Table, bindparam, select
 
 from correspondence import faults, mailroom_sheets, schema
 from correspondence.config import Settings, load_fund
-from correspondence.files import atomic_write, make_dir, sync_dir
+from correspondence.files import FILE_MODE, atomic_write, mailroom_gid, make_dir, sync_dir
+from correspondence.mailroom_pdf import PrintFileWriter
 
 MANIFEST_COLUMNS = ("letter_id", "file", "first_page", "pages", "sheets", "mail_class", "letter_type",
                     "language", "postcode", "sha256")
@@ -74,68 +75,92 @@ def is_ready(output_dir: Path, day: date) -> bool:
     return (night_folder(output_dir, day) / "READY").exists()
 
 
-def _letters(connection: Connection, day: date) -> list[dict[str, Any]]:
+STREAM = {"yield_per": 1000}  # letters read in batches, never the whole night at once
+# What the print files and the manifest need of each letter (its context is read for registered letters only).
+LETTER_COLUMNS = ("letter_id", "mail_class", "letter_type", "language", "postcode", "sha256", "pages", "archive_path")
+
+
+def _letters(connection: Connection, day: date, mail_class: str, columns: Iterable[str] = LETTER_COLUMNS
+             ) -> Iterator[dict[str, Any]]:
+    """The night's printed letters of one mail class in print order (postcode, name), streamed."""
     l = schema.letters.c
     query = (
-        select(l.letter_id, l.mail_class, l.letter_type, l.language, l.postcode, l.sha256, l.pages,
-               l.archive_path, l.context)
-        .where(l.run_date == day, l.status.in_(("rendered", "batched")))
-        .order_by(l.mail_class, l.postcode, l.sort_name, l.letter_id)
+        select(*(l[c] for c in columns))
+        .where(l.run_date == day, l.mail_class == mail_class, l.status.in_(("rendered", "batched")))
+        .order_by(l.postcode, l.sort_name, l.letter_id)
+        .execution_options(**STREAM)
     )
-    return [dict(r) for r in connection.execute(query).mappings()]
+    for row in connection.execute(query).mappings():
+        yield dict(row)
 
 
-def split_into_files(letters: list[dict[str, Any]], max_sheets: int) -> list[list[dict[str, Any]]]:
+def split_into_files(letters: Iterable[dict[str, Any]], max_sheets: int) -> Iterator[list[dict[str, Any]]]:
     """Consecutive groups of at most max_sheets sheets; a letter bigger than that gets a file alone."""
-    files: list[list[dict[str, Any]]] = []
     current: list[dict[str, Any]] = []
     sheets = 0
     for letter in letters:
         need = (letter["pages"] + 1) // 2
         if current and sheets + need > max_sheets:
-            files.append(current)
+            yield current
             current, sheets = [], 0
         current.append(letter)
         sheets += need
     if current:
-        files.append(current)
-    return files
+        yield current
 
 
 def build_print_file(letters: Iterable[dict[str, Any]], name: str, archive_dir: Path,
                      cover: bytes | None = None) -> tuple[bytes, list[Placement]]:
-    """The print file: the cover's page and a blank back page, then each letter from an odd page on."""
-    writer = PdfWriter()
+    """The print file: the cover's page and a blank back page, then each letter from an odd page on.
+
+    Each letter's PDF is read once; what letters have in common (fonts, images, a stamped letter's background)
+    is held once in the file (`mailroom_pdf`)."""
+    writer = PrintFileWriter()
     placements = []
     if cover is not None:
-        page = PdfReader(io.BytesIO(cover)).pages[0]
-        writer.add_page(page)
-        writer.add_blank_page(width=page.mediabox.width, height=page.mediabox.height)
+        (size, *_) = writer.add(cover)
+        writer.blank_page(*size)
     for letter in letters:
-        reader = PdfReader(archive_dir / letter["archive_path"])
-        first = len(writer.pages) + 1
-        for page in reader.pages:
-            writer.add_page(page)
-        if len(reader.pages) % 2:
-            box = reader.pages[-1].mediabox
-            writer.add_blank_page(width=box.width, height=box.height)
-        pages = len(writer.pages) - first + 1
+        first = writer.pages + 1
+        sizes = writer.add(archive_dir / letter["archive_path"])
+        if len(sizes) % 2:
+            writer.blank_page(*sizes[-1])
+        pages = writer.pages - first + 1
         placements.append(Placement(letter["letter_id"], name, first, pages, pages // 2))
-    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue(), placements
+    return writer.bytes(), placements
 
 
 def _csv(rows: Iterable[Iterable[Any]], header: Iterable[str]) -> bytes:
+    return _csv_rows([header]) + _csv_rows(rows)
+
+
+def _csv_rows(rows: Iterable[Iterable[Any]]) -> bytes:
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
     return buffer.getvalue().encode("utf-8")
 
 
-def registered_rows(letters: list[dict[str, Any]]) -> list[list[Any]]:
+class _StreamedFile:
+    """A folder file written piece by piece (the manifest of a large night), its sha256 computed on the way."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.size, self.digest = path, 0, hashlib.sha256()
+        self.handle = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE), "wb")
+
+    def write(self, data: bytes) -> None:
+        self.handle.write(data)
+        self.size += len(data)
+        self.digest.update(data)
+
+    def close(self) -> tuple[int, str]:
+        self.handle.close()
+        os.chmod(self.path, FILE_MODE)
+        if (gid := mailroom_gid()) is not None:
+            os.chown(self.path, -1, gid)
+        return self.size, self.digest.hexdigest()
+
+
+def registered_rows(letters: Iterable[dict[str, Any]]) -> list[list[Any]]:
     """The deposit list's lines, numbered in print order (the order of the registered print files)."""
     rows = []
     for letter in (x for x in letters if x["mail_class"] == "registered"):
@@ -149,15 +174,35 @@ def registered_rows(letters: list[dict[str, Any]]) -> list[list[Any]]:
     return rows
 
 
-def _covers(day: date, groups: dict[str, list[list[dict[str, Any]]]]) -> list[mailroom_sheets.Cover]:
+@dataclass(frozen=True)
+class _Group:
+    """One print file's letters, counted without holding them: what its cover sheet says."""
+    letters: int
+    sheets: int
+    first_postcode: str
+    last_postcode: str
+
+
+def _groups(connection: Connection, day: date, max_sheets: int) -> dict[str, list[_Group]]:
+    """Per mail class, its print files: a first pass over the letters' page counts and postcodes."""
+    groups: dict[str, list[_Group]] = {}
+    for mail_class in MAIL_CLASSES:
+        letters = _letters(connection, day, mail_class, ("letter_id", "pages", "postcode"))
+        files = [_Group(len(g), sum((x["pages"] + 1) // 2 for x in g), g[0]["postcode"], g[-1]["postcode"])
+                 for g in split_into_files(letters, max_sheets)]
+        if files:
+            groups[mail_class] = files
+    return groups
+
+
+def _covers(day: date, groups: dict[str, list[_Group]]) -> list[mailroom_sheets.Cover]:
     items = []
     for mail_class, files in groups.items():
         for number, group in enumerate(files, start=1):
-            sheets = 1 + sum((x["pages"] + 1) // 2 for x in group)
-            registered = len(group) if mail_class == "registered" else 0
-            items.append(mailroom_sheets.Cover(day, mail_class, number, len(files), len(group), sheets, registered,
-                                               _file_name(mail_class, number), group[0]["postcode"],
-                                               group[-1]["postcode"]))
+            registered = group.letters if mail_class == "registered" else 0
+            items.append(mailroom_sheets.Cover(day, mail_class, number, len(files), group.letters, 1 + group.sheets,
+                                               registered, _file_name(mail_class, number), group.first_postcode,
+                                               group.last_postcode))
     return items
 
 
@@ -184,15 +229,12 @@ def assemble(
         if stale.exists():
             shutil.rmtree(stale)  # an earlier attempt without READY: rebuilt identically below
     make_dir(staging)
-    letters = _letters(connection, day)
     # The cover takes one sheet of the file's max_sheets; a letter bigger than the rest gets a file alone.
-    groups = {c: split_into_files([x for x in letters if x["mail_class"] == c], max(max_sheets - 1, 1))
-              for c in MAIL_CLASSES}
-    groups = {c: g for c, g in groups.items() if g}
+    per_file = max(max_sheets - 1, 1)
+    groups = _groups(connection, day, per_file)
     covers = _covers(day, groups)
     cover_pdfs = iter(mailroom_sheets.covers(templates_dir, fund, covers))
     print_files: list[PrintFile] = []
-    placements: dict[str, Placement] = {}
     file_rows = []
     written: dict[str, tuple[int, str]] = {}  # path -> (bytes, sha256): the journal's record of the folder
 
@@ -201,23 +243,30 @@ def assemble(
         written[name] = (len(data), hashlib.sha256(data).hexdigest())
         faults.checkpoint("mailroom.file")
 
-    for cover, group in zip(covers, (g for files in groups.values() for g in files), strict=True):
-        data, placed = build_print_file(group, cover.file, archive_dir, next(cover_pdfs))
-        put(cover.file, data)
-        placements.update((p.letter_id, p) for p in placed)
-        pages = COVER_PAGES + sum(p.pages for p in placed)
-        pf = PrintFile(cover.file, cover.mail_class, len(group), pages // 2, pages, written[cover.file][1])
-        print_files.append(pf)
-        file_rows.append([pf.file, pf.mail_class, cover.number, cover.of, pf.letters, pf.sheets, pf.pages,
-                          COVER_PAGES, cover.registered, cover.first_postcode, cover.last_postcode, pf.sha256])
-    manifest = []
-    for letter in letters:
-        p = placements[letter["letter_id"]]
-        manifest.append([letter["letter_id"], p.file, p.first_page, p.pages, p.sheets, letter["mail_class"],
-                         letter["letter_type"], letter["language"], letter["postcode"], letter["sha256"]])
-    put("manifest.csv", _csv(manifest, MANIFEST_COLUMNS))
+    # The letters are read again in the same order, one print file's worth at a time; each file's placements
+    # go to the journal and its manifest lines to disk before the next file is built.
+    manifest = _StreamedFile(staging / "manifest.csv")
+    manifest.write(_csv([], MANIFEST_COLUMNS))
+    covers_in_order = iter(covers)
+    for mail_class in groups:
+        for group in split_into_files(_letters(connection, day, mail_class), per_file):
+            cover = next(covers_in_order)
+            data, placed = build_print_file(group, cover.file, archive_dir, next(cover_pdfs))
+            put(cover.file, data)
+            _record_placements(connection, placed)
+            pages = COVER_PAGES + sum(p.pages for p in placed)
+            pf = PrintFile(cover.file, cover.mail_class, len(group), pages // 2, pages, written[cover.file][1])
+            print_files.append(pf)
+            file_rows.append([pf.file, pf.mail_class, cover.number, cover.of, pf.letters, pf.sheets, pf.pages,
+                              COVER_PAGES, cover.registered, cover.first_postcode, cover.last_postcode, pf.sha256])
+            manifest.write(_csv_rows(
+                [letter["letter_id"], p.file, p.first_page, p.pages, p.sheets, letter["mail_class"],
+                 letter["letter_type"], letter["language"], letter["postcode"], letter["sha256"]]
+                for letter, p in zip(group, placed, strict=True)))
+    written["manifest.csv"] = manifest.close()
+    faults.checkpoint("mailroom.file")
     put("files.csv", _csv(file_rows, FILES_COLUMNS))
-    registered = registered_rows(letters)
+    registered = registered_rows(_letters(connection, day, "registered", ("letter_id", "mail_class", "context")))
     if registered:
         put("registered.csv", _csv(registered, REGISTERED_COLUMNS))
         put(DEPOSIT_LIST, mailroom_sheets.deposit_list(
@@ -236,7 +285,7 @@ def assemble(
     staging.rename(final)
     faults.checkpoint("mailroom.renamed")
     sync_dir(output_dir)
-    _record(connection, day, placements, print_files)
+    _record_print_files(connection, day, print_files)
     _record_files(connection, day, written)
     return print_files
 
@@ -247,15 +296,19 @@ def _record_files(connection: Connection, day: date, written: dict[str, tuple[in
         {"run_date": day, "path": name, "bytes": size, "sha256": sha} for name, (size, sha) in sorted(written.items())])
 
 
-def _record(connection: Connection, day: date, placements: dict[str, Placement], files: list[PrintFile]) -> None:
+def _record_placements(connection: Connection, placements: list[Placement]) -> None:
+    """One print file's letters marked batched, with their file and first page (one statement)."""
     l = schema.letters.c
     if placements:
         connection.execute(
             schema.letters.update()
             .where(l.letter_id == bindparam("lid"))
             .values(status="batched", print_file=bindparam("pf"), first_page=bindparam("fp")),
-            [{"lid": p.letter_id, "pf": p.file, "fp": p.first_page} for p in placements.values()],
+            [{"lid": p.letter_id, "pf": p.file, "fp": p.first_page} for p in placements],
         )
+
+
+def _record_print_files(connection: Connection, day: date, files: list[PrintFile]) -> None:
     connection.execute(schema.print_files.delete().where(schema.print_files.c.run_date == day))
     if files:
         connection.execute(schema.print_files.insert(), [{"run_date": day, **pf.__dict__} for pf in files])
