@@ -139,6 +139,15 @@ def _hard(line: boxes.LineBox, parent: boxes.Box) -> bool:
     return starts and ends
 
 
+def _split(line: boxes.LineBox, parent: boxes.Box, pages: list[set[int]], number: int) -> bool:
+    """Whether the line starts or ends its block's part on a page while the block goes on across pages."""
+    lines = [c for c in parent.children if isinstance(c, boxes.LineBox)]
+    element = id(parent.element)
+    continued = any(element in page for page in pages[:number])
+    continues = any(element in page for page in pages[number + 1:])
+    return (lines[0] is line and continued) or (lines[-1] is line and continues)
+
+
 def _font(style: Any) -> str | None:
     if tuple(style["font_family"]) != ("Letter Sans",) or style["font_style"] != "normal":
         return None
@@ -166,6 +175,9 @@ def _run_problem(leaf: boxes.TextBox, fonts: dict[str, FontMetrics]) -> str | No
 def analyse(document: Any, fonts: dict[str, FontMetrics]) -> _Analysis:
     found: list[_Found] = []
     qr: list[tuple[QrBox, boxes.Box, boxes.Box]] = []
+    # Elements with lines on each page: a block split by a page break is not a hard start or end there.
+    pages = [{id(parent.element) for box, parent in _walk(page._page_box)  # noqa: SLF001
+              if isinstance(box, boxes.LineBox) and parent is not None} for page in document.pages]
     for number, page in enumerate(document.pages):
         for box, ancestors in _lines(page._page_box):  # noqa: SLF001 - the laid-out tree WeasyPrint draws
             parent = ancestors[-1] if ancestors else None
@@ -180,7 +192,7 @@ def analyse(document: Any, fonts: dict[str, FontMetrics]) -> _Analysis:
             reason = None
             if any(not isinstance(b, (boxes.LineBox, boxes.InlineBox, boxes.TextBox)) for b, _ in _walk(box)):
                 reason = "an image or inline block on the line"
-            elif not _hard(box, parent):
+            elif not _hard(box, parent) or _split(box, parent, pages, number):
                 reason = "inside a paragraph: its width would move line breaks"
             elif _sized_by_content(ancestors):
                 reason = "in a box as wide as its content (a float, an auto table column)"

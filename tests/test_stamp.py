@@ -161,3 +161,12 @@ def test_measured_widths_are_the_laid_out_widths(text: str, size: str, weight: s
                if type(b).__name__ == "TextBox" and b.text == text)
     font = r.stamper.fonts["bold" if weight == "bold" else "regular"]
     assert font.width(text, box.style["font_size"]) == box.width
+
+
+def test_the_lines_where_a_page_breaks_a_block_are_not_stamped() -> None:
+    r = renderer("due_notice", "nl")
+    assert r.stamper is not None
+    marked = Marked.parse(str(Markup("<p>" + "<br>".join(_slot(f"line {i}") for i in range(120)) + "</p>")))
+    found = stamp_plan.candidates(marked, r.layout, r.stamper.fonts)
+    assert len(r.layout(marked.html()).pages) >= 2
+    assert 100 <= len(found) == 120 - 2 * (len(r.layout(marked.html()).pages) - 1)
