@@ -44,6 +44,18 @@ def printable(value: str) -> bool:
             and not any(ch in "\t\n\r\f" or unicodedata.category(ch).startswith(_UNSAFE) for ch in value))
 
 
+def _font_files(pdf: pikepdf.Pdf) -> dict[bytes, pikepdf.Object]:
+    """The font files WeasyPrint embedded whole in the background, by their bytes."""
+    files = {}
+    for page in pdf.pages:
+        for font in page.obj.get("/Resources", {}).get("/Font", {}).values():
+            for descendant in font.get("/DescendantFonts", []):
+                stream = descendant.get("/FontDescriptor", {}).get("/FontFile2")
+                if stream is not None:
+                    files.setdefault(stream.read_bytes(), stream)
+    return files
+
+
 class _Template:
     """A plan's background with the stamping fonts added, ready to take one letter's overlay per page."""
 
@@ -51,7 +63,8 @@ class _Template:
         self.plan, self.fonts = plan, fonts
         pdf = pikepdf.open(io.BytesIO(plan.background))
         used = sorted({run.font for line in plan.lines for run in line.runs})
-        objects = {name: fonts[name].pdf_font(pdf) for name in used}
+        embedded = _font_files(pdf)
+        objects = {name: fonts[name].pdf_font(pdf, embedded.get(fonts[name].data)) for name in used}
         self.heights = []
         for page in pdf.pages:
             if pikepdf.Name.Resources not in page.obj:

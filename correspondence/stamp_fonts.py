@@ -65,8 +65,9 @@ class FontMetrics:
     def glyph_hex(self, text: str) -> str:
         return "".join(f"{self.cmap[ord(ch)]:04X}" for ch in text)
 
-    def pdf_font(self, pdf: pikepdf.Pdf) -> pikepdf.Object:
-        """A Type 0 font for `pdf` drawing glyph ids (Identity-H), with widths and text extraction for all."""
+    def pdf_font(self, pdf: pikepdf.Pdf, font_file: pikepdf.Object | None = None) -> pikepdf.Object:
+        """A Type 0 font for `pdf` drawing glyph ids (Identity-H), with widths and text extraction for all;
+        `font_file`: a stream of `pdf` already holding this font's bytes, shared instead of a second copy."""
         scale = 1000 / self.units_per_em
         widths = [round(a * scale, 3) for a in self.advances]
         base = pikepdf.Name("/" + self.name.replace(" ", ""))
@@ -75,7 +76,7 @@ class FontMetrics:
             FontBBox=[round(v * scale) for v in self.bbox], ItalicAngle=0,
             Ascent=round(self.ascent * scale), Descent=round(self.descent * scale),
             CapHeight=round(self.cap_height * scale), StemV=80,
-            FontFile2=pdf.make_stream(self.data),
+            FontFile2=font_file if font_file is not None else pdf.make_stream(self.data),
         ))
         cid = pdf.make_indirect(pikepdf.Dictionary(
             Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType2, BaseFont=base,
