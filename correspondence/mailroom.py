@@ -14,6 +14,8 @@ import io
 import json
 import os
 import shutil
+import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -213,12 +215,16 @@ def _file_name(mail_class: str, number: int) -> str:
 def assemble(
     connection: Connection, day: date, output_dir: Path, archive_dir: Path, max_sheets: int,
     summary: dict[str, Any], summary_text: str, extra_files: dict[str, bytes] | None = None,
-    *, templates_dir: Path | None = None, fund: dict[str, Any] | None = None,
+    *, templates_dir: Path | None = None, fund: dict[str, Any] | None = None, seconds: Counter[str] | None = None,
 ) -> list[PrintFile]:
     """Write the night's folder, record placements and files in the journal (same transaction as the caller's).
 
     The cover sheets and the deposit list come from `templates_dir`/mailroom and name the `fund`; both default
-    to the configured ones (CORRESPONDENCE_TEMPLATES, CORRESPONDENCE_FUND)."""
+    to the configured ones (CORRESPONDENCE_TEMPLATES, CORRESPONDENCE_FUND). `seconds` receives the time spent
+    on cover sheets (covers), building the print files (files), writing them (write) and the journal (journal).
+    Memory holds one print file and the list of files, never the night's letters."""
+    seconds = Counter() if seconds is None else seconds
+    clock = _Clock(seconds)
     if templates_dir is None or fund is None:
         configured = Settings.from_env()
         templates_dir = templates_dir or configured.templates_dir
@@ -232,8 +238,10 @@ def assemble(
     # The cover takes one sheet of the file's max_sheets; a letter bigger than the rest gets a file alone.
     per_file = max(max_sheets - 1, 1)
     groups = _groups(connection, day, per_file)
+    clock.lap("journal")
     covers = _covers(day, groups)
     cover_pdfs = iter(mailroom_sheets.covers(templates_dir, fund, covers))
+    clock.lap("covers")
     print_files: list[PrintFile] = []
     file_rows = []
     written: dict[str, tuple[int, str]] = {}  # path -> (bytes, sha256): the journal's record of the folder
@@ -250,9 +258,12 @@ def assemble(
     covers_in_order = iter(covers)
     for mail_class in groups:
         for group in split_into_files(_letters(connection, day, mail_class), per_file):
+            clock.lap("journal")
             cover = next(covers_in_order)
             data, placed = build_print_file(group, cover.file, archive_dir, next(cover_pdfs))
+            clock.lap("files")
             put(cover.file, data)
+            clock.lap("write")
             _record_placements(connection, placed)
             pages = COVER_PAGES + sum(p.pages for p in placed)
             pf = PrintFile(cover.file, cover.mail_class, len(group), pages // 2, pages, written[cover.file][1])
@@ -265,6 +276,7 @@ def assemble(
                 for letter, p in zip(group, placed, strict=True)))
     written["manifest.csv"] = manifest.close()
     faults.checkpoint("mailroom.file")
+    clock.lap("write")
     put("files.csv", _csv(file_rows, FILES_COLUMNS))
     registered = registered_rows(_letters(connection, day, "registered", ("letter_id", "mail_class", "context")))
     if registered:
@@ -285,9 +297,21 @@ def assemble(
     staging.rename(final)
     faults.checkpoint("mailroom.renamed")
     sync_dir(output_dir)
+    clock.lap("write")
     _record_print_files(connection, day, print_files)
     _record_files(connection, day, written)
+    clock.lap("journal")
     return print_files
+
+
+class _Clock:
+    def __init__(self, seconds: Counter[str]) -> None:
+        self.seconds, self.last = seconds, time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.seconds[step] += now - self.last
+        self.last = now
 
 
 def _record_files(connection: Connection, day: date, written: dict[str, tuple[int, str]]) -> None:

@@ -12,6 +12,7 @@ import errno
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -65,6 +66,9 @@ class NightResult:
         return 1 if self.quarantined else 0
 
 
+PLAN_BATCH = 500  # events composed and journaled per statement while planning
+
+
 def _batched(items: Iterator[Event], size: int) -> Iterator[list[Event]]:
     while batch := list(islice(items, size)):
         yield batch
@@ -90,14 +94,21 @@ def _check_schema(engine: Engine) -> None:
         raise CannotRun("the database schema is out of date: run `correspondence init` first")
 
 
-def plan(connection: Connection, day: date, settings: Settings, params: Parameters) -> int:
-    """Journal a planned letter for every new event of the night, quarantine what cannot go out."""
+def plan(connection: Connection, day: date, settings: Settings, params: Parameters,
+         seconds: Counter[str] | None = None) -> int:
+    """Journal a planned letter for every new event of the night, quarantine what cannot go out.
+
+    Events are read and journaled PLAN_BATCH at a time (one insert per batch), so memory does not grow with
+    the night. `seconds` receives the time spent reading the fund (triggers), composing letters (compose)
+    and writing the journal (journal)."""
+    seconds = Counter() if seconds is None else seconds
     env = ComposeEnv(day, load_fund(settings.fund_file), catalog.load(settings.templates_dir), params)
     fund = FundView(connection)
     versions: dict[tuple[str, str], str] = {}
     sequence = planned = 0
     for trigger in TRIGGERS:
-        for batch in _batched(trigger(fund, day, params), 500):
+        for batch in _batched(_timed(trigger(fund, day, params), seconds, "triggers"), PLAN_BATCH):
+            started = time.perf_counter()
             keys = [e.key for e in batch]
             known = set(connection.scalars(select(schema.letters.c.event_key).where(schema.letters.c.event_key.in_(keys))))
             fresh = [e for e in batch if e.key not in known]
@@ -105,6 +116,8 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
             for kind in {e.recipient_type for e in fresh}:
                 found = fund.recipients(kind, [e.recipient_id for e in fresh if e.recipient_type == kind])
                 recipients.update(((kind, rid), row) for rid, row in found.items())
+            composing = time.perf_counter()
+            seconds["triggers"] += composing - started
             rows, held, remarks = [], [], []
             for event in fresh:
                 sequence += 1
@@ -136,6 +149,8 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
                     "status": "planned", "template_hash": versions[version],
                     "context": json.dumps(letter.context, sort_keys=True, ensure_ascii=False),
                 })
+            journaling = time.perf_counter()
+            seconds["compose"] += journaling - composing
             if rows:
                 connection.execute(schema.letters.insert(), rows)
                 claims.record_decisions(connection, day, rows)
@@ -144,29 +159,56 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
                 connection.execute(schema.quarantine.insert(), held)
             if remarks:
                 connection.execute(schema.notes.insert(), remarks)
+            seconds["journal"] += time.perf_counter() - journaling
             faults.checkpoint("plan.batch")
+    started = time.perf_counter()
     case_lists.record(connection, fund, day, params)
     run_record.record_parameters(connection, day, params)
+    seconds["journal"] += time.perf_counter() - started
     return planned
+
+
+def _timed(items: Iterator[Event], seconds: Counter[str], stage: str) -> Iterator[Event]:
+    """The items, the time taken to produce them added to seconds[stage]."""
+    while True:
+        started = time.perf_counter()
+        item = next(items, None)
+        seconds[stage] += time.perf_counter() - started
+        if item is None:
+            return
+        yield item
 
 
 def _is_hash(value: str) -> bool:
     return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
-def _chunks(engine: Engine, day: date, size: int) -> Iterator[list[Job]]:
+@dataclass(frozen=True)
+class Owner:
+    """What the night needs of a letter besides its job: where to archive it, what to quarantine."""
+    recipient_type: str
+    recipient_id: str
+    letter_type: str
+    event_key: str
+
+
+def _chunks(engine: Engine, day: date, size: int, owners: dict[str, Owner]) -> Iterator[list[Job]]:
+    """The planned letters, `size` at a time, read chunk by chunk; each chunk's owners are added to `owners`
+    (the caller removes them once the chunk is journaled, so it holds the chunks in flight only)."""
     l = schema.letters.c
     last = ""
     while True:
         with engine.connect() as connection:
             rows = connection.execute(
-                select(l.letter_id, l.letter_type, l.language, l.template_hash, l.context)
+                select(l.letter_id, l.letter_type, l.language, l.template_hash, l.context, l.recipient_type,
+                       l.recipient_id, l.event_key)
                 .where(l.run_date == day, l.status == "planned", l.letter_id > last)
                 .order_by(l.letter_id).limit(size)
             ).all()
         if not rows:
             return
         last = rows[-1].letter_id
+        owners.update((r.letter_id, Owner(r.recipient_type, r.recipient_id, r.letter_type, r.event_key)) for r in rows)
         yield [Job(r.letter_id, r.letter_type, r.language, r.template_hash, json.loads(r.context)) for r in rows]
 
 
@@ -174,58 +216,81 @@ def archive_path(recipient_type: str, recipient_id: str, letter_id: str, letter_
     return f"{recipient_type}/{recipient_id}/{letter_id}-{letter_type}.pdf"
 
 
-def render(engine: Engine, day: date, settings: Settings, lock: night_lock.Lock, progress: Progress | None) -> int:
+def render(engine: Engine, day: date, settings: Settings, lock: night_lock.Lock, progress: Progress | None,
+           seconds: Counter[str] | None = None) -> int:
+    """Render the planned letters chunk by chunk, archive each chunk's PDFs, then journal the chunk (one
+    statement). Memory holds the chunks in flight (workers + 1), never the night. `seconds` receives the time
+    spent waiting for rendered chunks (wait), writing and syncing the PDFs (write), journaling (journal), and
+    the render workers' own steps (fill, stamp, layout, pdf, split: summed over the workers)."""
+    seconds = Counter() if seconds is None else seconds
     l = schema.letters.c
     with engine.connect() as connection:
         todo = connection.scalar(select(func.count()).where(l.run_date == day, l.status == "planned")) or 0
-        owners = {r.letter_id: (r.recipient_type, r.recipient_id, r.letter_type) for r in connection.execute(
-            select(l.letter_id, l.recipient_type, l.recipient_id, l.letter_type)
-            .where(l.run_date == day, l.status == "planned"))}
+    owners: dict[str, Owner] = {}
     done = 0
     with RenderPool(settings.db_url, settings.workers) as pool:
-        for chunk, results in pool.render(_chunks(engine, day, settings.chunk_size)):
-            faults.checkpoint("render.chunk")
-            updates, failed, folders = [], [], set()
-            for result in results:
-                if isinstance(result, Failed):
-                    failed.append(result)
-                    continue
-                relative = archive_path(*owners[result.letter_id][:2], result.letter_id, owners[result.letter_id][2])
-                target = settings.archive_dir / relative
-                atomic_write(target, result.pdf)
-                if result.docx is not None:  # Word-template letters: the filled DOCX is archived beside the PDF
-                    atomic_write(target.with_suffix(".docx"), result.docx)
-                faults.checkpoint("render.pdf_written")
-                folders.add(target.parent)
-                updates.append({"lid": result.letter_id, "pages": result.pages, "sha": result.sha256, "path": relative})
-            for folder in folders:
-                sync_dir(folder)
-            faults.checkpoint("render.synced")
-            with engine.begin() as connection:
-                if updates:
-                    connection.execute(
-                        schema.letters.update().where(l.letter_id == bindparam("lid"))
-                        .values(status="rendered", pages=bindparam("pages"), sha256=bindparam("sha"),
-                                archive_path=bindparam("path")),
-                        updates,
-                    )
-                for f in failed:
-                    key = connection.scalar(select(l.event_key).where(l.letter_id == f.letter_id))
-                    owner = owners[f.letter_id]
-                    connection.execute(delete(schema.letters).where(l.letter_id == f.letter_id))
-                    connection.execute(schema.quarantine.insert().values(
-                        run_date=day, event_key=key, record=f"{owner[0]} {owner[1]}", field=f.field,
-                        reason=f.reason, action="correct the template (templates check), then rerun"))
-                faults.checkpoint("render.uncommitted")
-            faults.checkpoint("render.journaled")
-            night_lock.beat(engine, lock)
-            done += len(chunk)
-            log("chunk", stage="render", run_date=day, letters=len(updates), failed=len(failed), done=done, total=todo)
-            if progress:
-                progress("render", done, todo)
-            if stop_requested.is_set():
-                raise Interrupted(f"stopped after {done} of {todo} letters")
+        waiting = time.perf_counter()
+        try:
+            for chunk, results in pool.render(_chunks(engine, day, settings.chunk_size, owners)):
+                writing = time.perf_counter()
+                seconds["wait"] += writing - waiting
+                faults.checkpoint("render.chunk")
+                updates, failed, folders = [], [], set()
+                for result in results:
+                    owner = owners.pop(result.letter_id)
+                    if isinstance(result, Failed):
+                        failed.append((result, owner))
+                        continue
+                    relative = archive_path(owner.recipient_type, owner.recipient_id, result.letter_id,
+                                            owner.letter_type)
+                    target = settings.archive_dir / relative
+                    atomic_write(target, result.pdf)
+                    if result.docx is not None:  # Word-template letters: the filled DOCX is archived beside the PDF
+                        atomic_write(target.with_suffix(".docx"), result.docx)
+                    faults.checkpoint("render.pdf_written")
+                    folders.add(target.parent)
+                    updates.append({"lid": result.letter_id, "pages": result.pages, "sha": result.sha256,
+                                    "path": relative})
+                for folder in folders:
+                    sync_dir(folder)
+                faults.checkpoint("render.synced")
+                journaling = time.perf_counter()
+                seconds["write"] += journaling - writing
+                _journal_chunk(engine, day, updates, failed)
+                faults.checkpoint("render.journaled")
+                night_lock.beat(engine, lock)
+                waiting = time.perf_counter()
+                seconds["journal"] += waiting - journaling
+                done += len(chunk)
+                log("chunk", stage="render", run_date=day, letters=len(updates), failed=len(failed), done=done,
+                    total=todo)
+                if progress:
+                    progress("render", done, todo)
+                if stop_requested.is_set():
+                    raise Interrupted(f"stopped after {done} of {todo} letters")
+        finally:
+            seconds.update(pool.seconds)
     return done
+
+
+def _journal_chunk(engine: Engine, day: date, updates: list[dict[str, Any]], failed: list[tuple[Failed, Owner]]) -> None:
+    """One transaction per chunk: its rendered letters in one statement, its failures quarantined."""
+    l = schema.letters.c
+    with engine.begin() as connection:
+        if updates:
+            connection.execute(
+                schema.letters.update().where(l.letter_id == bindparam("lid"))
+                .values(status="rendered", pages=bindparam("pages"), sha256=bindparam("sha"),
+                        archive_path=bindparam("path")),
+                updates,
+            )
+        if failed:
+            connection.execute(delete(schema.letters).where(l.letter_id.in_([f.letter_id for f, _ in failed])))
+            connection.execute(schema.quarantine.insert(), [
+                {"run_date": day, "event_key": owner.event_key, "record": f"{owner.recipient_type} {owner.recipient_id}",
+                 "field": f.field, "reason": f.reason, "action": "correct the template (templates check), then rerun"}
+                for f, owner in failed])
+        faults.checkpoint("render.uncommitted")
 
 
 def run_night(settings: Settings, day: date, progress: Progress | None = None) -> NightResult:
@@ -278,21 +343,25 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
     log("night", stage="start", status=status, run_date=day, attempt=attempt)
     if status == "planning":
         started = time.monotonic()
+        steps: Counter[str] = Counter()
         with engine.begin() as connection:
-            planned = plan(connection, day, settings, params)
+            planned = plan(connection, day, settings, params, steps)
             connection.execute(schema.runs.update().where(r.run_date == day).values(status="rendering"))
             run_record.record_stage(connection, day, attempt, "plan", time.monotonic() - started, planned)
+            _record_steps(connection, day, attempt, "plan", steps)
             faults.checkpoint("plan.uncommitted")
         faults.checkpoint("plan.committed")
         log("night", stage="plan", run_date=day, letters=planned, seconds=round(time.monotonic() - started, 2))
         status = "rendering"
     if status == "rendering":
         started = time.monotonic()
+        steps = Counter()
         try:
-            rendered = render(engine, day, settings, lock, progress)
+            rendered = render(engine, day, settings, lock, progress, steps)
         finally:
             with engine.begin() as connection:
                 run_record.record_stage(connection, day, attempt, "render", time.monotonic() - started, 0)
+                _record_steps(connection, day, attempt, "render", steps)
         with engine.begin() as connection:
             connection.execute(schema.runs.update().where(r.run_date == day).values(status="assembling"))
         log("night", stage="render", run_date=day, letters=rendered, seconds=round(time.monotonic() - started, 2))
@@ -300,6 +369,7 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
         status = "assembling"
     if not mailroom.is_ready(settings.output_dir, day):
         started = time.monotonic()
+        steps = Counter()
         fund = load_fund(settings.fund_file)
         with engine.begin() as connection:
             timings = run_record.timings(connection, day)
@@ -307,7 +377,8 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
             summary["attempts"] = attempt
             mailroom.assemble(connection, day, settings.output_dir, settings.archive_dir,
                               int(fund["mailroom"]["max_sheets_per_file"]), summary, summary_text(summary),
-                              case_lists.files(connection, day), templates_dir=settings.templates_dir, fund=fund)
+                              case_lists.files(connection, day), templates_dir=settings.templates_dir, fund=fund,
+                              seconds=steps)
             faults.checkpoint("assemble.uncommitted")
         faults.checkpoint("night.before_ready")
         mailroom.mark_ready(settings.output_dir, day)
@@ -315,6 +386,7 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
         with engine.begin() as connection:
             run_record.record_stage(connection, day, attempt, "assemble", time.monotonic() - started,
                                     summary["letters"])
+            _record_steps(connection, day, attempt, "assemble", steps)
         log("night", stage="assemble", run_date=day, letters=summary["letters"],
             print_files=len(summary["print_files"]), seconds=round(time.monotonic() - started, 2))
     summary = json.loads((mailroom.night_folder(settings.output_dir, day) / "summary.json").read_text())
@@ -324,6 +396,12 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
     faults.checkpoint("night.complete")
     log("night", stage="complete", run_date=day, letters=summary["letters"], quarantined=len(summary["quarantined"]))
     return NightResult(day, "complete", summary["letters"], len(summary["quarantined"]), summary)
+
+
+def _record_steps(connection: Connection, day: date, attempt: int, stage: str, steps: Counter[str]) -> None:
+    """A stage's steps in the night's record beside the stage, as `stage.step` (render.layout, plan.compose)."""
+    for step, spent in sorted(steps.items()):
+        run_record.record_stage(connection, day, attempt, f"{stage}.{step}", spent, 0)
 
 
 def output_path(settings: Settings, day: date) -> Path:

@@ -17,7 +17,7 @@ run_stages = Table(
     metadata,
     Column("run_date", Date, primary_key=True),
     Column("attempt", Integer, primary_key=True),
-    Column("stage", String(20), primary_key=True),  # plan, render, assemble
+    Column("stage", String(20), primary_key=True),  # plan, render, assemble; their steps as plan.compose ...
     Column("seconds", Float, nullable=False),
     Column("letters", Integer, nullable=False, default=0),
 )
@@ -43,8 +43,13 @@ def timings(connection: Connection, day: date) -> dict[str, float]:
     s = run_stages.c
     rows = dict(connection.execute(
         select(s.stage, func.sum(s.seconds)).where(s.run_date == day).group_by(s.stage)).all())
-    order = ("plan", "render", "assemble")
-    return {stage: float(rows[stage]) for stage in sorted(rows, key=lambda x: (order.index(x) if x in order else 9, x))}
+    order = ("plan", "render", "assemble")  # each followed by its steps (plan.compose, render.layout ...)
+
+    def place(stage: str) -> tuple[int, str]:
+        head = stage.partition(".")[0]
+        return (order.index(head) if head in order else 9, stage)
+
+    return {stage: float(rows[stage]) for stage in sorted(rows, key=place)}
 
 
 def record_parameters(connection: Connection, day: date, params: Parameters) -> None:
