@@ -1,9 +1,11 @@
-"""`python -m bench.night --affiliates 20000 [--workers 2] [--chunk 200]`: a due-notice night, end to end.
+"""`python -m bench.night --affiliates 20000 [--workers 2] [--chunk 200] [--runs 3]`: a due-notice night, end to end.
 
 Builds a synthetic fund in a fresh database (SQLite in a temp folder, or a fresh PostgreSQL database with
 --postgres URL), runs the real night (plan → render → journal → print files, manifest, archive, READY),
-and prints letters, seconds, letters/s, peak RSS of the process tree, seconds per stage and the naive
-baseline on a sample of the same letters with the ratio. The figures also go to bench/results/<time>.json.
+and prints letters, seconds, letters/s, CPU seconds and peak RSS of the process tree, seconds per stage and
+step (from the night's own record) and the naive baseline on a sample of the same letters with the ratio,
+per run and as the median of the runs. `--sizes 5000,20000` runs several night sizes and prints their peaks
+side by side (memory must not grow with the night). The figures also go to bench/results/<time>.json.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -54,17 +57,14 @@ def database(root: Path, postgres: str | None) -> Iterator[str]:
         admin.dispose()
 
 
-def stage_seconds(log_lines: str, db_url: str, day: date) -> dict[str, float]:
-    """Seconds per stage: the night's own record (plan, render, assemble) refined by its log lines."""
+def stage_seconds(db_url: str, day: date) -> dict[str, float]:
+    """Seconds per stage and step, from the night's own record: plan (triggers, compose, journal), render (the
+    main process waiting for workers, writing PDFs, journaling; the workers' fill, stamp, layout, pdf, split
+    summed over workers), assemble (covers, files, write, journal)."""
     engine = connect(db_url)
     with engine.connect() as connection:
         stages = run_record.timings(connection, day)
     engine.dispose()
-    for line in log_lines.splitlines():
-        with contextlib.suppress(ValueError):
-            record = json.loads(line)
-            if record.get("event") == "stages":
-                stages.update({k.removesuffix("_s"): v for k, v in record.items() if k.endswith("_s")})
     return {k: round(v, 2) for k, v in stages.items()}
 
 
@@ -82,8 +82,7 @@ def run(affiliates: int, workers: int, chunk: int, day: date, sample: int, postg
         rows = fund.load(engine, affiliates, day)
         fund.approve_working_copy(engine, settings.templates_dir, "due_notice", LANGUAGES)
         build_seconds = clock.seconds()
-        logs = io.StringIO()
-        with PeakMemory() as peak, contextlib.redirect_stderr(logs):
+        with PeakMemory() as peak, contextlib.redirect_stderr(io.StringIO()):
             clock, cpu = Stopwatch(), _cpu_seconds()
             result = night.run_night(settings, day)
             seconds, cpu = clock.seconds(), _cpu_seconds() - cpu
@@ -104,7 +103,7 @@ def run(affiliates: int, workers: int, chunk: int, day: date, sample: int, postg
             "cpu_seconds": round(cpu, 1), "cpu_ms_per_letter": round(1000 * cpu / result.letters, 1),
             "load_average_1min": round(os.getloadavg()[0], 1),
             "peak_rss_mb": round(peak.bytes / 2**20),
-            "stages": stage_seconds(logs.getvalue(), db_url, day),
+            "stages": stage_seconds(db_url, day),
             "print_files": len(result.summary.get("print_files", [])),
             "naive": {"letters": baseline.letters, "seconds": round(baseline.seconds, 2),
                       "letters_per_second": round(baseline.per_second, 2),
@@ -146,7 +145,7 @@ def report(result: dict[str, Any]) -> str:
         (f"CPU              {result['cpu_seconds']} s = {result['cpu_ms_per_letter']} ms per letter "
          f"(load average {result['load_average_1min']} on {result['machine']['cpus']} CPUs)"),
         f"peak RSS (tree)  {result['peak_rss_mb']} MB",
-        "stages (s)       " + ", ".join(f"{k} {v}" for k, v in result["stages"].items()),
+        "stages (s)       " + _stages(result["stages"]),
         (f"naive            {n['letters']} letters in {n['seconds']} s = {n['letters_per_second']} letters/s "
          f"(one write_pdf per letter, one process); reprints identical {n['reprints_identical']}/{n['letters']}"),
         f"ratio            {result['ratio_to_naive']}× the naive pipeline",
@@ -156,22 +155,85 @@ def report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _stages(stages: dict[str, float]) -> str:
+    """`plan 1.2 (triggers 0.3, compose 0.6, journal 0.2), render ...`: each stage with its steps."""
+    parts = []
+    for stage, spent in stages.items():
+        if "." in stage:
+            continue
+        steps = [f"{k.partition('.')[2]} {v}" for k, v in stages.items() if k.startswith(stage + ".")]
+        parts.append(f"{stage} {spent}" + (f" ({', '.join(steps)})" if steps else ""))
+    return "\n                 ".join(parts)
+
+
+MEDIAN_FIGURES = ("letters", "seconds", "letters_per_second", "cpu_seconds", "cpu_ms_per_letter", "peak_rss_mb",
+                  "ratio_to_naive", "load_average_1min")
+
+
+def median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median of each figure over the runs (stages per stage; the naive baseline's rate too)."""
+    figures: dict[str, Any] = {k: statistics.median(r[k] for r in runs if r[k] is not None) for k in MEDIAN_FIGURES
+                               if any(r[k] is not None for r in runs)}
+    figures["naive_letters_per_second"] = statistics.median(r["naive"]["letters_per_second"] for r in runs)
+    figures["stages"] = {k: round(statistics.median(r["stages"].get(k, 0.0) for r in runs), 2)
+                         for k in runs[0]["stages"]}
+    return figures
+
+
+def median_report(size: int, figures: dict[str, Any], runs: int) -> str:
+    return "\n".join([
+        f"median of {runs} runs, {size} affiliates:",
+        f"  letters {figures['letters']}, {figures['seconds']} s, {figures['letters_per_second']} letters/s, "
+        f"CPU {figures['cpu_seconds']} s ({figures['cpu_ms_per_letter']} ms/letter), peak RSS {figures['peak_rss_mb']} MB",
+        f"  naive {figures['naive_letters_per_second']} letters/s, ratio {figures.get('ratio_to_naive')}×",
+        "  stages (s) " + _stages(figures["stages"]).replace("\n                 ", "\n             "),
+    ])
+
+
+def flatness_report(medians: dict[int, dict[str, Any]]) -> str:
+    """Peak memory per night size, side by side: it must not grow with the number of letters."""
+    lines = ["night size      letters   letters/s   peak RSS (MB)"]
+    for size, figures in medians.items():
+        lines.append(f"{size:>10}  {figures['letters']:>11}  {figures['letters_per_second']:>10}  "
+                     f"{figures['peak_rss_mb']:>14}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     defaults = Settings.from_env()
     p = argparse.ArgumentParser(prog="python -m bench.night", description=__doc__.splitlines()[0])
     p.add_argument("--affiliates", type=int, default=5000)
+    p.add_argument("--sizes", type=lambda v: [int(x) for x in v.split(",")],
+                   help="several night sizes, e.g. 5000,20000: their peaks side by side (replaces --affiliates)")
+    p.add_argument("--runs", type=int, default=1, help="runs per size; the median is printed (default 1)")
     p.add_argument("--workers", type=int, default=defaults.workers, help="default CORRESPONDENCE_WORKERS or 2")
     p.add_argument("--chunk", type=int, default=defaults.chunk_size, help="default CORRESPONDENCE_CHUNK or 200")
     p.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 10, 1), help="a quarter's first day")
     p.add_argument("--naive-sample", type=int, default=100)
     p.add_argument("--postgres", metavar="URL", help="run on a fresh database of this PostgreSQL server")
-    p.add_argument("--keep", type=Path, help="keep the night's folder and database here")
+    p.add_argument("--keep", type=Path, help="keep the night's folder and database here (one run only)")
     args = p.parse_args(argv)
-    result = run(args.affiliates, args.workers, args.chunk, args.as_of, args.naive_sample, args.postgres, args.keep)
-    print(report(result))
+    sizes = args.sizes or [args.affiliates]
+    if args.keep and (args.runs > 1 or len(sizes) > 1):
+        p.error("--keep keeps one run: use it without --runs or --sizes")
+    all_runs: dict[int, list[dict[str, Any]]] = {}
+    medians: dict[int, dict[str, Any]] = {}
+    for size in sizes:
+        for number in range(1, args.runs + 1):
+            result = run(size, args.workers, args.chunk, args.as_of, args.naive_sample, args.postgres, args.keep)
+            print(f"--- {size} affiliates, run {number} of {args.runs}")
+            print(report(result), flush=True)
+            all_runs.setdefault(size, []).append(result)
+        medians[size] = median(all_runs[size])
+        print(median_report(size, medians[size], args.runs), flush=True)
+    if len(sizes) > 1:
+        print(flatness_report(medians))
     RESULTS.mkdir(exist_ok=True)
-    target = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-night-{result['affiliates']}.json"
-    target.write_text(json.dumps(result, indent=2) + "\n")
+    name = "-".join(str(s) for s in sizes)
+    target = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-night-{name}.json"
+    target.write_text(json.dumps({"sizes": sizes, "runs": args.runs, "workers": args.workers, "chunk": args.chunk,
+                                  "median": {str(k): v for k, v in medians.items()},
+                                  "each_run": {str(k): v for k, v in all_runs.items()}}, indent=2) + "\n")
     print(f"written to {target}")
     return 0
 
