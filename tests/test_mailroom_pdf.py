@@ -1,0 +1,159 @@
+"""Print files assembled with qpdf: identical objects (fonts, images, form XObjects, a stamped letter's
+background) are held once per file whatever their structure, pages and what points back to them never are,
+the bytes depend only on the letters, and qpdf finds nothing wrong with the file."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import subprocess
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pikepdf
+import pytest
+from pikepdf import Array, Dictionary, Name
+from sqlalchemy import select
+
+from bench import fund
+from correspondence import schema
+from correspondence.config import Settings
+from correspondence.mailroom import build_print_file
+from correspondence.mailroom_pdf import PrintFileWriter
+from correspondence.store import connect, init
+from scheduler.night import run_night
+
+FONT = b"\x00\x01\x00\x00" + bytes(range(256)) * 64  # stands for an embedded font program: the bytes are what count
+IMAGE = bytes(range(256)) * 12
+
+
+def _letter(text: str, *, image: bytes = IMAGE, image_kind: str = "/XObject", link_back: bool = False,
+            form: bool = False, pages: int = 1) -> bytes:
+    """A small letter PDF built with pikepdf: a font with its file, an image, optionally a form XObject
+    drawing the image and a link annotation pointing back to its page."""
+    pdf = pikepdf.new()
+    font_file = pdf.make_stream(FONT)
+    font = pdf.make_indirect(Dictionary(Type=Name.Font, Subtype=Name.TrueType, BaseFont=Name("/LetterSans"),
+                                        FontDescriptor=pdf.make_indirect(Dictionary(
+                                            Type=Name.FontDescriptor, FontName=Name("/LetterSans"),
+                                            FontFile2=font_file))))
+    picture = pdf.make_stream(image, Type=Name(image_kind), Subtype=Name.Image, Width=64, Height=12,
+                              ColorSpace=Name.DeviceGray, BitsPerComponent=8)
+    xobjects = Dictionary(Im1=picture)
+    if form:
+        xobjects.Fm1 = pdf.make_stream(b"q 64 0 0 12 0 0 cm /Im1 Do Q", Type=Name.XObject, Subtype=Name.Form,
+                                       BBox=[0, 0, 64, 12], Resources=Dictionary(XObject=Dictionary(Im1=picture)))
+    for number in range(pages):
+        content = f"BT /F1 12 Tf 72 720 Td ({text} {number}) Tj ET q 64 0 0 12 72 600 cm /Im1 Do Q".encode()
+        page = pdf.add_blank_page(page_size=(595, 842))
+        page.obj.Resources = Dictionary(Font=Dictionary(F1=font), XObject=xobjects)
+        page.obj.Contents = pdf.make_stream(content)
+        if link_back:
+            page.obj.Annots = Array([pdf.make_indirect(Dictionary(
+                Type=Name.Annot, Subtype=Name.Link, Rect=[0, 0, 10, 10], P=page.obj,
+                Dest=Array([page.obj, Name.Fit])))])
+    buffer = io.BytesIO()
+    pdf.save(buffer, deterministic_id=True)
+    return buffer.getvalue()
+
+
+def _streams(data: bytes, where: Callable[[pikepdf.Stream], bool]) -> list[pikepdf.Stream]:
+    pdf = pikepdf.open(io.BytesIO(data))
+    return [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and where(o)]
+
+
+def _assembled(letters: list[bytes]) -> tuple[bytes, PrintFileWriter]:
+    writer = PrintFileWriter()
+    for letter in letters:
+        sizes = writer.add(letter)
+        if len(sizes) % 2:
+            writer.blank_page(*sizes[-1])
+    return writer.bytes(), writer
+
+
+def _is_font_file(stream: pikepdf.Stream) -> bool:
+    return stream.read_bytes() == FONT
+
+
+def _is_image(stream: pikepdf.Stream) -> bool:
+    return stream.get("/Subtype") == Name.Image
+
+
+def _qpdf_check(data: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "batch.pdf"
+    path.write_bytes(data)
+    check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+@pytest.mark.parametrize(("letters", "fonts", "images"), [
+    ([_letter(f"letter {n}") for n in range(50)], 1, 1),                          # fifty letters, one font, one image
+    ([_letter(f"letter {n}", form=True) for n in range(10)], 1, 1),               # the image also inside a form XObject
+    ([_letter("a"), _letter("b", image=IMAGE[::-1])], 1, 2),                      # different image bytes: two images
+    ([_letter("a"), _letter("b", image_kind="/Thumb")], 1, 2),                    # same bytes, other dictionary: two
+    ([_letter(f"letter {n}", link_back=True, pages=3) for n in range(5)], 1, 1),  # links back to their pages
+])
+def test_identical_objects_are_held_once_per_print_file(letters: list[bytes], fonts: int, images: int,
+                                                        tmp_path: Path) -> None:
+    data, writer = _assembled(letters)
+    assert len(_streams(data, _is_font_file)) == fonts
+    assert len(_streams(data, _is_image)) == images
+    _qpdf_check(data, tmp_path)
+    batch = pikepdf.open(io.BytesIO(data))
+    expected = sum(len(pikepdf.open(io.BytesIO(x)).pages) + len(pikepdf.open(io.BytesIO(x)).pages) % 2
+                   for x in letters)
+    assert len(batch.pages) == expected
+    assert len({p.obj.objgen for p in batch.pages}) == expected  # pages are never shared
+    for page in batch.pages:  # what pointed back to a page points to its own page in the file
+        for annot in page.obj.get("/Annots", []):
+            assert annot.P.objgen == page.obj.objgen and annot.Dest[0].objgen == page.obj.objgen
+    assert writer.counts["shared"] > 0
+
+
+def test_the_same_letters_give_the_same_bytes_and_each_page_its_content() -> None:
+    letters = [_letter(f"letter {n}", pages=n % 3 + 1) for n in range(12)]
+    first, _ = _assembled(letters)
+    assert _assembled(letters)[0] == first
+    batch = pikepdf.open(io.BytesIO(first))
+    contents = [p.obj.Contents.read_bytes() for p in batch.pages if "/Contents" in p.obj]
+    assert contents == [f"BT /F1 12 Tf 72 720 Td (letter {n} {k}) Tj ET q 64 0 0 12 72 600 cm /Im1 Do Q".encode()
+                        for n in range(12) for k in range(n % 3 + 1)]
+
+
+NIGHT = date(2026, 10, 1)
+
+
+def test_a_print_file_of_rendered_due_notices_holds_each_font_once(settings: Settings, tmp_path: Path) -> None:
+    """Real letters from the night's renderer: the file holds as many font programs as the letters have
+    different ones (not one per letter), and reading it back gives every letter's pages."""
+    settings = replace(settings, chunk_size=6)
+    engine = connect(settings.db_url)
+    init(engine)
+    fund.load(engine, 12, NIGHT)
+    fund.approve_working_copy(engine, settings.templates_dir, "due_notice", ("nl", "fr", "de"))
+    assert run_night(settings, NIGHT).letters == 12
+    l = schema.letters.c
+    with engine.connect() as connection:
+        letters = [dict(r) for r in connection.execute(
+            select(l.letter_id, l.archive_path, l.pages).where(l.run_date == NIGHT).order_by(l.letter_id)).mappings()]
+    engine.dispose()
+
+    def font_programs(path: Path) -> set[str]:
+        pdf = pikepdf.open(path)
+        return {hashlib.sha256(o.read_raw_bytes()).hexdigest() for o in pdf.objects if isinstance(o, pikepdf.Stream)
+                and any(o.objgen == d.get(k).objgen for d in pdf.objects if isinstance(d, Dictionary)
+                        and d.get("/Type") == Name.FontDescriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")
+                        if k in d)}
+
+    per_letter = [font_programs(settings.archive_dir / x["archive_path"]) for x in letters]
+    distinct = set().union(*per_letter)
+    assert all(per_letter) and sum(map(len, per_letter)) > len(distinct)  # the letters repeat their fonts
+    data, placements = build_print_file(letters, "ordinary/batch-0001.pdf", settings.archive_dir)
+    path = tmp_path / "batch.pdf"
+    path.write_bytes(data)
+    assert font_programs(path) == distinct
+    _qpdf_check(data, tmp_path)
+    assert [p.first_page % 2 for p in placements] == [1] * len(letters)
+    assert build_print_file(letters, "ordinary/batch-0001.pdf", settings.archive_dir)[0] == data
