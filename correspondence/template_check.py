@@ -191,7 +191,62 @@ def check_template(templates_dir: Path, letter_type: catalog.LetterType, languag
         found.extend(result)
         if any("took more than" in f.message for f in result):
             break  # one endless loop is enough to know; the other samples would each wait as long
+    if letter_type.layout == "once" and letter_type.format == "html" and not any(f.level == "error" for f in found):
+        found.extend(_laid_out_once(snapshot, letter_type, language, data))
     return found
+
+
+def _laid_out_once(snapshot: snapshots.Snapshot, letter_type: catalog.LetterType, language: str,
+                   data: dict[str, dict[str, Any]]) -> list[Finding]:
+    """Warnings for a letter type laid out once per shape (README, "Layout once"): a sample the night would
+    lay out on its own, and an affiliate's own data (name, address, references, amounts) that is part of the
+    shape, so that every letter needs a layout of its own. Both still print right; they cost time."""
+    from correspondence.render import Job, _SnapshotRenderer  # the renderer imports WeasyPrint: only here
+
+    renderer = _SnapshotRenderer(snapshot)
+    found: list[Finding] = []
+    file = f"{letter_type.name}/{language}.html"
+    for sample, context in data.items():
+        if renderer.stamper is None:
+            break
+        context = copy.deepcopy(context)
+        context.setdefault("letter", {})["language"] = language
+        before = renderer.stamper.outcomes.copy()
+        try:
+            marked = renderer.marked(Job(sample, letter_type.name, language, snapshot.hash, context))
+            renderer.stamped(sample, marked)
+        except Exception:  # noqa: BLE001, S112 - rendering errors are reported by the sample check above
+            continue
+        outcome = next(iter(renderer.stamper.outcomes - before), "stamped")
+        if outcome != "stamped":
+            found.append(Finding("warning", file, "", f'with sample "{sample}": laid out on its own, not once per '
+                                 f'shape ({outcome}); see "Layout once" in the README', letter_type.name, language))
+            continue
+        own = _own_data(context)
+        stamped = renderer.stamper.shapes.get(marked.with_codes(), frozenset())
+        shaped = sorted({s.value for i, s in enumerate(marked.slots)
+                         if s.kind == "text" and i not in stamped and (s.value in own or "€" in s.value)})
+        if shaped:
+            found.append(Finding("warning", file, "", f'with sample "{sample}": {", ".join(shaped)} '
+                                 "is part of the letter's shape (inside a sentence, a float or an auto-sized table "
+                                 'column), so every letter gets a layout of its own; see "Layout once" in the README',
+                                 letter_type.name, language))
+    return found
+
+
+def _own_data(context: dict[str, Any]) -> set[str]:
+    """The texts that differ from letter to letter: the recipient's and the letter's reference, less any
+    that the fund's or the service's data also print (a postcode both share)."""
+    return ({str(context.get("letter", {}).get("id", ""))} | _texts(context.get("recipient", {}))) - _texts(
+        [context.get("fund", {}), context.get("service", {})])
+
+
+def _texts(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return {t for v in value.values() for t in _texts(v)}
+    if isinstance(value, list):
+        return {t for v in value for t in _texts(v)}
+    return {value} if isinstance(value, str) and len(value) >= 3 else set()
 
 
 def _walk(env: Environment, unit: Unit, texts: dict[str, str],

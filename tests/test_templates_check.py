@@ -215,3 +215,17 @@ def test_a_word_decision_whose_appeal_partial_lacks_the_mentions_fails(tmp_path:
     errors = _errors(templates, DECISIONS[0])
     assert any(e.startswith(f"{DECISIONS[0]}/fr.docx: with sample") and "the appeal text lacks mention 1:" in e
                for e in errors), "\n".join(errors)
+
+
+@pytest.mark.parametrize(("old", "new", "warned"), [
+    (".refs div { float: left; width: 34mm;", ".refs div { float: left;", True),  # references sized by content
+    ("table.amounts:not(.account) { table-layout: fixed; width: 110mm; }", "", True),  # auto amount column
+    ("/* No kerning", "/* No kerning", False),  # the shipped style: every sample stamped
+])
+def test_a_letter_type_laid_out_once_warns_when_its_letters_would_each_need_a_layout(
+        tmp_path: Path, old: str, new: str, warned: bool) -> None:
+    templates = _copy(tmp_path)
+    _edit(templates / "assets" / "letter.css", old, new)
+    warnings = [str(f) for f in check(templates, "due_notice") if "Layout once" in f.message]
+    assert bool(warnings) == warned, warnings
+    assert all("see \"Layout once\" in the README" in w for w in warnings)
