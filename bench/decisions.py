@@ -137,7 +137,7 @@ def run(letters: int, workers: int, chunk: int, day: date, postgres: str | None,
             "cpu_ms_per_letter": round(1000 * cpu / result.letters, 1) if result.letters else None,
             "load_average_1min": round(os.getloadavg()[0], 1),
             "peak_rss_mb": round(peak.bytes / 2**20),
-            "stages": stage_seconds(logs.getvalue(), db_url, day),
+            "stages": stage_seconds(db_url, day),
             "print_files": len(result.summary.get("print_files", [])),
         }
 
