@@ -12,11 +12,13 @@ import csv
 import hashlib
 import io
 import json
+import multiprocessing
 import os
 import shutil
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,10 +26,9 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Date, Integer, String, Table, bindparam, select
 
-from correspondence import faults, mailroom_sheets, schema
+from correspondence import faults, mailroom_pdf, mailroom_sheets, schema
 from correspondence.config import Settings, load_fund
 from correspondence.files import FILE_MODE, atomic_write, mailroom_gid, make_dir, sync_dir
-from correspondence.mailroom_pdf import PrintFileWriter
 
 MANIFEST_COLUMNS = ("letter_id", "file", "first_page", "pages", "sheets", "mail_class", "letter_type",
                     "language", "postcode", "sha256")
@@ -117,19 +118,43 @@ def build_print_file(letters: Iterable[dict[str, Any]], name: str, archive_dir: 
 
     Each letter's PDF is read once; what letters have in common (fonts, images, a stamped letter's background)
     is held once in the file (`mailroom_pdf`)."""
-    writer = PrintFileWriter()
-    placements = []
-    if cover is not None:
-        (size, *_) = writer.add(cover)
-        writer.blank_page(*size)
-    for letter in letters:
-        first = writer.pages + 1
-        sizes = writer.add(archive_dir / letter["archive_path"])
-        if len(sizes) % 2:
-            writer.blank_page(*sizes[-1])
-        pages = writer.pages - first + 1
+    letters = list(letters)
+    data, taken = mailroom_pdf.print_file(cover, [archive_dir / x["archive_path"] for x in letters])
+    return data, _placements(letters, name, taken, COVER_PAGES if cover is not None else 0)
+
+
+def _placements(letters: list[dict[str, Any]], name: str, taken: list[int], before: int) -> list[Placement]:
+    placements, first = [], before + 1
+    for letter, pages in zip(letters, taken, strict=True):
         placements.append(Placement(letter["letter_id"], name, first, pages, pages // 2))
-    return writer.bytes(), placements
+        first += pages
+    return placements
+
+
+def _built(groups: Iterable[tuple[mailroom_sheets.Cover, bytes, list[dict[str, Any]]]], archive_dir: Path,
+           workers: int) -> Iterator[tuple[mailroom_sheets.Cover, list[dict[str, Any]], bytes, list[Placement]]]:
+    """Each print file built, in order; with workers > 1 several files are built side by side in worker
+    processes, at most workers + 1 of them in flight (memory: a few files, never the night)."""
+    if workers <= 1:
+        for cover, cover_pdf, group in groups:
+            yield cover, group, *build_print_file(group, cover.file, archive_dir, cover_pdf)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        in_flight: deque[tuple[mailroom_sheets.Cover, list[dict[str, Any]], Future[tuple[bytes, list[int]]]]] = deque()
+
+        def done() -> tuple[mailroom_sheets.Cover, list[dict[str, Any]], bytes, list[Placement]]:
+            cover, group, future = in_flight.popleft()
+            data, taken = future.result()
+            return cover, group, data, _placements(group, cover.file, taken, COVER_PAGES)
+
+        for cover, cover_pdf, group in groups:
+            paths = [archive_dir / x["archive_path"] for x in group]
+            in_flight.append((cover, group, pool.submit(mailroom_pdf.print_file, cover_pdf, paths)))
+            if len(in_flight) > workers:
+                yield done()
+        while in_flight:
+            yield done()
 
 
 def _csv(rows: Iterable[Iterable[Any]], header: Iterable[str]) -> bytes:
@@ -216,13 +241,15 @@ def assemble(
     connection: Connection, day: date, output_dir: Path, archive_dir: Path, max_sheets: int,
     summary: dict[str, Any], summary_text: str, extra_files: dict[str, bytes] | None = None,
     *, templates_dir: Path | None = None, fund: dict[str, Any] | None = None, seconds: Counter[str] | None = None,
+    workers: int = 0,
 ) -> list[PrintFile]:
     """Write the night's folder, record placements and files in the journal (same transaction as the caller's).
 
     The cover sheets and the deposit list come from `templates_dir`/mailroom and name the `fund`; both default
     to the configured ones (CORRESPONDENCE_TEMPLATES, CORRESPONDENCE_FUND). `seconds` receives the time spent
     on cover sheets (covers), building the print files (files), writing them (write) and the journal (journal).
-    Memory holds one print file and the list of files, never the night's letters."""
+    Memory holds one print file and the list of files, never the night's letters. With `workers` > 1 the
+    print files are built that many at a time in worker processes (the same bytes as built here)."""
     seconds = Counter() if seconds is None else seconds
     clock = _Clock(seconds)
     if templates_dir is None or fund is None:
@@ -256,24 +283,24 @@ def assemble(
     manifest = _StreamedFile(staging / "manifest.csv")
     manifest.write(_csv([], MANIFEST_COLUMNS))
     covers_in_order = iter(covers)
-    for mail_class in groups:
-        for group in split_into_files(_letters(connection, day, mail_class), per_file):
-            clock.lap("journal")
-            cover = next(covers_in_order)
-            data, placed = build_print_file(group, cover.file, archive_dir, next(cover_pdfs))
-            clock.lap("files")
-            put(cover.file, data)
-            clock.lap("write")
-            _record_placements(connection, placed)
-            pages = COVER_PAGES + sum(p.pages for p in placed)
-            pf = PrintFile(cover.file, cover.mail_class, len(group), pages // 2, pages, written[cover.file][1])
-            print_files.append(pf)
-            file_rows.append([pf.file, pf.mail_class, cover.number, cover.of, pf.letters, pf.sheets, pf.pages,
-                              COVER_PAGES, cover.registered, cover.first_postcode, cover.last_postcode, pf.sha256])
-            manifest.write(_csv_rows(
-                [letter["letter_id"], p.file, p.first_page, p.pages, p.sheets, letter["mail_class"],
-                 letter["letter_type"], letter["language"], letter["postcode"], letter["sha256"]]
-                for letter, p in zip(group, placed, strict=True)))
+    groups_in_order = ((next(covers_in_order), next(cover_pdfs), group) for mail_class in groups
+                       for group in split_into_files(_letters(connection, day, mail_class), per_file))
+    files_side_by_side = workers if len(covers) > 1 else 0
+    for cover, group, data, placed in _built(groups_in_order, archive_dir, files_side_by_side):
+        clock.lap("files")
+        put(cover.file, data)
+        clock.lap("write")
+        _record_placements(connection, placed)
+        pages = COVER_PAGES + sum(p.pages for p in placed)
+        pf = PrintFile(cover.file, cover.mail_class, len(group), pages // 2, pages, written[cover.file][1])
+        print_files.append(pf)
+        file_rows.append([pf.file, pf.mail_class, cover.number, cover.of, pf.letters, pf.sheets, pf.pages,
+                          COVER_PAGES, cover.registered, cover.first_postcode, cover.last_postcode, pf.sha256])
+        manifest.write(_csv_rows(
+            [letter["letter_id"], p.file, p.first_page, p.pages, p.sheets, letter["mail_class"],
+             letter["letter_type"], letter["language"], letter["postcode"], letter["sha256"]]
+            for letter, p in zip(group, placed, strict=True)))
+        clock.lap("journal")
     written["manifest.csv"] = manifest.close()
     faults.checkpoint("mailroom.file")
     clock.lap("write")

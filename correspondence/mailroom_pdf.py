@@ -164,6 +164,24 @@ class PrintFileWriter:
         return target, key
 
 
+def print_file(cover: bytes | None, letters: list[Path]) -> tuple[bytes, list[int]]:
+    """A print file: the cover's page and a blank back page, then each letter from an odd page on (a blank
+    page after an odd page count). Returns its bytes and the pages each letter takes in it, padding included.
+    A plain function of paths, so a process pool can build a night's files side by side."""
+    writer = PrintFileWriter()
+    if cover is not None:
+        (size, *_) = writer.add(cover)
+        writer.blank_page(*size)
+    taken = []
+    for letter in letters:
+        first = writer.pages
+        sizes = writer.add(letter)
+        if len(sizes) % 2:
+            writer.blank_page(*sizes[-1])
+        taken.append(writer.pages - first)
+    return writer.bytes(), taken
+
+
 def _key(kind: bytes, entries: dict[Any, tuple[Make, bytes]], raw: bytes = b"") -> bytes:
     digest = hashlib.sha256(kind)
     for name, (_, key) in entries.items():

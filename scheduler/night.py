@@ -378,7 +378,7 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
             mailroom.assemble(connection, day, settings.output_dir, settings.archive_dir,
                               int(fund["mailroom"]["max_sheets_per_file"]), summary, summary_text(summary),
                               case_lists.files(connection, day), templates_dir=settings.templates_dir, fund=fund,
-                              seconds=steps)
+                              seconds=steps, workers=settings.workers)
             faults.checkpoint("assemble.uncommitted")
         faults.checkpoint("night.before_ready")
         mailroom.mark_ready(settings.output_dir, day)

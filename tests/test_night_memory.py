@@ -1,0 +1,111 @@
+"""What keeps a night's memory flat in its size: the night reads its letters chunk by chunk while rendering
+and one print file at a time while assembling, never all the night's letters (or their contexts) at once;
+and it records the time of every stage and step, so the next bottleneck is visible."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event, select
+
+from bench import fund
+from correspondence import schema
+from correspondence.config import Settings
+from correspondence.store import connect, init
+from scheduler import run_record
+from scheduler.night import Owner, _chunks, run_night
+
+NIGHT = date(2026, 10, 1)
+AFFILIATES = 12
+CHUNK = 5
+
+
+@pytest.fixture
+def statements() -> Iterator[list[str]]:
+    """Every SQL statement any engine runs while the test runs."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(Engine, "before_cursor_execute", record)
+
+
+def _night(settings: Settings) -> Engine:
+    engine = connect(settings.db_url)
+    init(engine)
+    fund.load(engine, AFFILIATES, NIGHT)
+    fund.approve_working_copy(engine, settings.templates_dir, "due_notice", ("nl", "fr", "de"))
+    return engine
+
+
+def _reads_every_context(statement: str) -> bool:
+    """A SELECT of the letters' contexts that is not bounded by a chunk (LIMIT) nor by a few keys (IN)."""
+    if not re.match(r"SELECT .*\bletters\.context\b.* FROM letters\b", statement):
+        return False
+    bounded = " LIMIT " in statement or re.search(r"\bIN \(", statement) or "__[POSTCOMPILE" in statement
+    registered_only = re.search(r"letters\.mail_class = ", statement) is not None  # the deposit list's few lines
+    return not bounded and not registered_only
+
+
+def test_a_night_never_reads_every_letters_context_at_once(settings: Settings, statements: list[str]) -> None:
+    settings = replace(settings, chunk_size=CHUNK)
+    engine = _night(settings)
+    statements.clear()
+    assert run_night(settings, NIGHT).letters == AFFILIATES
+    engine.dispose()
+    chunk_reads = [s for s in statements if re.match(r"SELECT letters\.letter_id, .*letters\.context.* LIMIT", s)]
+    assert len(chunk_reads) == -(-AFFILIATES // CHUNK) + 1  # one read per chunk, and one that finds none left
+    assert not [s for s in statements if _reads_every_context(s)]
+    # the mailroom reads the letters without their contexts (registered letters aside)
+    assert any(re.match(r"SELECT letters\.letter_id, letters\.mail_class, .*letters\.archive_path FROM", s)
+               and "letters.context" not in s for s in statements)
+
+
+def test_render_holds_the_owners_of_the_chunks_read_so_far_only(settings: Settings) -> None:
+    settings = replace(settings, chunk_size=CHUNK)
+    engine = _night(settings)
+    from rules.params import Parameters
+    from scheduler.night import plan
+
+    with engine.begin() as connection:
+        connection.execute(schema.runs.insert().values(run_date=NIGHT, status="planning", attempts=1,
+                                                       started_at=datetime.now(UTC)))
+        assert plan(connection, NIGHT, settings, Parameters()) == AFFILIATES
+    owners: dict[str, Owner] = {}
+    sizes = []
+    for chunk in _chunks(engine, NIGHT, CHUNK, owners):
+        sizes.append((len(chunk), len(owners)))
+        for job in chunk:  # the night removes a chunk's owners once it is journaled
+            owner = owners.pop(job.letter_id)
+            assert (owner.letter_type, owner.recipient_type) == ("due_notice", "affiliate")
+            assert owner.event_key.startswith(f"due_notice:{owner.recipient_id}:")
+    engine.dispose()
+    assert sizes == [(5, 5), (5, 5), (2, 2)]
+
+
+def test_the_night_records_each_stage_and_its_steps(settings: Settings) -> None:
+    settings = replace(settings, chunk_size=CHUNK)
+    engine = _night(settings)
+    result = run_night(settings, NIGHT)
+    with engine.connect() as connection:
+        timings = run_record.timings(connection, NIGHT)
+        stages = {r.stage for r in connection.execute(select(run_record.run_stages.c.stage))}
+    engine.dispose()
+    expected = {"plan", "plan.triggers", "plan.compose", "plan.journal",
+                "render", "render.wait", "render.write", "render.journal", "render.fill",
+                "assemble", "assemble.covers", "assemble.files", "assemble.write", "assemble.journal"}
+    assert expected <= stages
+    order = list(timings)
+    assert order.index("plan") < order.index("plan.compose") < order.index("render") < order.index("render.write") \
+        < order.index("assemble") < order.index("assemble.files")
+    assert all(v >= 0 for v in timings.values())
+    # the summary (written before assembling ends) reports the planning and rendering steps
+    assert {"plan.compose", "render.write", "render.journal"} <= set(result.summary["timings_seconds"])
