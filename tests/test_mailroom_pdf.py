@@ -157,3 +157,20 @@ def test_a_print_file_of_rendered_due_notices_holds_each_font_once(settings: Set
     _qpdf_check(data, tmp_path)
     assert [p.first_page % 2 for p in placements] == [1] * len(letters)
     assert build_print_file(letters, "ordinary/batch-0001.pdf", settings.archive_dir)[0] == data
+
+
+def test_print_files_built_side_by_side_in_worker_processes_are_the_ones_built_here(tmp_path: Path) -> None:
+    from correspondence import mailroom, mailroom_sheets
+
+    letters = []
+    for n in range(9):
+        path = tmp_path / f"letter-{n}.pdf"
+        path.write_bytes(_letter(f"letter {n}", pages=n % 2 + 1))
+        letters.append({"letter_id": str(n), "archive_path": path.name})
+    covers = [mailroom_sheets.Cover(NIGHT, "ordinary", k, 3, 3, 4, 0, f"ordinary/batch-{k:04d}.pdf", "1000", "9999")
+              for k in (1, 2, 3)]
+    groups = [(c, _letter(f"cover {c.number}"), letters[3 * i: 3 * i + 3]) for i, c in enumerate(covers)]
+    here = [(c.file, data, p) for c, _, data, p in mailroom._built(iter(groups), tmp_path, 0)]
+    side_by_side = [(c.file, data, p) for c, _, data, p in mailroom._built(iter(groups), tmp_path, 2)]
+    assert side_by_side == here
+    assert [p.first_page for _, _, placed in here for p in placed] == [3, 5, 7] * 3  # every letter takes two pages
