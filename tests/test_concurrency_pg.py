@@ -24,6 +24,9 @@ from correspondence.store import connect
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 NIGHT = np.NIGHT
+# A 30-letter night renders in about a second: each journaled chunk waits, so the night is surely still
+# rendering while the concurrent command runs (correspondence/faults.py).
+RENDERING_A_WHILE = {"CORRESPONDENCE_FAULT": "render.journaled@0.4"}
 LOSER = re.compile(r"^run: another night (is running: \S+ pid \d+, night of \d{4}-\d\d-\d\d, since \S+"
                    r"|is starting right now)")
 
@@ -76,7 +79,7 @@ def _letters_once(url: str, root: Path, day: date = NIGHT) -> np.Outcome:
 ])
 def test_nights_started_together_one_runs_the_others_are_told_who_holds_it(
         pg: str, fund: tuple[Path, Path], tmp_path: Path, case: str, days: list[date]) -> None:
-    environment = np.env(pg, tmp_path, fund[1], chunk=2)
+    environment = np.env(pg, tmp_path, fund[1], chunk=2, **RENDERING_A_WHILE)
     runs = [_start(["run", "--as-of", d.isoformat()], environment, tmp_path / f"cwd{i}") for i, d in enumerate(days)]
     results = [(d, p.wait(timeout=600), *p.communicate()) for d, p in zip(days, runs, strict=True)]
     winners = [r for r in results if r[1] in (0, 1)]
@@ -121,7 +124,7 @@ def _changed_fund(source: Path, target: Path) -> tuple[str, str, str]:
 
 def test_an_import_while_a_night_renders_loses_nothing_and_doubles_nothing(
         pg: str, fund: tuple[Path, Path], tmp_path: Path) -> None:
-    environment = np.env(pg, tmp_path, fund[1], chunk=2)
+    environment = np.env(pg, tmp_path, fund[1], chunk=2, **RENDERING_A_WHILE)
     affiliate, street, payment = _changed_fund(fund[0], tmp_path / "changed")
     night = _start(["run", "--as-of", NIGHT.isoformat()], environment, tmp_path / "night")
     log = _wait_for_render(night)
@@ -148,7 +151,7 @@ def test_an_import_while_a_night_renders_loses_nothing_and_doubles_nothing(
 
 def test_a_mailroom_pickup_during_a_night_is_refused_until_ready_then_recorded_once(
         pg: str, fund: tuple[Path, Path], tmp_path: Path) -> None:
-    environment = np.env(pg, tmp_path, fund[1], chunk=2)
+    environment = np.env(pg, tmp_path, fund[1], chunk=2, **RENDERING_A_WHILE)
     night = _start(["run", "--as-of", NIGHT.isoformat()], environment, tmp_path / "night")
     _wait_for_render(night)
     early = np.cli(["mailroom", "collect", NIGHT.isoformat(), "--by", "Mailroom A"], environment, tmp_path / "a")
