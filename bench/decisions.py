@@ -14,9 +14,7 @@ import contextlib
 import io
 import json
 import os
-import tempfile
 from collections import Counter
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,14 +22,13 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from bench import fund as bench_fund
-from bench.night import RESULTS, _commit, _cpu_seconds, _machine, database, stage_seconds
+from bench.night import RESULTS, _commit, _cpu_seconds, _machine, stage_seconds, workspace
 from bench.probe import PeakMemory, Stopwatch
 from correspondence import demo, schema
 from correspondence.config import Settings
-from correspondence.demo_claims import CASES, _paid_up
+from correspondence.demo_claims import CASES, _paid_up, claim_row
 from correspondence.importing import SPECS
-from correspondence.store import connect, init
-from rules.calendar import add_months, quarter_of
+from rules.calendar import quarter_of
 from scheduler import night
 
 LANGUAGES = ("nl", "fr", "de")
@@ -68,20 +65,8 @@ def claims_fund(letters: int, day: date, seed: int = 1) -> dict[str, list[dict[s
     }
     for number, affiliate_id in enumerate(claimants, start=1):
         _, changes = CASES[(number - 1) % len(CASES)]
-        start = break_start
-        if isinstance(changes.get("break_start"), int):
-            start = date(*add_months(break_start.year, break_start.month, changes["break_start"]), 1)
-        died = (start + timedelta(days=changes["died_after_days"])).isoformat() if "died_after_days" in changes else ""
-        out["claims.csv"].append({
-            "claim_id": f"MZB{number:07d}", "affiliate_id": affiliate_id, "kind": "mantelzorg",
-            "received_on": (day - timedelta(days=1 + number % 5)).isoformat(),
-            "break_start": start.isoformat(), "months": changes.get("months", 3), "mode": changes.get("mode", "full"),
-            "care_recipient": changes.get("care_recipient", "spouse"),
-            "relative_degree": changes.get("relative_degree", ""), "child_age": "",
-            "documents": changes.get("documents", "medical_certificate"), "care_recipient_died_on": died,
-            "other_benefit": changes.get("other_benefit", "false"),
-            "months_before_engine": changes.get("months_before_engine", 0), "exempt_quarters_before_engine": 0,
-        })
+        out["claims.csv"].append(claim_row(f"MZB{number:07d}", affiliate_id,
+                                           day - timedelta(days=1 + number % 5), break_start, changes))
     return out
 
 
@@ -99,13 +84,8 @@ def load(engine: Engine, rows: dict[str, list[dict[str, Any]]]) -> dict[str, int
 
 def run(letters: int, workers: int, chunk: int, day: date, postgres: str | None, keep: Path | None) -> dict[str, Any]:
     with contextlib.ExitStack() as stack:
-        root = keep or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-decisions-")))
-        root.mkdir(parents=True, exist_ok=True)
-        db_url = stack.enter_context(database(root, postgres))
-        settings = replace(Settings.from_env(), db_url=db_url, output_dir=root / "output",
-                           archive_dir=root / "archive", workers=workers, chunk_size=chunk)
-        engine = connect(db_url)
-        init(engine)
+        settings, engine = workspace(stack, "bench-decisions-", keep, postgres, workers, chunk)
+        db_url = settings.db_url
         clock = Stopwatch()
         rows = load(engine, claims_fund(letters, day))
         for letter_type in DECISIONS:

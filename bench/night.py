@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench import fund, naive
@@ -68,16 +68,25 @@ def stage_seconds(db_url: str, day: date) -> dict[str, float]:
     return {k: round(v, 2) for k, v in stages.items()}
 
 
+def workspace(stack: contextlib.ExitStack, prefix: str, keep: Path | None, postgres: str | None, workers: int,
+              chunk: int) -> tuple[Settings, Engine]:
+    """A benchmark night's folder (kept, or temporary until `stack` closes), its fresh database with the
+    schema, and the settings that point the night at them."""
+    root = keep or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=prefix)))
+    root.mkdir(parents=True, exist_ok=True)
+    db_url = stack.enter_context(database(root, postgres))
+    settings = replace(Settings.from_env(), db_url=db_url, output_dir=root / "output",
+                       archive_dir=root / "archive", workers=workers, chunk_size=chunk)
+    engine = connect(db_url)
+    init(engine)
+    return settings, engine
+
+
 def run(affiliates: int, workers: int, chunk: int, day: date, sample: int, postgres: str | None,
         keep: Path | None) -> dict[str, Any]:
     with contextlib.ExitStack() as stack:
-        root = keep or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-night-")))
-        root.mkdir(parents=True, exist_ok=True)
-        db_url = stack.enter_context(database(root, postgres))
-        settings = replace(Settings.from_env(), db_url=db_url, output_dir=root / "output",
-                           archive_dir=root / "archive", workers=workers, chunk_size=chunk)
-        engine = connect(db_url)
-        init(engine)
+        settings, engine = workspace(stack, "bench-night-", keep, postgres, workers, chunk)
+        db_url = settings.db_url
         clock = Stopwatch()
         rows = fund.load(engine, affiliates, day)
         fund.approve_working_copy(engine, settings.templates_dir, "due_notice", LANGUAGES)

@@ -37,22 +37,27 @@ def add_claims(rows: dict[str, list[dict[str, Any]]], seed: int, day: date) -> N
     rng.shuffle(eligible)
     claims = rows.setdefault("claims.csv", [])
     for number, ((name, changes), affiliate_id) in enumerate(zip(CASES, eligible, strict=False), start=1):
-        start = break_start
-        if isinstance(changes.get("break_start"), int):
-            start = date(*add_months(break_start.year, break_start.month, changes["break_start"]), 1)
-        died = ""
-        if "died_after_days" in changes:
-            died = (start + timedelta(days=changes["died_after_days"])).isoformat()
-        claims.append({
-            "claim_id": f"MZ{day:%y}{number:04d}", "affiliate_id": affiliate_id, "kind": "mantelzorg",
-            "received_on": (day - timedelta(days=rng.randint(1, 5))).isoformat(),
-            "break_start": start.isoformat(), "months": changes.get("months", 3), "mode": changes.get("mode", "full"),
-            "care_recipient": changes.get("care_recipient", "spouse"),
-            "relative_degree": changes.get("relative_degree", ""), "child_age": "",
-            "documents": changes.get("documents", "medical_certificate"), "care_recipient_died_on": died,
-            "other_benefit": changes.get("other_benefit", "false"),
-            "months_before_engine": changes.get("months_before_engine", 0), "exempt_quarters_before_engine": 0,
-        })
+        claims.append(claim_row(f"MZ{day:%y}{number:04d}", affiliate_id,
+                                day - timedelta(days=rng.randint(1, 5)), break_start, changes))
+
+
+def claim_row(claim_id: str, affiliate_id: str, received_on: date, break_start: date,
+              changes: dict[str, Any]) -> dict[str, Any]:
+    """A claims.csv row for one of CASES: a three-month full-time break for a spouse, as `changes` alters it."""
+    start = break_start
+    if isinstance(changes.get("break_start"), int):
+        start = date(*add_months(break_start.year, break_start.month, changes["break_start"]), 1)
+    died = (start + timedelta(days=changes["died_after_days"])).isoformat() if "died_after_days" in changes else ""
+    return {
+        "claim_id": claim_id, "affiliate_id": affiliate_id, "kind": "mantelzorg",
+        "received_on": received_on.isoformat(),
+        "break_start": start.isoformat(), "months": changes.get("months", 3), "mode": changes.get("mode", "full"),
+        "care_recipient": changes.get("care_recipient", "spouse"),
+        "relative_degree": changes.get("relative_degree", ""), "child_age": "",
+        "documents": changes.get("documents", "medical_certificate"), "care_recipient_died_on": died,
+        "other_benefit": changes.get("other_benefit", "false"),
+        "months_before_engine": changes.get("months_before_engine", 0), "exempt_quarters_before_engine": 0,
+    }
 
 
 def _paid_up(rows: dict[str, list[dict[str, Any]]], break_start: date) -> list[str]:
