@@ -284,7 +284,7 @@ def build(marked: Marked, stamped: frozenset[int], layout: Layout, fonts: dict[s
     for f in lines:
         if f.reason is not None:
             raise NotStampable(f"slot {f.codes[0]}: {f.reason}")
-    if missing := stamped - {c for f in lines for c in f.codes}:
+    if missing := stamped - _codes(lines):
         raise NotStampable(f"slots {sorted(missing)} are not laid out as text")
     plain = background(first, lines)
     target = 1.0
