@@ -173,15 +173,19 @@ class LibreOffice:
 
     # -- converting ------------------------------------------------------------------------------------
 
-    def convert(self, documents: dict[str, bytes]) -> dict[str, bytes | ConversionFailed]:
-        """PDF bytes (or why not) per name for DOCX bytes per name (names are plain file stems)."""
+    def convert(self, documents: dict[str, bytes], normalised: bool = True) -> dict[str, bytes | ConversionFailed]:
+        """PDF bytes (or why not) per name for DOCX bytes per name (names are plain file stems).
+
+        `normalised=False`: LibreOffice's PDF as written, for a caller that normalises it on another thread
+        while this LibreOffice converts the next document.
+        """
         work = Path(tempfile.mkdtemp(dir=self.home, prefix="work-"))
         try:
-            return {name: self._convert(name, data, work) for name, data in documents.items()}
+            return {name: self._convert(name, data, work, normalised) for name, data in documents.items()}
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    def _convert(self, name: str, data: bytes, work: Path) -> bytes | ConversionFailed:
+    def _convert(self, name: str, data: bytes, work: Path, normalised: bool) -> bytes | ConversionFailed:
         source, target = work / f"{name}.docx", work / f"{name}.pdf"
         source.write_bytes(data)
         try:
@@ -201,7 +205,8 @@ class LibreOffice:
                                             "it was stopped and restarted")
                 if "error" in reply or not target.is_file():
                     return ConversionFailed(f"LibreOffice could not convert the DOCX to PDF: {reply.get('error', 'no PDF')}")
-                return normalise(target.read_bytes())
+                pdf = target.read_bytes()
+                return normalise(pdf) if normalised else pdf
             raise AssertionError("unreachable")
         except ConversionFailed as exc:
             return exc

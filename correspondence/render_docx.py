@@ -13,29 +13,39 @@ import functools
 import hashlib
 import io
 import re
-import subprocess
 import time
 import zipfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
 
 from docx.oxml import CT_SectPr
 from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
 from jinja2 import BaseLoader, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from pypdf import PdfReader
 
-from correspondence import appeal_check
-from correspondence.libreoffice import ConversionFailed, LibreOffice
+from correspondence import appeal_check, word_styles
+from correspondence.libreoffice import ConversionFailed, LibreOffice, normalise
 from correspondence.render import SECONDS, Failed, Job, Rendered
 from correspondence.snapshots import Snapshot
 from correspondence.templating import environment
 
-
 # A paragraph that prints a partial: `{{p appeal }}` alone (docxtpl's own syntax for a subdocument).
 _PARTIAL = re.compile(r"\s*\{\{p\s+(\w+)\s*\}\}\s*")
+
+
+class _Template(DocxTemplate):
+    """docxtpl's template, with its XML clean-up (`patch_xml`, a dozen regular expressions over the whole part)
+    done once per snapshot's part instead of for every letter: it depends on the template's XML alone."""
+
+    def __init__(self, source: io.BytesIO, patched: dict[str, str]) -> None:
+        super().__init__(source)
+        self.patched = patched
+
+    def patch_xml(self, src_xml: str) -> str:
+        if (patched := self.patched.get(src_xml)) is None:
+            patched = self.patched[src_xml] = super().patch_xml(src_xml)
+        return patched
 
 
 class _DocxSnapshot:
@@ -49,10 +59,11 @@ class _DocxSnapshot:
         text = snapshot.files.get(appeal_check.MENTIONS_FILE)
         self.mentions = appeal_check.load_mentions(text.decode("utf-8")) if text is not None else None
         self.prepared: dict[tuple[str, str], bytes] = {}
+        self.patched: dict[str, str] = {}  # docxtpl's patch_xml, per part source
 
     def docx(self, job: Job) -> bytes:
         """The filled DOCX; TemplateError (with the file's name) or KeyError for a missing partial."""
-        template = DocxTemplate(io.BytesIO(self._prepared(job.letter_type, job.language)))
+        template = _Template(io.BytesIO(self._prepared(job.letter_type, job.language)), self.patched)
         try:
             template.render(dict(job.context), self.env, autoescape=True)
         except TemplateError as exc:
@@ -86,20 +97,11 @@ class _DocxSnapshot:
                     for element in bodies[found.group(1)]:
                         paragraph.addprevious(copy.deepcopy(element))
                     paragraph.getparent().remove(paragraph)
+            word_styles.prune(template.docx)
             buffer = io.BytesIO()
             template.docx.save(buffer)
             self.prepared[key] = buffer.getvalue()
         return self.prepared[key]
-
-
-def pdf_text(pdf: bytes) -> str:
-    """The PDF's text for the appeal check, by poppler's pdftotext (~5 ms; pypdf's extract_text took ~80 ms)."""
-    try:
-        done = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,
-                              timeout=60, check=True)
-    except (OSError, subprocess.SubprocessError):
-        return appeal_check.pdf_text(pdf)  # no poppler here: the same check, slower
-    return done.stdout.decode("utf-8", errors="replace")
 
 
 def _stable_zip(template: DocxTemplate) -> bytes:
@@ -121,6 +123,7 @@ class DocxRenderer:
         self.cache: dict[str, _DocxSnapshot] = {}
         self.office: LibreOffice | None = None
         self.converter: ThreadPoolExecutor | None = None
+        self.checker: ThreadPoolExecutor | None = None
 
     def _for(self, snapshot_hash: str) -> _DocxSnapshot:
         if snapshot_hash not in self.cache:
@@ -128,12 +131,18 @@ class DocxRenderer:
         return self.cache[snapshot_hash]
 
     def render(self, jobs: Iterable[Job]) -> list[Rendered | Failed]:
-        """Fill each letter and hand it at once to LibreOffice, which converts it (in its own process, waited
-        for by one thread) while this thread fills the next: filling and converting overlap."""
+        """Fill each letter and hand it at once to LibreOffice; a third thread normalises and checks each PDF.
+
+        Three steps overlap: this thread fills the next letter, the `libreoffice` thread waits for
+        LibreOffice's PDF of the one before (LibreOffice works in its own process), and the `check` thread
+        normalises and checks the one before that, so LibreOffice never waits for Python between letters.
+        """
         if self.office is None:
             self.office = LibreOffice()
         if self.converter is None:
             self.converter = ThreadPoolExecutor(1, thread_name_prefix="libreoffice")
+            self.checker = ThreadPoolExecutor(1, thread_name_prefix="check")
+        assert self.checker is not None
         results: dict[str, Rendered | Failed | Future[Rendered | Failed]] = {}
         order = []
         for job in jobs:
@@ -150,45 +159,54 @@ class DocxRenderer:
             except Exception as exc:  # noqa: BLE001 - a broken Word template quarantines its letters, not the night
                 results[job.letter_id] = Failed(job.letter_id, "template", f"{type(exc).__name__}: {exc}")
             else:
-                results[job.letter_id] = self.converter.submit(self._converted, job, docx)
+                converted = self.converter.submit(self._converted, job, docx)
+                results[job.letter_id] = self.checker.submit(self._checked, job, docx, converted)
             finally:
                 SECONDS["docx_fill"] += time.perf_counter() - started
         return [r.result() if isinstance(r, Future) else r for r in (results[job.letter_id] for job in order)]
 
-    def _converted(self, job: Job, docx: bytes) -> Rendered | Failed:
-        """In the converter thread: LibreOffice's PDF for the filled DOCX, then the appeal check."""
+    def _converted(self, job: Job, docx: bytes) -> bytes | ConversionFailed:
+        """In the `libreoffice` thread: LibreOffice's PDF for the filled DOCX, as it wrote it."""
         assert self.office is not None
         started = time.perf_counter()
-        pdf = self.office.convert({job.letter_id: docx})[job.letter_id]
-        converted = time.perf_counter()
-        SECONDS["convert"] += converted - started
         try:
-            return self._checked(job, docx, pdf)
+            return self.office.convert({job.letter_id: docx}, normalised=False)[job.letter_id]
         finally:
-            SECONDS["check"] += time.perf_counter() - converted
+            SECONDS["convert"] += time.perf_counter() - started
 
     def close(self) -> None:
         """End this worker's LibreOffice (the night is over); a later chunk would start a new one."""
-        if self.converter is not None:
-            self.converter.shutdown(wait=True)
-            self.converter = None
+        for executor in (self.converter, self.checker):
+            if executor is not None:
+                executor.shutdown(wait=True)
+        self.converter = self.checker = None
         if self.office is not None:
             self.office.close()
             self.office = None
 
-    def _checked(self, job: Job, docx: bytes, pdf: bytes | ConversionFailed) -> Rendered | Failed:
-        if isinstance(pdf, ConversionFailed):
-            return Failed(job.letter_id, "libreoffice", str(pdf))
+    def _checked(self, job: Job, docx: bytes, converted: Future[bytes | ConversionFailed]) -> Rendered | Failed:
+        """In the `check` thread: the normalised PDF, once its six appeal mentions are found in its text."""
+        raw = converted.result()
+        started = time.perf_counter()
+        try:
+            return self._check(job, docx, raw)
+        finally:
+            SECONDS["check"] += time.perf_counter() - started
+
+    def _check(self, job: Job, docx: bytes, raw: bytes | ConversionFailed) -> Rendered | Failed:
+        if isinstance(raw, ConversionFailed):
+            return Failed(job.letter_id, "libreoffice", str(raw))
         mentions = self._for(job.template_hash).mentions
         if mentions is None:
             return Failed(job.letter_id, "appeal_mentions", f"{appeal_check.MENTIONS_FILE} is not in the snapshot")
+        pdf = normalise(raw)
+        text, pages = appeal_check.read_pdf(pdf)
         try:
-            missing = appeal_check.missing_numbers(pdf_text(pdf), job.language, job.context, mentions)
+            missing = appeal_check.missing_numbers(text, job.language, job.context, mentions)
         except KeyError as exc:
             return Failed(job.letter_id, "appeal_mentions", f"the context has no {exc} for the appeal check")
         if missing:
             number, what = missing[0]
             rest = f" (and {len(missing) - 1} more mention(s) missing)" if len(missing) > 1 else ""
             return Failed(job.letter_id, f"appeal_mention_{number}", f"{what}{rest}")
-        pages = len(PdfReader(io.BytesIO(pdf)).pages)
         return Rendered(job.letter_id, pdf, pages, hashlib.sha256(pdf).hexdigest(), docx=docx)

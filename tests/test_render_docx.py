@@ -1,5 +1,6 @@
-"""Word decisions filled once per snapshot's prepared template give, byte for byte, the DOCX that docxtpl gives
-when every partial is filled and merged as a subdocument for every letter (the way it was done before)."""
+"""Word decisions filled once per snapshot's prepared template give the DOCX that docxtpl gives when every
+partial is filled and merged as a subdocument for every letter (the way it was done before): every part byte
+for byte, except that the prepared template keeps only the styles it uses (tests/test_word_styles.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from typing import Any
 import pytest
 from docxtpl import DocxTemplate
 
-from correspondence import snapshots
+from correspondence import snapshots, word_styles
 from correspondence.render import Job
 from correspondence.render_docx import _DocxSnapshot, _stable_zip
 
+PRUNED = {"word/styles.xml", "word/stylesWithEffects.xml", "docProps/thumbnail.jpeg",
+          "[Content_Types].xml", "_rels/.rels", "word/_rels/document.xml.rels"}
 TEMPLATES = Path(__file__).resolve().parents[1] / "letter_templates"
 DECISIONS = ("mantelzorg_granted", "mantelzorg_refused", "mantelzorg_incomplete", "mantelzorg_recovery")
 CASES = [(t, p.stem) for t in DECISIONS for p in sorted((TEMPLATES / t / "samples").glob("*.json"))]
@@ -35,15 +38,25 @@ def _per_letter_subdocuments(prepared: _DocxSnapshot, job: Job) -> bytes:
     return _stable_zip(template)
 
 
+def _parts(docx: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
 @pytest.mark.parametrize(("letter_type", "sample"), CASES)
-def test_prepared_partials_fill_the_same_docx(letter_type: str, sample: str) -> None:
+def test_prepared_partials_fill_the_same_docx(letter_type: str, sample: str, monkeypatch: pytest.MonkeyPatch) -> None:
     context = json.loads((TEMPLATES / letter_type / "samples" / f"{sample}.json").read_text(encoding="utf-8"))
     snapshot = snapshots.working_copy(TEMPLATES, letter_type, context["letter"]["language"])
     prepared = _DocxSnapshot(snapshot)
     job = Job("20261122-000001", letter_type, context["letter"]["language"], snapshot.hash, context)
     filled = prepared.docx(job)
-    assert filled == _per_letter_subdocuments(prepared, job)
     assert prepared.docx(job) == filled  # the prepared template is not changed by filling it
-    with zipfile.ZipFile(io.BytesIO(filled)) as archive:
-        body = archive.read("word/document.xml").decode("utf-8")
+    monkeypatch.setattr(word_styles, "prune", lambda document: 0)
+    unpruned = _DocxSnapshot(snapshot).docx(job)
+    assert unpruned == _per_letter_subdocuments(prepared, job)  # merged once = merged for every letter
+    ours, reference = _parts(filled), _parts(unpruned)
+    assert {n: b for n, b in ours.items() if n not in PRUNED} == {n: b for n, b in reference.items() if n not in PRUNED}
+    assert set(reference) - set(ours) == {"word/stylesWithEffects.xml", "docProps/thumbnail.jpeg"}
+    assert len(ours["word/styles.xml"]) < len(reference["word/styles.xml"]) / 5
+    body = ours["word/document.xml"].decode("utf-8")
     assert "{{p" not in body and "{%" not in body  # every partial was merged and filled

@@ -1,0 +1,118 @@
+"""A Word letter keeps the styles it uses and what they lean on; LibreOffice prints the same PDF, byte for byte."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import docx
+import pytest
+from docx.document import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml.ns import qn
+
+from correspondence import snapshots, word_styles
+from correspondence.libreoffice import LibreOffice
+from correspondence.render import Job
+from correspondence.render_docx import _DocxSnapshot
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "letter_templates"
+WORD_TYPES = sorted(p.parent.name for p in TEMPLATES.glob("*/nl.docx"))
+CASES = [(t, p.stem) for t in WORD_TYPES for p in sorted((TEMPLATES / t / "samples").glob("*.json"))]
+
+
+def _style_ids(document: Document) -> set[str]:
+    return {s.style_id for s in document.styles}
+
+
+@pytest.fixture(scope="module")
+def office() -> Iterator[LibreOffice]:
+    with LibreOffice() as running:
+        yield running
+
+
+def test_every_word_letter_type_is_covered() -> None:
+    assert len(WORD_TYPES) >= 4 and {lang for _, sample in CASES for lang in [sample[:2]]} == {"nl", "fr", "de"}
+
+
+@pytest.mark.parametrize(("letter_type", "sample"), CASES)
+def test_pruned_letter_prints_the_same_pdf(letter_type: str, sample: str, office: LibreOffice,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    context = json.loads((TEMPLATES / letter_type / "samples" / f"{sample}.json").read_text(encoding="utf-8"))
+    snapshot = snapshots.working_copy(TEMPLATES, letter_type, context["letter"]["language"])
+    job = Job("20261122-000001", letter_type, context["letter"]["language"], snapshot.hash, context)
+    pruned = _DocxSnapshot(snapshot).docx(job)
+    monkeypatch.setattr(word_styles, "prune", lambda document: 0)
+    whole = _DocxSnapshot(snapshot).docx(job)
+    pdfs = office.convert({"pruned": pruned, "whole": whole})
+    assert isinstance(pdfs["pruned"], bytes) and pdfs["pruned"] == pdfs["whole"]
+    assert len(pruned) < len(whole) / 5
+    kept = docx.Document(io.BytesIO(pruned))  # still a Word file python-docx (and LibreOffice, above) opens
+    assert 0 < len(_style_ids(kept)) < len(_style_ids(docx.Document(io.BytesIO(whole)))) / 4
+
+
+def _heading(document: Document) -> None:
+    document.add_paragraph("Beslissing", style="Heading 1")
+
+
+def _table(document: Document) -> None:
+    document.add_table(rows=1, cols=2).style = document.styles["Light Grid Accent 1"]
+
+
+def _character(document: Document) -> None:
+    document.add_paragraph().add_run("Belangrijk", style="Intense Emphasis")
+
+
+def _header(document: Document) -> None:
+    document.sections[0].header.paragraphs[0].style = document.styles["Quote"]
+
+
+def _numbering_style(document: Document) -> None:
+    """A numbering definition linked to a numbering style: that style is named only in numbering.xml."""
+    style = document.styles.add_style("Decision List", WD_STYLE_TYPE.LIST)
+    numbering = document.part.numbering_part.element
+    abstract = numbering.find(qn("w:abstractNum"))
+    link = abstract.makeelement(qn("w:numStyleLink"), {qn("w:val"): style.style_id})
+    abstract.insert(0, link)
+
+
+def _nothing(document: Document) -> None:
+    document.add_paragraph("Gewone tekst")
+
+
+@pytest.mark.parametrize(("use", "kept", "removed"), [
+    # (what the letter uses, styles that must stay, styles that must go)
+    (_nothing, {"Normal", "DefaultParagraphFont", "TableNormal", "NoList"}, {"Heading1", "Title", "Quote"}),
+    (_heading, {"Heading1", "Heading1Char", "Normal"}, {"Heading2", "Title"}),  # its twin (link) and parent (basedOn)
+    (_table, {"LightGrid-Accent1", "TableNormal"}, {"LightGrid-Accent2", "TableGrid"}),
+    (_character, {"IntenseEmphasis", "DefaultParagraphFont"}, {"SubtleEmphasis"}),
+    (_header, {"Quote", "QuoteChar"}, {"IntenseQuote"}),  # named in the header part only
+    (_numbering_style, {"DecisionList"}, {"Title"}),  # named in numbering.xml only
+])
+def test_prune_keeps_what_is_referred_to(use: Callable[[Document], None], kept: set[str], removed: set[str]) -> None:
+    document = docx.Document()
+    use(document)
+    before = _style_ids(document)
+    assert kept | removed <= before
+    assert word_styles.prune(document) == len(before) - len(_style_ids(document)) > 50
+    after = _style_ids(docx.Document(_saved(document)))
+    assert kept <= after
+    assert not removed & after
+
+
+def test_prune_drops_the_word_2010_copy_and_the_thumbnail() -> None:
+    template = docx.Document(TEMPLATES / "mantelzorg_granted" / "nl.docx")
+    kinds = lambda rels: {r.reltype.rsplit("/", 1)[-1] for r in rels.values()}  # noqa: E731
+    assert "stylesWithEffects" in kinds(template.part.rels) and "thumbnail" in kinds(template.part.package.rels)
+    word_styles.prune(template)
+    saved = docx.Document(_saved(template))
+    assert "stylesWithEffects" not in kinds(saved.part.rels) and "thumbnail" not in kinds(saved.part.package.rels)
+
+
+def _saved(document: Document) -> io.BytesIO:
+    buffer = io.BytesIO()
+    document.save(buffer)
+    buffer.seek(0)
+    return buffer
