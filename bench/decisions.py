@@ -3,15 +3,14 @@
 Builds a synthetic fund in a fresh database whose only letters tonight are mantelzorg decisions (every
 outcome of the demo claims, cycled over paid-up main-profession affiliates), approves the working-copy
 templates, runs the real night (plan → docxtpl fill → LibreOffice → appeal check → journal → print files,
-manifest, archive, READY) and prints letters, seconds, letters/s, CPU seconds of the process tree, peak RSS
-of the tree and seconds per stage. The figures also go to bench/results/<time>-decisions-<N>.json.
+manifest, archive, READY) as `correspondence run` in a process of its own, and prints letters, seconds, letters/s, CPU seconds of the process tree, peak RSS
+of the night's tree and seconds per stage. The figures also go to bench/results/<time>-decisions-<N>.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import json
 import os
 from collections import Counter
@@ -22,14 +21,13 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from bench import fund as bench_fund
-from bench.night import RESULTS, _commit, _cpu_seconds, _machine, stage_seconds, workspace
-from bench.probe import PeakMemory, Stopwatch
+from bench.night import RESULTS, _commit, _machine, run_night_process, stage_seconds, workspace
+from bench.probe import Stopwatch
 from correspondence import demo, schema
 from correspondence.config import Settings
 from correspondence.demo_claims import CASES, _paid_up, claim_row
 from correspondence.importing import SPECS
 from rules.calendar import quarter_of
-from scheduler import night
 
 LANGUAGES = ("nl", "fr", "de")
 DECISIONS = ("mantelzorg_granted", "mantelzorg_refused", "mantelzorg_incomplete")
@@ -91,13 +89,8 @@ def run(letters: int, workers: int, chunk: int, day: date, postgres: str | None,
         for letter_type in DECISIONS:
             bench_fund.approve_working_copy(engine, settings.templates_dir, letter_type, LANGUAGES)
         build_seconds = clock.seconds()
-        logs = io.StringIO()
-        with PeakMemory() as peak, contextlib.redirect_stderr(logs):
-            clock, cpu = Stopwatch(), _cpu_seconds()
-            result = night.run_night(settings, day)
-            seconds, cpu = clock.seconds(), _cpu_seconds() - cpu
-        if result.status != "complete":
-            raise SystemExit(f"the night did not complete: {result.status} {result.summary}")
+        result = run_night_process(settings, day, settings.output_dir.parent / "night.log")
+        seconds, cpu = result.seconds, result.cpu_seconds
         with engine.connect() as connection:
             types = Counter(connection.scalars(select(schema.letters.c.letter_type)
                                                .where(schema.letters.c.run_date == day)))
@@ -116,7 +109,7 @@ def run(letters: int, workers: int, chunk: int, day: date, postgres: str | None,
             "cpu_seconds": round(cpu, 1),
             "cpu_ms_per_letter": round(1000 * cpu / result.letters, 1) if result.letters else None,
             "load_average_1min": round(os.getloadavg()[0], 1),
-            "peak_rss_mb": round(peak.bytes / 2**20),
+            "peak_rss_mb": round(result.peak_bytes / 2**20),
             "stages": stage_seconds(db_url, day),
             "print_files": len(result.summary.get("print_files", [])),
         }

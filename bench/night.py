@@ -2,7 +2,8 @@
 
 Builds a synthetic fund in a fresh database (SQLite in a temp folder, or a fresh PostgreSQL database with
 --postgres URL), runs the real night (plan → render → journal → print files, manifest, archive, READY),
-and prints letters, seconds, letters/s, CPU seconds and peak RSS of the process tree, seconds per stage and
+and prints letters, seconds, letters/s, CPU seconds and peak RSS of the night's process tree (the night runs
+as `correspondence run`, in a process of its own), seconds per stage and
 step (from the night's own record) and the naive baseline on a sample of the same letters with the ratio,
 per run and as the median of the runs. `--sizes 5000,20000` runs several night sizes and prints their peaks
 side by side (memory must not grow with the night). The figures also go to bench/results/<time>.json.
@@ -12,28 +13,31 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import json
 import os
 import platform
 import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import psutil
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench import fund, naive
 from bench.probe import PeakMemory, Stopwatch
+from correspondence import mailroom
 from correspondence.config import Settings
 from correspondence.store import connect, init
-from scheduler import night, run_record
+from scheduler import run_record
 
 RESULTS = Path(__file__).parent / "results"
 LANGUAGES = ("nl", "fr", "de")
@@ -82,6 +86,51 @@ def workspace(stack: contextlib.ExitStack, prefix: str, keep: Path | None, postg
     return settings, engine
 
 
+@dataclass(frozen=True)
+class Night:
+    """A night run as the operator runs it, and what it cost."""
+
+    exit_code: int
+    summary: dict[str, Any]
+    seconds: float
+    cpu_seconds: float
+    peak_bytes: int
+
+    @property
+    def letters(self) -> int:
+        return int(self.summary.get("letters", 0))
+
+    @property
+    def quarantined(self) -> int:
+        return len(self.summary.get("quarantined", []))
+
+
+def run_night_process(settings: Settings, day: date, log: Path) -> Night:
+    """`correspondence run --as-of DAY` in a process of its own, as the operator (or the daemon) runs it.
+
+    Peak memory is that process's tree alone (its render workers, their LibreOffices): the benchmark's own
+    process, which built the fund's rows in Python and keeps that heap, is not part of a night. CPU time
+    is the night's whole tree, reaped. Its log (JSON lines on standard error) goes to `log`.
+    """
+    env = {**os.environ, "CORRESPONDENCE_DB": settings.db_url, "CORRESPONDENCE_OUTPUT": str(settings.output_dir),
+           "CORRESPONDENCE_ARCHIVE": str(settings.archive_dir), "CORRESPONDENCE_FUND": str(settings.fund_file),
+           "CORRESPONDENCE_TEMPLATES": str(settings.templates_dir), "CORRESPONDENCE_WORKERS": str(settings.workers),
+           "CORRESPONDENCE_CHUNK": str(settings.chunk_size)}
+    command = [sys.executable, "-m", "correspondence.cli", "run", "--as-of", day.isoformat()]
+    clock, cpu = Stopwatch(), _cpu_seconds()
+    with log.open("wb") as errors:
+        process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=errors, cwd=Path(__file__).resolve().parent.parent)
+        with PeakMemory(root=psutil.Process(process.pid)) as peak:
+            exit_code = process.wait()
+    seconds, cpu = clock.seconds(), _cpu_seconds() - cpu
+    summary_file = mailroom.night_folder(settings.output_dir, day) / "summary.json"
+    if exit_code == 2 or not summary_file.is_file():
+        tail = log.read_text(errors="replace").strip().splitlines()[-5:]
+        raise SystemExit(f"the night did not run (exit {exit_code}): " + " | ".join(tail))
+    return Night(exit_code, json.loads(summary_file.read_text()), seconds, cpu, peak.bytes)
+
+
 def run(affiliates: int, workers: int, chunk: int, day: date, sample: int, postgres: str | None,
         keep: Path | None) -> dict[str, Any]:
     with contextlib.ExitStack() as stack:
@@ -91,12 +140,8 @@ def run(affiliates: int, workers: int, chunk: int, day: date, sample: int, postg
         rows = fund.load(engine, affiliates, day)
         fund.approve_working_copy(engine, settings.templates_dir, "due_notice", LANGUAGES)
         build_seconds = clock.seconds()
-        with PeakMemory() as peak, contextlib.redirect_stderr(io.StringIO()):
-            clock, cpu = Stopwatch(), _cpu_seconds()
-            result = night.run_night(settings, day)
-            seconds, cpu = clock.seconds(), _cpu_seconds() - cpu
-        if result.status != "complete":
-            raise SystemExit(f"the night did not complete: {result.status} {result.summary}")
+        result = run_night_process(settings, day, settings.output_dir.parent / "night.log")
+        seconds, cpu = result.seconds, result.cpu_seconds
         baseline = naive.run(engine, day, sample)
         engine.dispose()
         rate = result.letters / seconds
@@ -111,7 +156,7 @@ def run(affiliates: int, workers: int, chunk: int, day: date, sample: int, postg
             "seconds": round(seconds, 2), "letters_per_second": round(rate, 1),
             "cpu_seconds": round(cpu, 1), "cpu_ms_per_letter": round(1000 * cpu / result.letters, 1),
             "load_average_1min": round(os.getloadavg()[0], 1),
-            "peak_rss_mb": round(peak.bytes / 2**20),
+            "peak_rss_mb": round(result.peak_bytes / 2**20),
             "stages": stage_seconds(db_url, day),
             "print_files": len(result.summary.get("print_files", [])),
             "naive": {"letters": baseline.letters, "seconds": round(baseline.seconds, 2),

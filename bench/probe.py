@@ -16,7 +16,11 @@ import psutil
 
 def tree_rss(root: psutil.Process) -> int:
     total = 0
-    for process in [root, *root.children(recursive=True)]:
+    try:
+        tree = [root, *root.children(recursive=True)]
+    except psutil.Error:  # the night's process has ended
+        return 0
+    for process in tree:
         try:
             total += process.memory_info().rss
         except psutil.Error:  # a worker that ended between listing and reading
@@ -25,14 +29,15 @@ def tree_rss(root: psutil.Process) -> int:
 
 
 class PeakMemory:
-    """`with PeakMemory() as peak: ...` then `peak.bytes`; samples every `interval` seconds."""
+    """`with PeakMemory() as peak: ...` then `peak.bytes`; samples every `interval` seconds the tree of `root`
+    (this process by default)."""
 
-    def __init__(self, interval: float = 0.05) -> None:
+    def __init__(self, interval: float = 0.05, root: psutil.Process | None = None) -> None:
         self.interval = interval
         self.bytes = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._root = psutil.Process()
+        self._root = root or psutil.Process()
 
     def _sample(self) -> None:
         while not self._stop.is_set():

@@ -1,0 +1,32 @@
+"""The benchmark commands run a real night as `correspondence run` in its own process and report its figures."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bench import decisions, night
+
+pytestmark = pytest.mark.slow
+
+
+def test_due_notice_bench_runs_the_night_in_its_own_process(tmp_path: Path) -> None:
+    result = night.run(40, 1, 16, date(2026, 10, 1), 2, None, tmp_path / "night")
+    assert result["letters"] >= 30 and result["quarantined"] == 0
+    assert (tmp_path / "night" / "output" / "2026-10-01" / "READY").is_file()
+    assert (tmp_path / "night" / "night.log").stat().st_size > 0  # the night's own log, not the benchmark's
+    assert 50 < result["peak_rss_mb"] < 1500 and result["cpu_seconds"] > 0
+    assert {"plan", "render", "assemble"} <= set(result["stages"])
+    assert result["naive"]["reprints_identical"] == 2 and result["ratio_to_naive"] > 0
+    assert "letters/s" in night.report(result)
+
+
+def test_decision_bench_reports_the_word_path(tmp_path: Path) -> None:
+    result = decisions.run(4, 1, 2, decisions.DEFAULT_NIGHT, None, tmp_path / "decisions")
+    assert result["letters"] == 4 and result["quarantined"] == 0
+    assert set(result["letter_types"]) <= set(decisions.DECISIONS)
+    assert result["stages"]["render.convert"] > 0 and result["stages"]["render.check"] > 0
+    assert 50 < result["peak_rss_mb"] < 1500
+    assert "peak RSS" in decisions.report(result)
