@@ -237,8 +237,8 @@ def median(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def median_report(size: int, figures: dict[str, Any], runs: int) -> str:
     return "\n".join([
         f"median of {runs} runs, {size} affiliates:",
-        f"  letters {figures['letters']}, {figures['seconds']} s, {figures['letters_per_second']} letters/s, "
-        f"CPU {figures['cpu_seconds']} s ({figures['cpu_ms_per_letter']} ms/letter), peak RSS {figures['peak_rss_mb']} MB",
+        (f"  letters {figures['letters']}, {figures['seconds']} s, {figures['letters_per_second']} letters/s, "
+         f"CPU {figures['cpu_seconds']} s ({figures['cpu_ms_per_letter']} ms/letter), peak RSS {figures['peak_rss_mb']} MB"),
         f"  naive {figures['naive_letters_per_second']} letters/s, ratio {figures.get('ratio_to_naive')}×",
         "  stages (s) " + _stages(figures["stages"]).replace("\n                 ", "\n             "),
     ])

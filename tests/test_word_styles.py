@@ -6,6 +6,7 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
@@ -102,13 +103,16 @@ def test_prune_keeps_what_is_referred_to(use: Callable[[Document], None], kept: 
     assert not removed & after
 
 
+def _kinds(rels: Any) -> set[str]:
+    return {r.reltype.rsplit("/", 1)[-1] for r in rels.values()}
+
+
 def test_prune_drops_the_word_2010_copy_and_the_thumbnail() -> None:
     template = docx.Document(TEMPLATES / "mantelzorg_granted" / "nl.docx")
-    kinds = lambda rels: {r.reltype.rsplit("/", 1)[-1] for r in rels.values()}  # noqa: E731
-    assert "stylesWithEffects" in kinds(template.part.rels) and "thumbnail" in kinds(template.part.package.rels)
+    assert "stylesWithEffects" in _kinds(template.part.rels) and "thumbnail" in _kinds(template.part.package.rels)
     word_styles.prune(template)
     saved = docx.Document(_saved(template))
-    assert "stylesWithEffects" not in kinds(saved.part.rels) and "thumbnail" not in kinds(saved.part.package.rels)
+    assert "stylesWithEffects" not in _kinds(saved.part.rels) and "thumbnail" not in _kinds(saved.part.package.rels)
 
 
 def _saved(document: Document) -> io.BytesIO:
