@@ -1,10 +1,11 @@
-"""`python -m bench.decisions --letters 300 [--workers 2] [--chunk 50]`: a night of Word-template decisions.
+"""`python -m bench.decisions --letters 300 [--workers 2] [--chunk 50] [--runs 3]`: a night of Word decisions.
 
 Builds a synthetic fund in a fresh database whose only letters tonight are mantelzorg decisions (every
 outcome of the demo claims, cycled over paid-up main-profession affiliates), approves the working-copy
 templates, runs the real night (plan → docxtpl fill → LibreOffice → appeal check → journal → print files,
 manifest, archive, READY) as `correspondence run` in a process of its own, and prints letters, seconds, letters/s, CPU seconds of the process tree, peak RSS
-of the night's tree and seconds per stage. The figures also go to bench/results/<time>-decisions-<N>.json.
+of the night's tree and seconds per stage, per run and as the median of the runs. The figures also go to
+bench/results/<time>-decisions-<N>.json.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import argparse
 import contextlib
 import json
 import os
+import statistics
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -132,6 +134,28 @@ def report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+MEDIAN_FIGURES = ("letters", "seconds", "letters_per_second", "cpu_seconds", "cpu_ms_per_letter", "peak_rss_mb",
+                  "load_average_1min")
+
+
+def median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median of each figure over the runs, stages per stage."""
+    figures: dict[str, Any] = {k: statistics.median(r[k] for r in runs) for k in MEDIAN_FIGURES}
+    figures["stages"] = {k: round(statistics.median(r["stages"].get(k, 0.0) for r in runs), 2)
+                         for k in runs[0]["stages"]}
+    return figures
+
+
+def median_report(figures: dict[str, Any], runs: int) -> str:
+    return "\n".join([
+        f"median of {runs} runs:",
+        (f"  letters {figures['letters']}, {figures['seconds']} s, {figures['letters_per_second']} letters/s, "
+         f"CPU {figures['cpu_seconds']} s ({figures['cpu_ms_per_letter']} ms/letter), "
+         f"peak RSS {figures['peak_rss_mb']} MB"),
+        "  stages (s) " + ", ".join(f"{k} {v}" for k, v in figures["stages"].items()),
+    ])
+
+
 def main(argv: list[str] | None = None) -> int:
     defaults = Settings.from_env()
     p = argparse.ArgumentParser(prog="python -m bench.decisions", description=__doc__.splitlines()[0])
@@ -140,13 +164,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--chunk", type=int, default=50, help="letters per chunk (default 50)")
     p.add_argument("--as-of", type=date.fromisoformat, default=DEFAULT_NIGHT)
     p.add_argument("--postgres", metavar="URL", help="run on a fresh database of this PostgreSQL server")
-    p.add_argument("--keep", type=Path, help="keep the night's folder and database here")
+    p.add_argument("--runs", type=int, default=1, help="runs; the median is printed (default 1)")
+    p.add_argument("--keep", type=Path, help="keep the night's folder and database here (one run only)")
     args = p.parse_args(argv)
-    result = run(args.letters, args.workers, args.chunk, args.as_of, args.postgres, args.keep)
-    print(report(result))
+    if args.keep and args.runs > 1:
+        p.error("--keep keeps one run: use it without --runs")
+    runs = []
+    for number in range(1, args.runs + 1):
+        runs.append(run(args.letters, args.workers, args.chunk, args.as_of, args.postgres, args.keep))
+        print(f"--- run {number} of {args.runs}")
+        print(report(runs[-1]), flush=True)
+    figures = median(runs)
+    if args.runs > 1:
+        print(median_report(figures, args.runs))
     RESULTS.mkdir(exist_ok=True)
-    target = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-decisions-{result['claims']}.json"
-    target.write_text(json.dumps(result, indent=2) + "\n")
+    target = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-decisions-{args.letters}.json"
+    target.write_text(json.dumps({"runs": args.runs, "median": figures, "each_run": runs}, indent=2) + "\n")
     print(f"written to {target}")
     return 0
 

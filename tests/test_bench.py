@@ -30,3 +30,4 @@ def test_decision_bench_reports_the_word_path(tmp_path: Path) -> None:
     assert result["stages"]["render.convert"] > 0 and result["stages"]["render.check"] > 0
     assert 50 < result["peak_rss_mb"] < 1500
     assert "peak RSS" in decisions.report(result)
+    assert decisions.median([result, result | {"seconds": 1.0}])["seconds"] == (result["seconds"] + 1.0) / 2
