@@ -123,6 +123,7 @@ class LibreOffice:
                 os.killpg(process.pid, signal.SIGKILL)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(CLOSE_TIMEOUT_S)
+            _wait_until_gone(process.pid, CLOSE_TIMEOUT_S)
             for stream in (process.stdin, process.stdout):
                 if stream:
                     with contextlib.suppress(OSError):
@@ -213,6 +214,28 @@ class LibreOffice:
         finally:
             source.unlink(missing_ok=True)
             target.unlink(missing_ok=True)
+
+
+def _wait_until_gone(group: int, seconds: float) -> None:
+    """Until no live process of `group` is left: a killed soffice.bin takes a moment to give back its memory,
+    and the next LibreOffice must not start beside it. Zombies count as gone (their parent may never reap)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and _alive_in_group(group):
+        time.sleep(0.02)
+
+
+def _alive_in_group(group: int) -> bool:
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # ended while we looked
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[2]) == group and fields[0] not in ("Z", "X"):
+            return True
+    return False
 
 
 def normalise(pdf: bytes) -> bytes:

@@ -185,11 +185,20 @@ class DocxRenderer:
             self.office = None
 
     def _checked(self, job: Job, docx: bytes, converted: Future[bytes | ConversionFailed]) -> Rendered | Failed:
-        """In the `check` thread: the normalised PDF, once its six appeal mentions are found in its text."""
-        raw = converted.result()
+        """In the `check` thread: the normalised PDF, once its six appeal mentions are found in its text.
+
+        Whatever goes wrong with one letter here (a PDF that cannot be read, a file that cannot be written)
+        quarantines that letter with the reason; the chunk and the night go on.
+        """
+        try:
+            raw = converted.result()
+        except Exception as exc:  # noqa: BLE001 - this letter's conversion, not the night
+            return Failed(job.letter_id, "libreoffice", f"{type(exc).__name__}: {exc}")
         started = time.perf_counter()
         try:
             return self._check(job, docx, raw)
+        except Exception as exc:  # noqa: BLE001 - a PDF LibreOffice wrote but nobody can read is not mailed
+            return Failed(job.letter_id, "pdf", f"the PDF could not be read back: {type(exc).__name__}: {exc}")
         finally:
             SECONDS["check"] += time.perf_counter() - started
 

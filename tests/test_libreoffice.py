@@ -18,7 +18,7 @@ import pytest
 
 from bench import decisions as bench_decisions
 from bench import fund as bench_fund
-from correspondence import libreoffice, snapshots
+from correspondence import appeal_check, libreoffice, snapshots
 from correspondence.config import Settings
 from correspondence.libreoffice import ConversionFailed, LibreOffice, normalise
 from correspondence.render import Failed, Job
@@ -179,6 +179,33 @@ def test_renderer_quarantines_a_letter_libreoffice_cannot_finish(monkeypatch: py
         renderer.close()
     assert isinstance(result, Failed) and result.field == "libreoffice"
     assert "did not convert this letter within 0.01 s" in result.reason
+
+
+def _unreadable(pdf: bytes) -> tuple[str, int]:
+    raise appeal_check.pypdfium2.PdfiumError("Failed to load document")
+
+
+def _disk_full(self: LibreOffice, documents: dict[str, bytes], normalised: bool = True) -> dict[str, bytes]:
+    raise OSError(28, "No space left on device")
+
+
+@pytest.mark.parametrize(("target", "name", "replacement", "field", "reason"), [
+    (appeal_check, "read_pdf", _unreadable, "pdf", "could not be read back: PdfiumError"),
+    (LibreOffice, "convert", _disk_full, "libreoffice", "OSError: [Errno 28] No space left on device"),
+])
+def test_a_letter_that_breaks_after_filling_is_quarantined_alone(
+        monkeypatch: pytest.MonkeyPatch, target: object, name: str, replacement: object, field: str,
+        reason: str) -> None:
+    """One letter whose PDF cannot be read back, or whose conversion raises, fails alone; the chunk goes on."""
+    job, snapshot = _job("mantelzorg_granted", "nl-gent")
+    monkeypatch.setattr(target, name, replacement)
+    renderer = DocxRenderer(lambda _: snapshot)
+    try:
+        results = renderer.render([job, replace(job, letter_id="20261122-000002")])
+    finally:
+        renderer.close()
+    assert [(type(r), r.field) for r in results] == [(Failed, field)] * 2
+    assert all(reason in r.reason for r in results)
 
 
 @pytest.mark.slow
