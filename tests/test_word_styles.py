@@ -79,6 +79,32 @@ def _numbering_style(document: Document) -> None:
     abstract.insert(0, link)
 
 
+def _field_code(document: Document) -> None:
+    """A running head that repeats the last "Intense Quote" paragraph: the style is named in a field code only."""
+    run = document.add_paragraph().add_run()
+    instruction = run._r.makeelement(qn("w:instrText"), {})
+    instruction.text = ' STYLEREF "Intense Quote" \\* MERGEFORMAT '
+    run._r.append(instruction)
+
+
+def _default_table_style(document: Document) -> None:
+    settings = document.settings.element
+    settings.append(settings.makeelement(qn("w:defaultTableStyle"), {qn("w:val"): "MediumShading1-Accent1"}))
+
+
+def _chain(document: Document) -> None:
+    """A house style based on a house style based on Heading 2: the whole chain stays."""
+    middle = document.styles.add_style("Decision Section", WD_STYLE_TYPE.PARAGRAPH)
+    middle.base_style = document.styles["Heading 2"]
+    top = document.styles.add_style("Decision Ground", WD_STYLE_TYPE.PARAGRAPH)
+    top.base_style = middle
+    document.add_paragraph("Motivering", style="Decision Ground")
+
+
+def _default_on(document: Document) -> None:
+    document.styles["Light List"].element.set(qn("w:default"), "on")
+
+
 def _nothing(document: Document) -> None:
     document.add_paragraph("Gewone tekst")
 
@@ -91,6 +117,10 @@ def _nothing(document: Document) -> None:
     (_character, {"IntenseEmphasis", "DefaultParagraphFont"}, {"SubtleEmphasis"}),
     (_header, {"Quote", "QuoteChar"}, {"IntenseQuote"}),  # named in the header part only
     (_numbering_style, {"DecisionList"}, {"Title"}),  # named in numbering.xml only
+    (_field_code, {"IntenseQuote", "IntenseQuoteChar"}, {"Title", "Heading1"}),  # by its name, in a STYLEREF field
+    (_default_table_style, {"MediumShading1-Accent1"}, {"MediumShading1-Accent2"}),  # settings.xml
+    (_chain, {"DecisionGround", "DecisionSection", "Heading2", "Heading2Char", "Normal"}, {"Heading3"}),
+    (_default_on, {"LightList"}, {"LightList-Accent1"}),  # w:default="on" is as true as "1"
 ])
 def test_prune_keeps_what_is_referred_to(use: Callable[[Document], None], kept: set[str], removed: set[str]) -> None:
     document = docx.Document()
