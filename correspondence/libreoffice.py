@@ -35,6 +35,8 @@ from typing import Any
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, ByteStringObject, NameObject
 
+from correspondence.log import log
+
 SOFFICE = os.environ.get("CORRESPONDENCE_SOFFICE", "soffice")
 # The interpreter that can `import uno` (python3-uno); the bridge uses nothing else.
 UNO_PYTHON = os.environ.get("CORRESPONDENCE_UNO_PYTHON", "/usr/bin/python3")
@@ -200,6 +202,12 @@ class LibreOffice:
                     if attempt == 2:
                         return ConversionFailed(f"LibreOffice stopped twice while converting this letter ({exc})")
                     continue
+                except ConversionFailed:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - a reply we could not read: the bridge and we are out of step
+                    self._stop()  # so the next letter never reads this letter's late answer
+                    return ConversionFailed(f"LibreOffice's answer could not be read ({type(exc).__name__}: {exc}); "
+                                            "it was stopped and restarted")
                 if reply is None:  # hung: kill it, the next letter gets a fresh LibreOffice
                     self._stop()
                     return ConversionFailed(f"LibreOffice did not convert this letter within {self.timeout:g} s; "
@@ -220,7 +228,10 @@ def _wait_until_gone(group: int, seconds: float) -> None:
     """Until no live process of `group` is left: a killed soffice.bin takes a moment to give back its memory,
     and the next LibreOffice must not start beside it. Zombies count as gone (their parent may never reap)."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and _alive_in_group(group):
+    while _alive_in_group(group):
+        if time.monotonic() > deadline:
+            log("libreoffice", status="still exiting", seconds=seconds)  # the next one starts anyway
+            return
         time.sleep(0.02)
 
 

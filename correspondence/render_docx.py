@@ -27,6 +27,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from correspondence import appeal_check, word_styles
 from correspondence.libreoffice import ConversionFailed, LibreOffice, normalise
 from correspondence.render import SECONDS, Failed, Job, Rendered
+from correspondence.render_limits import time_limit
 from correspondence.snapshots import Snapshot
 from correspondence.templating import environment
 
@@ -135,7 +136,7 @@ class DocxRenderer:
 
         Three steps overlap: this thread fills the next letter, the `libreoffice` thread waits for
         LibreOffice's PDF of the one before (LibreOffice works in its own process), and the `check` thread
-        normalises and checks the one before that, so LibreOffice never waits for Python between letters.
+        normalises and checks the one before that, so LibreOffice rarely waits for Python between letters.
         """
         if self.office is None:
             self.office = LibreOffice()
@@ -149,7 +150,9 @@ class DocxRenderer:
             order.append(job)
             started = time.perf_counter()
             try:
-                docx = self._for(job.template_hash).docx(job)
+                prepared = self._for(job.template_hash)
+                with time_limit():  # a template whose loop never ends costs this letter, not the night
+                    docx = prepared.docx(job)
             except TemplateError as exc:
                 line = getattr(exc, "lineno", None)
                 results[job.letter_id] = Failed(job.letter_id, "template",
@@ -160,7 +163,7 @@ class DocxRenderer:
                 results[job.letter_id] = Failed(job.letter_id, "template", f"{type(exc).__name__}: {exc}")
             else:
                 converted = self.converter.submit(self._converted, job, docx)
-                results[job.letter_id] = self.checker.submit(self._checked, job, docx, converted)
+                results[job.letter_id] = self.checker.submit(self._checked, job, docx, prepared.mentions, converted)
             finally:
                 SECONDS["docx_fill"] += time.perf_counter() - started
         return [r.result() if isinstance(r, Future) else r for r in (results[job.letter_id] for job in order)]
@@ -184,7 +187,8 @@ class DocxRenderer:
             self.office.close()
             self.office = None
 
-    def _checked(self, job: Job, docx: bytes, converted: Future[bytes | ConversionFailed]) -> Rendered | Failed:
+    def _checked(self, job: Job, docx: bytes, mentions: tuple[appeal_check.Mention, ...] | None,
+                 converted: Future[bytes | ConversionFailed]) -> Rendered | Failed:
         """In the `check` thread: the normalised PDF, once its six appeal mentions are found in its text.
 
         Whatever goes wrong with one letter here (a PDF that cannot be read, a file that cannot be written)
@@ -196,16 +200,17 @@ class DocxRenderer:
             return Failed(job.letter_id, "libreoffice", f"{type(exc).__name__}: {exc}")
         started = time.perf_counter()
         try:
-            return self._check(job, docx, raw)
+            return self._check(job, docx, mentions, raw)
         except Exception as exc:  # noqa: BLE001 - a PDF LibreOffice wrote but nobody can read is not mailed
             return Failed(job.letter_id, "pdf", f"the PDF could not be read back: {type(exc).__name__}: {exc}")
         finally:
             SECONDS["check"] += time.perf_counter() - started
 
-    def _check(self, job: Job, docx: bytes, raw: bytes | ConversionFailed) -> Rendered | Failed:
+    @staticmethod
+    def _check(job: Job, docx: bytes, mentions: tuple[appeal_check.Mention, ...] | None,
+               raw: bytes | ConversionFailed) -> Rendered | Failed:
         if isinstance(raw, ConversionFailed):
             return Failed(job.letter_id, "libreoffice", str(raw))
-        mentions = self._for(job.template_hash).mentions
         if mentions is None:
             return Failed(job.letter_id, "appeal_mentions", f"{appeal_check.MENTIONS_FILE} is not in the snapshot")
         pdf = normalise(raw)
