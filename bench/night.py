@@ -29,12 +29,12 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from bench import fund, naive
 from bench.probe import PeakMemory, Stopwatch
-from correspondence import mailroom
+from correspondence import mailroom, schema
 from correspondence.config import Settings
 from correspondence.store import connect, init
 from scheduler import run_record
@@ -117,17 +117,25 @@ def run_night_process(settings: Settings, day: date, log: Path) -> Night:
            "CORRESPONDENCE_TEMPLATES": str(settings.templates_dir), "CORRESPONDENCE_WORKERS": str(settings.workers),
            "CORRESPONDENCE_CHUNK": str(settings.chunk_size)}
     command = [sys.executable, "-m", "correspondence.cli", "run", "--as-of", day.isoformat()]
-    clock, cpu = Stopwatch(), _cpu_seconds()
+    clock, cpu, started = Stopwatch(), _cpu_seconds(), datetime.now(UTC).replace(microsecond=0)
     with log.open("wb") as errors:
         process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                    stderr=errors, cwd=Path(__file__).resolve().parent.parent)
         with PeakMemory(root=psutil.Process(process.pid)) as peak:
             exit_code = process.wait()
     seconds, cpu = clock.seconds(), _cpu_seconds() - cpu
+    engine = connect(settings.db_url)
+    with engine.connect() as connection:
+        status, finished = connection.execute(select(schema.runs.c.status, schema.runs.c.finished_at)
+                                              .where(schema.runs.c.run_date == day)).one_or_none() or (None, None)
+    engine.dispose()
+    if finished is not None and finished.tzinfo is None:
+        finished = finished.replace(tzinfo=UTC)  # SQLite gives the stored UTC time back without its zone
     summary_file = mailroom.night_folder(settings.output_dir, day) / "summary.json"
-    if exit_code == 2 or not summary_file.is_file():
+    ran_now = finished is not None and finished >= started  # not a night completed before (`--keep` reused)
+    if exit_code not in (0, 1) or status != "complete" or not ran_now or not summary_file.is_file():
         tail = log.read_text(errors="replace").strip().splitlines()[-5:]
-        raise SystemExit(f"the night did not run (exit {exit_code}): " + " | ".join(tail))
+        raise SystemExit(f"the night did not complete (exit {exit_code}, status {status}): " + " | ".join(tail))
     return Night(exit_code, json.loads(summary_file.read_text()), seconds, cpu, peak.bytes)
 
 
