@@ -3,9 +3,9 @@
 Builds a synthetic fund in a fresh database whose only letters tonight are mantelzorg decisions (every
 outcome of the demo claims, cycled over paid-up main-profession affiliates), approves the working-copy
 templates, runs the real night (plan → docxtpl fill → LibreOffice → appeal check → journal → print files,
-manifest, archive, READY) as `correspondence run` in a process of its own, and prints letters, seconds, letters/s, CPU seconds of the process tree, peak RSS
-of the night's tree and seconds per stage, per run and as the median of the runs. The figures also go to
-bench/results/<time>-decisions-<N>.json.
+manifest, archive, READY) as `correspondence run` in a process of its own, and prints letters, seconds,
+letters/s, CPU seconds of the process tree, peak RSS of the night's tree and seconds per stage, per run and
+as the median of the runs. The figures also go to bench/results/<time>-decisions-<N>.json.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import argparse
 import contextlib
 import json
 import os
-import statistics
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from bench import fund as bench_fund
-from bench.night import RESULTS, _commit, _machine, run_night_process, stage_seconds, workspace
+from bench.night import RESULTS, _commit, _machine, median_of, run_night_process, stage_seconds, workspace
 from bench.probe import Stopwatch
 from correspondence import demo, schema
 from correspondence.config import Settings
@@ -140,10 +139,7 @@ MEDIAN_FIGURES = ("letters", "seconds", "letters_per_second", "cpu_seconds", "cp
 
 def median(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The median of each figure over the runs, stages per stage."""
-    figures: dict[str, Any] = {k: statistics.median(r[k] for r in runs) for k in MEDIAN_FIGURES}
-    figures["stages"] = {k: round(statistics.median(r["stages"].get(k, 0.0) for r in runs), 2)
-                         for k in runs[0]["stages"]}
-    return figures
+    return median_of(runs, MEDIAN_FIGURES)
 
 
 def median_report(figures: dict[str, Any], runs: int) -> str:

@@ -3,9 +3,8 @@
 Builds a synthetic fund in a fresh database (SQLite in a temp folder, or a fresh PostgreSQL database with
 --postgres URL), runs the real night (plan → render → journal → print files, manifest, archive, READY),
 and prints letters, seconds, letters/s, CPU seconds and peak RSS of the night's process tree (the night runs
-as `correspondence run`, in a process of its own), seconds per stage and
-step (from the night's own record) and the naive baseline on a sample of the same letters with the ratio,
-per run and as the median of the runs. `--sizes 5000,20000` runs several night sizes and prints their peaks
+as `correspondence run`, in a process of its own), seconds per stage and step (from the night's own record)
+and the naive baseline on a sample of the same letters with the ratio, per run and as the median of the runs. `--sizes 5000,20000` runs several night sizes and prints their peaks
 side by side (memory must not grow with the night). The figures also go to bench/results/<time>.json.
 """
 
@@ -232,13 +231,19 @@ MEDIAN_FIGURES = ("letters", "seconds", "letters_per_second", "cpu_seconds", "cp
                   "ratio_to_naive", "load_average_1min")
 
 
-def median(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """The median of each figure over the runs (stages per stage; the naive baseline's rate too)."""
-    figures: dict[str, Any] = {k: statistics.median(r[k] for r in runs if r[k] is not None) for k in MEDIAN_FIGURES
+def median_of(runs: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, Any]:
+    """The median over the runs of each named figure (those some run has), and of each stage."""
+    figures: dict[str, Any] = {k: statistics.median(r[k] for r in runs if r[k] is not None) for k in names
                                if any(r[k] is not None for r in runs)}
-    figures["naive_letters_per_second"] = statistics.median(r["naive"]["letters_per_second"] for r in runs)
     figures["stages"] = {k: round(statistics.median(r["stages"].get(k, 0.0) for r in runs), 2)
                          for k in runs[0]["stages"]}
+    return figures
+
+
+def median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median of each figure over the runs (stages per stage; the naive baseline's rate too)."""
+    figures = median_of(runs, MEDIAN_FIGURES)
+    figures["naive_letters_per_second"] = statistics.median(r["naive"]["letters_per_second"] for r in runs)
     return figures
 
 
