@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from typing import Any, Self
 
-from correspondence import faults
+from correspondence import faults, libreoffice
 from correspondence import render as render_module
 from correspondence import snapshots
 from correspondence.log import log
@@ -34,6 +34,7 @@ from correspondence.store import connect
 
 RETRIES = 1  # a chunk whose worker died is rendered once more whole, then letter by letter
 MAX_BREAKS = 10  # pools lost in a row with no chunk rendered in between: the workers cannot work at all
+STARTS = 3  # a worker for letters one by one that dies this often while starting: the workers cannot start
 FIELD = "render worker"  # the quarantine field of a letter that kills its worker
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -46,7 +47,9 @@ class WorkersFailing(Exception):
 
 def die_with_parent(parent: int) -> None:
     """Ask Linux to SIGKILL this process when its parent ends (a no-op elsewhere); if the parent is already
-    gone (it died before we asked), end now."""
+    gone (it died before we asked), end now. Linux sends it when the parent's *thread* that started the
+    worker ends: the night starts its pools and shuts them down in its own thread (the daemon's job thread
+    lives as long as the night)."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -58,8 +61,9 @@ def die_with_parent(parent: int) -> None:
 
 def _init(db_url: str, parent: int | None = None) -> None:
     global _renderer
-    if parent is not None:
+    if parent is not None:  # a worker process (else: the night renders itself)
         die_with_parent(parent)
+        faults.checkpoint("render.worker_start")
     engine = connect(db_url)
 
     def load(snapshot_hash: str) -> snapshots.Snapshot:
@@ -67,6 +71,11 @@ def _init(db_url: str, parent: int | None = None) -> None:
             return snapshots.load(connection, snapshot_hash)
 
     _renderer = Renderer(load)
+
+
+def _ready() -> bool:
+    """Nothing: a worker that answers it has started."""
+    return True
 
 
 def _render(jobs: list[Job]) -> tuple[list[Rendered | Failed], Counter[str]]:
@@ -159,6 +168,7 @@ class RenderPool:
         """A worker died: a fresh pool; the chunks that were in the lost one go again (or, lost twice, alone)."""
         assert self.executor is not None
         cause = _ended(self.executor)
+        libreoffice.remove_stale_profiles()  # the dead worker's, now that nobody holds it
         lost = [c for c in in_flight if c.future is not None and _broken(c.future)]
         for chunk in lost:
             chunk.future, chunk.lost = None, chunk.lost + 1
@@ -176,22 +186,39 @@ class RenderPool:
                 except BrokenProcessPool:  # lost already: submitted again when its turn comes
                     break
 
+    def _alone_pool(self) -> ProcessPoolExecutor:
+        """The pool of one worker, seen alive: a worker that dies while starting is no letter's fault."""
+        cause = "unknown cause"
+        for _ in range(STARTS):
+            if self.alone is not None:
+                return self.alone
+            pool = self._pool(1)
+            try:
+                pool.submit(_ready).result()
+            except BrokenProcessPool:
+                cause = _ended(pool)
+                log("render", status="worker died", stage="starting", outcome=cause)
+                _by_itself(cause)
+                continue
+            self.alone = pool
+        raise WorkersFailing(f"a render worker died {STARTS} times while starting ({cause}); {_RESUME}")
+
     def _alone(self, job: Job) -> list[Rendered | Failed]:
         """One letter in the pool of one worker: its results, or Failed naming why its worker died."""
         while True:
-            if self.alone is None:
-                self.alone = self._pool(1)
+            pool = self._alone_pool()
             try:
-                future = self.alone.submit(_render, [job])
+                future = pool.submit(_render, [job])
             except BrokenProcessPool:  # it died between two letters: neither one's fault
-                _ended(self.alone)
+                _ended(pool)
                 self.alone = None
                 continue
             try:
                 return self._count(future.result())
             except BrokenProcessPool:
-                cause = _ended(self.alone)
+                cause = _ended(pool)
                 self.alone = None
+            libreoffice.remove_stale_profiles()
             log("render", status="worker died", outcome=cause, chunks=0, letters=1)
             _by_itself(cause)
             return [Failed(job.letter_id, FIELD, f"the render worker died ({cause}) while rendering this letter "

@@ -118,6 +118,26 @@ def test_a_worker_killed_mid_chunk_costs_a_retry_and_at_worst_its_letter(fund: F
     fund.databases.drop(url)
 
 
+def test_workers_that_die_while_starting_stop_the_night_with_exit_2_and_it_resumes(fund: Fund) -> None:
+    """Every worker is killed as it starts (no letter can be the cause): not one letter quarantined for it,
+    exit 2 with one line, nothing marked sent; the next run, with workers that start, is the full night."""
+    url, where = fund.databases.clone(), fund.root / "cannot-start"
+    night = np.run_night(fund.env(url, where, CORRESPONDENCE_FAULT="render.worker_start#1"), where)
+    assert night.returncode == 2, night.stderr[-3000:]
+    assert "Traceback" not in night.stderr
+    line = night.stderr.strip().splitlines()[-1]
+    assert line.startswith("run: the night stopped: a render worker died 3 times while starting (signal 9)"), line
+    stopped = np.outcome(url, where)
+    assert stopped.run_status == "rendering" and stopped.quarantined == fund.reference.quarantined  # planning's
+    assert {r["status"] for r in stopped.letters.values()} == {"planned"}
+
+    rerun = np.run_night(fund.env(url, where), where)
+    assert rerun.returncode == fund.exit_code, rerun.stderr[-2000:]
+    state = np.outcome(url, where)
+    assert state.letters == fund.reference.letters and state.quarantined == fund.reference.quarantined
+    fund.databases.drop(url)
+
+
 # -- a night killed outright ------------------------------------------------------------------------------
 
 
