@@ -10,7 +10,11 @@ Every document has a time limit: a LibreOffice that does not answer in time is k
 that document comes back `ConversionFailed` with the reason (its letter is quarantined, the night goes on).
 A LibreOffice that died is restarted and the document tried once more. `close()` (also at the worker's
 exit) ends LibreOffice and removes the profile; if the worker itself is killed, the bridge notices and
-ends LibreOffice. The PDFs are normalised (no dates, an /ID derived from the content) so the same DOCX
+ends LibreOffice's whole process group (LibreOffice runs in a session of its own, soffice.bin a grandchild:
+a parent-death signal would reach only the launcher, and would fire when the converting thread ends, not
+the worker). A profile left by a killed worker — `correspondence-lo-<pid>-…` in the temp folder, whose
+`owner.lock` no live process holds — is removed by `remove_stale_profiles()` at the start of the next
+night. The PDFs are normalised (no dates, an /ID derived from the content) so the same DOCX
 always gives the same bytes.
 """
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
 import hashlib
 import io
 import json
@@ -59,7 +64,7 @@ class LibreOffice:
 
     def __init__(self, timeout: float | None = None) -> None:
         self.timeout = DOCUMENT_TIMEOUT_S if timeout is None else timeout
-        self.home = Path(tempfile.mkdtemp(prefix="correspondence-lo-"))
+        self.home, self._owner = _own_profile()
         self.profile = (self.home / "profile").as_uri()
         self.office: subprocess.Popen[bytes] | None = None
         self.bridge: subprocess.Popen[bytes] | None = None
@@ -135,6 +140,9 @@ class LibreOffice:
         """End LibreOffice for the night and remove the profile (idempotent)."""
         self._stop(graceful=True)
         shutil.rmtree(self.home, ignore_errors=True)
+        if self._owner is not None:
+            os.close(self._owner)  # the lock goes with it
+            self._owner = None
 
     def __enter__(self) -> LibreOffice:
         return self
@@ -222,6 +230,65 @@ class LibreOffice:
         finally:
             source.unlink(missing_ok=True)
             target.unlink(missing_ok=True)
+
+
+PROFILE_PREFIX = "correspondence-lo-"
+OWNER_LOCK = "owner.lock"
+
+
+def _own_profile() -> tuple[Path, int]:
+    """A fresh profile folder named after this process, and the descriptor holding its owner lock.
+
+    The lock is taken on a file of another name and then renamed into place, so `owner.lock` is never seen
+    unlocked while its owner lives; the descriptor is not inherited by LibreOffice or the bridge."""
+    home = Path(tempfile.mkdtemp(prefix=f"{PROFILE_PREFIX}{os.getpid()}-"))
+    owner = os.open(home / f".{OWNER_LOCK}", os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+    fcntl.flock(owner, fcntl.LOCK_EX)
+    os.rename(home / f".{OWNER_LOCK}", home / OWNER_LOCK)
+    return home, owner
+
+
+def remove_stale_profiles(folder: Path | None = None) -> int:
+    """Remove the LibreOffice profiles whose owner is dead (a worker killed with its night); the number removed.
+
+    A profile is in use while its `owner.lock` is locked; one without the file is being created, and is
+    kept while the process its name carries lives. Anything else in the folder is left alone."""
+    removed = 0
+    for home in Path(tempfile.gettempdir() if folder is None else folder).glob(f"{PROFILE_PREFIX}*"):
+        owner_pid, dash, _ = home.name.removeprefix(PROFILE_PREFIX).partition("-")
+        if not (dash and owner_pid.isdigit()) or home.is_symlink() or not home.is_dir() or not _stale(home, int(owner_pid)):
+            continue
+        shutil.rmtree(home, ignore_errors=True)
+        removed += not home.exists()
+    if removed:
+        log("libreoffice", stage="stale profiles", removed=removed)
+    return removed
+
+
+def _stale(home: Path, owner_pid: int) -> bool:
+    try:
+        lock = os.open(home / OWNER_LOCK, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return not _alive(owner_pid)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False  # its owner holds it
+    finally:
+        os.close(lock)
+    return True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _wait_until_gone(group: int, seconds: float) -> None:

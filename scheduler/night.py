@@ -22,14 +22,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, inspect, select
 
-from correspondence import approvals, catalog, faults, mailroom, schema
+from correspondence import approvals, catalog, faults, libreoffice, mailroom, schema
 from correspondence.compose import ComposeEnv, Event, compose
 from correspondence.compose.common import Quarantine
 from correspondence.config import Settings, load_fund
 from correspondence.files import atomic_write, sync_dir
 from correspondence.log import log
 from correspondence.render import Failed, Job
-from correspondence.render_pool import RenderPool
+from correspondence.render_pool import RenderPool, WorkersFailing
 from correspondence.store import connect
 from rules.params import Parameters
 from scheduler import case_lists, run_record
@@ -302,7 +302,11 @@ def run_night(settings: Settings, day: date, progress: Progress | None = None) -
         except night_lock.Locked as exc:
             raise CannotRun(str(exc)) from exc
         try:
+            libreoffice.remove_stale_profiles()  # left by the workers of a night that was killed
             return _run_locked(engine, settings, day, lock, progress)
+        except WorkersFailing as exc:
+            log("night", stage="stopped", run_date=day, outcome="render workers")
+            raise CannotRun(f"the night stopped: {exc}") from exc
         except Interrupted as exc:
             log("night", stage="interrupted", run_date=day)
             return NightResult(day, "interrupted", summary={"reason": str(exc)})
