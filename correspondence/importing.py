@@ -104,7 +104,8 @@ def _period_file(name: str, table: Table, kinds: tuple[str, ...]) -> FileSpec:
     return FileSpec(
         name,
         table,
-        {"affiliate_id": f.text(20), "kind": f.choice(*kinds), "from": f.iso_date(), "until": f.iso_date(required=False)},
+        {"affiliate_id": f.identifier(20), "kind": f.choice(*kinds), "from": f.iso_date(),
+         "until": f.iso_date(required=False)},
         key=("affiliate_id", "kind", "valid_from"),
         checks=(_affiliate_exists, _period),
         rename={"from": "valid_from", "until": "valid_until"},
@@ -116,7 +117,7 @@ SPECS: tuple[FileSpec, ...] = (
         "affiliates.csv",
         schema.affiliates,
         {
-            "affiliate_id": f.text(20),
+            "affiliate_id": f.identifier(20),
             "national_number": f.national_number,
             "first_name": f.text(100),
             "last_name": f.text(100),
@@ -132,7 +133,7 @@ SPECS: tuple[FileSpec, ...] = (
         "companies.csv",
         schema.companies,
         {
-            "company_id": f.text(20),
+            "company_id": f.identifier(20),
             "enterprise_number": f.enterprise_number,
             "name": f.text(200),
             **_address_columns(),
@@ -146,8 +147,8 @@ SPECS: tuple[FileSpec, ...] = (
         "contributions.csv",
         schema.contributions,
         {
-            "contribution_id": f.text(30),
-            "affiliate_id": f.text(20),
+            "contribution_id": f.identifier(30),
+            "affiliate_id": f.identifier(20),
             "year": f.integer(1990, 2100),
             "quarter": f.integer(1, 4),
             "kind": f.choice("provisional", "regularisation"),
@@ -162,9 +163,9 @@ SPECS: tuple[FileSpec, ...] = (
         "payments.csv",
         schema.payments,
         {
-            "payment_id": f.text(30),
+            "payment_id": f.identifier(30),
             "payer_type": f.choice("affiliate", "company"),
-            "payer_id": f.text(20),
+            "payer_id": f.identifier(20),
             "received_on": f.iso_date(),
             "amount": f.amount(allow_negative=True),
             "structured_reference": f.structured_reference,
@@ -178,8 +179,8 @@ SPECS: tuple[FileSpec, ...] = (
         "claims.csv",
         schema.claims,
         {
-            "claim_id": f.text(30),
-            "affiliate_id": f.text(20),
+            "claim_id": f.identifier(30),
+            "affiliate_id": f.identifier(20),
             "kind": f.choice("mantelzorg"),
             "received_on": f.iso_date(),
             "break_start": f.iso_date(),

@@ -1,0 +1,160 @@
+"""Attacks through the import: ids that name folders, folders whose mode the engine changed, rows that vanish
+from an export, headers and fields built to confuse the reader, messages that leak the personal data they
+are about, and foreign postcodes cut from printed lines. Each test replays one and shows it contained."""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from correspondence import files, schema
+from correspondence.config import Settings
+from correspondence.fields import ID_RULE
+from correspondence.files import OutsideRoot, inside, make_dir
+from correspondence.importing import import_dir
+from correspondence.store import connect
+from scheduler.night import run_night
+
+SMALL_FUND = Path(__file__).parent / "fixtures" / "small_fund"
+NIGHT = date(2026, 11, 22)
+AFFILIATES = (SMALL_FUND / "affiliates.csv").read_text(encoding="utf-8")
+HEADER = AFFILIATES.splitlines()[0]
+GOOD = "A0000009,71050860797,An,Maes,Kerkstraat,1,,9000,Gent,,nl,main,2010-01-01,"
+ROWS = {  # a valid row of every file with an id column, and the header it goes under
+    "affiliates.csv": (HEADER, GOOD),
+    "companies.csv": ("company_id,enterprise_number,name,street,house_number,box,postcode,city,country,"
+                      "language,incorporated_on,balance_sheet_total",
+                      "C0000009,0403170701,Dupont,Rue Haute,3,,1000,Bruxelles,BE,fr,2019-05-02,900000.00"),
+    "contributions.csv": ("contribution_id,affiliate_id,year,quarter,kind,amount,fee,due_date",
+                          "K9,A0000001,2026,4,provisional,890.42,27.16,2026-12-31"),
+    "payments.csv": ("payment_id,payer_type,payer_id,received_on,amount,structured_reference",
+                     "P9,affiliate,A0000001,2026-12-01,917.58,000000126403"),
+    "payment_plans.csv": ("affiliate_id,kind,from,until", "A0000001,payment_plan,2026-01-01,"),
+    "suspensions.csv": ("affiliate_id,kind,from,until", "A0000001,bankruptcy,2026-01-01,"),
+    "claims.csv": ("claim_id,affiliate_id,kind,received_on,break_start,months,mode,care_recipient,"
+                   "relative_degree,child_age,documents,care_recipient_died_on,other_benefit,"
+                   "months_before_engine,exempt_quarters_before_engine",
+                   "M9,A0000001,mantelzorg,2026-02-20,2026-03-01,3,full,spouse,,,medical_certificate,,false,"
+                   "0,0"),
+}
+
+
+def _folder(tmp_path: Path, **files_: str) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir(exist_ok=True)
+    for name, text in files_.items():
+        (folder / name.replace("_csv", ".csv")).write_text(text, encoding="utf-8")
+    return folder
+
+
+def _with(name: str, column: str, value: str) -> str:
+    header, row = ROWS[name]
+    cells = row.split(",")
+    cells[header.split(",").index(column)] = value
+    return f"{header}\n{','.join(cells)}\n"
+
+
+# ---- item 1: an id is a file name, so it must be a safe one ------------------------------------------------
+
+@pytest.mark.parametrize(("value", "reason"), [
+    ("../../../x", "contains '/'"),
+    ("../../../../proc/0", "contains '/'"),
+    ("/etc", "contains '/'"),
+    ("..", "starts with '.'"),
+    (".hidden", "starts with '.'"),
+    ("A\\..\\x", "contains '\\\\'"),
+    ("A 1", "contains ' '"),
+    ("Aé1", "contains 'é'"),
+    ("A" * 21, "is 21 characters long, at most 20 fit"),
+])
+def test_an_affiliate_id_that_is_not_a_safe_file_name_is_rejected(sqlite_url: str, tmp_path: Path, value: str,
+                                                                   reason: str) -> None:
+    row = GOOD.replace("A0000009", f'"{value}"')
+    folder = _folder(tmp_path, affiliates_csv=f"{HEADER}\n{GOOD.replace('A0000009', 'A0000001')}\n{row}\n")
+    [report] = import_dir(connect(sqlite_url), folder)
+    assert report.inserted == 1
+    assert report.errors == [f"affiliates.csv:3: affiliate_id: {reason}"
+                             + ("" if reason.startswith("is ") else f": {ID_RULE}")]
+
+
+@pytest.mark.parametrize(("name", "column"), [
+    ("companies.csv", "company_id"), ("contributions.csv", "contribution_id"),
+    ("contributions.csv", "affiliate_id"), ("payments.csv", "payment_id"), ("payments.csv", "payer_id"),
+    ("payment_plans.csv", "affiliate_id"),
+    ("suspensions.csv", "affiliate_id"), ("claims.csv", "claim_id"), ("claims.csv", "affiliate_id"),
+])
+def test_every_id_column_refuses_a_path(sqlite_url: str, tmp_path: Path, name: str, column: str) -> None:
+    engine = connect(sqlite_url)
+    import_dir(engine, SMALL_FUND)
+    folder = _folder(tmp_path, **{name.replace(".", "_"): _with(name, column, "../../x")})
+    [report] = import_dir(engine, folder, only=[name])
+    assert report.inserted == 0
+    assert report.errors == [f"{name}:2: {column}: contains '/': {ID_RULE}"]
+    real = dict(zip(ROWS[name][0].split(","), ROWS[name][1].split(","), strict=True))[column]
+    folder = _folder(tmp_path, **{name.replace(".", "_"): _with(name, column, real)})
+    ok = import_dir(engine, folder, only=[name])
+    assert ok[0].errors == [] and ok[0].inserted == 1  # the same row with its real id loads
+
+
+def test_an_id_imported_before_the_check_holds_its_letter_and_nothing_is_written_outside(
+        settings: Settings) -> None:
+    """Data from before this check (or written to the database by hand): the night quarantines the letter."""
+    settings.archive_dir.mkdir(parents=True)
+    engine = connect(settings.db_url)
+    import_dir(engine, SMALL_FUND)
+    with engine.begin() as connection:
+        a, c = schema.affiliates, schema.contributions
+        row = dict(connection.execute(select(a).where(a.c.affiliate_id == "A0000001")).mappings().one())
+        connection.execute(a.insert().values(**dict(row, affiliate_id="../../escaped")))
+        contribution = dict(connection.execute(select(c).where(c.c.contribution_id == "C1")).mappings().one())
+        connection.execute(c.insert().values(**dict(contribution, contribution_id="C9",
+                                                     affiliate_id="../../escaped")))
+    result = run_night(settings, NIGHT)
+    assert (result.status, result.letters, result.exit_code) == ("complete", 3, 1)
+    [held] = [q for q in result.summary["quarantined"] if "escaped" in q["record"]]
+    assert held["field"] == "affiliate_id" and "outside the archive" in held["reason"]
+    root = settings.archive_dir.parent  # archive/affiliate/../../escaped would be here
+    assert [p for p in root.rglob("*") if "escaped" in p.name] == []
+
+
+@pytest.mark.parametrize(("parts", "escapes"), [
+    (("affiliate/A0000001/x.pdf",), False),
+    (("affiliate", "A.1", "x.pdf"), False),
+    (("affiliate/../../x.pdf",), True),
+    (("affiliate/../../../../proc/0/x.pdf",), True),
+    (("/etc/passwd",), True),
+    (("affiliate", "/etc/passwd"), True),
+    (("",), True),  # the root itself is not a file inside it
+    (("link/x.pdf",), True),  # a symbolic link in the archive that points out of it
+])
+def test_a_path_built_from_data_is_proven_inside_its_root(tmp_path: Path, parts: tuple[str, ...],
+                                                          escapes: bool) -> None:
+    root = tmp_path / "archive"
+    root.mkdir()
+    (root / "link").symlink_to(tmp_path)
+    if escapes:
+        with pytest.raises(OutsideRoot, match="is not a path inside"):
+            inside(root, *parts)
+    else:
+        assert inside(root, *parts) == root.joinpath(*parts)
+
+
+def test_make_dir_changes_the_mode_of_no_folder_it_did_not_create(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The attack chmodded / to 0750 on its way to a folder named by an id; existing ones stay as they are."""
+    existing = tmp_path / "shared"
+    existing.mkdir()
+    os.chmod(existing, 0o755)
+    os.chmod(tmp_path, 0o711)
+    calls: list[Path] = []
+    monkeypatch.setattr(files, "_give_to_group", lambda path: calls.append(Path(path)))
+    make_dir(existing / "a" / "b")
+    make_dir(existing)
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o755 and stat.S_IMODE(tmp_path.stat().st_mode) == 0o711
+    assert [stat.S_IMODE(p.stat().st_mode) for p in (existing / "a", existing / "a" / "b")] == [0o750, 0o750]
+    assert calls == [existing / "a", existing / "a" / "b"]  # only the new folders are given to the group
