@@ -1,14 +1,17 @@
 """`correspondence import DIR`: load the core system's CSV exports, row by row, never half a row.
 
 Each file is read whole first (UTF-8, header row); a bad row is reported as `file:line: field: reason` and
-skipped, the good rows are upserted by their key, so importing the same files again changes nothing.
+skipped, the good rows are upserted by their key, so importing the same files again changes nothing. Each
+file is a full export: rows of the database that it no longer holds are reported, and removed only when
+asked (`--accept-removals`, see removals.py).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,13 +19,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, select, tuple_
 
 from correspondence import fields as f
-from correspondence import schema
+from correspondence import removals, schema
 from correspondence.fields import FieldError
 
 LANGUAGES = ("nl", "fr", "de")
 STATUSES = ("main", "secondary", "helper_main", "spouse_maxi", "spouse_mini", "pensioner", "art37")
 ADDRESS_FIELDS = ("street", "house_number", "box", "postcode", "city", "country")
 RowCheck = Callable[[dict[str, Any], "Known"], tuple[str, str] | None]
+MAX_FIELD = 4096  # characters: no column needs more; a longer field rejects its row, not the file
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,13 @@ class FileReport:
     unchanged: int = 0
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # What the file holds, for finding rows gone from the export: the key of every row, loaded or rejected;
+    # `complete` is False when some of the file was not read or a rejected row's key could not be read.
+    present: set[tuple[Any, ...]] = field(default_factory=set)
+    complete: bool = False
+    gone: list[str] = field(default_factory=list)  # keys of rows gone from the export and kept
+    removed: list[str] = field(default_factory=list)  # keys of rows gone from the export and removed
+    removals: list[str] = field(default_factory=list)  # what was found and done about them, one line each
 
 
 def _address_columns() -> dict[str, f.Parser]:
@@ -217,24 +228,56 @@ def decode(path: Path) -> tuple[str | None, str | None]:
 def parse_rows(spec: FileSpec, text: str, known: Known, report: FileReport) -> list[dict[str, Any]]:
     """Valid rows, keyed by table column; every rejected row adds one message to the report."""
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-    header = reader.fieldnames or []
+    with _field_limit(len(text) + 1):  # csv's own limit would end the file at the first long field
+        try:
+            header = reader.fieldnames or []
+        except csv.Error as exc:
+            report.errors.append(f"{spec.name}:1: header: {exc}; nothing of this file was imported")
+            return []
+        problem = _header_problem(spec, header)
+        if problem:
+            report.errors.append(f"{spec.name}:1: header: {problem}; nothing of this file was imported")
+            return []
+        extra = [c for c in header if c not in spec.columns]
+        if extra:
+            report.warnings.append(f"{spec.name}:1: header: column(s) {', '.join(map(str, extra))} ignored")
+        rows = _read_rows(spec, reader, known, report)
+    return rows
+
+
+def _header_problem(spec: FileSpec, header: list[str]) -> str | None:
     missing = [c for c in spec.columns if c not in header]
     if missing:
-        report.errors.append(
-            f"{spec.name}:1: header: missing column(s) {', '.join(missing)}; nothing of this file was imported"
-        )
-        return []
-    extra = [c for c in header if c not in spec.columns]
-    if extra:
-        report.warnings.append(f"{spec.name}:1: header: column(s) {', '.join(map(str, extra))} ignored")
+        return f"missing column(s) {', '.join(missing)}"
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:  # csv.DictReader would silently keep the last one
+        return f"column(s) {', '.join(repr(c) for c in twice)} appear more than once"
+    return None
+
+
+def _read_rows(spec: FileSpec, reader: csv.DictReader[str], known: Known,
+               report: FileReport) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     seen: dict[tuple[Any, ...], int] = {}
+    keyless = 0
+    header = reader.fieldnames or []
     try:
         for raw in reader:
             line = reader.line_num
             report.read += 1
             if None in raw or any(v is None for v in raw.values()):
                 report.errors.append(f"{spec.name}:{line}: row: has {len(header)} columns expected, not so here")
+                keyless += 1
+                continue
+            key = _key_of(spec, raw)
+            if key is None:
+                keyless += 1
+            else:
+                report.present.add(key)
+            long = next((c for c, v in raw.items() if len(v) > MAX_FIELD), None)
+            if long is not None:
+                report.errors.append(f"{spec.name}:{line}: {long}: is {len(raw[long])} characters long, a "
+                                     f"field holds at most {MAX_FIELD}; the row was skipped")
                 continue
             row, error = _parse_row(spec, raw, known)
             if error:
@@ -254,7 +297,29 @@ def parse_rows(spec: FileSpec, text: str, known: Known, report: FileReport) -> l
                 known.companies.add(row["company_id"])
     except csv.Error as exc:
         report.errors.append(f"{spec.name}:{reader.line_num}: row: {exc}; the rest of the file was not read")
+        return rows
+    report.complete = keyless == 0
     return rows
+
+
+@contextmanager
+def _field_limit(size: int) -> Iterator[None]:
+    """Let csv read fields up to `size` characters: MAX_FIELD then rejects a row, not the rest of the file."""
+    before = csv.field_size_limit()
+    csv.field_size_limit(max(before, size))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
+def _key_of(spec: FileSpec, raw: dict[str, str]) -> tuple[Any, ...] | None:
+    """The row's key as the table holds it, even when another field rejects the row; None if unreadable."""
+    column_of = {table: csv_name for csv_name, table in spec.rename.items()}
+    try:
+        return tuple(spec.columns[column_of.get(k, k)](raw[column_of.get(k, k)]) for k in spec.key)
+    except FieldError:
+        return None
 
 
 def _parse_row(spec: FileSpec, raw: dict[str, str], known: Known) -> tuple[dict[str, Any], tuple[str, str] | None]:
@@ -309,8 +374,10 @@ def known_ids(connection: Connection) -> Known:
     )
 
 
-def import_dir(engine: Engine, directory: Path, only: Iterable[str] | None = None) -> list[FileReport]:
-    """Import every known CSV present in `directory`, in dependency order; one transaction per file."""
+def import_dir(engine: Engine, directory: Path, only: Iterable[str] | None = None,
+               accept_removals: bool = False) -> list[FileReport]:
+    """Import every known CSV present in `directory`, in dependency order; one transaction per file. Rows
+    the database holds and a file no longer does are reported (`gone`), and removed if `accept_removals`."""
     with engine.connect() as connection:
         known = known_ids(connection)
     reports = []
@@ -329,4 +396,5 @@ def import_dir(engine: Engine, directory: Path, only: Iterable[str] | None = Non
         rows = parse_rows(spec, text, known, report)
         with engine.begin() as connection:
             upsert(connection, spec, rows, report)
+    removals.settle(engine, {spec.name: spec for spec in SPECS}, reports, accept_removals)
     return reports

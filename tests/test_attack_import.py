@@ -4,19 +4,20 @@ are about, and foreign postcodes cut from printed lines. Each test replays one a
 
 from __future__ import annotations
 
+import csv
 import os
 import stat
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
-from correspondence import files, schema
+from correspondence import cli, files, schema
 from correspondence.config import Settings
 from correspondence.fields import ID_RULE
 from correspondence.files import OutsideRoot, inside, make_dir
-from correspondence.importing import import_dir
+from correspondence.importing import MAX_FIELD, import_dir
 from correspondence.store import connect
 from scheduler.night import run_night
 
@@ -158,3 +159,125 @@ def test_make_dir_changes_the_mode_of_no_folder_it_did_not_create(tmp_path: Path
     assert stat.S_IMODE(existing.stat().st_mode) == 0o755 and stat.S_IMODE(tmp_path.stat().st_mode) == 0o711
     assert [stat.S_IMODE(p.stat().st_mode) for p in (existing / "a", existing / "a" / "b")] == [0o750, 0o750]
     assert calls == [existing / "a", existing / "a" / "b"]  # only the new folders are given to the group
+
+
+# ---- item 8: a full export that lost rows, a header that says a column twice, a field built to be huge -----
+
+def _cli(settings: Settings, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    args = cli.parser().parse_args(list(argv))
+    code = args.func(args, settings)
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def _ids(url: str, table: Table, column: str) -> list[str]:
+    with connect(url).connect() as connection:
+        return sorted(connection.scalars(select(table.c[column])))
+
+
+def test_rows_gone_from_a_full_export_are_reported_and_kept(settings: Settings, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    import_dir(connect(settings.db_url), SMALL_FUND)
+    lines = (SMALL_FUND / "contributions.csv").read_text(encoding="utf-8").splitlines()
+    folder = _folder(tmp_path, contributions_csv="\n".join(lines[:2]) + "\n")  # C2 and C3 left out
+    code, out = _cli(settings, capsys, "import", str(folder))
+    assert code == 1
+    assert ("contributions.csv: 2 rows gone from the export, kept: C2, C3; import again with "
+            "--accept-removals to remove them") in out
+    assert _ids(settings.db_url, schema.contributions, "contribution_id") == ["C1", "C2", "C3"]
+
+
+def test_accept_removals_removes_children_first_and_keeps_what_is_still_referred_to(
+        settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    engine = connect(settings.db_url)
+    import_dir(engine, SMALL_FUND)
+    contributions = (SMALL_FUND / "contributions.csv").read_text(encoding="utf-8").splitlines()
+    folder = _folder(tmp_path, affiliates_csv="\n".join(AFFILIATES.splitlines()[:2]) + "\n",  # only A0000001
+                     contributions_csv="\n".join(contributions[:3]) + "\n")  # C3 of A0000003 gone, C2 kept
+    code, out = _cli(settings, capsys, "import", str(folder), "--accept-removals")
+    assert code == 1, out  # A0000002 cannot go: C2 is still in the export
+    assert "contributions.csv: 1 row gone from the export, removed: C3" in out
+    assert "affiliates.csv: 1 row gone from the export, removed: A0000003" in out
+    assert "affiliates.csv: A0000002 is gone from the export but kept: contributions still refer to it" in out
+    assert _ids(settings.db_url, schema.affiliates, "affiliate_id") == ["A0000001", "A0000002"]
+    assert _ids(settings.db_url, schema.contributions, "contribution_id") == ["C1", "C2"]
+    code, out = _cli(settings, capsys, "import", str(folder), "--accept-removals")
+    assert code == 1 and "A0000002 is gone from the export but kept" in out  # still said, every time
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    # a file cut after its header: nothing is removed, even when asked
+    (f"{HEADER}\n", "affiliates.csv: the file has no rows, so 3 rows were kept"),
+    # a rejected row whose key cannot be read may be one of the missing rows: nothing is said about removals
+    (f"{HEADER}\n{AFFILIATES.splitlines()[1]}\n{GOOD.replace('A0000009', 'A/2')}\n", None),
+    # a broken quote stops the reading: the rest of the file is unknown
+    (f'{HEADER}\n{AFFILIATES.splitlines()[1]}\n"A0000002,x\n', None),
+])
+def test_a_file_not_read_whole_removes_nothing(sqlite_url: str, tmp_path: Path, content: str,
+                                               message: str | None) -> None:
+    engine = connect(sqlite_url)
+    import_dir(engine, SMALL_FUND)
+    [report] = import_dir(engine, _folder(tmp_path, affiliates_csv=content), accept_removals=True)
+    assert report.removed == []
+    if message is None:
+        assert report.removals == []
+    else:
+        assert len(report.removals) == 1 and report.removals[0].startswith(message), report.removals
+    assert _ids(sqlite_url, schema.affiliates, "affiliate_id") == ["A0000001", "A0000002", "A0000003"]
+
+
+def test_a_rejected_row_is_not_taken_for_a_removed_one(sqlite_url: str, tmp_path: Path) -> None:
+    engine = connect(sqlite_url)
+    import_dir(engine, SMALL_FUND)
+    bad = AFFILIATES.replace(",2000,Antwerpen", ",9999,Antwerpen")  # A0000001 rejected: its key is read
+    [report] = import_dir(engine, _folder(tmp_path, affiliates_csv=bad), accept_removals=True)
+    assert [e.split(": ")[1] for e in report.errors] == ["postcode"]
+    assert (report.gone, report.removed, report.removals) == ([], [], [])
+
+
+def test_periods_gone_from_the_export_are_named_by_their_whole_key(sqlite_url: str, tmp_path: Path) -> None:
+    engine = connect(sqlite_url)
+    import_dir(engine, SMALL_FUND)
+    header = "affiliate_id,kind,from,until\n"
+    import_dir(engine, _folder(tmp_path, payment_plans_csv=header + "A0000001,payment_plan,2026-01-01,\n"
+                                                                     "A0000002,payment_plan,2026-02-01,\n"))
+    one_left = _folder(tmp_path, payment_plans_csv=header + "A0000002,payment_plan,2026-02-01,\n")
+    [report] = import_dir(engine, one_left)
+    assert report.gone == ["A0000001 payment_plan 2026-01-01"]
+    [report] = import_dir(engine, one_left, accept_removals=True)
+    assert (report.gone, report.removed) == ([], ["A0000001 payment_plan 2026-01-01"])
+    assert _ids(sqlite_url, schema.payment_plans, "affiliate_id") == ["A0000002"]
+
+
+@pytest.mark.parametrize(("header", "message"), [
+    (HEADER + ",affiliate_id", "affiliates.csv:1: header: column(s) 'affiliate_id' appear more than once"),
+    (HEADER.replace("first_name", "last_name"), "affiliates.csv:1: header: missing column(s) first_name"),
+    (HEADER + ",status,status", "affiliates.csv:1: header: column(s) 'status' appear more than once"),
+])
+def test_a_column_named_twice_rejects_the_file(sqlite_url: str, tmp_path: Path, header: str,
+                                               message: str) -> None:
+    """With a second affiliate_id column, csv.DictReader would silently take the last one as the key."""
+    row = GOOD + ",A0000666" * (header.count(",") - HEADER.count(","))
+    [report] = import_dir(connect(sqlite_url), _folder(tmp_path, affiliates_csv=f"{header}\n{row}\n"))
+    assert report.inserted == 0
+    assert report.errors == [f"{message}; nothing of this file was imported"]
+
+
+@pytest.mark.parametrize("size", [MAX_FIELD + 1, 200_000])  # 200 000: over csv's own limit of 131 072
+@pytest.mark.parametrize("column", ["last_name", "note"])  # a known column, and one the import ignores
+def test_an_oversized_field_rejects_its_row_and_the_rest_of_the_file_loads(
+        sqlite_url: str, tmp_path: Path, size: int, column: str) -> None:
+    header = HEADER + ",note"
+    rows = [f"{GOOD.replace('A0000009', f'A000000{n}')}," for n in range(1, 5)]
+    big = "x" * size
+    if column == "last_name":
+        rows[1] = rows[1].replace(",Maes,", f',"{big[:-10]}\n{big[-9:]}",')
+    else:
+        rows[1] += big
+    folder = _folder(tmp_path, affiliates_csv="\n".join([header, *rows]) + "\n")
+    [report] = import_dir(connect(sqlite_url), folder)
+    line = 4 if column == "last_name" else 3  # a quoted field over two lines: the row ends on line 4
+    assert report.errors == [f"affiliates.csv:{line}: {column}: is {size} characters long, a field holds at "
+                             f"most {MAX_FIELD}; the row was skipped"]
+    assert report.inserted == 3 and report.read == 4
+    assert csv.field_size_limit() == 131072  # the reader's limit is put back
