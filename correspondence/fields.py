@@ -125,6 +125,14 @@ def boolean(value: str) -> bool:
     raise FieldError(f"'{value}' is not yes/no (use true or false)")
 
 
+_NATIONAL_NUMBER = re.compile(r"(?<!\d)\d{2}[\s./-]?\d{2}[\s./-]?\d{2}[\s./-]?\d{3}[\s./-]?(\d{2})(?!\d)")
+
+
+def mask_national_numbers(text: str) -> str:
+    """`text` with every national register number (11 digits, however written) shown as **.**.**-***.97."""
+    return _NATIONAL_NUMBER.sub(lambda m: f"**.**.**-***.{m[1]}", text)
+
+
 def national_number(value: str) -> str:
     digits = re.sub(r"[\s.\-]", "", value)
     if not nn.is_valid(digits):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +27,9 @@ LANGUAGES = ("nl", "fr", "de")
 STATUSES = ("main", "secondary", "helper_main", "spouse_maxi", "spouse_mini", "pensioner", "art37")
 ADDRESS_FIELDS = ("street", "house_number", "box", "postcode", "city", "country")
 RowCheck = Callable[[dict[str, Any], "Known"], tuple[str, str] | None]
+# Columns whose values a message never repeats: it reaches terminals and logs (a value in the wrong column,
+# say a name under `status`, would otherwise be echoed by the column's "'…' is not one of" message).
+PERSONAL = ("national_number", "first_name", "last_name", "name", "street", "city", "care_recipient")
 MAX_FIELD = 4096  # characters: no column needs more; a longer field rejects its row, not the file
 
 
@@ -240,8 +244,10 @@ def parse_rows(spec: FileSpec, text: str, known: Known, report: FileReport) -> l
             return []
         extra = [c for c in header if c not in spec.columns]
         if extra:
-            report.warnings.append(f"{spec.name}:1: header: column(s) {', '.join(map(str, extra))} ignored")
+            names = f.mask_national_numbers(", ".join(map(str, extra)))
+            report.warnings.append(f"{spec.name}:1: header: column(s) {names} ignored")
         rows = _read_rows(spec, reader, known, report)
+    report.errors[:] = [f.mask_national_numbers(e) for e in report.errors]
     return rows
 
 
@@ -281,7 +287,7 @@ def _read_rows(spec: FileSpec, reader: csv.DictReader[str], known: Known,
                 continue
             row, error = _parse_row(spec, raw, known)
             if error:
-                report.errors.append(f"{spec.name}:{line}: {error[0]}: {error[1]}")
+                report.errors.append(f"{spec.name}:{line}: {error[0]}: {_without_personal_data(error[1], raw)}")
                 continue
             key = tuple(row[k] for k in spec.key)
             if key in seen:
@@ -300,6 +306,14 @@ def _read_rows(spec: FileSpec, reader: csv.DictReader[str], known: Known,
         return rows
     report.complete = keyless == 0
     return rows
+
+
+def _without_personal_data(reason: str, raw: dict[str, str]) -> str:
+    for column in PERSONAL:
+        value = raw.get(column, "").strip()
+        if len(value) >= 3:  # a parser may have changed its case ('VANDENBROUCKE' is not a country code)
+            reason = re.sub(re.escape(value), "…", reason, flags=re.IGNORECASE)
+    return reason
 
 
 @contextmanager

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import stat
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -15,9 +17,11 @@ from sqlalchemy import Table, select
 
 from correspondence import cli, files, schema
 from correspondence.config import Settings
+from correspondence.demo import write_demo_fund
 from correspondence.fields import ID_RULE
 from correspondence.files import OutsideRoot, inside, make_dir
 from correspondence.importing import MAX_FIELD, import_dir
+from correspondence.preview import preview
 from correspondence.store import connect
 from scheduler.night import run_night
 
@@ -281,3 +285,89 @@ def test_an_oversized_field_rejects_its_row_and_the_rest_of_the_file_loads(
                              f"most {MAX_FIELD}; the row was skipped"]
     assert report.inserted == 3 and report.read == 4
     assert csv.field_size_limit() == 131072  # the reader's limit is put back
+
+
+# ---- item 12: import messages reach terminals and logs; they never repeat whom a row is about -----------
+
+OTHER = "85073012345"  # a number that is not the row's own: the row's own national_number is never repeated
+
+
+def _in_full(number: str, text: str) -> bool:
+    return re.search(r"(?<!\d)" + r"[\s./-]?".join(number) + r"(?!\d)", text) is not None
+
+
+@pytest.mark.parametrize(("column", "value", "shown"), [
+    ("status", OTHER, "'**.**.**-***.45' is not one of"),  # a number pasted into the wrong column
+    ("language", "85.07.30-123.45", "'**.**.**-***.45' is not one of"),
+    ("affiliated_since", "850730 123 45", "'**.**.**-***.45' is not a date"),
+    ("postcode", OTHER, "'**.**.**-***.45' is not a Belgian postcode"),
+    ("country", OTHER, "'**.**.**-***.45' is not a two-letter"),
+    ("status", "71050860797", "'…' is not one of"),  # the row's own number: not repeated at all
+    ("affiliate_id", OTHER + "/1", "contains '/'"),
+    ("national_number", "71.05.08-607.98", "is not a valid national register number"),  # a wrong check digit
+])
+def test_a_rejected_row_never_shows_a_national_number_in_full(sqlite_url: str, tmp_path: Path, column: str,
+                                                              value: str, shown: str) -> None:
+    row = _with("affiliates.csv", column, value).splitlines()[1]
+    [report] = import_dir(connect(sqlite_url), _folder(tmp_path, affiliates_csv=f"{HEADER}\n{row}\n"))
+    [message] = report.errors
+    assert message.startswith(f"affiliates.csv:2: {column}: {shown}"), message
+    assert not _in_full(OTHER, message) and not _in_full("71050860797", message) and "607.98" not in message
+
+
+@pytest.mark.parametrize(("column", "name_column"), [
+    ("status", "last_name"), ("language", "first_name"), ("affiliated_since", "street"), ("country", "city"),
+])
+def test_a_name_in_the_wrong_column_is_not_repeated(sqlite_url: str, tmp_path: Path, column: str,
+                                                    name_column: str) -> None:
+    cells = dict(zip(HEADER.split(","), GOOD.split(","), strict=True))
+    cells[name_column] = cells[column] = "Vandenbroucke"
+    row = ",".join(cells.values())
+    [report] = import_dir(connect(sqlite_url), _folder(tmp_path, affiliates_csv=f"{HEADER}\n{row}\n"))
+    [message] = report.errors
+    assert message.startswith(f"affiliates.csv:2: {column}: '…'") and "Vandenbroucke" not in message, message
+
+
+def test_an_extra_header_column_holding_a_number_is_masked(sqlite_url: str, tmp_path: Path) -> None:
+    folder = _folder(tmp_path, affiliates_csv=f"{HEADER},{OTHER}\n{GOOD},\n")
+    [report] = import_dir(connect(sqlite_url), folder)
+    assert report.warnings == ["affiliates.csv:1: header: column(s) **.**.**-***.45 ignored"]
+
+
+@pytest.fixture
+def open_umask() -> Iterator[None]:
+    """The umask of a careless shell: without the engine's own modes, files would come out 0644."""
+    before = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.usefixtures("open_umask")
+def test_a_preview_of_a_real_affiliate_is_readable_by_the_service_and_its_group_only(
+        settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import_dir(connect(settings.db_url), SMALL_FUND)
+    monkeypatch.chdir(tmp_path)
+    old = tmp_path / "preview-due_notice-nl-A0000001.pdf"
+    old.write_bytes(b"an earlier preview")
+    os.chmod(old, 0o644)
+    (tmp_path / "preview-due_notice-nl-A0000001-1.png").write_bytes(b"an earlier page")
+    written = preview(settings, "due_notice", "nl", affiliate="A0000001", png=True, day=NIGHT)
+    assert [p.name for p in written][:2] == [old.name, "preview-due_notice-nl-A0000001-1.png"]
+    assert {p.name: _mode(tmp_path / p) for p in written} == {p.name: 0o640 for p in written}
+    nested = preview(settings, "due_notice", "nl", affiliate="A0000001", out=tmp_path / "new" / "p.pdf", day=NIGHT)
+    assert (_mode(nested[0]), _mode(tmp_path / "new")) == (0o640, 0o750)
+
+
+@pytest.mark.usefixtures("open_umask")
+def test_the_demo_fund_csvs_are_readable_by_the_service_and_its_group_only(tmp_path: Path) -> None:
+    folder = tmp_path / "var" / "demo"
+    write_demo_fund(folder, affiliates=5, seed=1, day=NIGHT)
+    assert {p.name: _mode(p) for p in folder.iterdir()} == {p.name: 0o640 for p in folder.iterdir()}
+    assert (_mode(folder), _mode(folder.parent)) == (0o750, 0o750)
+    assert "affiliates.csv" in {p.name for p in folder.iterdir()}
