@@ -5,6 +5,7 @@ are about, and foreign postcodes cut from printed lines. Each test replays one a
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import stat
@@ -16,11 +17,13 @@ import pytest
 from sqlalchemy import Table, select
 
 from correspondence import cli, files, schema
-from correspondence.config import Settings
+from correspondence.compose.common import recipient_block
+from correspondence.config import DEFAULT_FUND, Settings, load_fund
 from correspondence.demo import write_demo_fund
 from correspondence.fields import ID_RULE
 from correspondence.files import OutsideRoot, inside, make_dir
 from correspondence.importing import MAX_FIELD, import_dir
+from correspondence.mailroom import registered_rows
 from correspondence.preview import preview
 from correspondence.store import connect
 from scheduler.night import run_night
@@ -360,7 +363,8 @@ def test_a_preview_of_a_real_affiliate_is_readable_by_the_service_and_its_group_
     written = preview(settings, "due_notice", "nl", affiliate="A0000001", png=True, day=NIGHT)
     assert [p.name for p in written][:2] == [old.name, "preview-due_notice-nl-A0000001-1.png"]
     assert {p.name: _mode(tmp_path / p) for p in written} == {p.name: 0o640 for p in written}
-    nested = preview(settings, "due_notice", "nl", affiliate="A0000001", out=tmp_path / "new" / "p.pdf", day=NIGHT)
+    nested = preview(settings, "due_notice", "nl", affiliate="A0000001", out=tmp_path / "new" / "p.pdf",
+                     day=NIGHT)
     assert (_mode(nested[0]), _mode(tmp_path / "new")) == (0o640, 0o750)
 
 
@@ -371,3 +375,30 @@ def test_the_demo_fund_csvs_are_readable_by_the_service_and_its_group_only(tmp_p
     assert {p.name: _mode(p) for p in folder.iterdir()} == {p.name: 0o640 for p in folder.iterdir()}
     assert (_mode(folder), _mode(folder.parent)) == (0o750, 0o750)
     assert "affiliates.csv" in {p.name for p in folder.iterdir()}
+
+
+# ---- item 11: a foreign postcode is a field, never cut out of a printed line ------------------------------
+
+PERSON = {"affiliate_id": "A0000001", "first_name": "Anke", "last_name": "de Vries", "street": "Damrak",
+          "house_number": "1", "box": "", "language": "nl"}
+
+
+@pytest.mark.parametrize(("country", "postcode", "city", "journaled_before"), [
+    ("NL", "1012 AB", "Amsterdam", False),
+    ("GB", "SW1A 1AA", "London", False),
+    ("BE", "2000", "Antwerpen", False),
+    ("NL", "1012 AB", "Amsterdam", True),  # a letter journaled before the fields were kept
+    ("BE", "2000", "Antwerpen", True),
+])
+def test_registered_list_takes_postcode_and_city_from_the_address_fields(
+        country: str, postcode: str, city: str, journaled_before: bool) -> None:
+    box_label = load_fund(DEFAULT_FUND)["postal"]["box_label"]
+    row = dict(PERSON, country=country, postcode=postcode, city=city)
+    recipient = recipient_block("affiliate", row, NIGHT, box_label)
+    if journaled_before:
+        recipient = {k: v for k, v in recipient.items() if k not in ("street", "city")}
+    context = {"recipient": recipient, "letter": {"id": "20261122-000001"}}
+    [line] = registered_rows([{"mail_class": "registered", "letter_id": "20261122-000001",
+                               "context": json.dumps(context)}])
+    assert line == [1, "Anke de Vries", "Damrak 1", postcode, city.upper(), "20261122-000001", "20261122-000001",
+                    country]

@@ -52,8 +52,10 @@ def recipient_block(kind: str, row: dict[str, Any], day: date, box_label: dict[s
     return {
         "id": row[f"{kind}_id"],
         "name": name,
-        "address_lines": lines,
+        "address_lines": lines,  # as printed; the fields below are what other lists read (never parsed back)
+        "street": street,
         "postcode": row["postcode"],
+        "city": row["city"],
         "country": row["country"],
         "sort_name": sort_name,
         "language": row["language"],
