@@ -125,12 +125,13 @@ def boolean(value: str) -> bool:
     raise FieldError(f"'{value}' is not yes/no (use true or false)")
 
 
-_NATIONAL_NUMBER = re.compile(r"(?<!\d)\d{2}[\s./-]?\d{2}[\s./-]?\d{2}[\s./-]?\d{3}[\s./-]?(\d{2})(?!\d)")
+_ELEVEN_DIGITS = re.compile(r"(?<!\d)(?:\d[\s./-]?){10}\d(?!\d)")
 
 
 def mask_national_numbers(text: str) -> str:
-    """`text` with every national register number (11 digits, however written) shown as **.**.**-***.97."""
-    return _NATIONAL_NUMBER.sub(lambda m: f"**.**.**-***.{m[1]}", text)
+    """`text` with every run of 11 digits (a national register number however written, 85.07.30-123.45 or
+    85073012345) shown as **.**.**-***.45: the last two digits only."""
+    return _ELEVEN_DIGITS.sub(lambda m: f"**.**.**-***.{re.sub(r'[^0-9]', '', m[0])[-2:]}", text)
 
 
 def national_number(value: str) -> str:
@@ -168,6 +169,8 @@ def postcode(value: str) -> str:
     value = value.strip()
     if not value:
         raise FieldError("is empty")
-    if len(value) > 12 or _CONTROL.search(value):
-        raise FieldError(f"'{value[:20]}' is not a postcode")
+    if len(value) > 12:  # not repeated: a long value here is likely a name or street in the wrong column
+        raise FieldError(f"is {len(value)} characters long, a postcode has at most 12")
+    if _CONTROL.search(value):
+        raise FieldError("contains control characters")
     return value

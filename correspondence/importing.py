@@ -60,10 +60,11 @@ class FileReport:
     unchanged: int = 0
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    # What the file holds, for finding rows gone from the export: the key of every row, loaded or rejected;
-    # `complete` is False when some of the file was not read or a rejected row's key could not be read.
+    # What the file holds, for finding rows gone from the export: the key of every row, loaded or rejected,
+    # whether the file was read to its end, and how many rejected rows had no readable key.
     present: set[tuple[Any, ...]] = field(default_factory=set)
-    complete: bool = False
+    read_whole: bool = False
+    keyless: int = 0
     gone: list[str] = field(default_factory=list)  # keys of rows gone from the export and kept
     removed: list[str] = field(default_factory=list)  # keys of rows gone from the export and removed
     removals: list[str] = field(default_factory=list)  # what was found and done about them, one line each
@@ -304,7 +305,7 @@ def _read_rows(spec: FileSpec, reader: csv.DictReader[str], known: Known,
     except csv.Error as exc:
         report.errors.append(f"{spec.name}:{reader.line_num}: row: {exc}; the rest of the file was not read")
         return rows
-    report.complete = keyless == 0
+    report.read_whole, report.keyless = True, keyless
     return rows
 
 

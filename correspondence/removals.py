@@ -1,8 +1,8 @@
 """Rows a full export no longer holds: found after each import, reported with their keys, and removed only
 when the operator says so (`correspondence import DIR --accept-removals`), children before their parents.
 
-A file that was not read whole (a header error, a broken quote, a rejected row whose key could not be read)
-reports no removals: its missing rows may be among the ones that were not understood.
+A file that was not read to its end (a header error, a broken quote) reports no removals; one with a
+rejected row whose key could not be read reports them but removes none: that row may be one of them.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, and_, delete, select, tuple_
 
 from correspondence import schema
+from correspondence.fields import mask_national_numbers
 
 if TYPE_CHECKING:
     from correspondence.importing import FileReport, FileSpec
@@ -24,7 +25,7 @@ def settle(engine: Engine, specs: dict[str, FileSpec], reports: list[FileReport]
     found: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as connection:
         for report in reports:
-            if report.complete:
+            if report.read_whole:
                 spec = specs[report.name]
                 held = {tuple(r) for r in connection.execute(select(*[spec.table.c[k] for k in spec.key]))}
                 gone = sorted(held - report.present, key=lambda k: tuple(str(v) for v in k))
@@ -47,10 +48,13 @@ def settle(engine: Engine, specs: dict[str, FileSpec], reports: list[FileReport]
 
 
 def _remove(connection: Connection, spec: FileSpec, gone: list[tuple[Any, ...]], report: FileReport) -> None:
-    if not report.present:
+    if not report.present or report.keyless:
         report.gone = [_text(k) for k in gone]
-        report.removals.append(f"{report.name}: the file has no rows, so {_count(report.gone)} were kept: an "
-                               "export cut short must not empty the table")
+        why = ("the file has no rows: an export cut short must not empty the table" if not report.present
+               else f"{report.keyless} rejected row(s) have no readable key and may be among them; correct "
+               "them first")
+        report.removals.append(f"{report.name}: {_count(report.gone)} gone from the export, kept: "
+                               f"{_listed(report.gone)}; not removed: {why}")
         return
     held = _still_referred_to(connection, spec, gone)
     removable = [k for k in gone if k not in held]
@@ -64,7 +68,7 @@ def _remove(connection: Connection, spec: FileSpec, gone: list[tuple[Any, ...]],
     for k, tables in sorted(held.items()):
         report.gone.append(_text(k))
         report.removals.append(f"{report.name}: {_text(k)} is gone from the export but kept: "
-                               f"{', '.join(tables)} still refer to it")
+                               f"{', '.join(tables)} still refer to it (import those files too)")
 
 
 def _still_referred_to(connection: Connection, spec: FileSpec, gone: list[tuple[Any, ...]]) -> dict[
@@ -93,7 +97,7 @@ def _still_referred_to(connection: Connection, spec: FileSpec, gone: list[tuple[
 
 
 def _text(key: tuple[Any, ...]) -> str:
-    return " ".join(str(v) for v in key)
+    return mask_national_numbers(" ".join(str(v) for v in key))  # an id that is a national number is masked
 
 
 def _count(keys: list[str]) -> str:

@@ -205,7 +205,8 @@ def test_accept_removals_removes_children_first_and_keeps_what_is_still_referred
     assert code == 1, out  # A0000002 cannot go: C2 is still in the export
     assert "contributions.csv: 1 row gone from the export, removed: C3" in out
     assert "affiliates.csv: 1 row gone from the export, removed: A0000003" in out
-    assert "affiliates.csv: A0000002 is gone from the export but kept: contributions still refer to it" in out
+    assert ("affiliates.csv: A0000002 is gone from the export but kept: contributions still refer to it "
+            "(import those files too)") in out
     assert _ids(settings.db_url, schema.affiliates, "affiliate_id") == ["A0000001", "A0000002"]
     assert _ids(settings.db_url, schema.contributions, "contribution_id") == ["C1", "C2"]
     code, out = _cli(settings, capsys, "import", str(folder), "--accept-removals")
@@ -214,10 +215,13 @@ def test_accept_removals_removes_children_first_and_keeps_what_is_still_referred
 
 @pytest.mark.parametrize(("content", "message"), [
     # a file cut after its header: nothing is removed, even when asked
-    (f"{HEADER}\n", "affiliates.csv: the file has no rows, so 3 rows were kept"),
-    # a rejected row whose key cannot be read may be one of the missing rows: nothing is said about removals
-    (f"{HEADER}\n{AFFILIATES.splitlines()[1]}\n{GOOD.replace('A0000009', 'A/2')}\n", None),
-    # a broken quote stops the reading: the rest of the file is unknown
+    (f"{HEADER}\n", "affiliates.csv: 3 rows gone from the export, kept: A0000001, A0000002, A0000003; not "
+                    "removed: the file has no rows"),
+    # a rejected row whose key cannot be read may be one of the missing rows
+    (f"{HEADER}\n{AFFILIATES.splitlines()[1]}\n{GOOD.replace('A0000009', 'A/2')}\n",
+     "affiliates.csv: 2 rows gone from the export, kept: A0000002, A0000003; not removed: 1 rejected row(s) "
+     "have no readable key"),
+    # a broken quote stops the reading: the rest of the file is unknown, nothing is said about it
     (f'{HEADER}\n{AFFILIATES.splitlines()[1]}\n"A0000002,x\n', None),
 ])
 def test_a_file_not_read_whole_removes_nothing(sqlite_url: str, tmp_path: Path, content: str,
@@ -227,9 +231,10 @@ def test_a_file_not_read_whole_removes_nothing(sqlite_url: str, tmp_path: Path, 
     [report] = import_dir(engine, _folder(tmp_path, affiliates_csv=content), accept_removals=True)
     assert report.removed == []
     if message is None:
-        assert report.removals == []
+        assert (report.removals, report.gone) == ([], [])
     else:
         assert len(report.removals) == 1 and report.removals[0].startswith(message), report.removals
+        assert report.gone  # said, and the import exits 1
     assert _ids(sqlite_url, schema.affiliates, "affiliate_id") == ["A0000001", "A0000002", "A0000003"]
 
 
@@ -306,6 +311,7 @@ def _in_full(number: str, text: str) -> bool:
     ("postcode", OTHER, "'**.**.**-***.45' is not a Belgian postcode"),
     ("country", OTHER, "'**.**.**-***.45' is not a two-letter"),
     ("status", "71050860797", "'…' is not one of"),  # the row's own number: not repeated at all
+    ("postcode", "Vandenbroucke-Verstraeten", "is 25 characters long, a postcode has at most 12"),
     ("affiliate_id", OTHER + "/1", "contains '/'"),
     ("national_number", "71.05.08-607.98", "is not a valid national register number"),  # a wrong check digit
 ])
@@ -400,5 +406,5 @@ def test_registered_list_takes_postcode_and_city_from_the_address_fields(
     context = {"recipient": recipient, "letter": {"id": "20261122-000001"}}
     [line] = registered_rows([{"mail_class": "registered", "letter_id": "20261122-000001",
                                "context": json.dumps(context)}])
-    assert line == [1, "Anke de Vries", "Damrak 1", postcode, city.upper(), "20261122-000001", "20261122-000001",
-                    country]
+    assert line == [1, "Anke de Vries", "Damrak 1", postcode, city.upper(), "20261122-000001",
+                    "20261122-000001", country]
