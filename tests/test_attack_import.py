@@ -247,8 +247,8 @@ def test_a_rejected_row_is_not_taken_for_a_removed_one(sqlite_url: str, tmp_path
     assert (report.gone, report.removed, report.removals) == ([], [], [])
 
 
-def test_periods_gone_from_the_export_are_named_by_their_whole_key(sqlite_url: str, tmp_path: Path) -> None:
-    engine = connect(sqlite_url)
+def test_periods_gone_from_the_export_are_named_by_their_whole_key(db_url: str, tmp_path: Path) -> None:
+    engine = connect(db_url)
     import_dir(engine, SMALL_FUND)
     header = "affiliate_id,kind,from,until\n"
     import_dir(engine, _folder(tmp_path, payment_plans_csv=header + "A0000001,payment_plan,2026-01-01,\n"
@@ -258,7 +258,7 @@ def test_periods_gone_from_the_export_are_named_by_their_whole_key(sqlite_url: s
     assert report.gone == ["A0000001 payment_plan 2026-01-01"]
     [report] = import_dir(engine, one_left, accept_removals=True)
     assert (report.gone, report.removed) == ([], ["A0000001 payment_plan 2026-01-01"])
-    assert _ids(sqlite_url, schema.payment_plans, "affiliate_id") == ["A0000002"]
+    assert _ids(db_url, schema.payment_plans, "affiliate_id") == ["A0000002"]
 
 
 @pytest.mark.parametrize(("header", "message"), [
