@@ -29,7 +29,7 @@ ADDRESS_FIELDS = ("street", "house_number", "box", "postcode", "city", "country"
 RowCheck = Callable[[dict[str, Any], "Known"], tuple[str, str] | None]
 # Columns whose values a message never repeats: it reaches terminals and logs (a value in the wrong column,
 # say a name under `status`, would otherwise be echoed by the column's "'…' is not one of" message).
-PERSONAL = ("national_number", "first_name", "last_name", "name", "street", "city", "care_recipient")
+PERSONAL = ("national_number", "first_name", "last_name", "name", "street", "city")
 MAX_FIELD = 4096  # characters: no column needs more; a longer field rejects its row, not the file
 
 
