@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Connection, func, select
 
 from correspondence import schema
+from correspondence.files import OutsideRoot, inside
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def letters_of(connection: Connection, archive_dir: Path, recipient_id: str) -> 
     out = []
     for r in connection.execute(select(schema.letters).where(l.recipient_id == recipient_id)
                                 .order_by(l.run_date, l.letter_id)).mappings():
-        pdf = archive_dir / r["archive_path"] if r["archive_path"] else None
+        pdf = _archived(archive_dir, r["archive_path"])
         files = tuple(sorted(p.relative_to(archive_dir).as_posix()
                              for p in pdf.parent.glob(f"{r['letter_id']}-*"))) if pdf else ()
         intact = bool(pdf and pdf.is_file() and hashlib.sha256(pdf.read_bytes()).hexdigest() == r["sha256"])
@@ -53,3 +54,13 @@ def letters_of(connection: Connection, archive_dir: Path, recipient_id: str) -> 
                             r["pages"], r["print_file"], r["first_page"], files, intact,
                             reprints.get(r["letter_id"], 0), returned.get(r["letter_id"], "")))
     return out
+
+
+def _archived(archive_dir: Path, relative: str | None) -> Path | None:
+    """The archived PDF's path, or None when the journal has none or it would lie outside the archive."""
+    if not relative:
+        return None
+    try:
+        return inside(archive_dir, relative)
+    except OutsideRoot:
+        return None

@@ -45,16 +45,16 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     engine = connect(settings.db_url)
     init(engine)
-    reports = import_dir(engine, directory)
+    reports = import_dir(engine, directory, accept_removals=getattr(args, "accept_removals", False))
     if not reports:
         print(f"import: no known CSV file in {directory}", file=sys.stderr)
         return 1
     for report in reports:
         print(f"{report.name}: {report.read} rows read, {report.inserted} new, {report.updated} changed, "
               f"{report.unchanged} unchanged, {len(report.errors)} rejected")
-        for message in report.warnings + report.errors:
+        for message in report.warnings + report.errors + report.removals:
             print(f"  {message}")
-    return 1 if any(r.errors for r in reports) else 0
+    return 1 if any(r.errors or r.gone for r in reports) else 0
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -176,6 +176,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("init", help="create or upgrade the database schema").set_defaults(func=cmd_init)
     s = sub.add_parser("import", help="load the core system's CSV exports from a folder")
     s.add_argument("directory")
+    s.add_argument("--accept-removals", action="store_true",
+                   help="remove rows the database holds and the export no longer does (default: report them)")
     s.set_defaults(func=cmd_import)
     s = sub.add_parser("demo", help="build a realistic demo fund, import it and run tonight")
     s.add_argument("--affiliates", type=int, default=2000)

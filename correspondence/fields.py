@@ -16,6 +16,12 @@ from rules.money import parse_amount
 Parser = Callable[[str], Any]
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Every id that may become a folder or file name (affiliate_id, company_id, contribution_id, payment_id,
+# claim_id): ASCII letters, digits, '.', '_', '-', not starting with '.', at most ID_MAX_LENGTH characters.
+ID_MAX_LENGTH = 64
+IDENTIFIER = re.compile(rf"[A-Za-z0-9_-][A-Za-z0-9._-]{{0,{ID_MAX_LENGTH - 1}}}")
+_ID_CHARACTER = re.compile(r"[A-Za-z0-9._-]")
+ID_RULE = "an id is letters, digits, '.', '_' and '-', not starting with '.'"
 
 
 class FieldError(ValueError):
@@ -31,6 +37,26 @@ def text(max_length: int, *, required: bool = True) -> Parser:
             raise FieldError(f"is {len(value)} characters long, at most {max_length} fit")
         if _CONTROL.search(value):
             raise FieldError("contains control characters")
+        return value
+
+    return parse
+
+
+def identifier(max_length: int = ID_MAX_LENGTH) -> Parser:
+    """An id that is safe as a file name: IDENTIFIER, no longer than the column (at most ID_MAX_LENGTH)."""
+    max_length = min(max_length, ID_MAX_LENGTH)
+
+    def parse(value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise FieldError("is empty")
+        if len(value) > max_length:
+            raise FieldError(f"is {len(value)} characters long, at most {max_length} fit")
+        bad = next((c for c in value if not _ID_CHARACTER.fullmatch(c)), None)
+        if bad is not None:
+            raise FieldError(f"contains {bad!r}: {ID_RULE}")
+        if value.startswith("."):
+            raise FieldError(f"starts with '.': {ID_RULE}")
         return value
 
     return parse
@@ -99,6 +125,15 @@ def boolean(value: str) -> bool:
     raise FieldError(f"'{value}' is not yes/no (use true or false)")
 
 
+_ELEVEN_DIGITS = re.compile(r"(?<!\d)(?:\d[\s./-]?){10}\d(?!\d)")
+
+
+def mask_national_numbers(text: str) -> str:
+    """`text` with every run of 11 digits (a national register number however written, 85.07.30-123.45 or
+    85073012345) shown as **.**.**-***.45: the last two digits only."""
+    return _ELEVEN_DIGITS.sub(lambda m: f"**.**.**-***.{re.sub(r'[^0-9]', '', m[0])[-2:]}", text)
+
+
 def national_number(value: str) -> str:
     digits = re.sub(r"[\s.\-]", "", value)
     if not nn.is_valid(digits):
@@ -134,6 +169,8 @@ def postcode(value: str) -> str:
     value = value.strip()
     if not value:
         raise FieldError("is empty")
-    if len(value) > 12 or _CONTROL.search(value):
-        raise FieldError(f"'{value[:20]}' is not a postcode")
+    if len(value) > 12:  # not repeated: a long value here is likely a name or street in the wrong column
+        raise FieldError(f"is {len(value)} characters long, a postcode has at most 12")
+    if _CONTROL.search(value):
+        raise FieldError("contains control characters")
     return value

@@ -1,6 +1,7 @@
 """Writing files so that they appear whole or not at all, readable only by the service and its group.
 
 When CORRESPONDENCE_MAILROOM_GROUP names an existing group, every file and folder written is given to it.
+A path built from data (an id, a journal entry) goes through `inside`, which proves it stays in its root.
 """
 
 from __future__ import annotations
@@ -33,12 +34,35 @@ def _give_to_group(path: Path | int) -> None:
         os.chown(path, -1, gid)
 
 
+class OutsideRoot(ValueError):
+    """A path built from data would leave the folder it belongs in."""
+
+
+def inside(root: Path, *parts: str) -> Path:
+    """`root/parts…` once proven inside `root`, `..` and symbolic links resolved; else OutsideRoot."""
+    base = root.resolve()
+    target = base.joinpath(*parts).resolve()
+    if target == base or base not in target.parents:
+        raise OutsideRoot(f"'{'/'.join(parts)}' is not a path inside {root}")
+    return root.joinpath(*parts)
+
+
 def make_dir(path: Path) -> Path:
-    """The folder and any missing parent, each created 0750 (and given to the mailroom group)."""
-    if not path.parent.is_dir() and path.parent != path:
+    """The folder and any missing parent, each created 0750 (and given to the mailroom group).
+
+    Only folders created here get that mode and group: an existing folder (the archive root, /, /srv) is
+    never changed, whoever owns it."""
+    if path.is_dir():
+        return path
+    if path.parent != path:
         make_dir(path.parent)
-    path.mkdir(exist_ok=True)
-    os.chmod(path, DIR_MODE)
+    try:
+        path.mkdir(mode=DIR_MODE)
+    except FileExistsError:
+        if path.is_dir():  # created meanwhile by someone else: theirs, left as it is
+            return path
+        raise
+    os.chmod(path, DIR_MODE)  # mkdir's mode is reduced by the umask
     _give_to_group(path)
     return path
 

@@ -1,14 +1,18 @@
 """`correspondence import DIR`: load the core system's CSV exports, row by row, never half a row.
 
 Each file is read whole first (UTF-8, header row); a bad row is reported as `file:line: field: reason` and
-skipped, the good rows are upserted by their key, so importing the same files again changes nothing.
+skipped, the good rows are upserted by their key, so importing the same files again changes nothing. Each
+file is a full export: rows of the database that it no longer holds are reported, and removed only when
+asked (`--accept-removals`, see removals.py).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,13 +20,17 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, select, tuple_
 
 from correspondence import fields as f
-from correspondence import schema
+from correspondence import removals, schema
 from correspondence.fields import FieldError
 
 LANGUAGES = ("nl", "fr", "de")
 STATUSES = ("main", "secondary", "helper_main", "spouse_maxi", "spouse_mini", "pensioner", "art37")
 ADDRESS_FIELDS = ("street", "house_number", "box", "postcode", "city", "country")
 RowCheck = Callable[[dict[str, Any], "Known"], tuple[str, str] | None]
+# Columns whose values a message never repeats: it reaches terminals and logs (a value in the wrong column,
+# say a name under `status`, would otherwise be echoed by the column's "'…' is not one of" message).
+PERSONAL = ("national_number", "first_name", "last_name", "name", "street", "city")
+MAX_FIELD = 4096  # characters: no column needs more; a longer field rejects its row, not the file
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,14 @@ class FileReport:
     unchanged: int = 0
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # What the file holds, for finding rows gone from the export: the key of every row, loaded or rejected,
+    # whether the file was read to its end, and how many rejected rows had no readable key.
+    present: set[tuple[Any, ...]] = field(default_factory=set)
+    read_whole: bool = False
+    keyless: int = 0
+    gone: list[str] = field(default_factory=list)  # keys of rows gone from the export and kept
+    removed: list[str] = field(default_factory=list)  # keys of rows gone from the export and removed
+    removals: list[str] = field(default_factory=list)  # what was found and done about them, one line each
 
 
 def _address_columns() -> dict[str, f.Parser]:
@@ -104,7 +120,8 @@ def _period_file(name: str, table: Table, kinds: tuple[str, ...]) -> FileSpec:
     return FileSpec(
         name,
         table,
-        {"affiliate_id": f.text(20), "kind": f.choice(*kinds), "from": f.iso_date(), "until": f.iso_date(required=False)},
+        {"affiliate_id": f.identifier(20), "kind": f.choice(*kinds), "from": f.iso_date(),
+         "until": f.iso_date(required=False)},
         key=("affiliate_id", "kind", "valid_from"),
         checks=(_affiliate_exists, _period),
         rename={"from": "valid_from", "until": "valid_until"},
@@ -116,7 +133,7 @@ SPECS: tuple[FileSpec, ...] = (
         "affiliates.csv",
         schema.affiliates,
         {
-            "affiliate_id": f.text(20),
+            "affiliate_id": f.identifier(20),
             "national_number": f.national_number,
             "first_name": f.text(100),
             "last_name": f.text(100),
@@ -132,7 +149,7 @@ SPECS: tuple[FileSpec, ...] = (
         "companies.csv",
         schema.companies,
         {
-            "company_id": f.text(20),
+            "company_id": f.identifier(20),
             "enterprise_number": f.enterprise_number,
             "name": f.text(200),
             **_address_columns(),
@@ -146,8 +163,8 @@ SPECS: tuple[FileSpec, ...] = (
         "contributions.csv",
         schema.contributions,
         {
-            "contribution_id": f.text(30),
-            "affiliate_id": f.text(20),
+            "contribution_id": f.identifier(30),
+            "affiliate_id": f.identifier(20),
             "year": f.integer(1990, 2100),
             "quarter": f.integer(1, 4),
             "kind": f.choice("provisional", "regularisation"),
@@ -162,9 +179,9 @@ SPECS: tuple[FileSpec, ...] = (
         "payments.csv",
         schema.payments,
         {
-            "payment_id": f.text(30),
+            "payment_id": f.identifier(30),
             "payer_type": f.choice("affiliate", "company"),
-            "payer_id": f.text(20),
+            "payer_id": f.identifier(20),
             "received_on": f.iso_date(),
             "amount": f.amount(allow_negative=True),
             "structured_reference": f.structured_reference,
@@ -178,8 +195,8 @@ SPECS: tuple[FileSpec, ...] = (
         "claims.csv",
         schema.claims,
         {
-            "claim_id": f.text(30),
-            "affiliate_id": f.text(20),
+            "claim_id": f.identifier(30),
+            "affiliate_id": f.identifier(20),
             "kind": f.choice("mantelzorg"),
             "received_on": f.iso_date(),
             "break_start": f.iso_date(),
@@ -216,28 +233,62 @@ def decode(path: Path) -> tuple[str | None, str | None]:
 def parse_rows(spec: FileSpec, text: str, known: Known, report: FileReport) -> list[dict[str, Any]]:
     """Valid rows, keyed by table column; every rejected row adds one message to the report."""
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-    header = reader.fieldnames or []
+    with _field_limit(len(text) + 1):  # csv's own limit would end the file at the first long field
+        try:
+            header = reader.fieldnames or []
+        except csv.Error as exc:
+            report.errors.append(f"{spec.name}:1: header: {exc}; nothing of this file was imported")
+            return []
+        problem = _header_problem(spec, header)
+        if problem:
+            report.errors.append(f"{spec.name}:1: header: {problem}; nothing of this file was imported")
+            return []
+        extra = [c for c in header if c not in spec.columns]
+        if extra:
+            names = f.mask_national_numbers(", ".join(map(str, extra)))
+            report.warnings.append(f"{spec.name}:1: header: column(s) {names} ignored")
+        rows = _read_rows(spec, reader, known, report)
+    report.errors[:] = [f.mask_national_numbers(e) for e in report.errors]
+    return rows
+
+
+def _header_problem(spec: FileSpec, header: list[str]) -> str | None:
     missing = [c for c in spec.columns if c not in header]
     if missing:
-        report.errors.append(
-            f"{spec.name}:1: header: missing column(s) {', '.join(missing)}; nothing of this file was imported"
-        )
-        return []
-    extra = [c for c in header if c not in spec.columns]
-    if extra:
-        report.warnings.append(f"{spec.name}:1: header: column(s) {', '.join(map(str, extra))} ignored")
+        return f"missing column(s) {', '.join(missing)}"
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:  # csv.DictReader would silently keep the last one
+        return f"column(s) {', '.join(repr(c) for c in twice)} appear more than once"
+    return None
+
+
+def _read_rows(spec: FileSpec, reader: csv.DictReader[str], known: Known,
+               report: FileReport) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     seen: dict[tuple[Any, ...], int] = {}
+    keyless = 0
+    header = reader.fieldnames or []
     try:
         for raw in reader:
             line = reader.line_num
             report.read += 1
             if None in raw or any(v is None for v in raw.values()):
                 report.errors.append(f"{spec.name}:{line}: row: has {len(header)} columns expected, not so here")
+                keyless += 1
+                continue
+            key = _key_of(spec, raw)
+            if key is None:
+                keyless += 1
+            else:
+                report.present.add(key)
+            long = next((c for c, v in raw.items() if len(v) > MAX_FIELD), None)
+            if long is not None:
+                report.errors.append(f"{spec.name}:{line}: {long}: is {len(raw[long])} characters long, a "
+                                     f"field holds at most {MAX_FIELD}; the row was skipped")
                 continue
             row, error = _parse_row(spec, raw, known)
             if error:
-                report.errors.append(f"{spec.name}:{line}: {error[0]}: {error[1]}")
+                report.errors.append(f"{spec.name}:{line}: {error[0]}: {_without_personal_data(error[1], raw)}")
                 continue
             key = tuple(row[k] for k in spec.key)
             if key in seen:
@@ -253,7 +304,37 @@ def parse_rows(spec: FileSpec, text: str, known: Known, report: FileReport) -> l
                 known.companies.add(row["company_id"])
     except csv.Error as exc:
         report.errors.append(f"{spec.name}:{reader.line_num}: row: {exc}; the rest of the file was not read")
+        return rows
+    report.read_whole, report.keyless = True, keyless
     return rows
+
+
+def _without_personal_data(reason: str, raw: dict[str, str]) -> str:
+    for column in PERSONAL:
+        value = raw.get(column, "").strip()
+        if len(value) >= 3:  # a parser may have changed its case ('VANDENBROUCKE' is not a country code)
+            reason = re.sub(re.escape(value), "…", reason, flags=re.IGNORECASE)
+    return reason
+
+
+@contextmanager
+def _field_limit(size: int) -> Iterator[None]:
+    """Let csv read fields up to `size` characters: MAX_FIELD then rejects a row, not the rest of the file."""
+    before = csv.field_size_limit()
+    csv.field_size_limit(max(before, size))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
+def _key_of(spec: FileSpec, raw: dict[str, str]) -> tuple[Any, ...] | None:
+    """The row's key as the table holds it, even when another field rejects the row; None if unreadable."""
+    column_of = {table: csv_name for csv_name, table in spec.rename.items()}
+    try:
+        return tuple(spec.columns[column_of.get(k, k)](raw[column_of.get(k, k)]) for k in spec.key)
+    except FieldError:
+        return None
 
 
 def _parse_row(spec: FileSpec, raw: dict[str, str], known: Known) -> tuple[dict[str, Any], tuple[str, str] | None]:
@@ -308,8 +389,10 @@ def known_ids(connection: Connection) -> Known:
     )
 
 
-def import_dir(engine: Engine, directory: Path, only: Iterable[str] | None = None) -> list[FileReport]:
-    """Import every known CSV present in `directory`, in dependency order; one transaction per file."""
+def import_dir(engine: Engine, directory: Path, only: Iterable[str] | None = None,
+               accept_removals: bool = False) -> list[FileReport]:
+    """Import every known CSV present in `directory`, in dependency order; one transaction per file. Rows
+    the database holds and a file no longer does are reported (`gone`), and removed if `accept_removals`."""
     with engine.connect() as connection:
         known = known_ids(connection)
     reports = []
@@ -328,4 +411,5 @@ def import_dir(engine: Engine, directory: Path, only: Iterable[str] | None = Non
         rows = parse_rows(spec, text, known, report)
         with engine.begin() as connection:
             upsert(connection, spec, rows, report)
+    removals.settle(engine, {spec.name: spec for spec in SPECS}, reports, accept_removals)
     return reports

@@ -193,12 +193,20 @@ def registered_rows(letters: Iterable[dict[str, Any]]) -> list[list[Any]]:
     for letter in (x for x in letters if x["mail_class"] == "registered"):
         context = json.loads(letter["context"])
         recipient = context["recipient"]
-        lines = recipient["address_lines"]
-        postcode, _, city = lines[2].partition(" ")
+        street, postcode, city = _address_fields(recipient)
         reference = context.get("payment", {}).get("reference", context["letter"]["id"])
-        rows.append([len(rows) + 1, lines[0], lines[1], postcode, city, letter["letter_id"], reference,
-                     recipient.get("country", "BE")])
+        rows.append([len(rows) + 1, recipient["name"], street, postcode, city.upper(), letter["letter_id"],
+                     reference, recipient.get("country", "BE")])
     return rows
+
+
+def _address_fields(recipient: dict[str, Any]) -> tuple[str, str, str]:
+    """Street line, postcode and city as composed: fields, never split from a printed line ('1012 AB')."""
+    if "city" in recipient:
+        return recipient["street"], recipient["postcode"], recipient["city"]
+    # Journaled before the fields were kept: the postcode field says where the city begins on its line.
+    lines, postcode = recipient["address_lines"], recipient["postcode"]
+    return lines[1], postcode, lines[2].removeprefix(postcode).strip()
 
 
 @dataclass(frozen=True)

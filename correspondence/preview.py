@@ -9,6 +9,7 @@ name or a foreign address in place without inventing the amounts a trigger would
 from __future__ import annotations
 
 import copy
+import os
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 from correspondence import catalog, snapshots
 from correspondence.compose.common import Quarantine, fund_block, recipient_block, service_block
 from correspondence.config import Settings, load_fund
+from correspondence.files import FILE_MODE, atomic_write
 from correspondence.render import Failed, Job, Renderer
 from correspondence.store import connect
 from correspondence.template_check import samples
@@ -97,11 +99,13 @@ def preview(settings: Settings, letter_type: str, language: str, sample: str | N
         raise PreviewError(f"{letter_type}/{language} cannot be printed ({result.field}): {result.reason} — "
                            f"run `correspondence templates check {letter_type}`")
     target = out or Path(f"preview-{letter_type}-{language}-{affiliate or name}.pdf")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(result.pdf)
+    atomic_write(target, result.pdf, sync=False)  # a real affiliate's name and address: 0640, never 0644
     written = [target]
     if png:
         stem = target.with_suffix("")
-        subprocess.run(["pdftoppm", "-r", "100", "-png", str(target), str(stem)], check=True)
-        written += sorted(target.parent.glob(f"{stem.name}-*.png"))
+        subprocess.run(["pdftoppm", "-r", "100", "-png", str(target), str(stem)], check=True, umask=0o027)
+        pages = sorted(target.parent.glob(f"{stem.name}-*.png"))
+        for page in pages:  # one written over keeps its old mode
+            os.chmod(page, FILE_MODE)
+        written += pages
     return written

@@ -26,7 +26,7 @@ from correspondence import approvals, catalog, faults, libreoffice, mailroom, sc
 from correspondence.compose import ComposeEnv, Event, compose
 from correspondence.compose.common import Quarantine
 from correspondence.config import Settings, load_fund
-from correspondence.files import atomic_write, sync_dir
+from correspondence.files import OutsideRoot, atomic_write, inside, sync_dir
 from correspondence.log import log
 from correspondence.render import Failed, Job
 from correspondence.render_pool import RenderPool, WorkersFailing
@@ -243,7 +243,11 @@ def render(engine: Engine, day: date, settings: Settings, lock: night_lock.Lock,
                         continue
                     relative = archive_path(owner.recipient_type, owner.recipient_id, result.letter_id,
                                             owner.letter_type)
-                    target = settings.archive_dir / relative
+                    try:
+                        target = inside(settings.archive_dir, relative)
+                    except OutsideRoot as exc:  # an id that names a folder elsewhere: the letter is held
+                        failed.append((Failed(result.letter_id, "recipient_id", str(exc)), owner))
+                        continue
                     atomic_write(target, result.pdf)
                     if result.docx is not None:  # Word-template letters: the filled DOCX is archived beside the PDF
                         atomic_write(target.with_suffix(".docx"), result.docx)

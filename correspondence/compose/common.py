@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from correspondence.fields import ID_RULE, IDENTIFIER
 from rules import postcodes
 
 
@@ -22,6 +23,9 @@ COUNTRY_NAMES = {"NL": "NEDERLAND / PAYS-BAS", "FR": "FRANCE", "DE": "DEUTSCHLAN
 def recipient_block(kind: str, row: dict[str, Any], day: date, box_label: dict[str, str]) -> dict[str, Any]:
     """Name and postal address lines, checked for what the post needs; Quarantine when unusable."""
     record = f"{kind} {row[f'{kind}_id']}"
+    if not IDENTIFIER.fullmatch(str(row[f"{kind}_id"])):  # imported before ids were checked; names a folder
+        raise Quarantine(record, f"{kind}_id", f"is not a safe id ({ID_RULE}): its letters would be filed "
+                         "outside the archive", "correct the id in the core system, then import again")
     if row.get("address_unreliable_since"):
         raise Quarantine(
             record, "address",
@@ -48,8 +52,10 @@ def recipient_block(kind: str, row: dict[str, Any], day: date, box_label: dict[s
     return {
         "id": row[f"{kind}_id"],
         "name": name,
-        "address_lines": lines,
+        "address_lines": lines,  # as printed; the fields below are what other lists read (never parsed back)
+        "street": street,
         "postcode": row["postcode"],
+        "city": row["city"],
         "country": row["country"],
         "sort_name": sort_name,
         "language": row["language"],

@@ -1,0 +1,109 @@
+"""Rows a full export no longer holds: found after each import, reported with their keys, and removed only
+when the operator says so (`correspondence import DIR --accept-removals`), children before their parents.
+
+A file that was not read to its end (a header error, a broken quote) reports no removals; one with a
+rejected row whose key could not be read reports them but removes none: that row may be one of them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Engine, and_, delete, select, tuple_
+
+from correspondence import schema
+from correspondence.fields import mask_national_numbers
+
+if TYPE_CHECKING:
+    from correspondence.importing import FileReport, FileSpec
+
+SHOWN = 10  # keys listed per file; the count says how many more
+
+
+def settle(engine: Engine, specs: dict[str, FileSpec], reports: list[FileReport], accept: bool) -> None:
+    """Fill each report's `gone`, `removed` and `removals`; delete the gone rows if `accept`."""
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    with engine.connect() as connection:
+        for report in reports:
+            if report.read_whole:
+                spec = specs[report.name]
+                held = {tuple(r) for r in connection.execute(select(*[spec.table.c[k] for k in spec.key]))}
+                gone = sorted(held - report.present, key=lambda k: tuple(str(v) for v in k))
+                if gone:
+                    found[report.name] = gone
+    if not found:
+        return
+    if not accept:
+        for report in reports:
+            if report.name in found:
+                report.gone = [_text(k) for k in found[report.name]]
+                report.removals.append(f"{report.name}: {_count(report.gone)} gone from the export, kept: "
+                                       f"{_listed(report.gone)}; import again with --accept-removals to "
+                                       "remove them")
+        return
+    with engine.begin() as connection:
+        for report in reversed(reports):  # contributions and claims before the affiliates they belong to
+            if report.name in found:
+                _remove(connection, specs[report.name], found[report.name], report)
+
+
+def _remove(connection: Connection, spec: FileSpec, gone: list[tuple[Any, ...]], report: FileReport) -> None:
+    if not report.present or report.keyless:
+        report.gone = [_text(k) for k in gone]
+        why = ("the file has no rows: an export cut short must not empty the table" if not report.present
+               else f"{report.keyless} rejected row(s) have no readable key and may be among them; correct "
+               "them first")
+        report.removals.append(f"{report.name}: {_count(report.gone)} gone from the export, kept: "
+                               f"{_listed(report.gone)}; not removed: {why}")
+        return
+    held = _still_referred_to(connection, spec, gone)
+    removable = [k for k in gone if k not in held]
+    key = tuple_(*[spec.table.c[k] for k in spec.key])
+    for start in range(0, len(removable), 500):
+        connection.execute(delete(spec.table).where(key.in_(removable[start:start + 500])))
+    report.removed = [_text(k) for k in removable]
+    if report.removed:
+        report.removals.append(f"{report.name}: {_count(report.removed)} gone from the export, removed: "
+                               f"{_listed(report.removed)}")
+    for k, tables in sorted(held.items()):
+        report.gone.append(_text(k))
+        report.removals.append(f"{report.name}: {_text(k)} is gone from the export but kept: "
+                               f"{', '.join(tables)} still refer to it (import those files too)")
+
+
+def _still_referred_to(connection: Connection, spec: FileSpec, gone: list[tuple[Any, ...]]) -> dict[
+        tuple[Any, ...], list[str]]:
+    """Of the gone affiliates or companies, those that rows of other tables still name, with those tables."""
+    if spec.table is schema.affiliates:
+        kind = "affiliate"
+        children = [(t.name, t.c.affiliate_id, None)
+                    for t in (schema.contributions, schema.claims, schema.payment_plans, schema.suspensions)]
+    elif spec.table is schema.companies:
+        kind = "company"
+        children = []
+    else:
+        return {}
+    p = schema.payments.c
+    children.append(("payments", p.payer_id, p.payer_type == kind))
+    ids = [k[0] for k in gone]
+    held: dict[tuple[Any, ...], list[str]] = {}
+    for name, column, condition in children:
+        for start in range(0, len(ids), 500):
+            where = column.in_(ids[start:start + 500])
+            query = select(column).distinct().where(where if condition is None else and_(where, condition))
+            for (value,) in connection.execute(query):
+                held.setdefault((value,), []).append(name)
+    return held
+
+
+def _text(key: tuple[Any, ...]) -> str:
+    return mask_national_numbers(" ".join(str(v) for v in key))  # an id that is a national number is masked
+
+
+def _count(keys: list[str]) -> str:
+    return f"{len(keys)} row" + ("" if len(keys) == 1 else "s")
+
+
+def _listed(keys: list[str]) -> str:
+    shown = ", ".join(keys[:SHOWN])
+    return shown if len(keys) <= SHOWN else f"{shown} and {len(keys) - SHOWN} more"
