@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -64,20 +65,53 @@ def _line(line: int | None) -> str:
 
 
 def samples(templates_dir: Path, letter_type: str) -> dict[str, dict[str, Any]]:
+    """The letter type's sample contexts by name; snapshots.UnsafeFile for a linked sample (never read)."""
     folder = templates_dir / letter_type / "samples"
-    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
+    found = {}
+    for path in sorted(folder.glob("*.json")):
+        if (content := snapshots.read(templates_dir, path)) is not None:
+            found[path.stem] = json.loads(content.decode("utf-8"))
+    return found
 
 
 def check(templates_dir: Path, only: str | None = None) -> list[Finding]:
+    findings = linked_files(templates_dir, only)
     try:
         types = catalog.load(templates_dir)
     except (catalog.CatalogError, ValueError) as exc:
-        return [Finding("error", "letter.toml", "", str(exc))]
-    findings: list[Finding] = []
+        return [*findings, Finding("error", "letter.toml", "", str(exc))]
     for letter_type in types.values():
         if only in (None, letter_type.name):
             findings.extend(check_type(templates_dir, letter_type))
-    return findings
+    return _once(findings)
+
+
+def linked_files(templates_dir: Path, only: str | None = None) -> list[Finding]:
+    """An error for every symbolic link under letter_templates/ (in another letter type's folder only when
+    checking all): the engine never reads through one, and a link to /etc/passwd must not pass the review."""
+    found = []
+    for file in snapshots.links(templates_dir):
+        top = file.split("/")[0]
+        own = top if "/" in file and os.path.lexists(templates_dir / top / "letter.toml") else None
+        if only is not None and own not in (None, only):
+            continue
+        found.append(_unsafe(snapshots.UnsafeFile.link(templates_dir, templates_dir / file), own))
+    return found
+
+
+def _once(findings: list[Finding]) -> list[Finding]:
+    """Each finding once: a link named by the scan is not named again by each language it stopped."""
+    seen: set[tuple[str, str]] = set()
+    once = []
+    for finding in findings:
+        if (finding.level, str(finding)) not in seen:
+            seen.add((finding.level, str(finding)))
+            once.append(finding)
+    return once
+
+
+def _unsafe(exc: snapshots.UnsafeFile, letter_type: str, language: str | None = None) -> Finding:
+    return Finding("error", exc.file, "", str(exc).removeprefix(exc.file + " "), letter_type, language)
 
 
 def check_type(templates_dir: Path, letter_type: catalog.LetterType) -> list[Finding]:
@@ -86,6 +120,8 @@ def check_type(templates_dir: Path, letter_type: catalog.LetterType) -> list[Fin
     data: dict[str, dict[str, Any]] = {}
     try:
         data = samples(templates_dir, name)
+    except snapshots.UnsafeFile as exc:
+        findings.append(_unsafe(exc, name))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         findings.append(Finding("error", f"{name}/samples", "", f"a sample is not valid JSON: {exc}", name))
     if not data:
@@ -126,7 +162,10 @@ def _units(templates_dir: Path, letter_type: catalog.LetterType, language: str) 
 def check_template(templates_dir: Path, letter_type: catalog.LetterType, language: str,
                    data: dict[str, dict[str, Any]]) -> list[Finding]:
     name = letter_type.name
-    snapshot = snapshots.working_copy(templates_dir, name, language)
+    try:
+        snapshot = snapshots.working_copy(templates_dir, name, language)
+    except snapshots.UnsafeFile as exc:
+        return [_unsafe(exc, name, language)]
     texts = {p: b.decode("utf-8") for p, b in snapshot.files.items() if p.endswith((".html", ".css", ".svg"))}
     env = templating.environment(NamedLoader(texts))
     tree = template_vars.declared(templates_dir, letter_type)
