@@ -3,6 +3,8 @@
 Per letter type and language: syntax, variables against the declared context (in included partials too),
 Word tags split across runs, the sandbox's refusals, every sample rendered under StrictUndefined, files
 loaded from outside assets/, the three languages, and for decisions the appeal partial and its six mentions.
+Before all that, every symbolic link in letter_templates/ (never read), and for Word templates everything
+that would be fetched from outside the document when it is converted (linked pictures, INCLUDETEXT fields …).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import copy
 import json
 import os
 import traceback
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +21,9 @@ from typing import Any
 
 from jinja2 import DictLoader, Environment, TemplateNotFound, TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
+from lxml import etree
 
-from correspondence import catalog, snapshots, template_vars, templating, word_tags
+from correspondence import catalog, snapshots, template_vars, templating, word_links, word_tags
 from correspondence.asset_refs import refused_in_stylesheets, refused_urls
 from correspondence.render_limits import RenderTooLong, time_limit
 
@@ -110,6 +114,28 @@ def _once(findings: list[Finding]) -> list[Finding]:
     return once
 
 
+def outside_references(templates_dir: Path, letter_type: catalog.LetterType, language: str) -> list[Finding]:
+    """An error for each thing a Word template or Word partial would fetch from outside itself when converted
+    (a linked picture, an attached template, an INCLUDETEXT field …): only hyperlinks may point out."""
+    if letter_type.format != "docx":
+        return []
+    try:
+        files = snapshots.working_copy(templates_dir, letter_type.name, language).files
+    except snapshots.UnsafeFile:
+        return []  # named by check_template
+    found = []
+    for file in [f"{letter_type.name}/{language}.docx",
+                 *sorted(p for p in files if p.startswith(f"partials/{language}/") and p.endswith(".docx"))]:
+        try:
+            references = word_links.references(files[file])
+        except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError):
+            continue  # a missing or damaged Word file is named by check_template
+        found += [Finding("error", file, "", f"points outside the letter: {ref} — LibreOffice would fetch it "
+                          "into every letter; only hyperlinks may point out (remove it, or insert the picture "
+                          "or text itself)", letter_type.name, language) for ref in references]
+    return found
+
+
 def _unsafe(exc: snapshots.UnsafeFile, letter_type: str, language: str | None = None) -> Finding:
     return Finding("error", exc.file, "", str(exc).removeprefix(exc.file + " "), letter_type, language)
 
@@ -138,6 +164,7 @@ def check_type(templates_dir: Path, letter_type: catalog.LetterType) -> list[Fin
                                     f"(letter.toml lists '{language}')", name, language))
         else:
             findings.extend(check_template(templates_dir, letter_type, language, data))
+            findings.extend(outside_references(templates_dir, letter_type, language))
             if not any(s.get("letter", {}).get("language") == language for s in data.values()):
                 findings.append(Finding("warning", f"{name}/samples", "", f"no sample in {LANGUAGE_NAMES[language]}: "
                                         f"the {language} template is only tried with other languages' data", name,
