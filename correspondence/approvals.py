@@ -45,10 +45,10 @@ def _utc(moment: datetime) -> datetime:
 
 def shipped(templates_dir: Path) -> list[Approval]:
     """The approvals recorded with the shipped templates (empty when the file is absent)."""
-    path = templates_dir / SHIPPED_FILE
-    if not path.is_file():
+    content = snapshots.read(templates_dir, templates_dir / SHIPPED_FILE)
+    if content is None:
         return []
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    data = tomllib.loads(content.decode("utf-8"))
     return [
         Approval(a["letter_type"], a["language"], a["hash"], a["by"], _utc(a["at"]), a["effective_from"])
         for a in data.get("approval", [])
@@ -76,6 +76,8 @@ def _toml(approvals: list[Approval]) -> str:
 
 def record_shipped(templates_dir: Path, by: str, at: datetime | None = None) -> list[Approval]:
     """Rewrite approvals.toml for the working copy; entries whose hash did not change keep who and when."""
+    for link in snapshots.links(templates_dir):  # approving every template: a link anywhere is refused
+        raise snapshots.UnsafeFile.link(templates_dir, templates_dir / link)
     moment = _utc(at or datetime.now(UTC)).replace(microsecond=0)
     old = {(a.letter_type, a.language): a for a in shipped(templates_dir)}
     new = []
@@ -110,10 +112,17 @@ def import_shipped(connection: Connection, templates_dir: Path) -> None:
     """Record each shipped approval once, when the files on disk are the ones it approved (so we have them)."""
     a = schema.template_approvals.c
     known = {tuple(r) for r in connection.execute(select(a.letter_type, a.language, a.hash, a.effective_from))}
-    for approval in shipped(templates_dir):
+    try:
+        recorded = shipped(templates_dir)
+    except snapshots.UnsafeFile:
+        return  # a linked approvals.toml is not read (templates check names it); the database's approvals stand
+    for approval in recorded:
         if (approval.letter_type, approval.language, approval.hash, approval.effective_from) in known:
             continue
-        snapshot = snapshots.working_copy(templates_dir, approval.letter_type, approval.language)
+        try:
+            snapshot = snapshots.working_copy(templates_dir, approval.letter_type, approval.language)
+        except snapshots.UnsafeFile:
+            continue  # a link among its files: never read, never imported (templates check names it)
         if snapshot.hash != approval.hash:
             continue  # the files changed since: this approval cannot be imported (templates check says so)
         _insert(connection, snapshot, approval)
@@ -175,7 +184,11 @@ def unapproved_changes(connection: Connection, templates_dir: Path, day: date) -
             if approval is None:
                 flagged.append(f"{letter_type.name}/{language}: no approved version in force — its letters are held")
                 continue
-            if snapshots.working_copy(templates_dir, letter_type.name, language).hash == approval.hash:
+            try:
+                if snapshots.working_copy(templates_dir, letter_type.name, language).hash == approval.hash:
+                    continue
+            except snapshots.UnsafeFile as exc:
+                flagged.append(f"{letter_type.name}/{language}: {exc} — not read; the approved version is used")
                 continue
             files = ", ".join(changed_files(connection, templates_dir, approval))
             flagged.append(f"{letter_type.name}/{language}: {files} changed since the version approved by "

@@ -85,6 +85,14 @@ def preview(settings: Settings, letter_type: str, language: str, sample: str | N
             affiliate: str | None = None, out: Path | None = None, png: bool = False,
             day: date | None = None) -> list[Path]:
     """Write the preview PDF (and page PNGs); the paths written."""
+    try:
+        return _preview(settings, letter_type, language, sample, affiliate, out, png, day)
+    except snapshots.UnsafeFile as exc:  # a linked template, partial or sample is never read, not even to preview
+        raise PreviewError(str(exc)) from None
+
+
+def _preview(settings: Settings, letter_type: str, language: str, sample: str | None, affiliate: str | None,
+             out: Path | None, png: bool, day: date | None) -> list[Path]:
     types = catalog.load(settings.templates_dir)
     if letter_type not in types:
         raise PreviewError(f"no letter type '{letter_type}' in {settings.templates_dir}")

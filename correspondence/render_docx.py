@@ -4,6 +4,7 @@ Templates come from the letter's snapshot and run in the sandboxed, autoescaping
 correspondence/templating.py. Every `partials/<lang>/*.docx` (the appeal block, the grounds) is rendered with
 the same context and offered to the letter as a subdocument named after its file (`{{p appeal }}`). A
 decision whose PDF lacks one of the six mentions of Charter art. 14 comes back `Failed`, never `Rendered`.
+The filled DOCX loses every reference outside itself but hyperlinks before conversion (correspondence/word_links.py).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from docxtpl import DocxTemplate
 from jinja2 import BaseLoader, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from correspondence import appeal_check, word_styles
+from correspondence import appeal_check, word_links, word_styles
 from correspondence.libreoffice import ConversionFailed, LibreOffice, normalise
 from correspondence.render import SECONDS, Failed, Job, Rendered
 from correspondence.render_limits import time_limit
@@ -70,7 +71,10 @@ class _DocxSnapshot:
         except TemplateError as exc:
             exc.name = exc.name if getattr(exc, "name", None) else f"{job.letter_type}/{job.language}.docx"  # type: ignore[attr-defined]
             raise
-        return _stable_zip(template)
+        # Defence in depth behind `templates check`: whatever points outside the letter (a linked picture, an
+        # INCLUDETEXT field …) is taken out before LibreOffice opens it, so it can neither read a file of the
+        # machine into the letter nor call a server.
+        return word_links.sanitised(_stable_zip(template))
 
     def _prepared(self, letter_type: str, language: str) -> bytes:
         """The letter's template with its partials merged in, once per snapshot, letter type and language.

@@ -3,13 +3,17 @@
 Per letter type and language: syntax, variables against the declared context (in included partials too),
 Word tags split across runs, the sandbox's refusals, every sample rendered under StrictUndefined, files
 loaded from outside assets/, the three languages, and for decisions the appeal partial and its six mentions.
+Before all that, every symbolic link in letter_templates/ (never read), and for Word templates everything
+that would be fetched from outside the document when it is converted (linked pictures, INCLUDETEXT fields …).
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 import traceback
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +21,9 @@ from typing import Any
 
 from jinja2 import DictLoader, Environment, TemplateNotFound, TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
+from lxml import etree
 
-from correspondence import catalog, snapshots, template_vars, templating, word_tags
+from correspondence import catalog, snapshots, template_vars, templating, word_links, word_tags
 from correspondence.asset_refs import refused_in_stylesheets, refused_urls
 from correspondence.render_limits import RenderTooLong, time_limit
 
@@ -64,20 +69,75 @@ def _line(line: int | None) -> str:
 
 
 def samples(templates_dir: Path, letter_type: str) -> dict[str, dict[str, Any]]:
+    """The letter type's sample contexts by name; snapshots.UnsafeFile for a linked sample (never read)."""
     folder = templates_dir / letter_type / "samples"
-    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
+    found = {}
+    for path in sorted(folder.glob("*.json")):
+        if (content := snapshots.read(templates_dir, path)) is not None:
+            found[path.stem] = json.loads(content.decode("utf-8"))
+    return found
 
 
 def check(templates_dir: Path, only: str | None = None) -> list[Finding]:
+    findings = linked_files(templates_dir, only)
     try:
         types = catalog.load(templates_dir)
     except (catalog.CatalogError, ValueError) as exc:
-        return [Finding("error", "letter.toml", "", str(exc))]
-    findings: list[Finding] = []
+        return [*findings, Finding("error", "letter.toml", "", str(exc))]
     for letter_type in types.values():
         if only in (None, letter_type.name):
             findings.extend(check_type(templates_dir, letter_type))
-    return findings
+    return _once(findings)
+
+
+def linked_files(templates_dir: Path, only: str | None = None) -> list[Finding]:
+    """An error for every symbolic link under letter_templates/ (in another letter type's folder only when
+    checking all): the engine never reads through one, and a link to /etc/passwd must not pass the review."""
+    found = []
+    for file in snapshots.links(templates_dir):
+        top = file.split("/")[0]
+        own = top if "/" in file and os.path.lexists(templates_dir / top / "letter.toml") else None
+        if only is not None and own not in (None, only):
+            continue
+        found.append(_unsafe(snapshots.UnsafeFile.link(templates_dir, templates_dir / file), own))
+    return found
+
+
+def _once(findings: list[Finding]) -> list[Finding]:
+    """Each finding once: a link named by the scan is not named again by each language it stopped."""
+    seen: set[tuple[str, str]] = set()
+    once = []
+    for finding in findings:
+        if (finding.level, str(finding)) not in seen:
+            seen.add((finding.level, str(finding)))
+            once.append(finding)
+    return once
+
+
+def outside_references(templates_dir: Path, letter_type: catalog.LetterType, language: str) -> list[Finding]:
+    """An error for each thing a Word template or Word partial would fetch from outside itself when converted
+    (a linked picture, an attached template, an INCLUDETEXT field …): only hyperlinks may point out."""
+    if letter_type.format != "docx":
+        return []
+    try:
+        files = snapshots.working_copy(templates_dir, letter_type.name, language).files
+    except snapshots.UnsafeFile:
+        return []  # named by check_template
+    found = []
+    for file in [f"{letter_type.name}/{language}.docx",
+                 *sorted(p for p in files if p.startswith(f"partials/{language}/") and p.endswith(".docx"))]:
+        try:
+            references = word_links.references(files[file])
+        except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError):
+            continue  # a missing or damaged Word file is named by check_template
+        found += [Finding("error", file, "", f"points outside the letter: {ref} — LibreOffice would fetch it "
+                          "into every letter; only hyperlinks may point out (remove it, or insert the picture "
+                          "or text itself)", letter_type.name, language) for ref in references]
+    return found
+
+
+def _unsafe(exc: snapshots.UnsafeFile, letter_type: str, language: str | None = None) -> Finding:
+    return Finding("error", exc.file, "", str(exc).removeprefix(exc.file + " "), letter_type, language)
 
 
 def check_type(templates_dir: Path, letter_type: catalog.LetterType) -> list[Finding]:
@@ -86,6 +146,8 @@ def check_type(templates_dir: Path, letter_type: catalog.LetterType) -> list[Fin
     data: dict[str, dict[str, Any]] = {}
     try:
         data = samples(templates_dir, name)
+    except snapshots.UnsafeFile as exc:
+        findings.append(_unsafe(exc, name))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         findings.append(Finding("error", f"{name}/samples", "", f"a sample is not valid JSON: {exc}", name))
     if not data:
@@ -102,6 +164,7 @@ def check_type(templates_dir: Path, letter_type: catalog.LetterType) -> list[Fin
                                     f"(letter.toml lists '{language}')", name, language))
         else:
             findings.extend(check_template(templates_dir, letter_type, language, data))
+            findings.extend(outside_references(templates_dir, letter_type, language))
             if not any(s.get("letter", {}).get("language") == language for s in data.values()):
                 findings.append(Finding("warning", f"{name}/samples", "", f"no sample in {LANGUAGE_NAMES[language]}: "
                                         f"the {language} template is only tried with other languages' data", name,
@@ -126,7 +189,10 @@ def _units(templates_dir: Path, letter_type: catalog.LetterType, language: str) 
 def check_template(templates_dir: Path, letter_type: catalog.LetterType, language: str,
                    data: dict[str, dict[str, Any]]) -> list[Finding]:
     name = letter_type.name
-    snapshot = snapshots.working_copy(templates_dir, name, language)
+    try:
+        snapshot = snapshots.working_copy(templates_dir, name, language)
+    except snapshots.UnsafeFile as exc:
+        return [_unsafe(exc, name, language)]
     texts = {p: b.decode("utf-8") for p, b in snapshot.files.items() if p.endswith((".html", ".css", ".svg"))}
     env = templating.environment(NamedLoader(texts))
     tree = template_vars.declared(templates_dir, letter_type)

@@ -11,6 +11,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import Connection
+
 from correspondence import approvals, catalog, snapshots
 from correspondence.config import Settings
 from correspondence.store import connect, init
@@ -45,12 +47,19 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
                 if approval is None:
                     print(f"{head}  NO APPROVED VERSION — its letters are held")
                     continue
-                working = snapshots.working_copy(settings.templates_dir, letter_type.name, language).hash
-                state = "same as approved" if working == approval.hash else "CHANGED: " + ", ".join(
-                    approvals.changed_files(connection, settings.templates_dir, approval))
+                state = _state(connection, settings, approval)
                 print(f"{head}  {approval.hash[:12]} by {approval.approved_by} at "
                       f"{approval.approved_at:%Y-%m-%d %H:%M} UTC, from {approval.effective_from}; file on disk: {state}")
     return 0
+
+
+def _state(connection: Connection, settings: Settings, approval: approvals.Approval) -> str:
+    try:
+        working = snapshots.working_copy(settings.templates_dir, approval.letter_type, approval.language).hash
+        return "same as approved" if working == approval.hash else "CHANGED: " + ", ".join(
+            approvals.changed_files(connection, settings.templates_dir, approval))
+    except snapshots.UnsafeFile as exc:
+        return f"REFUSED: {exc}"
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -92,6 +101,14 @@ def cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        return _approve(args, settings)
+    except snapshots.UnsafeFile as exc:
+        print(f"templates approve: not approved — {exc}", file=sys.stderr)
+        return 1
+
+
+def _approve(args: argparse.Namespace, settings: Settings) -> int:
     if args.shipped:
         recorded = approvals.record_shipped(settings.templates_dir, args.by)
         print(f"recorded {len(recorded)} shipped approvals in {settings.templates_dir / approvals.SHIPPED_FILE}")
@@ -109,8 +126,13 @@ def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
     if unknown:
         print(f"templates approve: {letter_type.name} has no language {', '.join(unknown)}", file=sys.stderr)
         return 2
-    from correspondence.template_check import check, report
+    from correspondence.template_check import check, linked_files, report
 
+    linked = linked_files(settings.templates_dir, letter_type.name)
+    for link in linked:  # refused before anything is read, in one line each
+        print(f"templates approve: not approved — {link}", file=sys.stderr)
+    if linked:
+        return 1
     errors = [f for f in check(settings.templates_dir, letter_type.name)
               if f.level == "error" and (f.language is None or f.language in languages)]
     if errors:
