@@ -2,24 +2,31 @@
 deposit list for the post-office counter, rendered from letter_templates/mailroom/ in Dutch and French.
 
 They are never mailed, so they are not letter types and need no approval; their wording is still in templates.
+Their files are read like a snapshot's (correspondence/snapshots.py): never through a symbolic link, and the
+sheets may load nothing but files of mailroom/ and assets/.
 """
 
 from __future__ import annotations
 
 import io
+import mimetypes
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader
+from jinja2 import DictLoader
 from markupsafe import Markup
 from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from correspondence import snapshots
+from correspondence.render import AssetRefused
 from correspondence.templating import environment
 
 FOLDER = "mailroom"
+BASE_URL = "snapshot:///"
 
 
 @dataclass(frozen=True)
@@ -36,22 +43,43 @@ class Cover:
     last_postcode: str
 
 
-def _render(templates_dir: Path, name: str, context: dict[str, Any]) -> str:
-    env = environment(FileSystemLoader(str(templates_dir)))
-    return env.get_template(f"{FOLDER}/{name}").render(context)
+def _files(templates_dir: Path) -> dict[str, bytes]:
+    return snapshots.folder_files(templates_dir, FOLDER, "assets")
 
 
-def _pdf(templates_dir: Path, html: str) -> bytes:
-    base = (templates_dir / FOLDER).resolve().as_uri() + "/"
-    return HTML(string=html, base_url=base).write_pdf()
+class _Fetcher(URLFetcher):
+    """data: URLs and the files of mailroom/ and assets/, nothing else (no file path, no network)."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        super().__init__(allowed_protocols=("data", "snapshot"), fail_on_errors=True)
+        self.files = files
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        path = url.removeprefix(BASE_URL)
+        if url.startswith(BASE_URL) and path in self.files:
+            mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, self.files[path], {"Content-Type": mime})
+        raise AssetRefused(f"'{url}' is not a file of letter_templates/{FOLDER}/ or assets/")
+
+
+def _render(files: dict[str, bytes], name: str, context: dict[str, Any]) -> str:
+    texts = {path: data.decode("utf-8") for path, data in files.items() if path.endswith((".html", ".css"))}
+    return environment(DictLoader(texts)).get_template(f"{FOLDER}/{name}").render(context)
+
+
+def _pdf(files: dict[str, bytes], html: str) -> bytes:
+    return HTML(string=html, base_url=f"{BASE_URL}{FOLDER}/", url_fetcher=_Fetcher(files)).write_pdf()
 
 
 def covers(templates_dir: Path, fund: dict[str, Any], items: list[Cover]) -> list[bytes]:
     """One single-page PDF per cover, all laid out in one document (fonts subset once per night)."""
     if not items:
         return []
-    sections = [Markup(_render(templates_dir, "cover.html", {**asdict(c), "fund": fund["fund"]})) for c in items]
-    reader = PdfReader(io.BytesIO(_pdf(templates_dir, _render(templates_dir, "covers.html", {"sections": sections}))))
+    files = _files(templates_dir)
+    sections = [Markup(_render(files, "cover.html", {**asdict(c), "fund": fund["fund"]})) for c in items]
+    reader = PdfReader(io.BytesIO(_pdf(files, _render(files, "covers.html", {"sections": sections}))))
     if len(reader.pages) != len(items):
         raise ValueError(f"{FOLDER}/cover.html must fit on one page: {len(items)} covers took {len(reader.pages)} pages")
     out = []
@@ -67,5 +95,6 @@ def covers(templates_dir: Path, fund: dict[str, Any], items: list[Cover]) -> lis
 def deposit_list(templates_dir: Path, fund: dict[str, Any], day: date, rows: list[dict[str, Any]],
                  files: list[str]) -> bytes:
     """The printed deposit list: one line per registered item, in the order of the print files."""
-    return _pdf(templates_dir, _render(templates_dir, "deposit_list.html",
-                                       {"day": day, "fund": fund["fund"], "rows": rows, "files": files}))
+    sheets = _files(templates_dir)
+    return _pdf(sheets, _render(sheets, "deposit_list.html",
+                                {"day": day, "fund": fund["fund"], "rows": rows, "files": files}))

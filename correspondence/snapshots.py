@@ -143,6 +143,17 @@ def collect(templates_dir: Path, letter_type: str, language: str) -> dict[str, b
     return files
 
 
+def folder_files(templates_dir: Path, *folders: str) -> dict[str, bytes]:
+    """Every plain file under the named folders of the templates folder, by path relative to it; UnsafeFile
+    for a link (the mailroom's sheets are read this way: never approved, still never read through a link)."""
+    files: dict[str, bytes] = {}
+    for folder in folders:
+        for path in _tree(templates_dir, templates_dir / folder):
+            if (content := read(templates_dir, path)) is not None:
+                files[path.relative_to(templates_dir).as_posix()] = content
+    return files
+
+
 def working_copy(templates_dir: Path, letter_type: str, language: str) -> Snapshot:
     files = collect(templates_dir, letter_type, language)
     return Snapshot(digest(files), files)

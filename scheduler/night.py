@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, inspect, select
 
-from correspondence import approvals, catalog, faults, libreoffice, mailroom, schema
+from correspondence import approvals, catalog, faults, libreoffice, mailroom, schema, snapshots
 from correspondence.compose import ComposeEnv, Event, compose
 from correspondence.compose.common import Quarantine
 from correspondence.config import Settings, load_fund
@@ -311,6 +311,9 @@ def run_night(settings: Settings, day: date, progress: Progress | None = None) -
         except WorkersFailing as exc:
             log("night", stage="stopped", run_date=day, outcome="render workers")
             raise CannotRun(f"the night stopped: {exc}") from exc
+        except snapshots.UnsafeFile as exc:  # a link among the mailroom's sheets: nothing is printed through it
+            log("night", stage="stopped", run_date=day, outcome="template link")
+            raise CannotRun(f"the night stopped: {exc}; the night resumes on the next run") from exc
         except Interrupted as exc:
             log("night", stage="interrupted", run_date=day)
             return NightResult(day, "interrupted", summary={"reason": str(exc)})

@@ -31,7 +31,7 @@ from correspondence.render_docx import DocxRenderer
 from correspondence.importing import import_dir
 from correspondence.store import connect
 from correspondence.template_check import check
-from scheduler.night import run_night
+from scheduler.night import CannotRun, run_night
 
 NIGHT = date(2026, 11, 22)
 SMALL_FUND = Path(__file__).parent / "fixtures" / "small_fund"
@@ -152,6 +152,30 @@ def test_the_night_renders_the_approved_snapshot_never_a_linked_working_copy(
     assert "due_notice/nl: partials/nl/letter.html is a symbolic link" in flagged
     assert SECRET not in flagged
     assert os.path.islink(templates / "partials" / "nl" / "letter.html")
+
+
+def test_a_link_among_the_mailroom_sheets_stops_the_night_before_it_prints_through_it(
+        settings: Settings, templates: Path) -> None:
+    """The cover sheets are not letter types (no approval), so they are read from the working copy: never
+    through a link. The night stops with one line naming the file, prints nothing of the target, and resumes
+    once the link is replaced by a file."""
+    settings = replace(settings, templates_dir=templates)
+    with connect(settings.db_url).begin() as connection:
+        approvals.import_shipped(connection, templates)
+    (templates.parent / "etc" / "passwd").write_text(f"<p>{SECRET}</p>")
+    real = (templates / "mailroom" / "cover.html").read_bytes()
+    _link(templates, "mailroom/cover.html", "passwd")
+    import_dir(connect(settings.db_url), SMALL_FUND)
+    with pytest.raises(CannotRun, match=r"mailroom/cover\.html is a symbolic link"):
+        run_night(settings, NIGHT)
+    if settings.output_dir.exists():
+        assert not list(settings.output_dir.rglob("READY"))
+        assert SECRET not in "".join(p.read_text(errors="replace") for p in settings.output_dir.rglob("*") if p.is_file())
+    (templates / "mailroom" / "cover.html").unlink()
+    (templates / "mailroom" / "cover.html").write_bytes(real)
+    result = run_night(settings, NIGHT)
+    assert result.exit_code == 0 and result.letters > 0
+    assert SECRET not in _pdf_text(settings.output_dir)
 
 
 # -- Word templates that point outside themselves -----------------------------------------------------------
