@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,16 +68,42 @@ def samples(templates_dir: Path, letter_type: str) -> dict[str, dict[str, Any]]:
     return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
 
 
-def check(templates_dir: Path, only: str | None = None) -> list[Finding]:
-    try:
-        types = catalog.load(templates_dir)
-    except (catalog.CatalogError, ValueError) as exc:
-        return [Finding("error", "letter.toml", "", str(exc))]
-    findings: list[Finding] = []
+def check(templates_dir: Path, only: str | None = None, services: Collection[str] | None = None) -> list[Finding]:
+    """Every finding of the letter types (or of `only`). `services`: those of the fund profile, by default the
+    configured one's (CORRESPONDENCE_FUND)."""
+    types, findings = settings_findings(templates_dir, only, services)
     for letter_type in types.values():
         if only in (None, letter_type.name):
             findings.extend(check_type(templates_dir, letter_type))
     return findings
+
+
+def settings_findings(templates_dir: Path, only: str | None = None, services: Collection[str] | None = None
+                      ) -> tuple[dict[str, catalog.LetterType], list[Finding]]:
+    """Each letter.toml against what the engine knows (mail class, the fund's services, recipient, languages,
+    format): an error per wrong setting, naming file, key and value; and the letter types whose settings are
+    right (only those can be checked further)."""
+    findings: list[Finding] = []
+    if services is None:
+        services, unread = _configured_services()
+        findings += unread
+    types, problems = catalog.scan(templates_dir, services)
+    findings += [Finding("error", p.file, "", p.detail, p.file.split("/")[0]) for p in problems
+                 if only in (None, p.file.split("/")[0])]
+    return {name: t for name, t in types.items() if only in (None, name)}, findings
+
+
+def _configured_services() -> tuple[Collection[str] | None, list[Finding]]:
+    """The services of the configured fund profile; None and a warning when it cannot be read."""
+    from correspondence.config import Settings, load_fund
+
+    fund_file = "the fund profile"
+    try:
+        fund_file = str(Settings.from_env().fund_file)
+        return catalog.services_of(load_fund(Path(fund_file))), []
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return None, [Finding("warning", fund_file, "", f"cannot be read ({type(exc).__name__}): the services "
+                              "that letter.toml files name are not checked")]
 
 
 def check_type(templates_dir: Path, letter_type: catalog.LetterType) -> list[Finding]:

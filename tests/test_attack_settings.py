@@ -1,0 +1,154 @@
+"""Attacks on a letter type's settings and size, replayed: the night goes by the approved `letter.toml`, a wrong
+setting is an error of `templates check` and a held letter at night (never a crash, never a lost letter), and
+`mailroom verify` finds a letter the journal says went out that no print file holds."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from correspondence import approvals, catalog, cli, mailroom_verify, schema
+from correspondence.config import TEMPLATES_DIR, Settings
+from correspondence.importing import import_dir
+from correspondence.store import connect
+from correspondence.template_check import check
+from scheduler.night import NightResult, run_night
+
+NIGHT = date(2026, 11, 22)
+SMALL_FUND = Path(__file__).parent / "fixtures" / "small_fund"  # three due notices: nl, fr and de
+LETTER_TOML = "due_notice/letter.toml"
+
+# (what a reviewer wrote in due_notice/letter.toml, the key, what the error must say)
+WRONG_SETTINGS = [
+    ('mail_class = "ordinary"', 'mail_class = "Registered"', "mail_class",
+     'mail_class = "Registered": must be one of ordinary, registered (write "registered", exactly so)'),
+    ('mail_class = "ordinary"', 'mail_class = "express"', "mail_class",
+     'mail_class = "express": must be one of ordinary, registered'),
+    ('service = "contributions"', 'service = "legal"', "service",
+     'service = "legal": is not a service of the fund profile'),
+    ('recipient = "affiliate"', 'recipient = "affiliates"', "recipient",
+     'recipient = "affiliates": must be one of affiliate, company'),
+    ('languages = ["nl", "fr", "de"]', 'languages = ["nl", "fr", "en"]', "languages",
+     'languages = ["nl", "fr", "en"]: "en" is not a language of the letters (nl, fr, de)'),
+    ('format = "html"', 'format = "pdf"', "format", 'format = "pdf": must be one of html, docx'),
+    ('format = "html"', 'format = "html"\nmax_pages = 0', "max_pages",
+     "max_pages = 0: must be a whole number of pages from 1 to 100"),
+    ('format = "html"', 'format = "html"\nmailclass = "registered"', "mailclass", 'mailclass = "registered": unknown key'),
+]
+
+
+def _templates(tmp_path: Path) -> Path:
+    folder = tmp_path / "letter_templates"
+    shutil.copytree(TEMPLATES_DIR, folder)
+    return folder
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is no longer in {path}: update this test"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _night(settings: Settings) -> NightResult:
+    import_dir(connect(settings.db_url), SMALL_FUND)
+    return run_night(settings, NIGHT)
+
+
+def _letters(settings: Settings) -> list[dict[str, object]]:
+    with connect(settings.db_url).connect() as connection:
+        return [dict(r) for r in connection.execute(select(schema.letters).where(
+            schema.letters.c.run_date == NIGHT).order_by(schema.letters.c.letter_id)).mappings()]
+
+
+def _verify(settings: Settings) -> list[str]:
+    with connect(settings.db_url).connect() as connection:
+        return mailroom_verify.verify(connection, settings.output_dir, settings.archive_dir, NIGHT)
+
+
+@pytest.mark.parametrize("edit", ['mail_class = "registered"', 'mail_class = "Registered"', 'service = "legal"'])
+def test_an_unapproved_letter_toml_does_not_change_the_night(settings: Settings, tmp_path: Path, edit: str) -> None:
+    templates = _templates(tmp_path)
+    settings = replace(settings, templates_dir=templates)
+    with connect(settings.db_url).begin() as connection:  # the approved versions, before the edit
+        approvals.import_shipped(connection, templates)
+    key = edit.split(" ")[0]
+    old = {"mail_class": 'mail_class = "ordinary"', "service": 'service = "contributions"'}[key]
+    _edit(templates / LETTER_TOML, old, edit)
+
+    result = _night(settings)
+
+    assert (result.letters, result.exit_code, result.summary["quarantined"]) == (3, 0, [])
+    letters = _letters(settings)
+    assert {(r["mail_class"], r["status"]) for r in letters} == {("ordinary", "batched")}
+    assert {f["mail_class"] for f in result.summary["print_files"]} == {"ordinary"}
+    flagged = "\n".join(result.summary["unapproved_templates"])
+    assert "due_notice/letter.toml" in flagged, flagged
+    assert _verify(settings) == []
+
+
+@pytest.mark.parametrize(("old", "new", "key", "message"), WRONG_SETTINGS, ids=[w[1] for w in WRONG_SETTINGS])
+def test_a_wrong_setting_is_an_error_of_templates_check_naming_file_key_and_value(
+        tmp_path: Path, old: str, new: str, key: str, message: str) -> None:
+    templates = _templates(tmp_path)
+    _edit(templates / LETTER_TOML, old, new)
+    errors = [str(f) for f in check(templates, "due_notice") if f.level == "error"]
+    assert f"{LETTER_TOML}: {message}" in [e[: len(LETTER_TOML) + 2 + len(message)] for e in errors], errors
+    assert not any(e.startswith(("due_notice/nl", "due_notice/fr", "due_notice/de")) for e in errors), errors
+
+
+@pytest.mark.parametrize("command", [["templates", "check", "due_notice"],
+                                     ["templates", "variables", "due_notice"],
+                                     ["templates", "approve", "due_notice", "--by", "A. Reviewer"]])
+def test_the_template_commands_name_a_wrong_setting_without_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        command: list[str]) -> None:
+    templates = _templates(tmp_path)
+    _edit(templates / LETTER_TOML, 'mail_class = "ordinary"', 'mail_class = "Registered"')
+    monkeypatch.setenv("CORRESPONDENCE_TEMPLATES", str(templates))
+    monkeypatch.setenv("CORRESPONDENCE_DB", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    code = cli.main(command)
+    out = capsys.readouterr()
+    assert code in (1, 2)
+    assert f'{LETTER_TOML}: mail_class = "Registered"' in out.out + out.err
+    assert "Traceback" not in out.out + out.err
+
+
+def test_the_engine_refuses_to_load_a_wrong_setting_and_names_it(tmp_path: Path) -> None:
+    templates = _templates(tmp_path)
+    _edit(templates / LETTER_TOML, 'service = "contributions"', 'service = "legal"')
+    with pytest.raises(catalog.CatalogError, match='service = "legal"'):
+        catalog.load(templates, services=("benefits", "collection", "contributions"))
+    types, problems = catalog.scan(templates, services=("benefits", "collection", "contributions"))
+    assert "due_notice" not in types and "reminder" in types
+    assert [(p.file, p.key, p.value) for p in problems] == [(LETTER_TOML, "service", "legal")]
+
+
+@pytest.mark.parametrize(("old", "new", "reason"), [
+    ('mail_class = "ordinary"', 'mail_class = "Registered"', 'mail_class = "Registered": must be one of'),
+    ('service = "contributions"', 'service = "legal"', 'service = "legal": is not a service of the fund profile'),
+])
+def test_an_approved_wrong_setting_holds_its_letters_and_the_night_goes_on(
+        settings: Settings, tmp_path: Path, old: str, new: str, reason: str) -> None:
+    templates = _templates(tmp_path)
+    settings = replace(settings, templates_dir=templates)
+    _edit(templates / LETTER_TOML, old, new)
+    with connect(settings.db_url).begin() as connection:  # approved without `templates check` (as before it)
+        approvals.import_shipped(connection, templates)
+        for language in ("nl", "fr", "de"):
+            approvals.approve(connection, templates, "due_notice", language, "Mallory", NIGHT)
+
+    result = _night(settings)  # no KeyError, no letter journaled that no print file holds
+
+    assert (result.status, result.letters, result.exit_code) == ("complete", 0, 1)
+    held = result.summary["quarantined"]
+    assert sorted(h["record"] for h in held) == ["template due_notice/de", "template due_notice/fr",
+                                                 "template due_notice/nl"]
+    for h in held:
+        assert h["field"] == "letter.toml" and reason in h["reason"] and "templates check" in h["action"], h
+    assert _letters(settings) == []
+    assert _verify(settings) == []
