@@ -152,3 +152,53 @@ def test_an_approved_wrong_setting_holds_its_letters_and_the_night_goes_on(
         assert h["field"] == "letter.toml" and reason in h["reason"] and "templates check" in h["action"], h
     assert _letters(settings) == []
     assert _verify(settings) == []
+
+
+def _damage(settings: Settings, damage: str) -> str:
+    """Do `damage` to a completed night; the letter id (or file) verify must then name."""
+    l = schema.letters.c
+    folder = settings.output_dir / NIGHT.isoformat()
+    first = _letters(settings)[0]
+    with connect(settings.db_url).begin() as connection:
+        if damage == "journaled as sent, placed in no print file":  # what mail_class = "Registered" did
+            connection.execute(schema.letters.update().where(l.letter_id == first["letter_id"]).values(
+                status="rendered", mail_class="Registered", print_file=None, first_page=None))
+            return f"letter {first['letter_id']} of the journal is in no print file"
+        if damage == "journaled after the print files were written":
+            row = {**first, "letter_id": f"{NIGHT:%Y%m%d}-999999", "event_key": "attack:late", "status": "rendered",
+                   "print_file": None, "first_page": None}
+            connection.execute(schema.letters.insert().values(**row))
+            return f"letter {NIGHT:%Y%m%d}-999999 of the journal is in no print file"
+        if damage == "journal points at a print file the night has not":
+            connection.execute(schema.letters.update().where(l.letter_id == first["letter_id"]).values(
+                print_file="registered/batch-0001.pdf"))
+            return f"letter {first['letter_id']}: the print file the journal names is not one of the night's"
+    if damage == "print file deleted":
+        (folder / first["print_file"]).unlink()
+        return f"{first['print_file']}: missing — it holds letters {', '.join(r['letter_id'] for r in _letters(settings))}"
+    if damage == "letter listed in two print files":
+        manifest = folder / "manifest.csv"
+        line = next(x for x in manifest.read_text(encoding="utf-8").splitlines() if x.startswith(first["letter_id"]))
+        manifest.write_text(manifest.read_text(encoding="utf-8") + line.replace(first["print_file"], "registered/x.pdf")
+                            + "\n", encoding="utf-8")
+        return f"letter {first['letter_id']} ({first['print_file']}, registered/x.pdf): in more than one print file"
+    raise AssertionError(damage)
+
+
+@pytest.mark.parametrize("damage", ["journaled as sent, placed in no print file",
+                                    "journaled after the print files were written",
+                                    "journal points at a print file the night has not", "print file deleted",
+                                    "letter listed in two print files"])
+def test_verify_names_a_letter_the_journal_sent_that_is_not_in_exactly_one_print_file(
+        settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        damage: str) -> None:
+    result = _night(settings)
+    assert (result.letters, _verify(settings)) == (3, [])
+    named = _damage(settings, damage)
+    problems = _verify(settings)
+    assert any(p.startswith(named) for p in problems), problems
+    for key, value in {"CORRESPONDENCE_DB": settings.db_url, "CORRESPONDENCE_OUTPUT": str(settings.output_dir),
+                       "CORRESPONDENCE_ARCHIVE": str(settings.archive_dir)}.items():
+        monkeypatch.setenv(key, value)
+    assert cli.main(["mailroom", "verify", NIGHT.isoformat()]) == 1
+    assert f"DIFFERENCE: {named}" in capsys.readouterr().out
