@@ -20,7 +20,8 @@ from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
 
 from correspondence import catalog, snapshots, template_vars, templating, word_tags
 from correspondence.asset_refs import refused_in_stylesheets, refused_urls
-from correspondence.render_limits import RenderTooLong, time_limit
+from correspondence.render_limits import (RenderTooHungry, RenderTooLarge, RenderTooLong, bounded, limit,
+                                          memory_limit, time_limit)
 
 LANGUAGE_NAMES = {"nl": "Dutch", "fr": "French", "de": "German"}
 EXTENSIONS = {"html": "html", "docx": "docx"}
@@ -282,7 +283,12 @@ def _walk(env: Environment, unit: Unit, texts: dict[str, str],
     while todo:
         file, source, place = todo.pop(0)
         try:
-            ast = env.parse(source, name=file)
+            with time_limit():  # a template too large to compile in time is an error, not a hang
+                ast = env.parse(source, name=file)
+        except RenderTooLong:
+            add("error", file, "", f"compiling took more than {limit():g} s — a template too large or too deeply "
+                "nested?")
+            continue
         except TemplateSyntaxError as exc:
             add("error", file, place(exc.lineno), f"the template language is not written correctly: {exc.message} "
                 + (WORD_TAG_HINT if "unknown tag '" in str(exc.message) and exc.message.split("'")[1] in
@@ -332,14 +338,19 @@ def _render_sample(env: Environment, letter_type: catalog.LetterType, language: 
             found.append(Finding("error", file, where, f'with sample "{sample}": {message}', letter_type.name,
                                  language))
         try:
-            template = env.get_template(unit.file) if unit.file in texts else env.from_string(unit.source)
-            with time_limit():
-                rendered = template.render(context)
+            with time_limit(), memory_limit():  # compiling too: both within the limits of the night
+                try:
+                    template = env.get_template(unit.file) if unit.file in texts else env.from_string(unit.source)
+                except RenderTooLong:
+                    raise RenderTooLong(f"compiling took more than {limit():g} s — a template too large or too "
+                                        "deeply nested?") from None
+                rendered = bounded(template.generate(context))
             if unit.subdoc:
                 context[unit.subdoc] = word_tags.as_paragraphs(word_tags.rendered_text(rendered))
             else:
                 pieces.append(rendered)
-        except (UndefinedError, SecurityError, TemplateNotFound, TemplateError, RenderTooLong, OverflowError) as exc:
+        except (UndefinedError, SecurityError, TemplateNotFound, TemplateError, RenderTooLong, OverflowError,
+                RenderTooLarge, RenderTooHungry) as exc:
             file, line = _where(exc, unit.file)
             where = unit.place(line) if file == unit.file else f"in {file}, line {line}"
             add(where, _explain(exc))

@@ -202,3 +202,87 @@ def test_verify_names_a_letter_the_journal_sent_that_is_not_in_exactly_one_print
         monkeypatch.setenv(key, value)
     assert cli.main(["mailroom", "verify", NIGHT.isoformat()]) == 1
     assert f"DIFFERENCE: {named}" in capsys.readouterr().out
+
+
+def _hostile_nl(settings: Settings, tmp_path: Path, insert: str, max_pages: int | None = None) -> Settings:
+    """due_notice/nl.html with `insert` before its salutation, approved without `templates check`."""
+    templates = _templates(tmp_path)
+    _edit(templates / "due_notice" / "nl.html", "<p>Geachte", insert + "<p>Geachte")
+    if max_pages is not None:
+        _edit(templates / LETTER_TOML, 'format = "html"', f'format = "html"\nmax_pages = {max_pages}')
+    with connect(settings.db_url).begin() as connection:
+        approvals.import_shipped(connection, templates)
+        for language in ("nl", "fr", "de"):
+            approvals.approve(connection, templates, "due_notice", language, "Mallory", NIGHT)
+    return replace(settings, templates_dir=templates)
+
+
+def _held(result: NightResult) -> dict[str, object]:
+    [held] = result.summary["quarantined"]
+    assert held["record"] == "affiliate A0000001", held  # the nl letter; fr and de went out
+    assert (result.status, result.letters, result.exit_code) == ("complete", 2, 1)
+    return held
+
+
+PAGES = "{% for i in range(N) %}<p style=\"page-break-before: always\">{{ i }}</p>{% endfor %}"
+
+
+@pytest.mark.parametrize(("pages", "max_pages", "reason"), [
+    pytest.param(489, None, "489 pages, more than the 6 that due_notice/letter.toml allows (max_pages)",
+                 marks=pytest.mark.slow),
+    (4, 3, "4 pages, more than the 3 that due_notice/letter.toml allows (max_pages)"),
+    (4, 4, None),
+])
+def test_a_letter_over_its_page_cap_is_held_naming_the_cap(settings: Settings, tmp_path: Path, pages: int,
+                                                           max_pages: int | None, reason: str | None) -> None:
+    if pages > 100 and not settings.db_url.startswith("sqlite"):
+        pytest.skip("laying out 489 pages takes half a minute: once, on SQLite, is enough for the page cap")
+    settings = _hostile_nl(settings, tmp_path, PAGES.replace("N", str(pages - 1)), max_pages)
+    result = _night(settings)
+    if reason is None:
+        assert (result.letters, result.exit_code) == (3, 0)
+        nl = next(r for r in _letters(settings) if r["recipient_id"] == "A0000001")
+        assert nl["pages"] == pages
+        return
+    held = _held(result)
+    assert (held["field"], held["reason"]) == ("pages", reason + " — a loop that prints too much?")
+    assert _verify(settings) == []
+
+
+SLOW_TO_COMPILE = "".join(f"{{% if letter.id == '{i}' %}}<b>{{{{ letter.id }}}}{i}</b>{{% endif %}}"
+                          for i in range(4000))
+
+
+@pytest.mark.parametrize(("insert", "field", "reason"), [
+    (SLOW_TO_COMPILE, "template", "compiling due_notice/nl.html took more than 0.5 s"),
+    ("{% for i in range(99999) %}<p>{{ i }} xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx</p>{% endfor %}", "memory",
+     "the filled-in letter is larger than 2,000,000 characters"),
+    ('{% set ns = namespace(s="x") %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}', "memory",
+     "filling in the template needed more than 64 MB of memory"),
+], ids=["slow to compile", "prints too much", "builds ever larger values"])
+def test_a_template_over_the_time_size_or_memory_limit_is_held_and_the_night_goes_on(
+        settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, insert: str, field: str,
+        reason: str) -> None:
+    monkeypatch.setenv("CORRESPONDENCE_RENDER_SECONDS", "0.5")
+    monkeypatch.setenv("CORRESPONDENCE_RENDER_MEMORY_MB", "64")
+    settings = _hostile_nl(settings, tmp_path, insert)
+    held = _held(_night(settings))
+    assert held["field"] == field and reason in held["reason"], held
+    assert _verify(settings) == []
+
+
+@pytest.mark.parametrize(("insert", "reason"), [
+    (SLOW_TO_COMPILE, "compiling took more than 0.5 s"),
+    ("{% for i in range(99999) %}<p>{{ i }} xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx</p>{% endfor %}",
+     "the filled-in letter is larger than 2,000,000 characters"),
+    ('{% set ns = namespace(s="x") %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}',
+     "filling in the template needed more than 64 MB of memory"),
+], ids=["slow to compile", "prints too much", "builds ever larger values"])
+def test_templates_check_names_a_template_over_the_time_size_or_memory_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, insert: str, reason: str) -> None:
+    monkeypatch.setenv("CORRESPONDENCE_RENDER_SECONDS", "0.5")
+    monkeypatch.setenv("CORRESPONDENCE_RENDER_MEMORY_MB", "64")
+    templates = _templates(tmp_path)
+    _edit(templates / "due_notice" / "nl.html", "<p>Geachte", insert + "<p>Geachte")
+    errors = [str(f) for f in check(templates, "due_notice") if f.level == "error"]
+    assert errors and all(e.startswith("due_notice/nl.html") and reason in e for e in errors), errors
