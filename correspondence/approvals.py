@@ -177,8 +177,9 @@ def changed_files(connection: Connection, templates_dir: Path, approval: Approva
 def unapproved_changes(connection: Connection, templates_dir: Path, day: date) -> list[str]:
     """Templates whose file on disk differs from the version in force (listed in the morning report)."""
     import_shipped(connection, templates_dir)
-    flagged = []
-    for letter_type in catalog.load(templates_dir).values():
+    types, problems = catalog.scan(templates_dir)  # a wrong working copy is flagged; it never stops the night
+    flagged = [f"{problem} — this working copy cannot be approved (templates check)" for problem in problems]
+    for letter_type in types.values():
         for language in letter_type.languages:
             approval = approval_in_force(connection, letter_type.name, language, day)
             if approval is None:

@@ -38,14 +38,77 @@ def verify(connection: Connection, output_dir: Path, archive_dir: Path, day: dat
     if not recorded:
         problems.append(f"the journal has no record of the files of the night of {day}")
     on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - set(NOT_RECORDED)
-    problems += [f"{name}: missing" for name in sorted(set(recorded) - on_disk)]
+    held_in = _letters_by_print_file(connection, day)
+    problems += [f"{name}: missing" + _holding(held_in.get(name, [])) for name in sorted(set(recorded) - on_disk)]
     problems += [f"{name}: extra file, not written by the night" for name in sorted(on_disk - set(recorded))]
     for name in sorted(set(recorded) & on_disk):
         path, row = folder / name, recorded[name]
         if path.stat().st_size != row.bytes or _sha256(path) != row.sha256:
             problems.append(f"{name}: altered (sha256 differs from the journal's)")
     problems += _manifest(connection, folder, day)
+    problems += _each_letter_in_one_print_file(connection, folder, day)
     problems += _archive(connection, archive_dir, day)
+    return problems
+
+
+SHOWN_IDS = 20  # letter ids named in one line; the rest are counted
+
+
+def _ids(letter_ids: list[str]) -> str:
+    more = len(letter_ids) - SHOWN_IDS
+    return ", ".join(letter_ids[:SHOWN_IDS]) + (f" and {more} more" if more > 0 else "")
+
+
+def _holding(letter_ids: list[str]) -> str:
+    return f" — it holds letter{'s' * (len(letter_ids) != 1)} {_ids(letter_ids)}" if letter_ids else ""
+
+
+def _letters_by_print_file(connection: Connection, day: date) -> dict[str, list[str]]:
+    l = schema.letters.c
+    held: dict[str, list[str]] = {}
+    for letter_id, print_file in connection.execute(
+            select(l.letter_id, l.print_file).where(l.run_date == day, l.print_file.is_not(None)).order_by(l.letter_id)):
+        held.setdefault(print_file, []).append(letter_id)
+    return held
+
+
+def _each_letter_in_one_print_file(connection: Connection, folder: Path, day: date) -> list[str]:
+    """Every letter the journal has for the night (so counts as sent) is in exactly one print file: placed in a
+    print file the journal records for the night and that is on disk, listed once in the manifest; and each
+    print file holds as many letters as the journal counted when it was written."""
+    l, p = schema.letters.c, schema.print_files.c
+    files = {r.file: r.letters for r in connection.execute(select(p.file, p.letters).where(p.run_date == day))}
+    listed: dict[str, list[str]] = {}
+    manifest = folder / "manifest.csv"
+    if manifest.is_file():
+        for row in csv.DictReader(io.StringIO(manifest.read_text(encoding="utf-8"))):
+            listed.setdefault(row.get("letter_id") or "", []).append(row.get("file") or "")
+    unplaced, elsewhere, twice = [], [], []
+    count: dict[str, int] = {}
+    for letter_id, status, print_file in connection.execute(
+            select(l.letter_id, l.status, l.print_file).where(l.run_date == day).order_by(l.letter_id)):
+        if status != "batched" or print_file is None:
+            unplaced.append(letter_id)
+            continue
+        count[print_file] = count.get(print_file, 0) + 1
+        if print_file not in files or not (folder / print_file).is_file():
+            elsewhere.append(letter_id)
+        if len(listed.get(letter_id, [])) > 1:
+            twice.append(f"{letter_id} ({', '.join(listed[letter_id])})")
+    problems = []
+    if unplaced:
+        problems.append(f"letter{'s' * (len(unplaced) != 1)} {_ids(unplaced)} of the journal "
+                        f"{'are' if len(unplaced) != 1 else 'is'} in no print file: journaled for the night, never "
+                        "printed")
+    if elsewhere:
+        problems.append(f"letter{'s' * (len(elsewhere) != 1)} {_ids(elsewhere)}: the print file the journal names "
+                        "is not one of the night's")
+    if twice:
+        problems.append(f"letter{'s' * (len(twice) != 1)} {_ids(twice)}: in more than one print file")
+    for name, letters in sorted(files.items()):
+        if count.get(name, 0) != letters:
+            problems.append(f"{name}: the journal counted {letters} letters in it, {count.get(name, 0)} letters of "
+                            "the journal are placed in it")
     return problems
 
 

@@ -93,10 +93,10 @@ def preview(settings: Settings, letter_type: str, language: str, sample: str | N
 
 def _preview(settings: Settings, letter_type: str, language: str, sample: str | None, affiliate: str | None,
              out: Path | None, png: bool, day: date | None) -> list[Path]:
-    types = catalog.load(settings.templates_dir)
-    if letter_type not in types:
-        raise PreviewError(f"no letter type '{letter_type}' in {settings.templates_dir}")
-    kind = types[letter_type]
+    try:
+        kind = catalog.one(settings.templates_dir, letter_type, catalog.services_of(load_fund(settings.fund_file)))
+    except catalog.CatalogError as exc:
+        raise PreviewError(str(exc)) from None
     if language not in kind.languages:
         raise PreviewError(f"{letter_type} has no '{language}' version")
     name, data = pick_sample(settings.templates_dir, letter_type, language, sample)

@@ -24,7 +24,9 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from correspondence.render_limits import time_limit
+from correspondence import catalog
+from correspondence.render_limits import (RenderTooHungry, RenderTooLarge, RenderTooLong, bounded, limit,
+                                          memory_limit, time_limit)
 from correspondence.slots import Marked
 from correspondence.snapshots import Snapshot
 from correspondence.stamp import Stamper
@@ -106,18 +108,30 @@ class _SnapshotRenderer:
             url_fetcher=self.fetch,
             font_config=self.fonts,
         )
-        self.document = self.env.get_template("partials/document.html")
+        with time_limit():  # compiling is inside the limit too: a huge template costs its letters, not the night
+            self.document = self.env.get_template("partials/document.html")
+        self.max_pages = _max_pages(snapshot)
+        self.too_long: dict[str, str] = {}  # templates whose compiling was cut: their letters fail at once
         self.stamper = None
         if _layout_once(snapshot) and all(path in snapshot.files for path in FILES.values()):
             fonts = {name: FontMetrics.load(name, snapshot.files[path]) for name, path in FILES.items()}
             self.stamper = Stamper(self.layout, fonts)
 
     def marked(self, job: Job) -> Marked:
-        template = self.env.get_template(f"{job.letter_type}/{job.language}.html")
+        """The filled-in letter: compiled and filled within the time limit, its size and memory capped."""
+        name = f"{job.letter_type}/{job.language}.html"
+        if name in self.too_long:
+            raise RenderTooLong(self.too_long[name])
         started = time.perf_counter()
         try:
-            with time_limit():  # a template whose loop never ends costs this letter, not the night
-                return Marked.parse(template.render(job.context))
+            with time_limit(), memory_limit():  # a template whose loop never ends costs this letter, not the night
+                try:
+                    template = self.env.get_template(name)
+                except RenderTooLong:
+                    self.too_long[name] = (f"compiling {name} took more than {limit():g} s — a template too large "
+                                           "or too deeply nested?")
+                    raise RenderTooLong(self.too_long[name]) from None
+                return Marked.parse(bounded(template.generate(job.context)))
         finally:
             SECONDS["fill"] += time.perf_counter() - started
 
@@ -178,20 +192,28 @@ class Renderer:
     def __init__(self, load_snapshot: Callable[[str], Snapshot]) -> None:
         self.load_snapshot = load_snapshot
         self.cache: dict[str, _SnapshotRenderer] = {}
+        self.too_long: dict[str, str] = {}  # snapshots whose document template could not be compiled in time
         self.docx_renderer: Any = None  # correspondence.render_docx.DocxRenderer, made when a Word letter comes
 
     def _for(self, snapshot_hash: str) -> _SnapshotRenderer:
+        if snapshot_hash in self.too_long:  # its compiling was cut once: the other letters need not wait again
+            raise RenderTooLong(self.too_long[snapshot_hash])
         if snapshot_hash not in self.cache:
-            self.cache[snapshot_hash] = _SnapshotRenderer(self.load_snapshot(snapshot_hash))
+            try:
+                self.cache[snapshot_hash] = _SnapshotRenderer(self.load_snapshot(snapshot_hash))
+            except RenderTooLong:
+                self.too_long[snapshot_hash] = (f"compiling partials/document.html took more than {limit():g} s — "
+                                                "a template too large or too deeply nested?")
+                raise RenderTooLong(self.too_long[snapshot_hash]) from None
         return self.cache[snapshot_hash]
 
     def render(self, jobs: Iterable[Job]) -> list[Rendered | Failed]:
         results: dict[str, Rendered | Failed] = {}
         groups: dict[str, list[tuple[str, str]]] = {}
-        order = []
+        order: list[Job] = []
         docx_jobs: list[Job] = []
         for job in jobs:
-            order.append(job.letter_id)
+            order.append(job)
             try:
                 renderer = self._for(job.template_hash)
                 if f"{job.letter_type}/{job.language}.docx" in renderer.snapshot.files:
@@ -205,6 +227,8 @@ class Renderer:
                 groups.setdefault(job.template_hash, []).append((job.letter_id, marked.html()))
             except TemplateError as exc:
                 results[job.letter_id] = Failed(job.letter_id, "template", _template_reason(job, exc))
+            except (RenderTooLarge, RenderTooHungry) as exc:
+                results[job.letter_id] = Failed(job.letter_id, "memory", str(exc))
             except FatalURLFetchingError as exc:
                 results[job.letter_id] = Failed(job.letter_id, "asset", f"{exc}: {exc.__cause__}")
             except Exception as exc:  # noqa: BLE001 - a broken snapshot quarantines its letters, not the night
@@ -222,7 +246,17 @@ class Renderer:
 
                 self.docx_renderer = DocxRenderer(lambda h: self._for(h).snapshot)
             results.update((r.letter_id, r) for r in self.docx_renderer.render(docx_jobs))
-        return [results[letter_id] for letter_id in order]
+        return [self._within_pages(job, results[job.letter_id]) for job in order]
+
+    def _within_pages(self, job: Job, result: Rendered | Failed) -> Rendered | Failed:
+        """The letter, or Failed when it has more pages than its letter.toml allows (`max_pages`)."""
+        if isinstance(result, Failed):
+            return result
+        cap = self._for(job.template_hash).max_pages
+        if result.pages <= cap:
+            return result
+        return Failed(job.letter_id, "pages", f"{result.pages} pages, more than the {cap} that "
+                      f"{job.letter_type}/letter.toml allows (max_pages) — a loop that prints too much?")
 
     @staticmethod
     def _alone(renderer: _SnapshotRenderer, section: tuple[str, str]) -> Rendered | Failed:
@@ -232,6 +266,15 @@ class Renderer:
             return Failed(section[0], "asset", f"{exc}: {exc.__cause__}")
         except Exception as exc:  # noqa: BLE001 - a layout failure quarantines this letter only
             return Failed(section[0], "layout", f"{type(exc).__name__}: {exc}")
+
+
+def _max_pages(snapshot: Snapshot) -> int:
+    """The page cap of the snapshot's letter type (`max_pages` of its letter.toml, else the default)."""
+    metas = [p for p in snapshot.files if p.endswith("/letter.toml")]
+    if len(metas) != 1:
+        return catalog.MAX_PAGES
+    letter_type, _ = catalog.read(metas[0].split("/")[0], snapshot.text(metas[0]))
+    return letter_type.max_pages if letter_type is not None else catalog.MAX_PAGES
 
 
 def _layout_once(snapshot: Snapshot) -> bool:

@@ -1,20 +1,30 @@
-"""A wall-clock limit on filling in one template, so a loop that never ends costs one letter, not the night.
+"""Limits on filling in one template, so a hostile or mistaken template costs one letter, not the night.
 
-Jinja's sandbox caps `range()`, but nested loops can still run for hours; a timer signal interrupts the
-render between two Python instructions. Signals only reach the main thread, which is where both the night's
-render workers and `templates check` fill templates in; elsewhere the limit is not enforced.
+Time: Jinja's sandbox caps `range()`, but nested loops can still run for hours, and a huge template takes as
+long to compile; a timer signal interrupts compiling and filling in between two Python instructions. Signals
+only reach the main thread, which is where both the night's render workers and `templates check` fill
+templates in; elsewhere the limit is not enforced.
+
+Size: the filled-in letter is read piece by piece and given up beyond RENDER_CHARS characters, before layout
+(a letter's layout takes memory and time in proportion to its HTML). Memory: while filling in, the process's
+address space may grow by RENDER_MEMORY_MB at most (RLIMIT_AS, Linux), so a template building ever larger
+values fails with MemoryError instead of taking the machine's memory. The page cap (`max_pages` of
+letter.toml) is applied to the laid-out letter by the renderer.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
 RENDER_SECONDS = 5.0  # filling in a letter takes milliseconds; CORRESPONDENCE_RENDER_SECONDS overrides
+RENDER_CHARS = 2_000_000  # a filled-in letter is some 30 000; CORRESPONDENCE_RENDER_CHARS overrides
+RENDER_MEMORY_MB = 1024  # growth allowed while filling in one letter; CORRESPONDENCE_RENDER_MEMORY_MB overrides
 
 
 def limit() -> float:
@@ -42,3 +52,64 @@ def time_limit(seconds: float | None = None) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+class RenderTooLarge(Exception):
+    """The filled-in letter is larger than the limit: most likely a loop that prints too much."""
+
+
+class RenderTooHungry(Exception):
+    """Filling in the template needed more memory than the limit allows."""
+
+
+def _setting(name: str, default: int) -> int:
+    try:
+        return max(int(os.environ.get(name, default)), 1)
+    except ValueError:
+        return default
+
+
+def bounded(pieces: Iterable[str], limit: int | None = None) -> str:
+    """The pieces a template yields, joined; RenderTooLarge as soon as they pass `limit` characters."""
+    limit = _setting("CORRESPONDENCE_RENDER_CHARS", RENDER_CHARS) if limit is None else limit
+    out, size = [], 0
+    for piece in pieces:
+        size += len(piece)
+        if size > limit:
+            raise RenderTooLarge(f"the filled-in letter is larger than {limit:,} characters — a loop that prints "
+                                 "too much?")
+        out.append(piece)
+    return "".join(out)
+
+
+def _address_space() -> int | None:
+    """This process's virtual memory size in bytes (Linux), None elsewhere."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@contextmanager
+def memory_limit(megabytes: int | None = None) -> Iterator[None]:
+    """Within the block, the address space may grow by `megabytes`; beyond, allocations fail (MemoryError,
+    raised as RenderTooHungry). The previous limit is restored after. Linux only; elsewhere no limit."""
+    megabytes = _setting("CORRESPONDENCE_RENDER_MEMORY_MB", RENDER_MEMORY_MB) if megabytes is None else megabytes
+    size = _address_space() if sys.platform.startswith("linux") else None
+    if size is None:
+        yield
+        return
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = size + megabytes * 1024 * 1024
+    cap = min(c for c in (cap, soft, hard) if c != resource.RLIM_INFINITY)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    except MemoryError:
+        raise RenderTooHungry(f"filling in the template needed more than {megabytes} MB of memory — a loop "
+                              "building ever larger values?") from None
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))

@@ -14,7 +14,7 @@ import json
 import os
 import traceback
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,8 @@ from lxml import etree
 
 from correspondence import catalog, snapshots, template_vars, templating, word_links, word_tags
 from correspondence.asset_refs import refused_in_stylesheets, refused_urls
-from correspondence.render_limits import RenderTooLong, time_limit
+from correspondence.render_limits import (RenderTooHungry, RenderTooLarge, RenderTooLong, bounded, limit,
+                                          memory_limit, time_limit)
 
 LANGUAGE_NAMES = {"nl": "Dutch", "fr": "French", "de": "German"}
 EXTENSIONS = {"html": "html", "docx": "docx"}
@@ -78,12 +79,12 @@ def samples(templates_dir: Path, letter_type: str) -> dict[str, dict[str, Any]]:
     return found
 
 
-def check(templates_dir: Path, only: str | None = None) -> list[Finding]:
+def check(templates_dir: Path, only: str | None = None, services: Collection[str] | None = None) -> list[Finding]:
+    """Every finding of the letter types (or of `only`). `services`: those of the fund profile, by default the
+    configured one's (CORRESPONDENCE_FUND)."""
     findings = linked_files(templates_dir, only)
-    try:
-        types = catalog.load(templates_dir)
-    except (catalog.CatalogError, ValueError) as exc:
-        return [*findings, Finding("error", "letter.toml", "", str(exc))]
+    types, wrong_settings = settings_findings(templates_dir, only, services)
+    findings += wrong_settings
     for letter_type in types.values():
         if only in (None, letter_type.name):
             findings.extend(check_type(templates_dir, letter_type))
@@ -138,6 +139,34 @@ def outside_references(templates_dir: Path, letter_type: catalog.LetterType, lan
 
 def _unsafe(exc: snapshots.UnsafeFile, letter_type: str, language: str | None = None) -> Finding:
     return Finding("error", exc.file, "", str(exc).removeprefix(exc.file + " "), letter_type, language)
+
+
+def settings_findings(templates_dir: Path, only: str | None = None, services: Collection[str] | None = None
+                      ) -> tuple[dict[str, catalog.LetterType], list[Finding]]:
+    """Each letter.toml against what the engine knows (mail class, the fund's services, recipient, languages,
+    format): an error per wrong setting, naming file, key and value; and the letter types whose settings are
+    right (only those can be checked further)."""
+    findings: list[Finding] = []
+    if services is None:
+        services, unread = _configured_services()
+        findings += unread
+    types, problems = catalog.scan(templates_dir, services)
+    findings += [Finding("error", p.file, "", p.detail, p.file.split("/")[0]) for p in problems
+                 if only in (None, p.file.split("/")[0])]
+    return {name: t for name, t in types.items() if only in (None, name)}, findings
+
+
+def _configured_services() -> tuple[Collection[str] | None, list[Finding]]:
+    """The services of the configured fund profile; None and a warning when it cannot be read."""
+    from correspondence.config import Settings, load_fund
+
+    fund_file = "the fund profile"
+    try:
+        fund_file = str(Settings.from_env().fund_file)
+        return catalog.services_of(load_fund(Path(fund_file))), []
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return None, [Finding("warning", fund_file, "", f"cannot be read ({type(exc).__name__}): the services "
+                              "that letter.toml files name are not checked")]
 
 
 def check_type(templates_dir: Path, letter_type: catalog.LetterType) -> list[Finding]:
@@ -322,7 +351,12 @@ def _walk(env: Environment, unit: Unit, texts: dict[str, str],
     while todo:
         file, source, place = todo.pop(0)
         try:
-            ast = env.parse(source, name=file)
+            with time_limit():  # a template too large to compile in time is an error, not a hang
+                ast = env.parse(source, name=file)
+        except RenderTooLong:
+            add("error", file, "", f"compiling took more than {limit():g} s — a template too large or too deeply "
+                "nested?")
+            continue
         except TemplateSyntaxError as exc:
             add("error", file, place(exc.lineno), f"the template language is not written correctly: {exc.message} "
                 + (WORD_TAG_HINT if "unknown tag '" in str(exc.message) and exc.message.split("'")[1] in
@@ -372,14 +406,19 @@ def _render_sample(env: Environment, letter_type: catalog.LetterType, language: 
             found.append(Finding("error", file, where, f'with sample "{sample}": {message}', letter_type.name,
                                  language))
         try:
-            template = env.get_template(unit.file) if unit.file in texts else env.from_string(unit.source)
-            with time_limit():
-                rendered = template.render(context)
+            with time_limit(), memory_limit():  # compiling too: both within the limits of the night
+                try:
+                    template = env.get_template(unit.file) if unit.file in texts else env.from_string(unit.source)
+                except RenderTooLong:
+                    raise RenderTooLong(f"compiling took more than {limit():g} s — a template too large or too "
+                                        "deeply nested?") from None
+                rendered = bounded(template.generate(context))
             if unit.subdoc:
                 context[unit.subdoc] = word_tags.as_paragraphs(word_tags.rendered_text(rendered))
             else:
                 pieces.append(rendered)
-        except (UndefinedError, SecurityError, TemplateNotFound, TemplateError, RenderTooLong, OverflowError) as exc:
+        except (UndefinedError, SecurityError, TemplateNotFound, TemplateError, RenderTooLong, OverflowError,
+                RenderTooLarge, RenderTooHungry) as exc:
             file, line = _where(exc, unit.file)
             where = unit.place(line) if file == unit.file else f"in {file}, line {line}"
             add(where, _explain(exc))

@@ -22,7 +22,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, inspect, select
 
-from correspondence import approvals, catalog, faults, libreoffice, mailroom, schema, snapshots
+from correspondence import catalog, faults, libreoffice, mailroom, schema, snapshots
+from correspondence.approved_types import ApprovedTypes
 from correspondence.compose import ComposeEnv, Event, compose
 from correspondence.compose.common import Quarantine
 from correspondence.config import Settings, load_fund
@@ -102,9 +103,11 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
     the night. `seconds` receives the time spent reading the fund (triggers), composing letters (compose)
     and writing the journal (journal)."""
     seconds = Counter() if seconds is None else seconds
-    env = ComposeEnv(day, load_fund(settings.fund_file), catalog.load(settings.templates_dir), params)
+    profile = load_fund(settings.fund_file)
+    # Each letter's settings and template come from the approved snapshot in force, never the working copy.
+    approved = ApprovedTypes(connection, settings.templates_dir, day, catalog.services_of(profile))
+    env = ComposeEnv(day, profile, {}, params, settings=approved)
     fund = FundView(connection)
-    versions: dict[tuple[str, str], str] = {}
     sequence = planned = 0
     for trigger in TRIGGERS:
         for batch in _batched(_timed(trigger(fund, day, params), seconds, "triggers"), PLAN_BATCH):
@@ -128,17 +131,6 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
                     held.append({"run_date": day, "event_key": event.key, "record": q.record, "field": q.field,
                                  "reason": q.reason, "action": q.action})
                     continue
-                version = (letter.letter_type, letter.language)
-                if version not in versions:
-                    try:
-                        versions[version] = approvals.in_force(connection, settings.templates_dir, *version, day)
-                    except approvals.NotApproved as exc:
-                        versions[version] = str(exc)
-                if version not in versions or not _is_hash(versions[version]):
-                    held.append({"run_date": day, "event_key": event.key, "record": f"template {version[0]}/{version[1]}",
-                                 "field": "approval", "reason": versions[version],
-                                 "action": "review and approve the template (correspondence templates approve)"})
-                    continue
                 remarks.extend({"run_date": day, "event_key": event.key, "record": f"{event.recipient_type} "
                                 f"{event.recipient_id}", "kind": kind, "note": note} for kind, note in letter.notes)
                 rows.append({
@@ -146,7 +138,7 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
                     "letter_type": letter.letter_type, "recipient_type": letter.recipient_type,
                     "recipient_id": letter.recipient_id, "language": letter.language,
                     "mail_class": letter.mail_class, "postcode": letter.postcode, "sort_name": letter.sort_name,
-                    "status": "planned", "template_hash": versions[version],
+                    "status": "planned", "template_hash": approved.hash(letter.letter_type, letter.language),
                     "context": json.dumps(letter.context, sort_keys=True, ensure_ascii=False),
                 })
             journaling = time.perf_counter()
@@ -177,10 +169,6 @@ def _timed(items: Iterator[Event], seconds: Counter[str], stage: str) -> Iterato
         if item is None:
             return
         yield item
-
-
-def _is_hash(value: str) -> bool:
-    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
 @dataclass(frozen=True)

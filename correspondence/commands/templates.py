@@ -33,11 +33,13 @@ def _today() -> date:
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     """One line per letter type and language (plain text, so scripts and reviewers read the same)."""
-    types = catalog.load(settings.templates_dir)
+    types, problems = catalog.scan(settings.templates_dir)
     engine = connect(settings.db_url)
     init(engine)
     day = args.as_of or _today()
     print(f"Templates in {settings.templates_dir}, approved versions in force on the night of {day}:")
+    for problem in problems:
+        print(f"{problem}  (see correspondence templates check)")
     with engine.begin() as connection:
         approvals.import_shipped(connection, settings.templates_dir)
         for letter_type in types.values():
@@ -65,8 +67,7 @@ def _state(connection: Connection, settings: Settings, approval: approvals.Appro
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     from correspondence.template_check import check, report
 
-    types = catalog.load(settings.templates_dir)
-    if args.letter_type and args.letter_type not in types:
+    if args.letter_type and args.letter_type not in catalog.names(settings.templates_dir):
         print(f"templates check: no letter type '{args.letter_type}' in {settings.templates_dir}", file=sys.stderr)
         return 2
     findings = check(settings.templates_dir, args.letter_type)
@@ -77,12 +78,12 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_variables(args: argparse.Namespace, settings: Settings) -> int:
     from correspondence.template_vars import variables_text
 
-    types = catalog.load(settings.templates_dir)
-    if args.letter_type not in types:
-        print(f"templates variables: no letter type '{args.letter_type}' in {settings.templates_dir}",
-              file=sys.stderr)
+    try:
+        letter_type = catalog.one(settings.templates_dir, args.letter_type)
+    except catalog.CatalogError as exc:
+        print(f"templates variables: {exc}", file=sys.stderr)
         return 2
-    print(variables_text(settings.templates_dir, types[args.letter_type]), end="")
+    print(variables_text(settings.templates_dir, letter_type), end="")
     return 0
 
 
@@ -110,17 +111,26 @@ def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _approve(args: argparse.Namespace, settings: Settings) -> int:
     if args.shipped:
-        recorded = approvals.record_shipped(settings.templates_dir, args.by)
+        try:
+            recorded = approvals.record_shipped(settings.templates_dir, args.by)
+        except catalog.CatalogError as exc:
+            print(f"templates approve: not recorded — {exc} (correct it: correspondence templates check)",
+                  file=sys.stderr)
+            return 1
         print(f"recorded {len(recorded)} shipped approvals in {settings.templates_dir / approvals.SHIPPED_FILE}")
         return 0
     if not args.letter_type:
         print("templates approve: name the letter type (or --shipped)", file=sys.stderr)
         return 2
-    types = catalog.load(settings.templates_dir)
-    if args.letter_type not in types:
+    if args.letter_type not in catalog.names(settings.templates_dir):
         print(f"templates approve: no letter type '{args.letter_type}' in {settings.templates_dir}", file=sys.stderr)
         return 2
-    letter_type = types[args.letter_type]
+    try:
+        letter_type = catalog.one(settings.templates_dir, args.letter_type)
+    except catalog.CatalogError as exc:
+        print(f"templates approve: not approved — {exc} (correct it: correspondence templates check)",
+              file=sys.stderr)
+        return 1
     languages = args.lang or list(letter_type.languages)
     unknown = [x for x in languages if x not in letter_type.languages]
     if unknown:

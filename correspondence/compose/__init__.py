@@ -7,6 +7,7 @@ context); this package adds what every letter shares and quarantines what cannot
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -62,12 +63,17 @@ class Letter:
 
 @dataclass(frozen=True)
 class ComposeEnv:
-    """What composing needs besides the event and its recipient."""
+    """What composing needs besides the event and its recipient.
+
+    `settings(letter type, language)`, when given, is where a letter's type settings come from (the night:
+    those of the approved snapshot, raising Quarantine when there is none or they are wrong); otherwise they
+    come from `types`."""
 
     day: date
     fund: dict[str, Any]
     types: dict[str, LetterType]
     params: Parameters
+    settings: Callable[[str, str], LetterType] | None = None
 
 
 def compose(event: Event, recipient: dict[str, Any] | None, env: ComposeEnv, letter_id: str) -> Letter:
@@ -75,8 +81,7 @@ def compose(event: Event, recipient: dict[str, Any] | None, env: ComposeEnv, let
     record = f"{event.recipient_type} {event.recipient_id}"
     if recipient is None:
         raise Quarantine(record, "recipient_id", "is not in the fund's data", "import the recipient, then rerun")
-    letter_type = env.types.get(event.letter_type)
-    if letter_type is None:
+    if env.settings is None and event.letter_type not in env.types:
         raise Quarantine(record, "letter_type", f"no letter type '{event.letter_type}' in letter_templates/",
                          "restore the letter type's folder")
     block = recipient_block(event.recipient_type, recipient, env.day, env.fund["postal"]["box_label"])
@@ -87,6 +92,7 @@ def compose(event: Event, recipient: dict[str, Any] | None, env: ComposeEnv, let
         raise Quarantine(record, "language", str(exc), "correct the address or the recorded language") from exc
     language = choice.language
     notes = (("language", choice.conflict),) if choice.conflict else ()
+    letter_type = env.types[event.letter_type] if env.settings is None else env.settings(event.letter_type, language)
     decision: dict[str, Any] = {}
     if letter_type.decision:  # Charter art. 14: a decision names the competent labour court and its address
         try:
