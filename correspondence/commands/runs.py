@@ -5,7 +5,6 @@ the supervising institutions ask for. Counts, dates and identifiers only.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from datetime import date, datetime
@@ -13,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from correspondence import schema
+from correspondence import csv_out, schema
 from correspondence.config import Settings
 from correspondence.store import connect
 
@@ -104,9 +103,8 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     with engine.connect() as connection:
         stats = statistics(connection, args.year, args.quarter)
     if args.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(("period", "section", "key", "value"))
-        writer.writerows((stats.period, *row) for row in stats.rows())
+        csv_out.write_rows(sys.stdout, [("period", "section", "key", "value")])
+        csv_out.write_rows(sys.stdout, ((stats.period, *row) for row in stats.rows()))
         return 0
     from rich.console import Console
     from rich.table import Table
