@@ -13,7 +13,7 @@ from pathlib import Path
 
 from correspondence import approvals, catalog, snapshots
 from correspondence.config import Settings
-from correspondence.store import connect, init
+from correspondence.store import existing, init
 
 
 def _date(value: str) -> date:
@@ -32,7 +32,7 @@ def _today() -> date:
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     """One line per letter type and language (plain text, so scripts and reviewers read the same)."""
     types = catalog.load(settings.templates_dir)
-    engine = connect(settings.db_url)
+    engine = existing(settings.db_url)
     init(engine)
     day = args.as_of or _today()
     print(f"Templates in {settings.templates_dir}, approved versions in force on the night of {day}:")
@@ -92,6 +92,11 @@ def cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
+    args.by = args.by.strip()
+    if not args.by:
+        print("templates approve: --by: give the approver's name (it is recorded with the approval)",
+              file=sys.stderr)
+        return 2
     if args.shipped:
         recorded = approvals.record_shipped(settings.templates_dir, args.by)
         print(f"recorded {len(recorded)} shipped approvals in {settings.templates_dir / approvals.SHIPPED_FILE}")
@@ -118,7 +123,7 @@ def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
         print("templates approve: not approved — correct the errors above first", file=sys.stderr)
         return 1
     effective = args.effective or _today()
-    engine = connect(settings.db_url)
+    engine = existing(settings.db_url)
     init(engine)
     with engine.begin() as connection:
         for language in languages:
