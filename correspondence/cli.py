@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from correspondence import schema
-from correspondence.config import ConfigError, Settings
+from correspondence.config import ConfigError, Settings, require_folders
 from correspondence.store import DatabaseError, connect, describe, existing, init
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -268,6 +268,17 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+# Commands that read letter templates or the fund profile: a mistyped folder is refused before they start.
+NEEDS_TEMPLATES = {"run", "demo", "templates", "scheduler"}
+
+
+def _reader_gone() -> int:
+    """`correspondence letters --json | head -1`: the reader has what it wanted; no message, exit 141."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # so that the final flush at exit finds a file
+    return 141
+
+
 def _name(args: argparse.Namespace) -> str:
     """The command as typed ("mailroom collect"), to begin its one-line error."""
     sub = next((getattr(args, k) for k in ("mailroom_command", "templates_command", "runs_command")
@@ -282,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     name = _name(args)
     try:
         settings = Settings.from_env()
+        if args.command in NEEDS_TEMPLATES:
+            require_folders(settings)
         code = args.func(args, settings)
         sys.stdout.flush()  # inside the try: a reader that went away is met here, not at exit
         return code
@@ -291,10 +304,12 @@ def main(argv: list[str] | None = None) -> int:
     except DBAPIError as exc:  # the server went away, refused us, or the database is not the engine's
         print(f"{name}: {describe(exc, settings.db_url)}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # `correspondence letters --json | head -1`: the reader has what it wanted
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # so that the final flush at exit finds a file
-        return 141
+    except OSError as exc:  # a file or folder of the user's that is missing or may not be read or written
+        if isinstance(exc, BrokenPipeError):
+            return _reader_gone()
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"{name}: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"{name}: interrupted", file=sys.stderr)
         return 130

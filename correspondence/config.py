@@ -57,5 +57,19 @@ class Settings:
 
 @lru_cache(maxsize=8)
 def load_fund(path: Path) -> dict[str, Any]:
-    """The fund profile as plain values (it goes into every letter's context)."""
-    return tomllib.loads(path.read_text(encoding="utf-8"))
+    """The fund profile as plain values (it goes into every letter's context). A file that is missing or not
+    TOML is a ConfigError naming it (CORRESPONDENCE_FUND), never a traceback."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"CORRESPONDENCE_FUND: cannot read {path}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"CORRESPONDENCE_FUND: {path} is not a fund profile: {exc}") from None
+
+
+def require_folders(settings: Settings) -> None:
+    """The templates folder and the fund profile a command relies on exist: a mistyped variable is one line,
+    not a night that finds no letter type and writes nothing."""
+    if not settings.templates_dir.is_dir():
+        raise ConfigError(f"CORRESPONDENCE_TEMPLATES: no folder {settings.templates_dir}")
+    load_fund(settings.fund_file)

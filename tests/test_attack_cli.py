@@ -73,6 +73,14 @@ CASES = [
     (["init"], {"CORRESPONDENCE_DB": "postgresql://nobody:secret@127.0.0.1:1/x"}, 2,
      "cannot use the database at postgresql://nobody:***@127.0.0.1:1/x"),
     (["run"], {"CORRESPONDENCE_DB": "postgresql://nobody@127.0.0.1:1/x"}, 2, "cannot use the database"),
+    (["run", "--as-of", D], {"CORRESPONDENCE_FUND": "nowhere.toml"}, 2,
+     "CORRESPONDENCE_FUND: cannot read nowhere.toml: No such file or directory"),
+    (["mailroom", "returned", "20261122-000001", "--reason", "moved"], {"CORRESPONDENCE_FUND": "nowhere.toml"}, 2,
+     "CORRESPONDENCE_FUND: cannot read nowhere.toml"),
+    (["run", "--as-of", D], {"CORRESPONDENCE_FUND": "/etc/passwd"}, 2, "CORRESPONDENCE_FUND: /etc/passwd is not a fund"),
+    (["templates", "check"], {"CORRESPONDENCE_TEMPLATES": "nowhere"}, 2, "CORRESPONDENCE_TEMPLATES: no folder nowhere"),
+    (["run", "--as-of", D], {"CORRESPONDENCE_TEMPLATES": "nowhere"}, 2, "CORRESPONDENCE_TEMPLATES: no folder nowhere"),
+    (["templates", "preview", "due_notice", "--lang", "nl", "--affiliate", "A0000001"], {}, 2, NO_DB),
     # arguments
     (["templates", "approve", "due_notice", "--by", ""], {}, 2, "--by: give the approver's name"),
     (["templates", "approve", "due_notice", "--by", "   "], {}, 2, "--by: give the approver's name"),
@@ -132,6 +140,12 @@ def test_output_read_by_a_reader_that_went_away(initialised: Path, args: list[st
     finally:
         os.close(write)
     assert (got, err) == (141, "")
+
+
+def test_a_preview_written_where_it_cannot_be(initialised: Path) -> None:
+    got, _, err = _cli(["templates", "preview", "due_notice", "--lang", "nl", "--out", "/proc/no/preview.pdf"],
+                       initialised)
+    assert got == 1 and "templates preview: cannot write /proc/no" in _one_line(err)
 
 
 def test_an_empty_sqlite_file_is_not_a_database(tmp_path: Path) -> None:

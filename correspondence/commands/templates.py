@@ -80,11 +80,16 @@ def cmd_variables(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
     from correspondence.preview import PreviewError, preview
 
+    if args.affiliate:
+        existing(settings.db_url).dispose()  # a real recipient needs the fund's database: never an empty new one
     try:
         written = preview(settings, args.letter_type, args.lang, sample=args.sample, affiliate=args.affiliate,
                           out=Path(args.out) if args.out else None, png=args.png, day=args.as_of or _today())
     except PreviewError as exc:
         print(f"templates preview: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # --out in a folder that does not exist or may not be written
+        print(f"templates preview: cannot write {exc.filename or args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     for path in written:
         print(path)
