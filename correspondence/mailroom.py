@@ -8,9 +8,7 @@ journal records every file's sha256 (`mailroom verify`), and READY is written on
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import multiprocessing
 import os
@@ -26,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Date, Integer, String, Table, bindparam, select
 
-from correspondence import faults, mailroom_pdf, mailroom_sheets, schema
+from correspondence import csv_out, faults, mailroom_pdf, mailroom_sheets, schema
 from correspondence.config import Settings, load_fund
 from correspondence.files import FILE_MODE, atomic_write, mailroom_gid, make_dir, sync_dir
 
@@ -158,13 +156,11 @@ def _built(groups: Iterable[tuple[mailroom_sheets.Cover, bytes, list[dict[str, A
 
 
 def _csv(rows: Iterable[Iterable[Any]], header: Iterable[str]) -> bytes:
-    return _csv_rows([header]) + _csv_rows(rows)
+    return csv_out.encode([list(header)]) + csv_out.encode(rows)
 
 
 def _csv_rows(rows: Iterable[Iterable[Any]]) -> bytes:
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    return csv_out.encode(rows)
 
 
 class _StreamedFile:

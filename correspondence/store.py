@@ -8,14 +8,69 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+URL_HELP = "sqlite:///path/to/file.db or postgresql://user@host/database"
+
+
+class DatabaseError(Exception):
+    """The configured database cannot be used: one line for the operator, without the password (exit 2)."""
+
+
+def _parse(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        # Not echoed: a mangled URL may still hold a password.
+        raise DatabaseError(f"CORRESPONDENCE_DB is not a database URL ({URL_HELP})") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise DatabaseError(f"CORRESPONDENCE_DB: unknown kind of database '{parsed.drivername}' ({URL_HELP})")
+    return parsed
+
+
+def where(url: str) -> str:
+    """The database for a message: the SQLite file, or the URL without its password."""
+    parsed = _parse(url)
+    if parsed.get_backend_name() == "sqlite":
+        return str(parsed.database or ":memory:")
+    return parsed.render_as_string(hide_password=True)
+
+
+def describe(exc: BaseException, url: str) -> str:
+    """One line for a database that refused or could not be reached (the driver's first line, no traceback)."""
+    original = getattr(exc, "orig", None) or exc
+    first = (str(original).strip().splitlines() or [type(original).__name__])[0]
+    if "does not exist" in first and "database" in first:
+        return f"no database at {where(url)}: create it, then run `correspondence init`"
+    return f"cannot use the database at {where(url)}: {first}"
+
+
+def existing(url: str) -> Engine:
+    """An engine for a database that must already exist with its schema: never creates one.
+
+    Read-only commands and the mailroom's use this, so a mistyped CORRESPONDENCE_DB is refused in one line
+    ("no database at …: run correspondence init") instead of silently creating a new, empty database."""
+    parsed = _parse(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        if not Path(parsed.database).is_file():
+            raise DatabaseError(f"no database at {parsed.database}: run `correspondence init`")
+    engine = connect(url)
+    try:
+        tables = set(inspect(engine).get_table_names())
+    except DBAPIError as exc:
+        engine.dispose()
+        raise DatabaseError(describe(exc, url)) from None
+    if "alembic_version" not in tables:
+        engine.dispose()
+        raise DatabaseError(f"the database at {where(url)} has no schema: run `correspondence init`")
+    return engine
 
 
 def connect(url: str) -> Engine:
     """An engine for `url`; for SQLite the file's folder is created and WAL, foreign keys, a busy timeout set."""
-    parsed = make_url(url)
+    parsed = _parse(url)
     if parsed.drivername == "postgresql":  # a plain postgresql:// URL means psycopg 3 here
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
@@ -45,7 +100,10 @@ def connect(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    try:
+        return create_engine(parsed, pool_pre_ping=True)
+    except NoSuchModuleError as exc:
+        raise DatabaseError(f"CORRESPONDENCE_DB: no driver for '{parsed.drivername}' ({URL_HELP})") from exc
 
 
 def alembic_config(engine: Engine) -> Config:

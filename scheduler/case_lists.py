@@ -5,8 +5,6 @@ an entry's key is recorded once, ever, and the night writes the entries it added
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -16,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from correspondence import schema
+from correspondence import csv_out, schema
 from rules.params import Parameters
 from scheduler.collection_lists import LISTS as COLLECTION_LISTS
 
@@ -60,9 +58,5 @@ def files(connection: Connection, day: date) -> dict[str, bytes]:
         by_list.setdefault(name, []).append(json.loads(row))
     out = {}
     for name, rows in by_list.items():
-        buffer = io.StringIO(newline="")
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        out[f"{name}.csv"] = buffer.getvalue().encode("utf-8")
+        out[f"{name}.csv"] = csv_out.encode_dicts(rows, list(rows[0]))
     return out

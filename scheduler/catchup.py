@@ -1,7 +1,9 @@
 """Which nights a firing of the scheduler runs: every date after the last completed night up to today.
 
 Pure date arithmetic, so the daemon's catch-up can be tested without a clock. A night left unfinished
-(crash, SIGTERM) is resumed first, in date order with the rest.
+(crash, SIGTERM) is resumed first, in date order with the rest. A night completed for a date after today (a
+mistyped `run --as-of` before that was refused) does not count: the last completed night is the last one
+up to today, so one mistaken night cannot stop the catch-up until its date.
 """
 
 from __future__ import annotations
@@ -26,3 +28,10 @@ def dates_to_run(last_completed: date | None, today: date, start: date | None = 
     days = {first + timedelta(days=n) for n in range((today - first).days + 1)}
     days.update(d for d in unfinished if d <= today)
     return sorted(days)
+
+
+def last_completed_up_to(completed: Iterable[date], today: date) -> tuple[date | None, list[date]]:
+    """The last completed night on or before `today`, and the completed nights dated after it (ignored)."""
+    days = set(completed)
+    past = [d for d in days if d <= today]
+    return (max(past) if past else None), sorted(d for d in days if d > today)

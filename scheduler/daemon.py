@@ -29,7 +29,7 @@ from correspondence.config import PROJECT_ROOT, Settings
 from correspondence.log import log
 from correspondence.store import connect
 from scheduler import night
-from scheduler.catchup import dates_to_run
+from scheduler.catchup import dates_to_run, last_completed_up_to
 
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "scheduler.toml"
 JOB_ID = "night"
@@ -90,16 +90,21 @@ def load_config(path: Path) -> SchedulerConfig:
                            start, timedelta(minutes=float(data.get("lock_retry_minutes", 60))))
 
 
-def _nights(settings: Settings) -> tuple[date | None, list[date]]:
-    """The last completed night and the nights started but not finished."""
+def _nights(settings: Settings, today: date) -> tuple[date | None, list[date]]:
+    """The last completed night up to `today` and the nights started but not finished. A completed night
+    dated after today (a mistaken `run --as-of`) is logged and ignored: catch-up runs as if it were not there."""
     r = schema.runs.c
     engine = connect(settings.db_url)
     try:
         with engine.connect() as connection:
-            last = connection.scalar(select(r.run_date).where(r.status == "complete").order_by(r.run_date.desc()))
+            completed = connection.scalars(select(r.run_date).where(r.status == "complete"))
+            last, future = last_completed_up_to(completed, today)
             unfinished = list(connection.scalars(select(r.run_date).where(r.status != "complete")))
     finally:
         engine.dispose()
+    for day in future:
+        log("firing", stage="catch-up", status="warning: a night completed for a date after today is ignored",
+            run_date=day, today=today)
     return last, unfinished
 
 
@@ -107,7 +112,7 @@ def fire(settings: Settings, config: SchedulerConfig, now: datetime | None = Non
     """One firing: run every night due by `now` (default: the clock), oldest first. Returns what ran."""
     today = (now or datetime.now(config.tz)).astimezone(config.tz).date()
     try:
-        last, unfinished = _nights(settings)
+        last, unfinished = _nights(settings, today)
     except DBAPIError as exc:
         log("firing", stage="catch-up", status=f"database unreachable: {type(exc).__name__}", run_date=today)
         return []

@@ -1,19 +1,24 @@
 """One night at a time, across processes and machines: who holds the night, and since when.
 
-On PostgreSQL a session-level advisory lock (`pg_try_advisory_lock`) on a dedicated connection guards the
-night: the server releases it the moment the holder's process or connection dies, so a killed run never
-blocks the next. A row in `night_lock` says who holds it since when. On SQLite the row itself is the lock,
-taken with a compare-and-set UPDATE; a holder whose process on this host is gone, or (on another host)
-that stopped beating for `STALE_AFTER`, is taken over.
+The lock itself is one the kernel or the server releases the moment its holder dies, so a killed run never
+blocks the next and no pid, reused or not, can lock a night out:
+- PostgreSQL: a session-level advisory lock (`pg_try_advisory_lock`) on a dedicated connection;
+- SQLite: `fcntl.flock` on a lock file beside the database (`<database>.night-lock`).
+The `night_lock` row (holder, night, since, heartbeat) only says who holds it: it is information for the
+one refused, never a lock in itself.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import socket
+import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
@@ -22,7 +27,6 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from correspondence import schema
 from correspondence.log import log
 
-STALE_AFTER = timedelta(minutes=15)
 ADVISORY_KEY = 0x636F_7272_6E69_6768  # "corrnigh": one key per database
 t = schema.night_lock.c
 
@@ -38,29 +42,58 @@ class Locked(Exception):
         super().__init__(message)
 
 
+class NoLockFile(Locked):
+    """SQLite: the lock file beside the database cannot be opened (a folder not writable, say)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.holder, self.run_date, self.since = None, None, None
+        Exception.__init__(self, f"cannot open the night's lock file {path}: {reason}")
+
+
 @dataclass(frozen=True)
 class Lock:
     holder: str
     run_date: date
     session: Connection | None = field(default=None, compare=False, repr=False)  # PostgreSQL only
+    handle: int | None = field(default=None, compare=False, repr=False)  # SQLite: the locked file
 
 
 def me() -> str:
     return f"{socket.gethostname()} pid {os.getpid()}"
 
 
-def _alive_here(holder: str) -> bool | None:
-    """True/False for a holder on this host; None when it runs elsewhere (its pid means nothing here)."""
-    host, _, pid = holder.rpartition(" pid ")
-    if host != socket.gethostname() or not pid.isdigit():
-        return None
+def lock_file(engine: Engine) -> Path:
+    """SQLite: the file whose kernel lock is the night's, beside the database (a temporary one for :memory:)."""
+    database = engine.url.database
+    if database and database != ":memory:":
+        path = Path(database)
+        return path.with_name(path.name + ".night-lock")
+    digest = hashlib.sha256(engine.url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"correspondence-{digest}.night-lock"
+
+
+def _flock(path: Path) -> int | None:
+    """The open, exclusively locked file; None when another process holds it. Released when we die."""
     try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
+    except OSError as exc:
+        raise NoLockFile(path, exc.strerror or str(exc)) from exc
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(handle)
+        return None
+    except BaseException:
+        os.close(handle)
+        raise
+    return handle
+
+
+def _unlock(handle: int) -> None:
+    try:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        os.close(handle)
 
 
 def _aware(value: Any) -> datetime | None:
@@ -114,14 +147,11 @@ def _ensure_row(engine: Engine) -> None:
             pass  # another process created it a moment ago
 
 
-def _take_row(connection: Connection, holder: str, day: date, expected: str | None) -> bool:
+def _take_row(connection: Connection, holder: str, day: date) -> None:
     now = datetime.now(UTC)
-    where = [t.name == "night"]
-    if expected is not None or connection.dialect.name == "sqlite":
-        where.append(t.holder.is_(None) if expected is None else t.holder == expected)
-    return connection.execute(
-        schema.night_lock.update().where(*where).values(holder=holder, run_date=day, since=now, heartbeat=now)
-    ).rowcount == 1
+    connection.execute(
+        schema.night_lock.update().where(t.name == "night").values(holder=holder, run_date=day, since=now, heartbeat=now)
+    )
 
 
 def acquire(engine: Engine, day: date) -> Lock:
@@ -130,23 +160,22 @@ def acquire(engine: Engine, day: date) -> Lock:
     holder = me()
     if engine.dialect.name == "postgresql":
         return _acquire_postgres(engine, day, holder)
-    row = read(engine) or {}
-    current = row.get("holder")
-    if current is not None:
-        alive = _alive_here(current)
-        heartbeat = row.get("heartbeat")
-        stale = heartbeat is None or datetime.now(UTC) - heartbeat > STALE_AFTER
-        if alive or (alive is None and not stale):
-            raise Locked(current, row.get("run_date"), row.get("since"))
-        log("lock", stage="takeover", holder="dead process" if alive is False else "stale holder", run_date=day)
-    try:
-        with engine.begin() as connection:
-            taken = _take_row(connection, holder, day, current)
-    except OperationalError:
-        taken = False  # the database is write-locked by another night: it is busy
-    if not taken:
+    handle = _flock(lock_file(engine))
+    if handle is None:
         raise _held(engine)
-    return Lock(holder, day)
+    try:
+        if (read(engine) or {}).get("holder") is not None:
+            # Whoever wrote that row no longer holds the kernel lock: its process died.
+            log("lock", stage="takeover", holder="dead process", run_date=day)
+        with engine.begin() as connection:
+            _take_row(connection, holder, day)
+    except OperationalError:
+        _unlock(handle)
+        raise _held(engine) from None  # the database is write-locked (an import, say): busy, try again
+    except BaseException:
+        _unlock(handle)
+        raise
+    return Lock(holder, day, handle=handle)
 
 
 def _acquire_postgres(engine: Engine, day: date, holder: str) -> Lock:
@@ -160,7 +189,7 @@ def _acquire_postgres(engine: Engine, day: date, holder: str) -> Lock:
             # Whoever wrote that row no longer holds the advisory lock: its process or connection died.
             log("lock", stage="takeover", holder="dead process", run_date=day)
         with engine.begin() as connection:
-            _take_row(connection, holder, day, None)
+            _take_row(connection, holder, day)
     except BaseException:
         session.close()
         raise
@@ -183,6 +212,8 @@ def release(engine: Engine, lock: Lock) -> None:
                 .values(holder=None, run_date=None, since=None, heartbeat=None)
             )
     finally:
+        if lock.handle is not None:
+            _unlock(lock.handle)
         if lock.session is not None:
             try:
                 lock.session.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})

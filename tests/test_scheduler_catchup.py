@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.catchup import dates_to_run
+from scheduler.catchup import dates_to_run, last_completed_up_to
 from scheduler.daemon import DEFAULT_CONFIG, ConfigError, SchedulerConfig, load_config
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -33,6 +33,21 @@ def test_dates_to_run(last: str | None, today: str, start: str | None, unfinishe
                       expected: list[str]) -> None:
     got = dates_to_run(D(last) if last else None, D(today), D(start) if start else None, [D(u) for u in unfinished])
     assert got == [D(e) for e in expected]
+
+
+@pytest.mark.parametrize(("completed", "today", "last", "ignored"), [
+    (["2026-11-20", "2026-11-21"], "2026-11-22", "2026-11-21", []),
+    # attack: `run --as-of 2027-11-21` (a typo for 2026) completed a night a year ahead; catch-up ran nothing
+    # until then. It is now ignored (and logged): the last completed night is the last one up to today.
+    (["2026-11-20", "2027-11-21"], "2026-11-22", "2026-11-20", ["2027-11-21"]),
+    (["2027-11-21"], "2026-11-22", None, ["2027-11-21"]),
+    (["2026-11-22", "2026-11-23"], "2026-11-22", "2026-11-22", ["2026-11-23"]),  # clock set back a day
+    ([], "2026-11-22", None, []),
+])
+def test_a_completed_night_in_the_future_does_not_count(completed: list[str], today: str, last: str | None,
+                                                        ignored: list[str]) -> None:
+    assert last_completed_up_to([D(c) for c in completed], D(today)) == (D(last) if last else None,
+                                                                        [D(i) for i in ignored])
 
 
 def test_the_shipped_configuration_loads() -> None:

@@ -3,11 +3,13 @@ night fires once; APScheduler's job store keeps a missed firing across a restart
 
 from __future__ import annotations
 
+import json
 import threading
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select, text
@@ -55,6 +57,23 @@ def test_down_three_nights_then_one_firing_runs_them_in_order_once_each(settings
     with connect(settings.db_url).connect() as connection:
         keys = list(connection.scalars(select(schema.letters.c.event_key)))
     assert len(keys) == len(set(keys)) and "due_notice:A0000001:2026-Q4" in keys
+
+
+def test_one_mistaken_night_in_the_future_does_not_stop_the_catch_up(
+        settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    """Attack: a night completed for 2027-11-21 (a typo for 2026) made every firing run nothing until then."""
+    _fund(settings)
+    assert run_night(settings, date(2026, 11, 20)).status == "complete"
+    with connect(settings.db_url).begin() as connection:
+        connection.execute(schema.runs.insert().values(run_date=date(2027, 11, 21), status="complete", attempts=1,
+                                                       started_at=datetime.now(UTC)))
+    capsys.readouterr()
+    results = daemon.fire(settings, daemon.SchedulerConfig(), now=at("2026-11-22T01:00"))
+    assert [(r.day, r.status) for r in results] == [(date(2026, 11, 21), "complete"), (date(2026, 11, 22), "complete")]
+    warnings = [json.loads(line) for line in capsys.readouterr().err.splitlines()
+                if line.startswith("{") and "warning" in line]
+    assert [(w["event"], w["run_date"]) for w in warnings] == [("firing", "2027-11-21")]
+    assert set(warnings[0]) == {"ts", "event", "stage", "status", "run_date", "today"}  # dates only
 
 
 def test_first_firing_ever_runs_today_only_or_from_the_configured_start(settings: Settings) -> None:

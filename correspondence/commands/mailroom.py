@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from correspondence import archive, mailroom_verify, pickups, reprints, returned_mail
 from correspondence.config import Settings, load_fund
-from correspondence.store import connect, init
+from correspondence.store import existing, init
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -33,7 +33,9 @@ def _local(moment: datetime) -> str:
 
 
 def _engine(settings: Settings):  # type: ignore[no-untyped-def]
-    engine = connect(settings.db_url)
+    """The fund's database, which must exist: a mistyped CORRESPONDENCE_DB must not create an empty one in
+    which a night already collected could be collected again (store.existing refuses in one line)."""
+    engine = existing(settings.db_url)
     init(engine)
     return engine
 

@@ -5,7 +5,6 @@ the supervising institutions ask for. Counts, dates and identifiers only.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from datetime import date, datetime
@@ -13,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from correspondence import schema
+from correspondence import csv_out, schema
 from correspondence.config import Settings
-from correspondence.store import connect
+from correspondence.store import existing
 
 
 def _date(value: str) -> date:
@@ -23,6 +22,12 @@ def _date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{value}' is not a date written YYYY-MM-DD") from None
+
+
+def _year(value: str) -> int:
+    if not value.isdigit() or not 1900 <= int(value) <= 2999:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a year written YYYY")
+    return int(value)
 
 
 def _duration(started: datetime | None, finished: datetime | None) -> float | None:
@@ -48,7 +53,7 @@ def nights(connection: Connection) -> list[dict[str, Any]]:
 
 
 def cmd_runs(args: argparse.Namespace, settings: Settings) -> int:
-    engine = connect(settings.db_url)
+    engine = existing(settings.db_url)
     with engine.connect() as connection:
         rows = nights(connection)
     if args.json:
@@ -69,7 +74,7 @@ def cmd_runs_show(args: argparse.Namespace, settings: Settings) -> int:
     from scheduler import run_record
     from scheduler.report import summary_text
 
-    engine = connect(settings.db_url)
+    engine = existing(settings.db_url)
     r, l = schema.runs.c, schema.letters.c
     with engine.connect() as connection:
         run = connection.execute(select(schema.runs).where(r.run_date == args.date)).mappings().first()
@@ -100,13 +105,12 @@ def cmd_runs_show(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from correspondence.stats import statistics
 
-    engine = connect(settings.db_url)
+    engine = existing(settings.db_url)
     with engine.connect() as connection:
         stats = statistics(connection, args.year, args.quarter)
     if args.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(("period", "section", "key", "value"))
-        writer.writerows((stats.period, *row) for row in stats.rows())
+        csv_out.write_rows(sys.stdout, [("period", "section", "key", "value")])
+        csv_out.write_rows(sys.stdout, ((stats.period, *row) for row in stats.rows()))
         return 0
     from rich.console import Console
     from rich.table import Table
@@ -127,7 +131,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     show.add_argument("date", type=_date)
     show.set_defaults(func=cmd_runs_show)
     s = subparsers.add_parser("stats", help="statistics for the supervising institutions")
-    s.add_argument("--year", type=int, required=True)
+    s.add_argument("--year", type=_year, required=True)
     s.add_argument("--quarter", type=int, choices=(1, 2, 3, 4))
     s.add_argument("--csv", action="store_true", help="CSV on standard output")
     s.set_defaults(func=cmd_stats)

@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 
 from correspondence import approvals, catalog, snapshots
 from correspondence.config import Settings
-from correspondence.store import connect, init
+from correspondence.store import existing, init
 
 
 def _date(value: str) -> date:
@@ -34,7 +34,7 @@ def _today() -> date:
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     """One line per letter type and language (plain text, so scripts and reviewers read the same)."""
     types, problems = catalog.scan(settings.templates_dir)
-    engine = connect(settings.db_url)
+    engine = existing(settings.db_url)
     init(engine)
     day = args.as_of or _today()
     print(f"Templates in {settings.templates_dir}, approved versions in force on the night of {day}:")
@@ -90,11 +90,16 @@ def cmd_variables(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
     from correspondence.preview import PreviewError, preview
 
+    if args.affiliate:
+        existing(settings.db_url).dispose()  # a real recipient needs the fund's database: never an empty new one
     try:
         written = preview(settings, args.letter_type, args.lang, sample=args.sample, affiliate=args.affiliate,
                           out=Path(args.out) if args.out else None, png=args.png, day=args.as_of or _today())
     except PreviewError as exc:
         print(f"templates preview: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # --out in a folder that does not exist or may not be written
+        print(f"templates preview: cannot write {exc.filename or args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     for path in written:
         print(path)
@@ -110,6 +115,11 @@ def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _approve(args: argparse.Namespace, settings: Settings) -> int:
+    args.by = args.by.strip()
+    if not args.by:
+        print("templates approve: --by: give the approver's name (it is recorded with the approval)",
+              file=sys.stderr)
+        return 2
     if args.shipped:
         try:
             recorded = approvals.record_shipped(settings.templates_dir, args.by)
@@ -150,7 +160,7 @@ def _approve(args: argparse.Namespace, settings: Settings) -> int:
         print("templates approve: not approved — correct the errors above first", file=sys.stderr)
         return 1
     effective = args.effective or _today()
-    engine = connect(settings.db_url)
+    engine = existing(settings.db_url)
     init(engine)
     with engine.begin() as connection:
         for language in languages:
