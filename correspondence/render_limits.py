@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+AGAIN = 0.05  # seconds: the limit fires again until its exception is not swallowed by a callback
 RENDER_SECONDS = 5.0  # filling in a letter takes milliseconds; CORRESPONDENCE_RENDER_SECONDS overrides
 RENDER_CHARS = 2_000_000  # a filled-in letter is some 30 000; CORRESPONDENCE_RENDER_CHARS overrides
 RENDER_MEMORY_MB = 1024  # growth allowed while filling in one letter; CORRESPONDENCE_RENDER_MEMORY_MB overrides
@@ -43,6 +44,10 @@ def time_limit(seconds: float | None = None) -> Iterator[None]:
         return
 
     def expired(signum: int, frame: FrameType | None) -> None:
+        # Raised between two Python instructions, which may belong to a garbage-collection callback (a weakref's
+        # or a __del__) whose exception Python only prints: so the timer is armed again, and fires until the
+        # exception reaches the template.
+        signal.setitimer(signal.ITIMER_REAL, AGAIN)
         raise RenderTooLong(f"filling in the template took more than {seconds:g} s — a loop that never ends?")
 
     previous = signal.signal(signal.SIGALRM, expired)
