@@ -26,7 +26,7 @@ from sqlalchemy import Column, Connection, Date, Integer, String, Table, bindpar
 
 from correspondence import csv_out, faults, mailroom_pdf, mailroom_sheets, schema
 from correspondence.config import Settings, load_fund
-from correspondence.files import FILE_MODE, atomic_write, mailroom_gid, make_dir, sync_dir
+from correspondence.files import FILE_MODE, atomic_write, inside, mailroom_gid, make_dir, sync_dir
 
 MANIFEST_COLUMNS = ("letter_id", "file", "first_page", "pages", "sheets", "mail_class", "letter_type",
                     "language", "postcode", "sha256")
@@ -117,7 +117,7 @@ def build_print_file(letters: Iterable[dict[str, Any]], name: str, archive_dir: 
     Each letter's PDF is read once; what letters have in common (fonts, images, a stamped letter's background)
     is held once in the file (`mailroom_pdf`)."""
     letters = list(letters)
-    data, taken = mailroom_pdf.print_file(cover, [archive_dir / x["archive_path"] for x in letters])
+    data, taken = mailroom_pdf.print_file(cover, [inside(archive_dir, x["archive_path"]) for x in letters])
     return data, _placements(letters, name, taken, COVER_PAGES if cover is not None else 0)
 
 
@@ -147,7 +147,7 @@ def _built(groups: Iterable[tuple[mailroom_sheets.Cover, bytes, list[dict[str, A
             return cover, group, data, _placements(group, cover.file, taken, COVER_PAGES)
 
         for cover, cover_pdf, group in groups:
-            paths = [archive_dir / x["archive_path"] for x in group]
+            paths = [inside(archive_dir, x["archive_path"]) for x in group]  # the journal's paths, proven again
             in_flight.append((cover, group, pool.submit(mailroom_pdf.print_file, cover_pdf, paths)))
             if len(in_flight) > workers:
                 yield done()

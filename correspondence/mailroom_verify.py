@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 
 from correspondence import schema
+from correspondence.files import OutsideRoot, inside
 from correspondence.mailroom import MANIFEST_COLUMNS, NOT_RECORDED, folder_files, night_folder
 
 
@@ -141,7 +142,11 @@ def _archive(connection: Connection, archive_dir: Path, day: date) -> list[str]:
     for letter_id, relative, sha in connection.execute(
             select(l.letter_id, l.archive_path, l.sha256).where(l.run_date == day, l.archive_path.is_not(None))
             .order_by(l.letter_id)):
-        path = archive_dir / relative
+        try:
+            path = inside(archive_dir, relative)
+        except OutsideRoot:
+            problems.append(f"archive {relative}: not inside the archive folder (letter {letter_id})")
+            continue
         if not path.is_file():
             problems.append(f"archive {relative}: missing (letter {letter_id})")
         elif _sha256(path) != sha:

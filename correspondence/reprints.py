@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from correspondence import schema, snapshots
-from correspondence.files import atomic_write, make_dir
+from correspondence.files import OutsideRoot, atomic_write, inside, make_dir
 from correspondence.render import Failed, Job, Renderer
 
 
@@ -59,7 +59,11 @@ def reprint(engine: Engine, output_dir: Path, archive_dir: Path, letter_id: str,
     message = (f"re-rendered from template snapshot {letter['template_hash'][:12]}; identical to the letter "
                f"sent on {letter['run_date']} (sha256 {letter['sha256'][:12]}…)")
     if pdf is None:
-        archived = archive_dir / letter["archive_path"]
+        try:
+            archived = inside(archive_dir, letter["archive_path"])
+        except OutsideRoot:
+            raise CannotReprint(f"cannot reprint {letter_id} exactly: {why}, and the journal's archive path of it "
+                                "is not inside the archive folder (run: correspondence mailroom verify)") from None
         if not archived.is_file():
             raise CannotReprint(f"cannot reprint {letter_id} exactly: {why}, and the archived copy {archived} "
                                 "is missing")

@@ -299,6 +299,10 @@ def run_night(settings: Settings, day: date, progress: Progress | None = None) -
         except WorkersFailing as exc:
             log("night", stage="stopped", run_date=day, outcome="render workers")
             raise CannotRun(f"the night stopped: {exc}") from exc
+        except OutsideRoot as exc:  # a journaled archive path that leaves the archive: the database was altered
+            log("night", stage="stopped", run_date=day, outcome="archive path")
+            raise CannotRun(f"the night stopped: {exc}; nothing is printed from outside the archive — run "
+                            "correspondence mailroom verify") from exc
         except snapshots.UnsafeFile as exc:  # a link among the mailroom's sheets: nothing is printed through it
             log("night", stage="stopped", run_date=day, outcome="template link")
             raise CannotRun(f"the night stopped: {exc}; the night resumes on the next run") from exc

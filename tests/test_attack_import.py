@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Table, select
 
-from correspondence import cli, files, schema
+from correspondence import cli, files, mailroom_verify, schema
 from correspondence.compose.common import recipient_block
 from correspondence.config import DEFAULT_FUND, Settings, load_fund
 from correspondence.demo import write_demo_fund
@@ -408,3 +408,21 @@ def test_registered_list_takes_postcode_and_city_from_the_address_fields(
                                "context": json.dumps(context)}])
     assert line == [1, "Anke de Vries", "Damrak 1", postcode, city.upper(), "20261122-000001",
                     "20261122-000001", country]
+
+
+def test_a_journaled_archive_path_that_leaves_the_archive_is_never_read(settings: Settings) -> None:
+    """A journal altered by hand (or by an older engine) to point at a file outside the archive: `mailroom
+    verify` names it instead of reading the file there, however well that file matches."""
+    import_dir(connect(settings.db_url), SMALL_FUND)
+    assert run_night(settings, NIGHT).exit_code == 0
+    l = schema.letters.c
+    engine = connect(settings.db_url)
+    with engine.begin() as connection:
+        letter_id, relative = connection.execute(select(l.letter_id, l.archive_path).order_by(l.letter_id)).first()
+        outside = settings.archive_dir.parent / "outside.pdf"
+        outside.write_bytes((settings.archive_dir / relative).read_bytes())  # the same bytes: sha256 would match
+        connection.execute(schema.letters.update().where(l.letter_id == letter_id)
+                           .values(archive_path="../outside.pdf"))
+    with engine.connect() as connection:
+        problems = mailroom_verify.verify(connection, settings.output_dir, settings.archive_dir, NIGHT)
+    assert f"archive ../outside.pdf: not inside the archive folder (letter {letter_id})" in problems
