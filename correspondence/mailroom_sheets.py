@@ -9,7 +9,6 @@ sheets may load nothing but files of mailroom/ and assets/.
 from __future__ import annotations
 
 import io
-import mimetypes
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -19,14 +18,13 @@ from jinja2 import DictLoader
 from markupsafe import Markup
 from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from correspondence import snapshots
-from correspondence.render import AssetRefused
+from correspondence.render import BASE_URL, SnapshotFetcher
+from correspondence.snapshots import Snapshot
 from correspondence.templating import environment
 
 FOLDER = "mailroom"
-BASE_URL = "snapshot:///"
 
 
 @dataclass(frozen=True)
@@ -47,30 +45,14 @@ def _files(templates_dir: Path) -> dict[str, bytes]:
     return snapshots.folder_files(templates_dir, FOLDER, "assets")
 
 
-class _Fetcher(URLFetcher):
-    """data: URLs and the files of mailroom/ and assets/, nothing else (no file path, no network)."""
-
-    def __init__(self, files: dict[str, bytes]) -> None:
-        super().__init__(allowed_protocols=("data", "snapshot"), fail_on_errors=True)
-        self.files = files
-
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        if url.startswith("data:"):
-            return super().fetch(url, headers)
-        path = url.removeprefix(BASE_URL)
-        if url.startswith(BASE_URL) and path in self.files:
-            mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
-            return URLFetcherResponse(url, self.files[path], {"Content-Type": mime})
-        raise AssetRefused(f"'{url}' is not a file of letter_templates/{FOLDER}/ or assets/")
-
-
 def _render(files: dict[str, bytes], name: str, context: dict[str, Any]) -> str:
     texts = {path: data.decode("utf-8") for path, data in files.items() if path.endswith((".html", ".css"))}
     return environment(DictLoader(texts)).get_template(f"{FOLDER}/{name}").render(context)
 
 
 def _pdf(files: dict[str, bytes], html: str) -> bytes:
-    return HTML(string=html, base_url=f"{BASE_URL}{FOLDER}/", url_fetcher=_Fetcher(files)).write_pdf()
+    fetcher = SnapshotFetcher(Snapshot("", files), folders=(FOLDER, "assets"))  # nothing else, no network
+    return HTML(string=html, base_url=f"{BASE_URL}{FOLDER}/", url_fetcher=fetcher).write_pdf()
 
 
 def covers(templates_dir: Path, fund: dict[str, Any], items: list[Cover]) -> list[bytes]:

@@ -25,8 +25,15 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from correspondence import catalog
-from correspondence.render_limits import (RenderTooHungry, RenderTooLarge, RenderTooLong, bounded, limit,
-                                          memory_limit, time_limit)
+from correspondence.render_limits import (
+    RenderTooHungry,
+    RenderTooLarge,
+    RenderTooLong,
+    bounded,
+    limit,
+    memory_limit,
+    time_limit,
+)
 from correspondence.slots import Marked
 from correspondence.snapshots import Snapshot
 from correspondence.stamp import Stamper
@@ -76,21 +83,22 @@ class AssetRefused(Exception):
 
 
 class SnapshotFetcher(URLFetcher):
-    """Serves `assets/` from the snapshot and data: URIs; refuses everything else, fatally, so a letter
-    whose logo or font cannot be loaded is quarantined instead of mailed degraded."""
+    """Serves `assets/` (or the folders named) from the snapshot and data: URIs; refuses everything else,
+    fatally, so a letter whose logo or font cannot be loaded is quarantined instead of mailed degraded."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(self, snapshot: Snapshot, folders: tuple[str, ...] = ("assets",)) -> None:
         super().__init__(allowed_protocols=("data", "snapshot"), fail_on_errors=True)
         self.snapshot = snapshot
+        self.folders = folders
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         if url.startswith("data:"):
             return super().fetch(url, headers)
         path = url.removeprefix(BASE_URL)
-        if url.startswith(BASE_URL) and path.startswith("assets/") and path in self.snapshot.files:
+        if url.startswith(BASE_URL) and path.split("/")[0] in self.folders and path in self.snapshot.files:
             mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
             return URLFetcherResponse(url, self.snapshot.files[path], {"Content-Type": mime})
-        raise AssetRefused(f"'{url}' is not a file of letter_templates/assets/")
+        raise AssetRefused(f"'{url}' is not a file of " + " or ".join(f"letter_templates/{f}/" for f in self.folders))
 
 
 class _SnapshotRenderer:

@@ -25,9 +25,8 @@ from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from typing import Any, Self
 
-from correspondence import faults, libreoffice
+from correspondence import faults, libreoffice, snapshots
 from correspondence import render as render_module
-from correspondence import snapshots
 from correspondence.log import log
 from correspondence.render import Failed, Job, Rendered, Renderer
 from correspondence.store import connect

@@ -77,7 +77,7 @@ def read(templates_dir: Path, path: Path) -> bytes | None:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
         return None
-    except OSError as exc:
+    except OSError:
         if path.is_symlink():
             raise UnsafeFile.link(templates_dir, path) from None
         if path.is_dir():

@@ -25,8 +25,15 @@ from lxml import etree
 
 from correspondence import catalog, snapshots, template_vars, templating, word_links, word_tags
 from correspondence.asset_refs import refused_in_stylesheets, refused_urls
-from correspondence.render_limits import (RenderTooHungry, RenderTooLarge, RenderTooLong, bounded, limit,
-                                          memory_limit, time_limit)
+from correspondence.render_limits import (
+    RenderTooHungry,
+    RenderTooLarge,
+    RenderTooLong,
+    bounded,
+    limit,
+    memory_limit,
+    time_limit,
+)
 
 LANGUAGE_NAMES = {"nl": "Dutch", "fr": "French", "de": "German"}
 EXTENSIONS = {"html": "html", "docx": "docx"}

@@ -4,7 +4,6 @@ setting is an error of `templates check` and a held letter at night (never a cra
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -13,11 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from correspondence import approvals, catalog, cli, mailroom_verify, schema
-from correspondence.config import TEMPLATES_DIR, Settings
+from correspondence.config import Settings
 from correspondence.importing import import_dir
 from correspondence.store import connect
 from correspondence.template_check import check
 from scheduler.night import NightResult, run_night
+from tests.template_copies import copy_templates, edit_once
 
 NIGHT = date(2026, 11, 22)
 SMALL_FUND = Path(__file__).parent / "fixtures" / "small_fund"  # three due notices: nl, fr and de
@@ -42,16 +42,8 @@ WRONG_SETTINGS = [
 ]
 
 
-def _templates(tmp_path: Path) -> Path:
-    folder = tmp_path / "letter_templates"
-    shutil.copytree(TEMPLATES_DIR, folder)
-    return folder
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} is no longer in {path}: update this test"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+_templates = copy_templates
+_edit = edit_once
 
 
 def _night(settings: Settings) -> NightResult:

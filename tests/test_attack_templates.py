@@ -25,10 +25,10 @@ from PIL import Image
 
 from correspondence import approvals, cli, snapshots, word_links
 from correspondence.config import TEMPLATES_DIR, Settings
+from correspondence.importing import import_dir
 from correspondence.libreoffice import LibreOffice
 from correspondence.render import Job, Rendered
 from correspondence.render_docx import DocxRenderer
-from correspondence.importing import import_dir
 from correspondence.store import connect
 from correspondence.template_check import check
 from scheduler.night import CannotRun, run_night

@@ -13,6 +13,7 @@ from jinja2 import DictLoader
 from correspondence import catalog, cli, templating, word_tags
 from correspondence.config import TEMPLATES_DIR
 from correspondence.template_check import check
+from tests.template_copies import copy_templates, edit_once
 
 SHIPPED_TYPES = sorted(catalog.load(TEMPLATES_DIR))
 WORD_TOML = """description = "A Word letter for the tests"
@@ -28,16 +29,8 @@ months = "how many months"
 """
 
 
-def _copy(tmp_path: Path) -> Path:
-    folder = tmp_path / "letter_templates"
-    shutil.copytree(TEMPLATES_DIR, folder)
-    return folder
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} is no longer in {path}: update this test"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+_copy = copy_templates
+_edit = edit_once
 
 
 def _errors(templates: Path, only: str | None = None) -> list[str]:
