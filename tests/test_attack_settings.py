@@ -247,7 +247,8 @@ SLOW_TO_COMPILE = "".join(f"{{% if letter.id == '{i}' %}}<b>{{{{ letter.id }}}}{
 
 @pytest.mark.parametrize(("insert", "seconds", "megabytes", "field", "reason"), [
     # each case gets room under the limits it is not about, so a busy machine cannot hold it for another cause
-    (SLOW_TO_COMPILE, "0.5", "1024", "template", "compiling due_notice/nl.html took more than 0.5 s"),
+    # cut while compiling, or (on a busy machine, when the signal lands just after) in the first instructions
+    (SLOW_TO_COMPILE, "0.5", "1024", "template", "took more than 0.5 s"),
     ("{% for i in range(99999) %}<p>{{ i }} " + "x" * 400 + "</p>{% endfor %}", "60", "1024", "memory",
      "the filled-in letter is larger than 2,000,000 characters"),
     ('{% set ns = namespace(s="x") %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}', "60", "64",
@@ -265,7 +266,7 @@ def test_a_template_over_the_time_size_or_memory_limit_is_held_and_the_night_goe
 
 
 @pytest.mark.parametrize(("insert", "seconds", "megabytes", "reason"), [
-    (SLOW_TO_COMPILE, "0.5", "1024", "compiling took more than 0.5 s"),
+    (SLOW_TO_COMPILE, "0.5", "1024", "took more than 0.5 s"),
     ("{% for i in range(99999) %}<p>{{ i }} " + "x" * 400 + "</p>{% endfor %}", "60", "1024",
      "the filled-in letter is larger than 2,000,000 characters"),
     ('{% set ns = namespace(s="x") %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}', "60", "64",
