@@ -142,10 +142,12 @@ def test_output_read_by_a_reader_that_went_away(initialised: Path, args: list[st
     assert (got, err) == (141, "")
 
 
-def test_a_preview_written_where_it_cannot_be(initialised: Path) -> None:
-    got, _, err = _cli(["templates", "preview", "due_notice", "--lang", "nl", "--out", "/proc/no/preview.pdf"],
-                       initialised)
-    assert got == 1 and "templates preview: cannot write /proc/no" in _one_line(err)
+@pytest.mark.parametrize("out", ["/proc/no/preview.pdf", "typo/nested/preview.pdf"])
+def test_a_preview_written_where_it_cannot_be(initialised: Path, out: str) -> None:
+    """A folder that is not there is a typo: it is named, and no folder is created for it."""
+    got, _, err = _cli(["templates", "preview", "due_notice", "--lang", "nl", "--out", out], initialised)
+    assert got == 1 and f"templates preview: cannot write {out}: no folder {Path(out).parent}" in _one_line(err)
+    assert not (initialised / "typo").exists()
 
 
 def test_an_empty_sqlite_file_is_not_a_database(tmp_path: Path) -> None:

@@ -92,6 +92,9 @@ def cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.affiliate:
         existing(settings.db_url).dispose()  # a real recipient needs the fund's database: never an empty new one
+    if args.out and not Path(args.out).parent.is_dir():  # a typo in the folder must not create folders
+        print(f"templates preview: cannot write {args.out}: no folder {Path(args.out).parent}", file=sys.stderr)
+        return 1
     try:
         written = preview(settings, args.letter_type, args.lang, sample=args.sample, affiliate=args.affiliate,
                           out=Path(args.out) if args.out else None, png=args.png, day=args.as_of or _today())
