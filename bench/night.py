@@ -104,6 +104,18 @@ class Night:
         return len(self.summary.get("quarantined", []))
 
 
+def _night_row(settings: Settings, day: date) -> tuple[str | None, datetime | None]:
+    """The night's status and end as the journal has them (None, None before it first started)."""
+    engine = connect(settings.db_url)
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(select(schema.runs.c.status, schema.runs.c.finished_at)
+                                     .where(schema.runs.c.run_date == day)).one_or_none()
+    finally:
+        engine.dispose()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
 def run_night_process(settings: Settings, day: date, log: Path) -> Night:
     """`correspondence run --as-of DAY` in a process of its own, as the operator (or the daemon) runs it.
 
@@ -116,22 +128,19 @@ def run_night_process(settings: Settings, day: date, log: Path) -> Night:
            "CORRESPONDENCE_TEMPLATES": str(settings.templates_dir), "CORRESPONDENCE_WORKERS": str(settings.workers),
            "CORRESPONDENCE_CHUNK": str(settings.chunk_size)}
     command = [sys.executable, "-m", "correspondence.cli", "run", "--as-of", day.isoformat()]
-    clock, cpu, started = Stopwatch(), _cpu_seconds(), datetime.now(UTC).replace(microsecond=0)
+    _, finished_before = _night_row(settings, day)
+    clock, cpu = Stopwatch(), _cpu_seconds()
     with log.open("wb") as errors:
         process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                    stderr=errors, cwd=Path(__file__).resolve().parent.parent)
         with PeakMemory(root=psutil.Process(process.pid)) as peak:
             exit_code = process.wait()
     seconds, cpu = clock.seconds(), _cpu_seconds() - cpu
-    engine = connect(settings.db_url)
-    with engine.connect() as connection:
-        status, finished = connection.execute(select(schema.runs.c.status, schema.runs.c.finished_at)
-                                              .where(schema.runs.c.run_date == day)).one_or_none() or (None, None)
-    engine.dispose()
-    if finished is not None and finished.tzinfo is None:
-        finished = finished.replace(tzinfo=UTC)  # SQLite gives the stored UTC time back without its zone
+    status, finished = _night_row(settings, day)
     summary_file = mailroom.night_folder(settings.output_dir, day) / "summary.json"
-    ran_now = finished is not None and finished >= started  # not a night completed before (`--keep` reused)
+    # Not a night completed before (`--keep` reused, a rerun): its end changed. A clock comparison failed when
+    # a tiny night had ended in the same second as the rerun started.
+    ran_now = finished is not None and finished != finished_before
     if exit_code not in (0, 1) or status != "complete" or not ran_now or not summary_file.is_file():
         tail = log.read_text(errors="replace").strip().splitlines()[-5:]
         raise SystemExit(f"the night did not complete (exit {exit_code}, status {status}): " + " | ".join(tail))
