@@ -12,7 +12,7 @@ import io
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Row, select
 
 from correspondence import schema
 from correspondence.files import OutsideRoot, inside
@@ -39,15 +39,17 @@ def verify(connection: Connection, output_dir: Path, archive_dir: Path, day: dat
     if not recorded:
         problems.append(f"the journal has no record of the files of the night of {day}")
     on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - set(NOT_RECORDED)
-    held_in = _letters_by_print_file(connection, day)
+    letters = _night_letters(connection, day)
+    manifest = _manifest_rows(folder)
+    held_in = _letters_by_print_file(letters)
     problems += [f"{name}: missing" + _holding(held_in.get(name, [])) for name in sorted(set(recorded) - on_disk)]
     problems += [f"{name}: extra file, not written by the night" for name in sorted(on_disk - set(recorded))]
     for name in sorted(set(recorded) & on_disk):
         path, row = folder / name, recorded[name]
         if path.stat().st_size != row.bytes or _sha256(path) != row.sha256:
             problems.append(f"{name}: altered (sha256 differs from the journal's)")
-    problems += _manifest(connection, folder, day)
-    problems += _each_letter_in_one_print_file(connection, folder, day)
+    problems += _manifest(letters, manifest)
+    problems += _each_letter_in_one_print_file(connection, letters, manifest, folder, day)
     problems += _archive(connection, archive_dir, day)
     return problems
 
@@ -64,30 +66,42 @@ def _holding(letter_ids: list[str]) -> str:
     return f" — it holds letter{'s' * (len(letter_ids) != 1)} {_ids(letter_ids)}" if letter_ids else ""
 
 
-def _letters_by_print_file(connection: Connection, day: date) -> dict[str, list[str]]:
+def _night_letters(connection: Connection, day: date) -> list[Row]:
+    """The journal's letters of the night, read once for every check that needs them."""
     l = schema.letters.c
+    return list(connection.execute(select(l.letter_id, l.status, l.print_file, l.first_page, l.sha256)
+                                   .where(l.run_date == day).order_by(l.letter_id)))
+
+
+def _manifest_rows(folder: Path) -> list[dict[str, str]] | None:
+    """manifest.csv's rows, read once; None when there is none (reported as missing)."""
+    path = folder / "manifest.csv"
+    if not path.is_file():
+        return None
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+def _letters_by_print_file(letters: list[Row]) -> dict[str, list[str]]:
     held: dict[str, list[str]] = {}
-    for letter_id, print_file in connection.execute(
-            select(l.letter_id, l.print_file).where(l.run_date == day, l.print_file.is_not(None)).order_by(l.letter_id)):
-        held.setdefault(print_file, []).append(letter_id)
+    for letter in letters:
+        if letter.print_file is not None:
+            held.setdefault(letter.print_file, []).append(letter.letter_id)
     return held
 
 
-def _each_letter_in_one_print_file(connection: Connection, folder: Path, day: date) -> list[str]:
+def _each_letter_in_one_print_file(connection: Connection, letters: list[Row], manifest: list[dict[str, str]] | None,
+                                   folder: Path, day: date) -> list[str]:
     """Every letter the journal has for the night (so counts as sent) is in exactly one print file: placed in a
     print file the journal records for the night and that is on disk, listed once in the manifest; and each
     print file holds as many letters as the journal counted when it was written."""
-    l, p = schema.letters.c, schema.print_files.c
+    p = schema.print_files.c
     files = {r.file: r.letters for r in connection.execute(select(p.file, p.letters).where(p.run_date == day))}
     listed: dict[str, list[str]] = {}
-    manifest = folder / "manifest.csv"
-    if manifest.is_file():
-        for row in csv.DictReader(io.StringIO(manifest.read_text(encoding="utf-8"))):
-            listed.setdefault(row.get("letter_id") or "", []).append(row.get("file") or "")
+    for row in manifest or []:
+        listed.setdefault(row.get("letter_id") or "", []).append(row.get("file") or "")
     unplaced, elsewhere, twice = [], [], []
     count: dict[str, int] = {}
-    for letter_id, status, print_file in connection.execute(
-            select(l.letter_id, l.status, l.print_file).where(l.run_date == day).order_by(l.letter_id)):
+    for letter_id, status, print_file, _, _ in letters:
         if status != "batched" or print_file is None:
             unplaced.append(letter_id)
             continue
@@ -113,14 +127,10 @@ def _each_letter_in_one_print_file(connection: Connection, folder: Path, day: da
     return problems
 
 
-def _manifest(connection: Connection, folder: Path, day: date) -> list[str]:
-    path = folder / "manifest.csv"
-    if not path.is_file():
+def _manifest(letters: list[Row], rows: list[dict[str, str]] | None) -> list[str]:
+    if rows is None:
         return []  # already reported as missing
-    l = schema.letters.c
-    journal = {r.letter_id: r for r in connection.execute(
-        select(l.letter_id, l.print_file, l.first_page, l.sha256).where(l.run_date == day, l.status == "batched"))}
-    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    journal = {r.letter_id: r for r in letters if r.status == "batched"}
     if rows and tuple(rows[0]) != MANIFEST_COLUMNS:
         return ["manifest.csv: its columns are not the manifest's"]
     problems = []
