@@ -276,19 +276,23 @@ class Renderer:
             return Failed(section[0], "layout", f"{type(exc).__name__}: {exc}")
 
 
+def _letter_toml(snapshot: Snapshot) -> tuple[str, str] | None:
+    """The letter type's name and the text of its letter.toml in the snapshot (None if it has not one)."""
+    metas = [p for p in snapshot.files if p.endswith("/letter.toml")]
+    return (metas[0].split("/")[0], snapshot.text(metas[0])) if len(metas) == 1 else None
+
+
 def _max_pages(snapshot: Snapshot) -> int:
     """The page cap of the snapshot's letter type (`max_pages` of its letter.toml, else the default)."""
-    metas = [p for p in snapshot.files if p.endswith("/letter.toml")]
-    if len(metas) != 1:
-        return catalog.MAX_PAGES
-    letter_type, _ = catalog.read(metas[0].split("/")[0], snapshot.text(metas[0]))
+    meta = _letter_toml(snapshot)
+    letter_type = catalog.read(*meta)[0] if meta is not None else None
     return letter_type.max_pages if letter_type is not None else catalog.MAX_PAGES
 
 
 def _layout_once(snapshot: Snapshot) -> bool:
     """Whether the snapshot's letter type asks to be laid out once per shape (`layout = "once"`)."""
-    metas = [p for p in snapshot.files if p.endswith("/letter.toml")]
-    return len(metas) == 1 and tomllib.loads(snapshot.text(metas[0])).get("layout") == "once"
+    meta = _letter_toml(snapshot)
+    return meta is not None and tomllib.loads(meta[1]).get("layout") == "once"
 
 
 def _template_reason(job: Job, exc: TemplateError) -> str:
