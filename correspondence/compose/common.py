@@ -6,16 +6,8 @@ from datetime import date
 from typing import Any
 
 from correspondence.fields import ID_RULE, IDENTIFIER
+from correspondence.quarantine import Quarantine
 from rules import postcodes
-
-
-class Quarantine(Exception):
-    """This letter cannot go out tonight; record, field, reason and what a person should do."""
-
-    def __init__(self, record: str, field: str, reason: str, action: str) -> None:
-        self.record, self.field, self.reason, self.action = record, field, reason, action
-        super().__init__(f"{record}: {field}: {reason}")
-
 
 COUNTRY_NAMES = {"NL": "NEDERLAND / PAYS-BAS", "FR": "FRANCE", "DE": "DEUTSCHLAND", "LU": "LUXEMBOURG"}
 
