@@ -24,9 +24,10 @@ from sqlalchemy import Engine, select
 from bench import fund as bench_fund
 from bench.night import RESULTS, _commit, _machine, median_of, run_night_process, stage_seconds, workspace
 from bench.probe import Stopwatch
-from correspondence import demo, schema
+from correspondence import schema
 from correspondence.config import Settings
-from correspondence.demo_claims import CASES, _paid_up, claim_row
+from correspondence.demo import fund as demo
+from correspondence.demo.claims import CASES, _paid_up, claim_row
 from correspondence.importing import SPECS
 from rules.calendar import quarter_of
 

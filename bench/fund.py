@@ -1,6 +1,6 @@
 """A synthetic fund of N affiliates loaded straight into a database, fast, for a due-notice night.
 
-The rows come from the demo fund (`correspondence.demo.build`: same names, postcodes, statuses, amounts),
+The rows come from the demo fund (`correspondence.demo.fund.build`: same names, postcodes, statuses, amounts),
 parsed by the importer's own column parsers and bulk-inserted without the CSV round trip. Only the night's
 quarter's contributions are kept, so the night on the quarter's first day is a pure due-notice night.
 """
@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from correspondence import approvals, demo
+from correspondence.demo import fund as demo
 from correspondence.importing import SPECS
+from correspondence.templates import approvals
 from rules.calendar import quarter_of
 
 BATCH = 2000

@@ -14,8 +14,9 @@ from datetime import date
 from sqlalchemy import Engine, select
 from weasyprint import HTML
 
-from correspondence import schema, snapshots
-from correspondence.render import BASE_URL, Failed, Job, Rendered, Renderer
+from correspondence import schema
+from correspondence.render.dispatch import BASE_URL, Failed, Job, Rendered, Renderer
+from correspondence.templates import snapshots
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,9 @@ from sqlalchemy.engine import make_url
 
 from bench import fund, naive
 from bench.probe import PeakMemory, Stopwatch
-from correspondence import mailroom, schema
+from correspondence import schema
 from correspondence.config import Settings
+from correspondence.mailroom import print_files as mailroom
 from correspondence.store import connect, init
 from scheduler import run_record
 

@@ -17,10 +17,11 @@ from pyinstrument import Profiler
 from sqlalchemy import select
 
 from bench import fund
-from correspondence import schema, snapshots
+from correspondence import schema
 from correspondence.config import Settings
-from correspondence.render import Job, Renderer
+from correspondence.render.dispatch import Job, Renderer
 from correspondence.store import connect, init
+from correspondence.templates import snapshots
 from rules.params import Parameters
 from scheduler import night
 

@@ -145,7 +145,7 @@ def _progress():  # type: ignore[no-untyped-def]
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from correspondence.demo import write_demo_fund
+    from correspondence.demo.fund import write_demo_fund
 
     if args.as_of and args.as_of > today():
         print(f"demo: the night of {args.as_of} lies after today ({today()} in Brussels): check --as-of",

@@ -22,16 +22,19 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, inspect, select
 
-from correspondence import catalog, faults, libreoffice, mailroom, schema, snapshots
-from correspondence.approved_types import ApprovedTypes
+from correspondence import faults, schema
 from correspondence.compose import ComposeEnv, Event, compose
 from correspondence.compose.common import Quarantine
 from correspondence.config import Settings, load_fund
 from correspondence.files import OutsideRoot, atomic_write, inside, sync_dir
 from correspondence.log import log
-from correspondence.render import Failed, Job
-from correspondence.render_pool import RenderPool, WorkersFailing
+from correspondence.mailroom import print_files as mailroom
+from correspondence.render import libreoffice
+from correspondence.render.dispatch import Failed, Job
+from correspondence.render.pool import RenderPool, WorkersFailing
 from correspondence.store import connect
+from correspondence.templates import catalog, snapshots
+from correspondence.templates.approved import ApprovedTypes
 from rules.params import Parameters
 from scheduler import case_lists, run_record
 from scheduler import lock as night_lock

@@ -11,8 +11,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from correspondence import approvals, schema
+from correspondence import schema
 from correspondence.config import Settings
+from correspondence.templates import approvals
 from rules.params import Parameters
 from scheduler import case_lists
 

@@ -7,9 +7,9 @@ import json
 from datetime import date
 from decimal import Decimal
 
-from correspondence import catalog
 from correspondence.compose import ComposeEnv, Event, compose
 from correspondence.config import DEFAULT_FUND, TEMPLATES_DIR, load_fund
+from correspondence.templates import catalog
 from rules.account import Charge, Received, account
 from rules.collection_policy import collection_policy
 from rules.company_contribution import company_contribution, late_interest

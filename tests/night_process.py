@@ -22,11 +22,12 @@ from typing import Any
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from correspondence import approvals, schema
+from correspondence import schema
 from correspondence.config import DEFAULT_FUND, TEMPLATES_DIR
-from correspondence.demo import write_demo_fund
+from correspondence.demo.fund import write_demo_fund
 from correspondence.importing import import_dir
 from correspondence.store import connect, init
+from correspondence.templates import approvals
 
 REPO = Path(__file__).resolve().parent.parent
 NIGHT = date(2026, 11, 22)

@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from test_mailroom_print_files import AFFILIATES, fund_profile, mailroom_templates
 
-from correspondence import csv_out, mailroom_verify, schema
+from correspondence import csv_out, schema
 from correspondence.config import Settings
 from correspondence.importing import import_dir
+from correspondence.mailroom import verify as mailroom_verify
 from correspondence.store import connect
 from scheduler import case_lists
 from scheduler.night import run_night

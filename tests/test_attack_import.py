@@ -16,16 +16,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Table, select
 
-from correspondence import cli, files, mailroom_verify, schema
+from correspondence import cli, files, schema
 from correspondence.compose.common import recipient_block
 from correspondence.config import DEFAULT_FUND, Settings, load_fund
-from correspondence.demo import write_demo_fund
+from correspondence.demo.fund import write_demo_fund
 from correspondence.fields import ID_RULE
 from correspondence.files import OutsideRoot, inside, make_dir
 from correspondence.importing import MAX_FIELD, import_dir
-from correspondence.mailroom import registered_rows
-from correspondence.preview import preview
+from correspondence.mailroom import verify as mailroom_verify
+from correspondence.mailroom.print_files import registered_rows
 from correspondence.store import connect
+from correspondence.templates.preview import preview
 from scheduler.night import run_night
 
 SMALL_FUND = Path(__file__).parent / "fixtures" / "small_fund"

@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from correspondence import approvals, catalog, cli, mailroom_verify, schema
+from correspondence import cli, schema
 from correspondence.config import Settings
 from correspondence.importing import import_dir
+from correspondence.mailroom import verify as mailroom_verify
 from correspondence.store import connect
-from correspondence.template_check import check
+from correspondence.templates import approvals, catalog
+from correspondence.templates.check import check
 from scheduler.night import NightResult, run_night
 from tests.template_copies import copy_templates, edit_once
 

@@ -23,14 +23,15 @@ from xml.sax.saxutils import quoteattr
 import pytest
 from PIL import Image
 
-from correspondence import approvals, cli, snapshots, word_links
+from correspondence import cli
 from correspondence.config import TEMPLATES_DIR, Settings
 from correspondence.importing import import_dir
-from correspondence.libreoffice import LibreOffice
-from correspondence.render import Job, Rendered
-from correspondence.render_docx import DocxRenderer
+from correspondence.render.dispatch import Job, Rendered
+from correspondence.render.docx import DocxRenderer
+from correspondence.render.libreoffice import LibreOffice
 from correspondence.store import connect
-from correspondence.template_check import check
+from correspondence.templates import approvals, snapshots, word_links
+from correspondence.templates.check import check
 from scheduler.night import CannotRun, run_night
 
 NIGHT = date(2026, 11, 22)

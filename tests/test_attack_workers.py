@@ -26,9 +26,10 @@ import pytest
 from conftest import settings_for
 from sqlalchemy import select
 
-from correspondence import libreoffice, schema
-from correspondence.libreoffice import LibreOffice, remove_stale_profiles
-from correspondence.render_pool import FIELD
+from correspondence import schema
+from correspondence.render import libreoffice
+from correspondence.render.libreoffice import LibreOffice, remove_stale_profiles
+from correspondence.render.pool import FIELD
 from correspondence.store import connect
 from scheduler.night import run_night
 

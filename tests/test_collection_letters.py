@@ -14,9 +14,9 @@ import pytest
 from pypdf import PdfReader
 from stdnum.be import ogm_vcs
 
-from correspondence import snapshots
 from correspondence.config import DEFAULT_FUND, TEMPLATES_DIR, load_fund
-from correspondence.render import Job, Rendered, Renderer
+from correspondence.render.dispatch import Job, Rendered, Renderer
+from correspondence.templates import snapshots
 from tests.collection_samples import contexts
 
 SAMPLES = contexts()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from stdnum.be import nn
 
-from correspondence.demo import build, write_demo_fund
+from correspondence.demo.fund import build, write_demo_fund
 from correspondence.importing import import_dir
 from correspondence.store import connect
 from rules import postcodes

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from correspondence import catalog, snapshots
 from correspondence.config import TEMPLATES_DIR
-from correspondence.render import Failed, Job, Rendered, Renderer
-from correspondence.template_check import samples
+from correspondence.render.dispatch import Failed, Job, Rendered, Renderer
+from correspondence.templates import catalog, snapshots
+from correspondence.templates.check import samples
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"

@@ -19,12 +19,13 @@ import pytest
 
 from bench import decisions as bench_decisions
 from bench import fund as bench_fund
-from correspondence import appeal_check, libreoffice, snapshots
 from correspondence.config import Settings
-from correspondence.libreoffice import ConversionFailed, LibreOffice, normalise
-from correspondence.render import Failed, Job, Rendered
-from correspondence.render_docx import DocxRenderer, _DocxSnapshot
+from correspondence.render import libreoffice
+from correspondence.render.dispatch import Failed, Job, Rendered
+from correspondence.render.docx import DocxRenderer, _DocxSnapshot
+from correspondence.render.libreoffice import ConversionFailed, LibreOffice, normalise
 from correspondence.store import connect, init
+from correspondence.templates import appeal_check, snapshots
 from scheduler.night import run_night
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -178,7 +179,7 @@ def test_close_ends_libreoffice_and_removes_its_profile(documents: dict[str, byt
 def test_a_killed_worker_does_not_leave_libreoffice_running(tmp_path: Path) -> None:
     worker = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
         import os, sys, time
-        from correspondence.libreoffice import LibreOffice
+        from correspondence.render.libreoffice import LibreOffice
         office = LibreOffice()
         office._start()
         print(office.office.pid, flush=True)

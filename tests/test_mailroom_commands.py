@@ -21,7 +21,7 @@ from correspondence import cli, schema
 from correspondence.config import Settings
 from correspondence.files import atomic_write, make_dir
 from correspondence.importing import import_dir
-from correspondence.mailroom import split_into_files
+from correspondence.mailroom.print_files import split_into_files
 from correspondence.store import connect
 from scheduler.night import run_night
 

@@ -20,8 +20,8 @@ from sqlalchemy import select
 from bench import fund
 from correspondence import schema
 from correspondence.config import Settings
-from correspondence.mailroom import build_print_file
-from correspondence.mailroom_pdf import PrintFileWriter
+from correspondence.mailroom.pdf import PrintFileWriter
+from correspondence.mailroom.print_files import build_print_file
 from correspondence.store import connect, init
 from scheduler.night import run_night
 
@@ -160,14 +160,15 @@ def test_a_print_file_of_rendered_due_notices_holds_each_font_once(settings: Set
 
 
 def test_print_files_built_side_by_side_in_worker_processes_are_the_ones_built_here(tmp_path: Path) -> None:
-    from correspondence import mailroom, mailroom_sheets
+    from correspondence.mailroom import print_files as mailroom
+    from correspondence.mailroom import sheets
 
     letters = []
     for n in range(9):
         path = tmp_path / f"letter-{n}.pdf"
         path.write_bytes(_letter(f"letter {n}", pages=n % 2 + 1))
         letters.append({"letter_id": str(n), "archive_path": path.name})
-    covers = [mailroom_sheets.Cover(NIGHT, "ordinary", k, 3, 3, 4, 0, f"ordinary/batch-{k:04d}.pdf", "1000", "9999")
+    covers = [sheets.Cover(NIGHT, "ordinary", k, 3, 3, 4, 0, f"ordinary/batch-{k:04d}.pdf", "1000", "9999")
               for k in (1, 2, 3)]
     groups = [(c, _letter(f"cover {c.number}"), letters[3 * i: 3 * i + 3]) for i, c in enumerate(covers)]
     here = [(c.file, data, p) for c, _, data, p in mailroom._built(iter(groups), tmp_path, 0)]

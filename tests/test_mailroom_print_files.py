@@ -19,10 +19,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from correspondence import approvals, schema
+from correspondence import schema
 from correspondence.config import PROJECT_ROOT, Settings, load_fund
 from correspondence.importing import import_dir
 from correspondence.store import connect
+from correspondence.templates import approvals
 from scheduler.night import run_night
 
 NIGHT = date(2026, 11, 22)

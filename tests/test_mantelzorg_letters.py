@@ -12,10 +12,10 @@ from pathlib import Path
 import docx
 import pytest
 
-from correspondence import appeal_check, catalog, snapshots
 from correspondence.compose import ComposeEnv, Event, compose
 from correspondence.config import load_fund
-from correspondence.render import Failed, Job, Rendered, Renderer
+from correspondence.render.dispatch import Failed, Job, Rendered, Renderer
+from correspondence.templates import appeal_check, catalog, snapshots
 from rules.mantelzorg import decide
 from rules.params import Parameters
 

@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from correspondence import approvals, mailroom, schema
+from correspondence import schema
 from correspondence.config import Settings
-from correspondence.demo import write_demo_fund
+from correspondence.demo.fund import write_demo_fund
 from correspondence.importing import import_dir
+from correspondence.mailroom import print_files as mailroom
 from correspondence.store import connect, init
+from correspondence.templates import approvals
 from scheduler.night import run_night
 
 DAY = date(2026, 11, 22)

@@ -19,7 +19,7 @@ import night_process as np
 import pytest
 
 from correspondence.config import DEFAULT_FUND
-from correspondence.demo import national_number
+from correspondence.demo.fund import national_number
 from correspondence.store import connect, init
 
 pytestmark = pytest.mark.slow
@@ -100,7 +100,7 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> Night:
 
 
 def _approve(url: str, templates: Path) -> None:
-    from correspondence import approvals
+    from correspondence.templates import approvals
 
     with connect(url).begin() as connection:
         for letter_type in np.APPROVED:

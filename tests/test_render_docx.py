@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from docxtpl import DocxTemplate
 
-from correspondence import snapshots, word_styles
-from correspondence.render import Job
-from correspondence.render_docx import _DocxSnapshot, _stable_zip
+from correspondence.render.dispatch import Job
+from correspondence.render.docx import _DocxSnapshot, _stable_zip
+from correspondence.templates import snapshots, word_styles
 
 PRUNED = {"word/styles.xml", "word/stylesWithEffects.xml", "docProps/thumbnail.jpeg",
           "[Content_Types].xml", "_rels/.rels", "word/_rels/document.xml.rels"}

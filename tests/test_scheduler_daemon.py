@@ -14,10 +14,12 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MI
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select, text
 
-from correspondence import approvals, mailroom, schema
+from correspondence import schema
 from correspondence.config import Settings
 from correspondence.importing import import_dir
+from correspondence.mailroom import print_files
 from correspondence.store import connect
+from correspondence.templates import approvals
 from scheduler import daemon
 from scheduler.night import run_night
 
@@ -52,7 +54,7 @@ def test_down_three_nights_then_one_firing_runs_them_in_order_once_each(settings
     nights = [date(2026, 11, 19), date(2026, 11, 20), date(2026, 11, 21)]
     assert [(r.day, r.status) for r in results] == [(d, "complete") for d in nights]
     assert _runs(settings) == [(date(2026, 11, 18), "complete", 1)] + [(d, "complete", 1) for d in nights]
-    assert all(mailroom.is_ready(settings.output_dir, d) for d in nights)
+    assert all(print_files.is_ready(settings.output_dir, d) for d in nights)
     assert daemon.fire(settings, config, now=at("2026-11-21T23:59")) == []  # a second firing adds nothing
     with connect(settings.db_url).connect() as connection:
         keys = list(connection.scalars(select(schema.letters.c.event_key)))

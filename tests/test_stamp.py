@@ -18,11 +18,12 @@ import pytest
 from markupsafe import Markup
 from PIL import Image, ImageChops
 
-from correspondence import catalog, snapshots, stamp_plan
 from correspondence.config import TEMPLATES_DIR
-from correspondence.render import Job, Rendered, _SnapshotRenderer
-from correspondence.slots import Marked, finalize
-from correspondence.template_check import samples
+from correspondence.render.dispatch import Job, Rendered, _SnapshotRenderer
+from correspondence.render.slots import Marked, finalize
+from correspondence.render.stamp import plan as stamp_plan
+from correspondence.templates import catalog, snapshots
+from correspondence.templates.check import samples
 
 STAMPED_TYPES = [t.name for t in catalog.load(TEMPLATES_DIR).values() if t.layout == "once"]
 SAMPLES = [(t, name) for t in STAMPED_TYPES for name in samples(TEMPLATES_DIR, t)]

@@ -13,11 +13,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from correspondence import approvals, catalog, schema, snapshots
+from correspondence import schema
 from correspondence.config import TEMPLATES_DIR, Settings
 from correspondence.importing import import_dir
-from correspondence.render import Job, Rendered, Renderer
+from correspondence.render.dispatch import Job, Rendered, Renderer
 from correspondence.store import connect
+from correspondence.templates import approvals, catalog, snapshots
 from scheduler.night import run_night
 
 NIGHT = date(2026, 11, 22)

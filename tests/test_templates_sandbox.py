@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from correspondence import approvals
 from correspondence.config import TEMPLATES_DIR, Settings
 from correspondence.importing import import_dir
 from correspondence.store import connect
+from correspondence.templates import approvals
 from scheduler.night import run_night
 
 NIGHT = date(2026, 11, 22)

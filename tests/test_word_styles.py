@@ -14,10 +14,10 @@ from docx.document import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 
-from correspondence import snapshots, word_styles
-from correspondence.libreoffice import LibreOffice
-from correspondence.render import Job
-from correspondence.render_docx import _DocxSnapshot
+from correspondence.render.dispatch import Job
+from correspondence.render.docx import _DocxSnapshot
+from correspondence.render.libreoffice import LibreOffice
+from correspondence.templates import snapshots, word_styles
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "letter_templates"
 WORD_TYPES = sorted(p.parent.name for p in TEMPLATES.glob("*/nl.docx"))

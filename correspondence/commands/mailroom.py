@@ -10,8 +10,10 @@ import sys
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from correspondence import archive, mailroom_verify, pickups, reprints, returned_mail
 from correspondence.config import Settings, load_fund
+from correspondence.mailroom import archive, pickups, reprints
+from correspondence.mailroom import returned as returned_mail
+from correspondence.mailroom import verify as mailroom_verify
 from correspondence.store import existing, init
 
 BRUSSELS = ZoneInfo("Europe/Brussels")

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from correspondence import approvals, catalog, snapshots
 from correspondence.config import Settings
 from correspondence.store import existing, init
+from correspondence.templates import approvals, catalog, snapshots
 
 
 def _date(value: str) -> date:
@@ -65,7 +65,7 @@ def _state(connection: Connection, settings: Settings, approval: approvals.Appro
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
-    from correspondence.template_check import check, report
+    from correspondence.templates.check import check, report
 
     if args.letter_type and args.letter_type not in catalog.names(settings.templates_dir):
         print(f"templates check: no letter type '{args.letter_type}' in {settings.templates_dir}", file=sys.stderr)
@@ -76,7 +76,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_variables(args: argparse.Namespace, settings: Settings) -> int:
-    from correspondence.template_vars import variables_text
+    from correspondence.templates.variables import variables_text
 
     try:
         letter_type = catalog.one(settings.templates_dir, args.letter_type)
@@ -88,7 +88,7 @@ def cmd_variables(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
-    from correspondence.preview import PreviewError, preview
+    from correspondence.templates.preview import PreviewError, preview
 
     if args.affiliate:
         existing(settings.db_url).dispose()  # a real recipient needs the fund's database: never an empty new one
@@ -149,7 +149,7 @@ def _approve(args: argparse.Namespace, settings: Settings) -> int:
     if unknown:
         print(f"templates approve: {letter_type.name} has no language {', '.join(unknown)}", file=sys.stderr)
         return 2
-    from correspondence.template_check import check, linked_files, report
+    from correspondence.templates.check import check, linked_files, report
 
     linked = linked_files(settings.templates_dir, letter_type.name)
     for link in linked:  # refused before anything is read, in one line each

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from correspondence.catalog import LetterType
 from correspondence.compose.common import Quarantine, fund_block, recipient_block, service_block
+from correspondence.templates.catalog import LetterType
 from rules.courts import NoCompetentCourt, competent_court
 from rules.errors import RuleError
 from rules.language import letter_language

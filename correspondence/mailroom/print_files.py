@@ -24,9 +24,11 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Date, Integer, String, Table, bindparam, select
 
-from correspondence import csv_out, faults, mailroom_pdf, mailroom_sheets, schema
+from correspondence import csv_out, faults, schema
 from correspondence.config import Settings, load_fund
 from correspondence.files import FILE_MODE, atomic_write, inside, mailroom_gid, make_dir, sync_dir
+from correspondence.mailroom import pdf as mailroom_pdf
+from correspondence.mailroom import sheets as mailroom_sheets
 
 MANIFEST_COLUMNS = ("letter_id", "file", "first_page", "pages", "sheets", "mail_class", "letter_type",
                     "language", "postcode", "sha256")

@@ -18,7 +18,7 @@ from typing import Any
 import pypdfium2
 
 MENTIONS_FILE = "partials/appeal_mentions.toml"
-DEFAULT_TEMPLATES = Path(__file__).resolve().parents[1] / "letter_templates"
+DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "letter_templates"
 _PDFIUM = threading.Lock()  # PDFium is not thread-safe: one document at a time per process
 
 

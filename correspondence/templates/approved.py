@@ -15,8 +15,8 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from correspondence import approvals, catalog, snapshots
 from correspondence.compose.common import Quarantine
+from correspondence.templates import approvals, catalog, snapshots
 
 REASON_CHARS = 480  # the quarantine's reason column holds 500
 

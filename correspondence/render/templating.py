@@ -19,7 +19,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from stdnum import iban as iban_number
 
-from correspondence import qr, slots
+from correspondence.render import qr, slots
 
 LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "de": "de_BE"}
 
@@ -89,7 +89,7 @@ def environment(loader: BaseLoader) -> ImmutableSandboxedEnvironment:
 
 
 def marked_environment(loader: BaseLoader) -> ImmutableSandboxedEnvironment:
-    """The environment of the night's HTML letters: each printed value is marked (`correspondence.slots`),
+    """The environment of the night's HTML letters: each printed value is marked (`correspondence.render.slots`),
     so a letter's HTML and the places of its data come out of one fill."""
     env = environment(loader)
     env.finalize = slots.finalize

@@ -11,7 +11,7 @@ import posixpath
 import re
 from html.parser import HTMLParser
 
-from correspondence.snapshots import Snapshot
+from correspondence.templates.snapshots import Snapshot
 
 CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)|@import\s+['"]([^'"]+)['"]""", re.IGNORECASE)
 LOADING_ATTRIBUTES = {"src", "href", "data", "xlink:href", "poster", "srcset"}

@@ -15,7 +15,7 @@ from typing import Any
 
 from jinja2 import nodes
 
-from correspondence.catalog import LetterType, common_context
+from correspondence.templates.catalog import LetterType, common_context
 
 # Names Jinja itself provides inside templates.
 BUILTINS = {"loop", "super", "self", "varargs", "kwargs", "caller", "range", "dict", "lipsum", "cycler", "joiner",

@@ -15,13 +15,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from correspondence import catalog, snapshots
 from correspondence.compose.common import Quarantine, fund_block, recipient_block, service_block
 from correspondence.config import Settings, load_fund
 from correspondence.files import FILE_MODE, atomic_write
-from correspondence.render import Failed, Job, Renderer
+from correspondence.render.dispatch import Failed, Job, Renderer
 from correspondence.store import connect
-from correspondence.template_check import samples
+from correspondence.templates import catalog, snapshots
+from correspondence.templates.check import samples
 
 PREVIEW_ID = "PREVIEW"
 

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from correspondence import schema, snapshots
+from correspondence import schema
 from correspondence.files import OutsideRoot, atomic_write, inside, make_dir
-from correspondence.render import Failed, Job, Renderer
+from correspondence.render.dispatch import Failed, Job, Renderer
+from correspondence.templates import snapshots
 
 
 @dataclass(frozen=True)

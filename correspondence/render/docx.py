@@ -25,12 +25,12 @@ from docxtpl import DocxTemplate
 from jinja2 import BaseLoader, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from correspondence import appeal_check, word_links, word_styles
-from correspondence.libreoffice import ConversionFailed, LibreOffice, normalise
-from correspondence.render import SECONDS, Failed, Job, Rendered
-from correspondence.render_limits import time_limit
-from correspondence.snapshots import Snapshot
-from correspondence.templating import environment
+from correspondence.render.dispatch import SECONDS, Failed, Job, Rendered
+from correspondence.render.libreoffice import ConversionFailed, LibreOffice, normalise
+from correspondence.render.limits import time_limit
+from correspondence.render.templating import environment
+from correspondence.templates import appeal_check, word_links, word_styles
+from correspondence.templates.snapshots import Snapshot
 
 # A paragraph that prints a partial: `{{p appeal }}` alone (docxtpl's own syntax for a subdocument).
 _PARTIAL = re.compile(r"\s*\{\{p\s+(\w+)\s*\}\}\s*")

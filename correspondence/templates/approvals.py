@@ -13,7 +13,8 @@ from pathlib import Path
 
 from sqlalchemy import Connection, select
 
-from correspondence import catalog, schema, snapshots
+from correspondence import schema
+from correspondence.templates import catalog, snapshots
 
 SHIPPED_FILE = "approvals.toml"
 # Shipped approvals are in force for any night: reviewers' own approvals (later effective dates) win over them.

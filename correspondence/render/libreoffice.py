@@ -2,7 +2,7 @@
 
 Starting LibreOffice costs ~1.5 s; converting a one-page letter in a running one ~50 ms. So each worker
 starts `soffice --headless --accept=pipe,...` once, with a private profile, and a small bridge process
-(correspondence/uno_bridge.py, run by the Python that LibreOffice's `uno` module belongs to — Debian's
+(correspondence/render/uno_bridge.py, run by the Python that LibreOffice's `uno` module belongs to — Debian's
 python3-uno is built for /usr/bin/python3, not necessarily for the engine's interpreter) loads each
 document and stores it with `writer_pdf_Export`, as `soffice --convert-to` would.
 

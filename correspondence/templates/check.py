@@ -23,9 +23,8 @@ from jinja2 import DictLoader, Environment, TemplateNotFound, TemplateSyntaxErro
 from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
 from lxml import etree
 
-from correspondence import catalog, snapshots, template_vars, templating, word_links, word_tags
-from correspondence.asset_refs import refused_in_stylesheets, refused_urls
-from correspondence.render_limits import (
+from correspondence.render import templating
+from correspondence.render.limits import (
     RenderTooHungry,
     RenderTooLarge,
     RenderTooLong,
@@ -34,6 +33,9 @@ from correspondence.render_limits import (
     memory_limit,
     time_limit,
 )
+from correspondence.templates import catalog, snapshots, word_links, word_tags
+from correspondence.templates import variables as template_vars
+from correspondence.templates.asset_refs import refused_in_stylesheets, refused_urls
 
 LANGUAGE_NAMES = {"nl": "Dutch", "fr": "French", "de": "German"}
 EXTENSIONS = {"html": "html", "docx": "docx"}
@@ -303,7 +305,10 @@ def _laid_out_once(snapshot: snapshots.Snapshot, letter_type: catalog.LetterType
     """Warnings for a letter type laid out once per shape (README, "Layout once"): a sample the night would
     lay out on its own, and an affiliate's own data (name, address, references, amounts) that is part of the
     shape, so that every letter needs a layout of its own. Both still print right; they cost time."""
-    from correspondence.render import Job, _SnapshotRenderer  # the renderer imports WeasyPrint: only here
+    from correspondence.render.dispatch import (  # the renderer imports WeasyPrint: only here
+        Job,
+        _SnapshotRenderer,
+    )
 
     renderer = _SnapshotRenderer(snapshot)
     found: list[Finding] = []
@@ -459,7 +464,7 @@ def templating_text(html: str) -> str:
 
 def _missing_mentions(text: str, language: str, context: dict[str, Any]) -> list[str]:
     try:
-        from correspondence.appeal_check import missing_mentions
+        from correspondence.templates.appeal_check import missing_mentions
     except ImportError:  # the decisions' appeal check is not installed: nothing to check against
         return []
     try:

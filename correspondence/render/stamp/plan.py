@@ -24,8 +24,8 @@ from typing import Any
 
 from weasyprint.formatting_structure import boxes
 
-from correspondence.slots import Marked, find_codes, qr_index
-from correspondence.stamp_fonts import FontMetrics
+from correspondence.render.slots import Marked, find_codes, qr_index
+from correspondence.render.stamp.fonts import FontMetrics
 
 MIN_ROOM_PX = 6.0  # a line with less room than about one character is left to the shape (key)
 TOLERANCE_PX = 0.02  # Pango positions glyphs in 1/1024 pt; measured and laid-out widths agree far closer

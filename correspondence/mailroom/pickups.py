@@ -15,7 +15,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
 from correspondence import schema
-from correspondence.mailroom import is_ready, night_folder
+from correspondence.mailroom.print_files import is_ready, night_folder
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from correspondence import snapshots
+from correspondence.templates import snapshots
 
 LANGUAGES = ("nl", "fr", "de")
 MAIL_CLASSES = ("ordinary", "registered")  # the mailroom prints one file series per class

@@ -14,6 +14,7 @@ from typing import Any
 
 from stdnum.be import vat
 
+from correspondence.demo.samples import postcodes, read
 from rules.calendar import add_months, quarter_end, quarter_of
 from rules.company_contribution import company_contribution
 from rules.money import cents, fmt
@@ -39,10 +40,8 @@ def add_collection(rows: dict[str, list[dict[str, Any]]], seed: int, day: date) 
 
 
 def _companies(rows: dict[str, list[dict[str, Any]]], rng: random.Random, day: date, count: int) -> None:
-    from correspondence.demo import _postcodes, _read
-
-    names = [r["name"] for r in _read("company_names.csv")]
-    places = _postcodes()
+    names = [r["name"] for r in read("company_names.csv")]
+    places = postcodes()
     rows["companies.csv"] = []
     for number in range(1, count + 1):
         company_id = f"C{number:07d}"

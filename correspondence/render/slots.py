@@ -16,7 +16,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from correspondence import qr
+from correspondence.render import qr
 
 TEXT_OPEN, TEXT_CLOSE, QR_OPEN, QR_CLOSE = "\ue000", "\ue001", "\ue002", "\ue003"
 _MARKS = {ord(c): "\ufffd" for c in (TEXT_OPEN, TEXT_CLOSE, QR_OPEN, QR_CLOSE)}

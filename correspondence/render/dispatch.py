@@ -24,8 +24,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from correspondence import catalog
-from correspondence.render_limits import (
+from correspondence.render.limits import (
     RenderTooHungry,
     RenderTooLarge,
     RenderTooLong,
@@ -34,11 +33,12 @@ from correspondence.render_limits import (
     memory_limit,
     time_limit,
 )
-from correspondence.slots import Marked
-from correspondence.snapshots import Snapshot
-from correspondence.stamp import Stamper
-from correspondence.stamp_fonts import FILES, FontMetrics
-from correspondence.templating import marked_environment
+from correspondence.render.slots import Marked
+from correspondence.render.stamp.fonts import FILES, FontMetrics
+from correspondence.render.stamp.overlay import Stamper
+from correspondence.render.templating import marked_environment
+from correspondence.templates import catalog
+from correspondence.templates.snapshots import Snapshot
 
 BASE_URL = "snapshot:///"
 # Let urljoin resolve relative URLs (fonts/x.ttf inside assets/letter.css) against snapshot:/// URLs.
@@ -201,7 +201,7 @@ class Renderer:
         self.load_snapshot = load_snapshot
         self.cache: dict[str, _SnapshotRenderer] = {}
         self.too_long: dict[str, str] = {}  # snapshots whose document template could not be compiled in time
-        self.docx_renderer: Any = None  # correspondence.render_docx.DocxRenderer, made when a Word letter comes
+        self.docx_renderer: Any = None  # correspondence.render.docx.DocxRenderer, made when a Word letter comes
 
     def _for(self, snapshot_hash: str) -> _SnapshotRenderer:
         if snapshot_hash in self.too_long:  # its compiling was cut once: the other letters need not wait again
@@ -250,7 +250,7 @@ class Renderer:
             results.update((r.letter_id, r) for r in rendered)
         if docx_jobs:
             if self.docx_renderer is None:
-                from correspondence.render_docx import DocxRenderer  # imports this module: import when needed
+                from correspondence.render.docx import DocxRenderer  # imports this module: import when needed
 
                 self.docx_renderer = DocxRenderer(lambda h: self._for(h).snapshot)
             results.update((r.letter_id, r) for r in self.docx_renderer.render(docx_jobs))

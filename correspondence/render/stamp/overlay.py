@@ -16,10 +16,10 @@ from typing import Any
 
 import pikepdf
 
-from correspondence import qr
-from correspondence.slots import Marked, find_codes
-from correspondence.stamp_fonts import FontMetrics
-from correspondence.stamp_plan import TOLERANCE_PX, Layout, NotStampable, Plan, build, candidates
+from correspondence.render import qr
+from correspondence.render.slots import Marked, find_codes
+from correspondence.render.stamp.fonts import FontMetrics
+from correspondence.render.stamp.plan import TOLERANCE_PX, Layout, NotStampable, Plan, build, candidates
 
 CACHE = 64  # shapes and plans kept per worker
 PX = 0.75  # a CSS px in PDF points

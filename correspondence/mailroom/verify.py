@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Row, select
 
 from correspondence import schema
 from correspondence.files import OutsideRoot, inside
-from correspondence.mailroom import MANIFEST_COLUMNS, NOT_RECORDED, folder_files, night_folder
+from correspondence.mailroom.print_files import MANIFEST_COLUMNS, NOT_RECORDED, folder_files, night_folder
 
 
 def _sha256(path: Path) -> str:

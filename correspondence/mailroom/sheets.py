@@ -19,10 +19,10 @@ from markupsafe import Markup
 from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML
 
-from correspondence import snapshots
-from correspondence.render import BASE_URL, SnapshotFetcher
-from correspondence.snapshots import Snapshot
-from correspondence.templating import environment
+from correspondence.render.dispatch import BASE_URL, SnapshotFetcher
+from correspondence.render.templating import environment
+from correspondence.templates import snapshots
+from correspondence.templates.snapshots import Snapshot
 
 FOLDER = "mailroom"
 

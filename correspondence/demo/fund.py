@@ -14,13 +14,13 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from correspondence.config import DEFAULT_FUND, load_fund
-from correspondence.demo_claims import add_claims
-from correspondence.demo_collection import add_collection
+from correspondence.demo.claims import add_claims
+from correspondence.demo.collection import add_collection
+from correspondence.demo.samples import REGIONS, postcodes, sample_names
 from correspondence.files import atomic_write, make_dir
 from correspondence.importing import SPECS
 from rules import contributions as contribution_rule
@@ -29,10 +29,6 @@ from rules.money import cents, fmt
 from rules.params import Parameters
 from rules.payment_reference import digits_of, structured_reference
 
-DATA = Path(__file__).parent / "demo_data"
-POSTCODES = Path(contribution_rule.__file__).parent / "parameters" / "postcodes.csv"
-# Share of affiliates by region, roughly the Belgian self-employed population (German area enlarged for the demo).
-REGIONS = (("flanders", 0.55), ("wallonia", 0.28), ("brussels", 0.13), ("german", 0.04))
 STATUSES = (("main", 0.58), ("secondary", 0.24), ("helper_main", 0.03), ("spouse_maxi", 0.03),
             ("spouse_mini", 0.02), ("pensioner", 0.08), ("art37", 0.02))
 PAYERS = (("timely", 0.80), ("late", 0.08), ("partial", 0.05), ("never", 0.07))
@@ -40,40 +36,6 @@ PAYERS = (("timely", 0.80), ("late", 0.08), ("partial", 0.05), ("never", 0.07))
 
 def _pick(rng: random.Random, table: tuple[tuple[str, float], ...]) -> str:
     return rng.choices([k for k, _ in table], weights=[w for _, w in table])[0]
-
-
-def _read(name: str) -> list[dict[str, str]]:
-    with (DATA / name).open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-@lru_cache(maxsize=1)
-def _postcodes() -> dict[str, list[tuple[str, str]]]:
-    """(postcode, municipality) by region, from the rules' postcode table."""
-    regions: dict[str, list[tuple[str, str]]] = {r: [] for r, _ in REGIONS}
-    with POSTCODES.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            code = int(row["postcode"])
-            if row["province"] == "BRU":
-                region, name = "brussels", row["municipality_fr"] or row["municipality_nl"]
-            elif 4700 <= code <= 4799:
-                region, name = "german", row["municipality_de"] or row["municipality_fr"]
-            elif row["province"] in ("ANT", "LIM", "OVL", "WVL", "VBR"):
-                region, name = "flanders", row["municipality_nl"]
-            else:
-                region, name = "wallonia", row["municipality_fr"]
-            if name:
-                regions[region].append((row["postcode"], name))
-    return regions
-
-
-@lru_cache(maxsize=1)
-def _names() -> dict[str, dict[str, list[str]]]:
-    out: dict[str, dict[str, list[str]]] = {k: {"nl": [], "fr": [], "de": []} for k in ("first", "last", "street")}
-    for kind, file in (("first", "first_names.csv"), ("last", "last_names.csv"), ("street", "street_names.csv")):
-        for row in _read(file):
-            out[kind][row["language"]].append(row["name"])
-    return out
 
 
 def national_number(rng: random.Random) -> str:
@@ -110,7 +72,7 @@ def build(affiliates: int, seed: int, day: date) -> DemoFund:
     rng = random.Random(seed)
     params = Parameters()
     fee_rate = Decimal(load_fund(DEFAULT_FUND)["fund"]["fee_rate"])
-    names, places = _names(), _postcodes()
+    names, places = sample_names(), postcodes()
     rows: dict[str, list[dict[str, Any]]] = {"affiliates.csv": [], "contributions.csv": [], "payments.csv": []}
     quarters = _quarters_back(day, 8)
     for number in range(1, affiliates + 1):

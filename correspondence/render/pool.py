@@ -25,11 +25,13 @@ from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from typing import Any, Self
 
-from correspondence import faults, libreoffice, snapshots
-from correspondence import render as render_module
+from correspondence import faults
 from correspondence.log import log
-from correspondence.render import Failed, Job, Rendered, Renderer
+from correspondence.render import dispatch as render_module
+from correspondence.render import libreoffice
+from correspondence.render.dispatch import Failed, Job, Rendered, Renderer
 from correspondence.store import connect
+from correspondence.templates import snapshots
 
 RETRIES = 1  # a chunk whose worker died is rendered once more whole, then letter by letter
 MAX_BREAKS = 10  # pools lost in a row with no chunk rendered in between: the workers cannot work at all
