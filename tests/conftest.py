@@ -83,3 +83,22 @@ def settings_for(db_url: str, root: Path, **changes: object) -> Settings:
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     return settings_for(db_url, tmp_path)
+
+
+# The two lanes. `python -m pytest -m "not slow"` is the fast lane: the rules, every letter kind through the
+# in-memory fund, and the pure parts of the engine, in under two minutes. A test that opens a database, runs a
+# night or drives LibreOffice is in the slow lane; whole modules of such tests are named here, the rest are
+# found by the fixtures they use. `python -m pytest` runs both.
+SLOW_FIXTURES = frozenset({"db_url", "sqlite_url", "settings"})
+SLOW_MODULES = frozenset({
+    "test_templates_check", "test_attack_templates", "test_mantelzorg_letters", "test_golden",  # every template, LibreOffice
+    "test_libreoffice",  # starts and kills LibreOffice
+    "test_hostile_input", "test_attack_cli", "test_attack_settings", "test_cli_decide",  # a process per case
+})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__.rpartition(".")[2] if getattr(item, "module", None) else ""
+        if module in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
