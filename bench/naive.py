@@ -15,7 +15,8 @@ from sqlalchemy import Engine, select
 from weasyprint import HTML
 
 from correspondence import schema
-from correspondence.render.dispatch import BASE_URL, Failed, Job, Rendered, Renderer
+from correspondence.render.dispatch import Failed, Job, Rendered, Renderer
+from correspondence.render.html import BASE_URL
 from correspondence.templates import snapshots
 
 
@@ -54,7 +55,7 @@ def run(engine: Engine, day: date, size: int) -> Baseline:
     started = time.perf_counter()
     for job, _ in sample:
         one = renderer._for(job.template_hash)
-        html = one.document.render(sections=[one.env.filters["safe"](one.html(job))])
+        html = one.document.render(sections=[one.env.filters["safe"](one.fill(job).html())])
         HTML(string=html, base_url=BASE_URL, url_fetcher=one.fetch).write_pdf(
             stylesheets=[one.css], font_config=one.fonts)
     seconds = time.perf_counter() - started

@@ -20,6 +20,7 @@ def test_due_notice_bench_runs_the_night_in_its_own_process(tmp_path: Path) -> N
     assert (tmp_path / "night" / "night.log").stat().st_size > 0  # the night's own log, not the benchmark's
     assert 50 < result["peak_rss_mb"] < 1100 and result["cpu_seconds"] > 0
     assert {"plan", "render", "assemble"} <= set(result["stages"])
+    assert {"render.fill", "render.stamp"} <= set(result["stages"])  # the renderer's steps, as the night records them
     assert result["naive"]["reprints_identical"] == 2 and result["ratio_to_naive"] > 0
     assert "letters/s" in night.report(result)
 

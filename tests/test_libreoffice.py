@@ -22,7 +22,7 @@ from bench import fund as bench_fund
 from correspondence.config import Settings
 from correspondence.render import libreoffice
 from correspondence.render.dispatch import Failed, Job, Rendered
-from correspondence.render.docx import DocxRenderer, _DocxSnapshot
+from correspondence.render.docx import DocxRenderer, WordSnapshot
 from correspondence.render.libreoffice import ConversionFailed, LibreOffice, normalise
 from correspondence.store import connect, init
 from correspondence.templates import appeal_check, snapshots
@@ -41,7 +41,7 @@ def _job(letter_type: str, sample: str, letter_id: str = "20261122-000001") -> t
 
 def _docx(letter_type: str, sample: str) -> bytes:
     job, snapshot = _job(letter_type, sample)
-    return _DocxSnapshot(snapshot).docx(job)
+    return WordSnapshot(snapshot).fill(job)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 from docxtpl import DocxTemplate
 
 from correspondence.render.dispatch import Job
-from correspondence.render.docx import _DocxSnapshot, _stable_zip
+from correspondence.render.docx import WordSnapshot, _stable_zip
 from correspondence.templates import snapshots, word_styles
 
 PRUNED = {"word/styles.xml", "word/stylesWithEffects.xml", "docProps/thumbnail.jpeg",
@@ -24,7 +24,7 @@ DECISIONS = ("mantelzorg_granted", "mantelzorg_refused", "mantelzorg_incomplete"
 CASES = [(t, p.stem) for t in DECISIONS for p in sorted((TEMPLATES / t / "samples").glob("*.json"))]
 
 
-def _per_letter_subdocuments(prepared: _DocxSnapshot, job: Job) -> bytes:
+def _per_letter_subdocuments(prepared: WordSnapshot, job: Job) -> bytes:
     """The reference: each partial rendered alone, then attached with docxtpl's `new_subdoc` for this letter."""
     files = prepared.snapshot.files
     template = DocxTemplate(io.BytesIO(files[f"{job.letter_type}/{job.language}.docx"]))
@@ -47,12 +47,12 @@ def _parts(docx: bytes) -> dict[str, bytes]:
 def test_prepared_partials_fill_the_same_docx(letter_type: str, sample: str, monkeypatch: pytest.MonkeyPatch) -> None:
     context = json.loads((TEMPLATES / letter_type / "samples" / f"{sample}.json").read_text(encoding="utf-8"))
     snapshot = snapshots.working_copy(TEMPLATES, letter_type, context["letter"]["language"])
-    prepared = _DocxSnapshot(snapshot)
+    prepared = WordSnapshot(snapshot)
     job = Job("20261122-000001", letter_type, context["letter"]["language"], snapshot.hash, context)
-    filled = prepared.docx(job)
-    assert prepared.docx(job) == filled  # the prepared template is not changed by filling it
+    filled = prepared.fill(job)
+    assert prepared.fill(job) == filled  # the prepared template is not changed by filling it
     monkeypatch.setattr(word_styles, "prune", lambda document: 0)
-    unpruned = _DocxSnapshot(snapshot).docx(job)
+    unpruned = WordSnapshot(snapshot).fill(job)
     assert unpruned == _per_letter_subdocuments(prepared, job)  # merged once = merged for every letter
     ours, reference = _parts(filled), _parts(unpruned)
     assert {n: b for n, b in ours.items() if n not in PRUNED} == {n: b for n, b in reference.items() if n not in PRUNED}

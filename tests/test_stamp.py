@@ -19,28 +19,29 @@ from markupsafe import Markup
 from PIL import Image, ImageChops
 
 from correspondence.config import TEMPLATES_DIR
-from correspondence.render.dispatch import Job, Rendered, _SnapshotRenderer
+from correspondence.render.html import SnapshotRenderer
+from correspondence.render.jobs import Job, Rendered
 from correspondence.render.slots import Marked, finalize
-from correspondence.render.stamp import plan as stamp_plan
+from correspondence.render.stamp import plan
 from correspondence.templates import catalog, snapshots
 from correspondence.templates.check import samples
 
 STAMPED_TYPES = [t.name for t in catalog.load(TEMPLATES_DIR).values() if t.layout == "once"]
 SAMPLES = [(t, name) for t in STAMPED_TYPES for name in samples(TEMPLATES_DIR, t)]
-RENDERERS: dict[tuple[str, str], _SnapshotRenderer] = {}
+RENDERERS: dict[tuple[str, str], SnapshotRenderer] = {}
 
 
-def renderer(letter_type: str, language: str) -> _SnapshotRenderer:
+def renderer(letter_type: str, language: str) -> SnapshotRenderer:
     if (letter_type, language) not in RENDERERS:
-        RENDERERS[letter_type, language] = _SnapshotRenderer(
+        RENDERERS[letter_type, language] = SnapshotRenderer(
             snapshots.working_copy(TEMPLATES_DIR, letter_type, language))
     return RENDERERS[letter_type, language]
 
 
-def both(letter_type: str, context: dict[str, Any]) -> tuple[Rendered | None, Rendered, _SnapshotRenderer]:
+def both(letter_type: str, context: dict[str, Any]) -> tuple[Rendered | None, Rendered, SnapshotRenderer]:
     language = context["letter"]["language"]
     r = renderer(letter_type, language)
-    marked = r.marked(Job(context["letter"]["id"], letter_type, language, "", context))
+    marked = r.fill(Job(context["letter"]["id"], letter_type, language, "", context))
     return r.stamped(context["letter"]["id"], marked), r.pdf([(context["letter"]["id"], marked.html())])[0], r
 
 
@@ -71,7 +72,7 @@ def test_a_stamped_letter_reads_and_looks_as_if_laid_out_alone(letter_type: str,
     assert stamped is not None, r.stamper.outcomes if r.stamper else "no stamper"
     assert stamped.pages == plain.pages
     assert_same_words(stamped.pdf, plain.pdf)
-    qr = [box for plan in r.stamper.plans.values() for box in getattr(getattr(plan, "plan", None), "qr_boxes", ())]
+    qr = [box for shape in r.stamper.plans.values() for box in getattr(getattr(shape, "plan", None), "qr_boxes", ())]
     images = pages(stamped.pdf, tmp_path / "stamped"), pages(plain.pdf, tmp_path / "plain")
     assert len(images[0]) == stamped.pages
     for number, (a, b) in enumerate(zip(*images, strict=True)):
@@ -145,7 +146,7 @@ def test_which_values_are_stamped(html: str, stampable: bool) -> None:
     r = renderer("due_notice", "nl")
     assert r.stamper is not None
     marked = Marked.parse(str(Markup(html)))
-    found = stamp_plan.candidates(marked, r.layout, r.stamper.fonts)
+    found = plan.candidates(marked, r.layout, r.stamper.fonts)
     assert bool(found) == stampable, found
 
 
@@ -156,9 +157,9 @@ def test_measured_widths_are_the_laid_out_widths(text: str, size: str, weight: s
     r = renderer("due_notice", "nl")
     assert r.stamper is not None
     document = r.layout(f"<p style='font-size: {size}; font-weight: {weight}'>{text}</p>")
-    leaves = [b for line in stamp_plan.analyse(document, r.stamper.fonts).lines for b in line.leaves]
+    leaves = [b for line in plan.analyse(document, r.stamper.fonts).lines for b in line.leaves]
     assert not leaves  # no probe code in this text: nothing to stamp, but the boxes below are measured
-    box = next(b for b, _ in stamp_plan._walk(document.pages[0]._page_box)
+    box = next(b for b, _ in plan._walk(document.pages[0]._page_box)
                if type(b).__name__ == "TextBox" and b.text == text)
     font = r.stamper.fonts["bold" if weight == "bold" else "regular"]
     assert font.width(text, box.style["font_size"]) == box.width
@@ -168,6 +169,6 @@ def test_the_lines_where_a_page_breaks_a_block_are_not_stamped() -> None:
     r = renderer("due_notice", "nl")
     assert r.stamper is not None
     marked = Marked.parse(str(Markup("<p>" + "<br>".join(_slot(f"line {i}") for i in range(120)) + "</p>")))
-    found = stamp_plan.candidates(marked, r.layout, r.stamper.fonts)
+    found = plan.candidates(marked, r.layout, r.stamper.fonts)
     assert len(r.layout(marked.html()).pages) >= 2
     assert 100 <= len(found) == 120 - 2 * (len(r.layout(marked.html()).pages) - 1)

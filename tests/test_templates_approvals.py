@@ -79,8 +79,8 @@ def test_an_edit_after_approval_waits_for_its_approval_and_its_effective_date(se
     tomorrow = date(2026, 11, 23)
     with connect(settings.db_url).begin() as connection:
         approvals.approve(connection, templates, "due_notice", "nl", "A. Reviewer", tomorrow)
-        assert approvals.in_force(connection, templates, "due_notice", "nl", NIGHT) != \
-            approvals.in_force(connection, templates, "due_notice", "nl", tomorrow)
+        assert approvals.in_force(connection, "due_notice", "nl", NIGHT) != \
+            approvals.in_force(connection, "due_notice", "nl", tomorrow)
     _import(settings, tmp_path / "fund2", "A0000001", "A0000004")
     next_night = run_night(settings, tomorrow)
     assert (next_night.letters, next_night.summary["unapproved_templates"]) == (1, [])

@@ -15,7 +15,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 
 from correspondence.render.dispatch import Job
-from correspondence.render.docx import _DocxSnapshot
+from correspondence.render.docx import WordSnapshot
 from correspondence.render.libreoffice import LibreOffice
 from correspondence.templates import snapshots, word_styles
 
@@ -44,9 +44,9 @@ def test_pruned_letter_prints_the_same_pdf(letter_type: str, sample: str, office
     context = json.loads((TEMPLATES / letter_type / "samples" / f"{sample}.json").read_text(encoding="utf-8"))
     snapshot = snapshots.working_copy(TEMPLATES, letter_type, context["letter"]["language"])
     job = Job("20261122-000001", letter_type, context["letter"]["language"], snapshot.hash, context)
-    pruned = _DocxSnapshot(snapshot).docx(job)
+    pruned = WordSnapshot(snapshot).fill(job)
     monkeypatch.setattr(word_styles, "prune", lambda document: 0)
-    whole = _DocxSnapshot(snapshot).docx(job)
+    whole = WordSnapshot(snapshot).fill(job)
     pdfs = office.convert({"pruned": pruned, "whole": whole})
     assert isinstance(pdfs["pruned"], bytes) and pdfs["pruned"] == pdfs["whole"]
     assert len(pruned) < len(whole) / 5

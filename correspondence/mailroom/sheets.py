@@ -19,7 +19,7 @@ from markupsafe import Markup
 from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML
 
-from correspondence.render.dispatch import BASE_URL, SnapshotFetcher
+from correspondence.render.html import BASE_URL, SnapshotFetcher
 from correspondence.render.templating import environment
 from correspondence.templates import snapshots
 from correspondence.templates.snapshots import Snapshot

@@ -1,10 +1,11 @@
 """Render Word-template letters (decisions): docxtpl fills the DOCX, LibreOffice prints it, the appeal check gates it.
 
 Templates come from the letter's snapshot and run in the sandboxed, autoescaping, strict environment of
-correspondence/templating.py. Every `partials/<lang>/*.docx` (the appeal block, the grounds) is rendered with
-the same context and offered to the letter as a subdocument named after its file (`{{p appeal }}`). A
+correspondence/render/templating.py. Every `partials/<lang>/*.docx` (the appeal block, the grounds) is rendered
+with the same context and offered to the letter as a subdocument named after its file (`{{p appeal }}`). A
 decision whose PDF lacks one of the six mentions of Charter art. 14 comes back `Failed`, never `Rendered`.
-The filled DOCX loses every reference outside itself but hyperlinks before conversion (correspondence/word_links.py).
+The filled DOCX loses every reference outside itself but hyperlinks before conversion
+(correspondence/templates/word_links.py). `WordSnapshot.fill` is the filling `templates check` uses too.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import functools
 import hashlib
 import io
 import re
-import time
 import zipfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,12 +25,13 @@ from docxtpl import DocxTemplate
 from jinja2 import BaseLoader, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from correspondence.render.dispatch import SECONDS, Failed, Job, Rendered
+from correspondence.render.jobs import Failed, Job, Rendered
 from correspondence.render.libreoffice import ConversionFailed, LibreOffice, normalise
 from correspondence.render.limits import time_limit
 from correspondence.render.templating import environment
 from correspondence.templates import appeal_check, word_links, word_styles
 from correspondence.templates.snapshots import Snapshot
+from correspondence.timing import Stopwatch
 
 # A paragraph that prints a partial: `{{p appeal }}` alone (docxtpl's own syntax for a subdocument).
 _PARTIAL = re.compile(r"\s*\{\{p\s+(\w+)\s*\}\}\s*")
@@ -50,8 +51,10 @@ class _Template(DocxTemplate):
         return patched
 
 
-class _DocxSnapshot:
-    """What is parsed once per snapshot: the Jinja environment and the appeal mentions to check."""
+class WordSnapshot:
+    """What is parsed once per snapshot: the Jinja environment and the appeal mentions to check.
+
+    `fill` is the one way a Word letter is filled in: the night and `templates check` both go through it."""
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
@@ -63,14 +66,16 @@ class _DocxSnapshot:
         self.prepared: dict[tuple[str, str], bytes] = {}
         self.patched: dict[str, str] = {}  # docxtpl's patch_xml, per part source
 
-    def docx(self, job: Job) -> bytes:
-        """The filled DOCX; TemplateError (with the file's name) or KeyError for a missing partial."""
-        template = _Template(io.BytesIO(self._prepared(job.letter_type, job.language)), self.patched)
-        try:
-            template.render(dict(job.context), self.env, autoescape=True)
-        except TemplateError as exc:
-            exc.name = exc.name if getattr(exc, "name", None) else f"{job.letter_type}/{job.language}.docx"  # type: ignore[attr-defined]
-            raise
+    def fill(self, job: Job) -> bytes:
+        """The filled DOCX, within the time limit; TemplateError (with the file's name), KeyError for a missing
+        file, RenderTooLong for a template whose loop never ends."""
+        with time_limit():  # a template whose loop never ends costs this letter, not the night
+            template = _Template(io.BytesIO(self._prepared(job.letter_type, job.language)), self.patched)
+            try:
+                template.render(dict(job.context), self.env, autoescape=True)
+            except TemplateError as exc:
+                exc.name = exc.name if getattr(exc, "name", None) else f"{job.letter_type}/{job.language}.docx"  # type: ignore[attr-defined]
+                raise
         # Defence in depth behind `templates check`: whatever points outside the letter (a linked picture, an
         # INCLUDETEXT field …) is taken out before LibreOffice opens it, so it can neither read a file of the
         # machine into the letter nor call a server.
@@ -109,6 +114,16 @@ class _DocxSnapshot:
         return self.prepared[key]
 
 
+def fill_failure(exc: Exception) -> str:
+    """Why a Word letter could not be filled in, as the night quarantines it and `templates check` says it."""
+    if isinstance(exc, TemplateError):
+        line = getattr(exc, "lineno", None)
+        return f"{getattr(exc, 'name', None)}{f', line {line}' if line else ''}: {exc}"
+    if isinstance(exc, KeyError):
+        return f"file {exc} is not in the template snapshot"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _stable_zip(template: DocxTemplate) -> bytes:
     """The DOCX with fixed zip timestamps, so the same letter archives as the same bytes."""
     raw = io.BytesIO()
@@ -123,16 +138,17 @@ def _stable_zip(template: DocxTemplate) -> bytes:
 class DocxRenderer:
     """Renders the Word-template jobs of a chunk; one LibreOffice profile for the worker's whole night."""
 
-    def __init__(self, load_snapshot: Callable[[str], Snapshot]) -> None:
+    def __init__(self, load_snapshot: Callable[[str], Snapshot], watch: Stopwatch | None = None) -> None:
         self.load_snapshot = load_snapshot
-        self.cache: dict[str, _DocxSnapshot] = {}
+        self.watch = watch if watch is not None else Stopwatch()  # docx_fill, convert, check: render.convert …
+        self.cache: dict[str, WordSnapshot] = {}
         self.office: LibreOffice | None = None
         self.converter: ThreadPoolExecutor | None = None
         self.checker: ThreadPoolExecutor | None = None
 
-    def _for(self, snapshot_hash: str) -> _DocxSnapshot:
+    def _for(self, snapshot_hash: str) -> WordSnapshot:
         if snapshot_hash not in self.cache:
-            self.cache[snapshot_hash] = _DocxSnapshot(self.load_snapshot(snapshot_hash))
+            self.cache[snapshot_hash] = WordSnapshot(self.load_snapshot(snapshot_hash))
         return self.cache[snapshot_hash]
 
     def render(self, jobs: Iterable[Job]) -> list[Rendered | Failed]:
@@ -152,34 +168,22 @@ class DocxRenderer:
         order = []
         for job in jobs:
             order.append(job)
-            started = time.perf_counter()
-            try:
-                prepared = self._for(job.template_hash)
-                with time_limit():  # a template whose loop never ends costs this letter, not the night
-                    docx = prepared.docx(job)
-            except TemplateError as exc:
-                line = getattr(exc, "lineno", None)
-                results[job.letter_id] = Failed(job.letter_id, "template",
-                                                f"{getattr(exc, 'name', None)}{f', line {line}' if line else ''}: {exc}")
-            except KeyError as exc:
-                results[job.letter_id] = Failed(job.letter_id, "template", f"file {exc} is not in the template snapshot")
-            except Exception as exc:  # noqa: BLE001 - a broken Word template quarantines its letters, not the night
-                results[job.letter_id] = Failed(job.letter_id, "template", f"{type(exc).__name__}: {exc}")
-            else:
-                converted = self.converter.submit(self._converted, job, docx)
-                results[job.letter_id] = self.checker.submit(self._checked, job, docx, prepared.mentions, converted)
-            finally:
-                SECONDS["docx_fill"] += time.perf_counter() - started
+            with self.watch.step("docx_fill"):
+                try:
+                    prepared = self._for(job.template_hash)
+                    docx = prepared.fill(job)
+                except Exception as exc:  # noqa: BLE001 - a broken Word template quarantines its letters, not the night
+                    results[job.letter_id] = Failed(job.letter_id, "template", fill_failure(exc))
+                    continue
+            converted = self.converter.submit(self._converted, job, docx)
+            results[job.letter_id] = self.checker.submit(self._checked, job, docx, prepared.mentions, converted)
         return [r.result() if isinstance(r, Future) else r for r in (results[job.letter_id] for job in order)]
 
     def _converted(self, job: Job, docx: bytes) -> bytes | ConversionFailed:
         """In the `libreoffice` thread: LibreOffice's PDF for the filled DOCX, as it wrote it."""
         assert self.office is not None
-        started = time.perf_counter()
-        try:
+        with self.watch.step("convert"):
             return self.office.convert({job.letter_id: docx}, normalised=False)[job.letter_id]
-        finally:
-            SECONDS["convert"] += time.perf_counter() - started
 
     def close(self) -> None:
         """End this worker's LibreOffice (the night is over); a later chunk would start a new one."""
@@ -202,13 +206,11 @@ class DocxRenderer:
             raw = converted.result()
         except Exception as exc:  # noqa: BLE001 - this letter's conversion, not the night
             return Failed(job.letter_id, "libreoffice", f"{type(exc).__name__}: {exc}")
-        started = time.perf_counter()
-        try:
-            return self._check(job, docx, mentions, raw)
-        except Exception as exc:  # noqa: BLE001 - a PDF LibreOffice wrote but nobody can read is not mailed
-            return Failed(job.letter_id, "pdf", f"the PDF could not be read back: {type(exc).__name__}: {exc}")
-        finally:
-            SECONDS["check"] += time.perf_counter() - started
+        with self.watch.step("check"):
+            try:
+                return self._check(job, docx, mentions, raw)
+            except Exception as exc:  # noqa: BLE001 - a PDF LibreOffice wrote but nobody can read is not mailed
+                return Failed(job.letter_id, "pdf", f"the PDF could not be read back: {type(exc).__name__}: {exc}")
 
     @staticmethod
     def _check(job: Job, docx: bytes, mentions: tuple[appeal_check.Mention, ...] | None,

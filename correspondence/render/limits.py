@@ -10,6 +10,9 @@ Size: the filled-in letter is read piece by piece and given up beyond RENDER_CHA
 address space may grow by RENDER_MEMORY_MB at most (RLIMIT_AS, Linux), so a template building ever larger
 values fails with MemoryError instead of taking the machine's memory. The page cap (`max_pages` of
 letter.toml) is applied to the laid-out letter by the renderer.
+
+The time limit is an interval timer, not a measurement: a Stopwatch (correspondence/timing.py) can only say
+afterwards how long a step took, a signal can stop it halfway. The seconds spent go to the renderer's watch.
 """
 
 from __future__ import annotations
@@ -105,7 +108,7 @@ def memory_limit(megabytes: int | None = None) -> Iterator[None]:
     if size is None:
         yield
         return
-    import resource
+    import resource  # Unix only: imported here, past the platform check above
 
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     cap = size + megabytes * 1024 * 1024

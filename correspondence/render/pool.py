@@ -8,7 +8,7 @@ rendered once more in a fresh pool; a chunk lost twice is rendered letter by let
 so a letter that kills its worker even alone is quarantined with the cause and the others go out. A worker
 that exits by itself (it could not start: the database, an import) is no letter's fault: `WorkersFailing`.
 Each worker dies with the night (parent-death signal), so a killed night leaves no worker running, and a
-worker's LibreOffice dies with its worker (correspondence/libreoffice.py).
+worker's LibreOffice dies with its worker (correspondence/render/libreoffice.py).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from typing import Any, Self
 
 from correspondence import faults
 from correspondence.log import log
-from correspondence.render import dispatch as render_module
 from correspondence.render import libreoffice
-from correspondence.render.dispatch import Failed, Job, Rendered, Renderer
+from correspondence.render.dispatch import Renderer
+from correspondence.render.jobs import Failed, Job, Rendered
 from correspondence.store import connect
 from correspondence.templates import snapshots
 
@@ -84,9 +84,9 @@ def _render(jobs: list[Job]) -> tuple[list[Rendered | Failed], Counter[str]]:
     assert _renderer is not None
     for job in jobs:
         faults.checkpoint("render.letter", job.letter_id)
-    before = render_module.SECONDS.copy()
+    before = _renderer.watch.seconds.copy()
     results = _renderer.render(jobs)
-    return results, render_module.SECONDS - before
+    return results, _renderer.watch.seconds - before
 
 
 @dataclass
@@ -102,7 +102,7 @@ class RenderPool:
         self.executor: ProcessPoolExecutor | None = None
         self.alone: ProcessPoolExecutor | None = None  # one worker, for letters rendered one by one
         self.breaks = 0  # pools lost in a row
-        self.seconds: Counter[str] = Counter()  # render steps (fill, layout, pdf, split), over all workers
+        self.seconds: Counter[str] = Counter()  # render steps (fill, layout, pdf, split …), over all workers
 
     def _pool(self, size: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(size, mp_context=multiprocessing.get_context("spawn"), initializer=_init,
@@ -119,8 +119,8 @@ class RenderPool:
         for executor in (self.executor, self.alone):
             if executor:
                 executor.shutdown(wait=True, cancel_futures=True)  # workers end their LibreOffice at exit
-        if self.executor is None and _renderer is not None and getattr(_renderer, "docx_renderer", None) is not None:
-            _renderer.docx_renderer.close()  # rendering in this process: end LibreOffice with the night
+        if self.executor is None and _renderer is not None:
+            _renderer.close()  # rendering in this process: end LibreOffice with the night
         log("stages", stage="render", **{f"{step}_s": round(s, 3) for step, s in sorted(self.seconds.items())})
 
     def render(self, chunks: Iterable[list[Job]]) -> Iterator[tuple[list[Job], list[Rendered | Failed]]]:

@@ -2,24 +2,27 @@
 
 Templates can read the context and nothing else: no attribute access to internals, no imports, no files
 outside the snapshot they come from; data is autoescaped, so a name like `Dupont & Fils <BV>` prints as
-written. Undefined variables are errors.
+written. Undefined variables are errors. `HtmlTemplates.fill` is the one way an HTML letter is filled in: the
+night, the preview and `templates check` all go through it, so the check sees what the night will print.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
-from jinja2 import BaseLoader, StrictUndefined, pass_context
+from jinja2 import BaseLoader, DictLoader, Environment, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from stdnum import iban as iban_number
 
 from correspondence.render import qr, slots
+from correspondence.render.limits import RenderTooLong, bounded, limit, memory_limit, time_limit
+from correspondence.render.slots import Marked
 
 LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "de": "de_BE"}
 
@@ -95,3 +98,39 @@ def marked_environment(loader: BaseLoader) -> ImmutableSandboxedEnvironment:
     env.finalize = slots.finalize
     env.filters["epc_qr"] = epc_qr_slot
     return env
+
+
+class NamedLoader(DictLoader):
+    """Templates by name, with the name as file name, so an error in a partial says which partial."""
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, _, uptodate = super().get_source(environment, template)
+        return source, template, uptodate
+
+
+def texts(files: Mapping[str, bytes]) -> dict[str, str]:
+    """The files a letter's HTML environment loads: templates, stylesheets and pictures drawn in SVG."""
+    return {p: b.decode("utf-8") for p, b in files.items() if p.endswith((".html", ".css", ".svg"))}
+
+
+class HtmlTemplates:
+    """A snapshot's HTML templates in the letter environment, each compiled once, filled within the limits."""
+
+    def __init__(self, files: Mapping[str, bytes]) -> None:
+        self.env = marked_environment(NamedLoader(texts(files)))
+        self.too_long: dict[str, str] = {}  # templates whose compiling was cut: their letters fail at once
+
+    def fill(self, letter_type: str, language: str, context: Mapping[str, Any]) -> Marked:
+        """The filled-in letter: compiled and filled within the time limit, its size and memory capped
+        (RenderTooLong, RenderTooLarge, RenderTooHungry); Jinja's errors as they come."""
+        name = f"{letter_type}/{language}.html"
+        if name in self.too_long:
+            raise RenderTooLong(self.too_long[name])
+        with time_limit(), memory_limit():  # a template whose loop never ends costs this letter, not the night
+            try:
+                template = self.env.get_template(name)
+            except RenderTooLong:
+                self.too_long[name] = (f"compiling {name} took more than {limit():g} s — a template too large "
+                                       "or too deeply nested?")
+                raise RenderTooLong(self.too_long[name]) from None
+            return Marked.parse(bounded(template.generate(context)))

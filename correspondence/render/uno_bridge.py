@@ -1,4 +1,4 @@
-"""The UNO side of correspondence/libreoffice.py, run by the Python that LibreOffice's `uno` module belongs to.
+"""The UNO side of correspondence/render/libreoffice.py, run by the Python that LibreOffice's `uno` module belongs to.
 
 `python3 uno_bridge.py PIPE_NAME [START_TIMEOUT OFFICE_PID]` connects to a LibreOffice started with `--accept=pipe,name=PIPE_NAME;urp;`,
 says `{"ready": true}` on standard output, then converts one document per line of standard input:

@@ -157,9 +157,9 @@ def approval_in_force(connection: Connection, letter_type: str, language: str, d
     return _row(row) if row else None
 
 
-def in_force(connection: Connection, templates_dir: Path, letter_type: str, language: str, day: date) -> str:
-    """The snapshot hash to render with (stored in the database); NotApproved if there is none."""
-    import_shipped(connection, templates_dir)
+def in_force(connection: Connection, letter_type: str, language: str, day: date) -> str:
+    """The snapshot hash to render with (stored in the database); NotApproved if there is none. Only reads:
+    the shipped approvals count once recorded (`import_shipped`, which the night calls first)."""
     approval = approval_in_force(connection, letter_type, language, day)
     if approval is None:
         later = [x for x in history(connection, letter_type, language) if x.effective_from > day]

@@ -22,10 +22,14 @@ REASON_CHARS = 480  # the quarantine's reason column holds 500
 
 
 class ApprovedTypes:
-    """Per (letter type, language), looked up once a night: the approved snapshot's hash and its settings."""
+    """Per (letter type, language), looked up once a night: the approved snapshot's hash and its settings.
+
+    Made once a night, before planning: it first records the shipped approvals whose files are on disk
+    (`approvals.import_shipped`, its one write); every lookup after that only reads."""
 
     def __init__(self, connection: Connection, templates_dir: Path, day: date, services: Collection[str]) -> None:
-        self.connection, self.templates_dir, self.day, self.services = connection, templates_dir, day, services
+        self.connection, self.day, self.services = connection, day, services
+        approvals.import_shipped(connection, templates_dir)
         self._found: dict[tuple[str, str], tuple[str, catalog.LetterType] | tuple[str, str, str]] = {}
 
     def __call__(self, letter_type: str, language: str) -> catalog.LetterType:
@@ -48,7 +52,7 @@ class ApprovedTypes:
 
     def _look_up(self, name: str, language: str) -> tuple[str, catalog.LetterType] | tuple[str, str, str]:
         try:
-            snapshot_hash = approvals.in_force(self.connection, self.templates_dir, name, language, self.day)
+            snapshot_hash = approvals.in_force(self.connection, name, language, self.day)
         except approvals.NotApproved as exc:
             return "approval", str(exc), "review and approve the template (correspondence templates approve)"
         try:

@@ -5,6 +5,9 @@ Word tags split across runs, the sandbox's refusals, every sample rendered under
 loaded from outside assets/, the three languages, and for decisions the appeal partial and its six mentions.
 Before all that, every symbolic link in letter_templates/ (never read), and for Word templates everything
 that would be fetched from outside the document when it is converted (linked pictures, INCLUDETEXT fields …).
+Samples are filled by the renderer's own filling (`HtmlTemplates.fill`, `WordSnapshot.fill`), so a sample
+the check passes is one the night can fill; each part of a Word letter is also filled on its own, to name
+the paragraph a mistake is in.
 """
 
 from __future__ import annotations
@@ -19,11 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import DictLoader, Environment, TemplateNotFound, TemplateSyntaxError, nodes
+from jinja2 import Environment, TemplateNotFound, TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
 from lxml import etree
+from lxml import html as lxml_html
 
+from correspondence.config import Settings, load_fund
 from correspondence.render import templating
+from correspondence.render.docx import WordSnapshot, fill_failure
+from correspondence.render.html import SnapshotRenderer
+from correspondence.render.jobs import Job
 from correspondence.render.limits import (
     RenderTooHungry,
     RenderTooLarge,
@@ -33,8 +41,9 @@ from correspondence.render.limits import (
     memory_limit,
     time_limit,
 )
-from correspondence.templates import catalog, snapshots, word_links, word_tags
-from correspondence.templates import variables as template_vars
+from correspondence.render.templating import HtmlTemplates, NamedLoader
+from correspondence.templates import catalog, snapshots, variables, word_links, word_tags
+from correspondence.templates.appeal_check import missing_mentions
 from correspondence.templates.asset_refs import refused_in_stylesheets, refused_urls
 
 LANGUAGE_NAMES = {"nl": "Dutch", "fr": "French", "de": "German"}
@@ -54,14 +63,6 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.file}{', ' + self.place if self.place else ''}: {self.message}"
-
-
-class NamedLoader(DictLoader):
-    """The snapshot's files by name, with the name as file name so errors in partials say which partial."""
-
-    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
-        source, _, uptodate = super().get_source(environment, template)
-        return source, template, uptodate
 
 
 @dataclass(frozen=True)
@@ -167,8 +168,6 @@ def settings_findings(templates_dir: Path, only: str | None = None, services: Co
 
 def _configured_services() -> tuple[Collection[str] | None, list[Finding]]:
     """The services of the configured fund profile; None and a warning when it cannot be read."""
-    from correspondence.config import Settings, load_fund
-
     fund_file = "the fund profile"
     try:
         fund_file = str(Settings.from_env().fund_file)
@@ -231,9 +230,9 @@ def check_template(templates_dir: Path, letter_type: catalog.LetterType, languag
         snapshot = snapshots.working_copy(templates_dir, name, language)
     except snapshots.UnsafeFile as exc:
         return [_unsafe(exc, name, language)]
-    texts = {p: b.decode("utf-8") for p, b in snapshot.files.items() if p.endswith((".html", ".css", ".svg"))}
+    texts = templating.texts(snapshot.files)
     env = templating.environment(NamedLoader(texts))
-    tree = template_vars.declared(templates_dir, letter_type)
+    tree = variables.declared(templates_dir, letter_type)
     found: list[Finding] = []
 
     def add(level: str, file: str, place: str, message: str) -> None:
@@ -263,12 +262,12 @@ def check_template(templates_dir: Path, letter_type: catalog.LetterType, languag
             includes.update(_included_names(ast))
             _check_internals(ast, file, place, add)
             reported: set[tuple[str, ...]] = set()
-            for use in template_vars.uses(ast):
+            for use in variables.uses(ast):
                 used.add(use.path)
-                if template_vars.unknown(tree, use.path) is None or use.path in reported:
+                if variables.unknown(tree, use.path) is None or use.path in reported:
                     continue
                 reported.add(use.path)
-                hint = template_vars.suggestion(tree, use.path)
+                hint = variables.suggestion(tree, use.path)
                 add("error", file, place(use.line), f'"{{{{ {".".join(use.path)} }}}}" is not something this letter '
                     f"knows" + (f' — did you mean "{hint}"?' if hint else
                                 f" (see: correspondence templates variables {name})"))
@@ -278,8 +277,8 @@ def check_template(templates_dir: Path, letter_type: catalog.LetterType, languag
     units = [u for u in units if not u.subdoc or (u.subdoc,) in used]
     if len(parsed) < len(units) or len(found) > errors_before:
         return found  # syntax or variable errors: rendering the samples would only repeat them
-    for path, _ in template_vars.leaves(letter_type.context):
-        if not template_vars.covered(path, used):
+    for path, _ in variables.leaves(letter_type.context):
+        if not variables.covered(path, used):
             add("warning", units[0].file, "", f'"{".".join(path)}" is declared in {name}/letter.toml but this '
                 "template never prints it")
     appeal = [n for n in includes | {p[0] for p in used} if "appeal" in n]
@@ -290,8 +289,9 @@ def check_template(templates_dir: Path, letter_type: catalog.LetterType, languag
     for url, where in refused_in_stylesheets(snapshot):
         add("error", where, "", f'loads "{url}"; letters may only use files of letter_templates/assets/')
     refused: set[str] = set()
+    fill = _Fill(env, texts, snapshot, letter_type)
     for sample, context in data.items():
-        result = _render_sample(env, letter_type, language, units, sample, context, snapshot, texts, refused)
+        result = _render_sample(fill, language, units, sample, context, refused)
         found.extend(result)
         if any("took more than" in f.message for f in result):
             break  # one endless loop is enough to know; the other samples would each wait as long
@@ -305,12 +305,7 @@ def _laid_out_once(snapshot: snapshots.Snapshot, letter_type: catalog.LetterType
     """Warnings for a letter type laid out once per shape (README, "Layout once"): a sample the night would
     lay out on its own, and an affiliate's own data (name, address, references, amounts) that is part of the
     shape, so that every letter needs a layout of its own. Both still print right; they cost time."""
-    from correspondence.render.dispatch import (  # the renderer imports WeasyPrint: only here
-        Job,
-        _SnapshotRenderer,
-    )
-
-    renderer = _SnapshotRenderer(snapshot)
+    renderer = SnapshotRenderer(snapshot)
     found: list[Finding] = []
     file = f"{letter_type.name}/{language}.html"
     for sample, context in data.items():
@@ -320,7 +315,7 @@ def _laid_out_once(snapshot: snapshots.Snapshot, letter_type: catalog.LetterType
         context.setdefault("letter", {})["language"] = language
         before = renderer.stamper.outcomes.copy()
         try:
-            marked = renderer.marked(Job(sample, letter_type.name, language, snapshot.hash, context))
+            marked = renderer.fill(Job(sample, letter_type.name, language, snapshot.hash, context))
             renderer.stamped(sample, marked)
         except Exception:  # noqa: BLE001, S112 - rendering errors are reported by the sample check above
             continue
@@ -406,29 +401,47 @@ def _check_internals(ast: nodes.Template, file: str, place: Callable[[int | None
                 "templates may not do (the sandbox refuses it and the night would hold the letter)")
 
 
-def _render_sample(env: Environment, letter_type: catalog.LetterType, language: str, units: list[Unit], sample: str,
-                   context: dict[str, Any], snapshot: snapshots.Snapshot, texts: dict[str, str],
+@dataclass
+class _Fill:
+    """How the samples of one template are filled: the renderer's own filling for the letter (HTML or Word),
+    and for Word each part on its own as well, so a mistake is found in its paragraph."""
+
+    env: Environment  # the check's environment, for the parts of a Word letter
+    texts: dict[str, str]
+    snapshot: snapshots.Snapshot
+    letter_type: catalog.LetterType
+    html: HtmlTemplates | None = None
+    word: WordSnapshot | None = None
+
+    def __post_init__(self) -> None:
+        if self.letter_type.format == "docx":
+            self.word = WordSnapshot(self.snapshot)
+        else:
+            self.html = HtmlTemplates(self.snapshot.files)
+
+
+def _render_sample(fill: _Fill, language: str, units: list[Unit], sample: str, context: dict[str, Any],
                    refused: set[str]) -> list[Finding]:
+    letter_type, snapshot = fill.letter_type, fill.snapshot
     context = copy.deepcopy(context)
     context.setdefault("letter", {})["language"] = language
+    job = Job(sample, letter_type.name, language, snapshot.hash, copy.deepcopy(context))
     found = []
-    pieces = []
-    for unit in sorted(units, key=lambda u: u.subdoc is None):  # Word partials first: the letter prints them
+    html = ""
+    # HTML: the letter, as the night fills it. Word: first each part on its own (the partials before the letter
+    # that prints them), so that a mistake is named by its paragraph; then the letter as the night fills it.
+    for unit in sorted(units, key=lambda u: u.subdoc is None):
         def add(where: str, message: str, file: str = unit.file) -> None:
             found.append(Finding("error", file, where, f'with sample "{sample}": {message}', letter_type.name,
                                  language))
         try:
-            with time_limit(), memory_limit():  # compiling too: both within the limits of the night
-                try:
-                    template = env.get_template(unit.file) if unit.file in texts else env.from_string(unit.source)
-                except RenderTooLong:
-                    raise RenderTooLong(f"compiling took more than {limit():g} s — a template too large or too "
-                                        "deeply nested?") from None
-                rendered = bounded(template.generate(context))
-            if unit.subdoc:
+            if fill.html is not None:
+                html = fill.html.fill(letter_type.name, language, job.context).html()
+            elif unit.subdoc:
+                rendered = _fill_part(fill.env, unit, fill.texts, context)
                 context[unit.subdoc] = word_tags.as_paragraphs(word_tags.rendered_text(rendered))
             else:
-                pieces.append(rendered)
+                _fill_part(fill.env, unit, fill.texts, context)
         except (UndefinedError, SecurityError, TemplateNotFound, TemplateError, RenderTooLong, OverflowError,
                 RenderTooLarge, RenderTooHungry) as exc:
             file, line = _where(exc, unit.file)
@@ -438,11 +451,16 @@ def _render_sample(env: Environment, letter_type: catalog.LetterType, language: 
             add("", f"{type(exc).__name__}: {exc}")
     if found:
         return found
-    if letter_type.format == "docx":
-        text = "\n".join(word_tags.rendered_text(p) for p in pieces)
+    if fill.word is not None:
+        try:
+            filled = fill.word.fill(job)
+        except Exception as exc:  # noqa: BLE001 - any failure of a sample is a finding
+            return [Finding("error", units[0].file, "", f'with sample "{sample}": {fill_failure(exc)}',
+                            letter_type.name, language)]
+        text = word_tags.document_text(filled)
     else:
-        text = templating_text("".join(pieces))
-        for url, what in refused_urls("".join(pieces), snapshot):
+        text = templating_text(html)
+        for url, what in refused_urls(html, snapshot):
             if url in refused:
                 continue
             refused.add(url)
@@ -450,23 +468,28 @@ def _render_sample(env: Environment, letter_type: catalog.LetterType, language: 
                                  f"({what}); letters may only use files of letter_templates/assets/", letter_type.name,
                                  language))
     if letter_type.decision:
-        for missing in _missing_mentions(text, language, context):
+        for missing in _missing_mentions(text, language, job.context):
             found.append(Finding("error", units[0].file, "", f'with sample "{sample}": the appeal text lacks {missing}',
                                  letter_type.name, language))
     return found
 
 
-def templating_text(html: str) -> str:
-    from lxml import html as lxml_html
+def _fill_part(env: Environment, unit: Unit, texts: dict[str, str], context: dict[str, Any]) -> str:
+    """One part of a Word letter (or one Word partial) filled on its own, within the night's limits."""
+    with time_limit(), memory_limit():  # compiling too: both within the limits of the night
+        try:
+            template = env.get_template(unit.file) if unit.file in texts else env.from_string(unit.source)
+        except RenderTooLong:
+            raise RenderTooLong(f"compiling took more than {limit():g} s — a template too large or too "
+                                "deeply nested?") from None
+        return bounded(template.generate(context))
 
+
+def templating_text(html: str) -> str:
     return lxml_html.fromstring(html).text_content() if html.strip() else ""
 
 
 def _missing_mentions(text: str, language: str, context: dict[str, Any]) -> list[str]:
-    try:
-        from correspondence.templates.appeal_check import missing_mentions
-    except ImportError:  # the decisions' appeal check is not installed: nothing to check against
-        return []
     try:
         return missing_mentions(text, language, context)
     except KeyError as exc:

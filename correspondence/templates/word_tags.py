@@ -126,3 +126,11 @@ def rendered_text(xml: str) -> str:
         runs = re.findall(r"<w:t(?: [^>]*)?>(.*?)</w:t>|<w:(tab|br)/>", paragraph, flags=re.DOTALL)
         lines.append("".join(html.unescape(t) if t else (" " if kind else "") for t, kind in runs))
     return "\n".join(lines)
+
+
+def document_text(docx: bytes) -> str:
+    """The text of a filled Word letter: its body, then its headers and footers, one line per paragraph."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        names = sorted((n for n in archive.namelist() if PARTS.fullmatch(n)),
+                       key=lambda n: (not n.endswith("document.xml"), n))
+        return "\n".join(rendered_text(archive.read(name).decode("utf-8")) for name in names)

@@ -2,7 +2,7 @@
 the PDF font objects (Type 0, Identity-H, whole font file, complete /W and /ToUnicode) to draw it with.
 
 Kerning and ligatures are off in assets/letter.css, so WeasyPrint (Pango/HarfBuzz) lays a line out with
-the plain advances read here; `stamp_plan` checks that for every line it stamps (measured == laid out).
+the plain advances read here; `stamp.plan` checks that for every line it stamps (measured == laid out).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Print a letter into its shape's plan: the background WeasyPrint drew once, plus the letter's own lines
-and QR code drawn in a small content stream. See `stamp_plan` for when a letter may be stamped.
+and QR code drawn in a small content stream. See `stamp.plan` for when a letter may be stamped.
 
 Per worker, shapes and plans are kept in small LRU caches, so memory is bounded by the number of letter
 shapes (types x languages x address lengths ...), never by the night's size.
