@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from correspondence import approvals, catalog, cli, mailroom_verify, schema
+from correspondence import approvals, catalog, mailroom_verify, schema
 from correspondence.config import Settings
 from correspondence.importing import import_dir
 from correspondence.store import connect
 from correspondence.template_check import check
+from scheduler import cli
 from scheduler.night import NightResult, run_night
 from tests.template_copies import copy_templates, edit_once
 

@@ -23,7 +23,7 @@ from xml.sax.saxutils import quoteattr
 import pytest
 from PIL import Image
 
-from correspondence import approvals, cli, snapshots, word_links
+from correspondence import approvals, snapshots, word_links
 from correspondence.config import TEMPLATES_DIR, Settings
 from correspondence.importing import import_dir
 from correspondence.libreoffice import LibreOffice
@@ -31,6 +31,7 @@ from correspondence.render import Job, Rendered
 from correspondence.render_docx import DocxRenderer
 from correspondence.store import connect
 from correspondence.template_check import check
+from scheduler import cli
 from scheduler.night import CannotRun, run_night
 
 NIGHT = date(2026, 11, 22)

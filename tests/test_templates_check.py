@@ -10,9 +10,10 @@ import pytest
 from docx import Document
 from jinja2 import DictLoader
 
-from correspondence import catalog, cli, templating, word_tags
+from correspondence import catalog, templating, word_tags
 from correspondence.config import TEMPLATES_DIR
 from correspondence.template_check import check
+from scheduler import cli
 from tests.template_copies import copy_templates, edit_once
 
 SHIPPED_TYPES = sorted(catalog.load(TEMPLATES_DIR))
