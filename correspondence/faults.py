@@ -35,20 +35,20 @@ def checkpoint(name: str, key: str | None = None) -> None:
     plan = _plan()
     if plan == config.NO_FAULT:
         return
-    _LISTING, _TARGET, _PAUSE, _KEYED = plan
+    listing, target, pause, keyed = plan
     if key is not None:
-        if _KEYED == (name, key) and _first_here():
+        if keyed == (name, key) and _first_here():
             os.kill(os.getpid(), signal.SIGKILL)
         return
     _passages[name] += 1
-    if _LISTING:
+    if listing:
         from correspondence.log import log
 
         log("checkpoint", stage=name, passage=_passages[name])
-    elif _TARGET == (name, _passages[name]):
+    elif target == (name, _passages[name]):
         os.kill(os.getpid(), signal.SIGKILL)
-    elif _PAUSE is not None and _PAUSE[0] == name:
-        time.sleep(_PAUSE[1])
+    elif pause is not None and pause[0] == name:
+        time.sleep(pause[1])
 
 
 def _first_here() -> bool:

@@ -1,5 +1,5 @@
 """`correspondence` — the command line: the one place that wires the engine and the night (contracts in
-DESIGN.md; keep them stable). The commands are in main.py, one module per command group; shared values and
+DESIGN.md; keep them stable). The commands are in commands.py, one module per command group; shared values and
 settings in base.py; here, how every command ends.
 """
 
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None, *, settings: Settings | None = None) -> 
     name = "correspondence"
     try:
         # loading the commands loads the engine (seconds): a Ctrl-C meanwhile ends in one line too
-        from scheduler.cli.main import command_name, correspondence
+        from scheduler.cli.commands import command_name, correspondence
 
         name = command_name(args)
         # Click's own main (standalone or not) turns a closed pipe into exit 1 and prints on Ctrl-C: the
