@@ -30,8 +30,8 @@ from correspondence.demo import fund as demo
 from correspondence.demo.claims import CASES, _paid_up, claim_row
 from correspondence.importing import SPECS
 from rules.calendar import quarter_of
+from rules.language import LANGUAGES
 
-LANGUAGES = ("nl", "fr", "de")
 DECISIONS = ("mantelzorg_granted", "mantelzorg_refused", "mantelzorg_incomplete")
 # A Monday in the second week of a quarter: no due notice, and the fund holds no unpaid contribution.
 DEFAULT_NIGHT = date(2026, 7, 6)

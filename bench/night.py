@@ -37,10 +37,10 @@ from correspondence import schema
 from correspondence.config import Settings
 from correspondence.mailroom import print_files as mailroom
 from correspondence.store import connect, init
+from rules.language import LANGUAGES
 from scheduler import run_record
 
 RESULTS = Path(__file__).parent / "results"
-LANGUAGES = ("nl", "fr", "de")
 
 
 @contextlib.contextmanager
@@ -128,7 +128,7 @@ def run_night_process(settings: Settings, day: date, log: Path) -> Night:
            "CORRESPONDENCE_ARCHIVE": str(settings.archive_dir), "CORRESPONDENCE_FUND": str(settings.fund_file),
            "CORRESPONDENCE_TEMPLATES": str(settings.templates_dir), "CORRESPONDENCE_WORKERS": str(settings.workers),
            "CORRESPONDENCE_CHUNK": str(settings.chunk_size)}
-    command = [sys.executable, "-m", "correspondence.cli", "run", "--as-of", day.isoformat()]
+    command = [sys.executable, "-m", "scheduler.cli", "run", "--as-of", day.isoformat()]
     _, finished_before = _night_row(settings, day)
     clock, cpu = Stopwatch(), _cpu_seconds()
     with log.open("wb") as errors:

@@ -22,6 +22,7 @@ from correspondence.config import Settings
 from correspondence.render.dispatch import Job, Renderer
 from correspondence.store import connect, init
 from correspondence.templates import snapshots
+from rules.language import LANGUAGES
 from rules.params import Parameters
 from scheduler import night
 
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         init(engine)
         settings = replace(Settings.from_env(), db_url=url, workers=0)
         fund.load(engine, args.letters, args.as_of)
-        fund.approve_working_copy(engine, settings.templates_dir, "due_notice", ("nl", "fr", "de"))
+        fund.approve_working_copy(engine, settings.templates_dir, "due_notice", LANGUAGES)
         with engine.begin() as connection:
             connection.execute(schema.runs.insert().values(run_date=args.as_of, status="planning", attempts=1,
                                                            started_at=datetime.now(UTC)))

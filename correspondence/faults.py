@@ -8,7 +8,8 @@ otherwise finish in a second is still rendering. "<name>=<key>" kills the proces
 point with that key (`checkpoint("render.letter", letter_id)`: a letter that kills whichever render worker
 takes it, as one that exhausts memory would); with CORRESPONDENCE_FAULT_ONCE naming a file that does not
 exist yet, only the first process to get there is killed (it creates the file): a worker lost once, by chance.
-The variables are read once, at import; unset, a checkpoint costs one boolean test.
+The variables are declared and parsed in config.py and read once, at the first checkpoint (not at import, so
+that a bad value is met by the check at start); unset, a checkpoint costs one cached call and a boolean test.
 """
 
 from __future__ import annotations
@@ -17,59 +18,46 @@ import os
 import signal
 import time
 from collections import Counter
+from functools import cache
 
-VARIABLE = "CORRESPONDENCE_FAULT"
-ONCE_VARIABLE = "CORRESPONDENCE_FAULT_ONCE"
+from correspondence import config
 
-
-def _parse(spec: str) -> tuple[bool, tuple[str, int] | None, tuple[str, float] | None]:
-    if not spec:
-        return False, None, None
-    if spec == "list" or "=" in spec:
-        return spec == "list", None, None
-    name, _, seconds = spec.rpartition("@")
-    if name and seconds.replace(".", "", 1).isdigit():
-        return False, None, (name, float(seconds))
-    name, _, n = spec.rpartition("#")
-    if not name or not n.isdigit() or int(n) < 1:
-        raise ValueError(f"{VARIABLE} must be 'list', '<checkpoint>#<passage>' (passage from 1), "
-                         f"'<checkpoint>@<seconds>' or '<checkpoint>=<key>', not {spec!r}")
-    return False, (name, int(n)), None
-
-
-_SPEC = os.environ.get(VARIABLE, "")
-_LISTING, _TARGET, _PAUSE = _parse(_SPEC)
-_KEYED = tuple(_SPEC.split("=", 1)) if "=" in _SPEC else None
-_ONCE = os.environ.get(ONCE_VARIABLE, "")
-_ACTIVE = _LISTING or _TARGET is not None or _PAUSE is not None or _KEYED is not None
 _passages: Counter[str] = Counter()
+
+
+@cache
+def _plan() -> config.FaultPlan:
+    return config.get(config.FAULT)
 
 
 def checkpoint(name: str, key: str | None = None) -> None:
     """A point where a crash must leave nothing lost, nothing twice and nothing that looks complete."""
-    if not _ACTIVE:
+    plan = _plan()
+    if plan == config.NO_FAULT:
         return
+    listing, target, pause, keyed = plan
     if key is not None:
-        if _KEYED == (name, key) and _first_here():
+        if keyed == (name, key) and _first_here():
             os.kill(os.getpid(), signal.SIGKILL)
         return
     _passages[name] += 1
-    if _LISTING:
+    if listing:
         from correspondence.log import log
 
         log("checkpoint", stage=name, passage=_passages[name])
-    elif _TARGET == (name, _passages[name]):
+    elif target == (name, _passages[name]):
         os.kill(os.getpid(), signal.SIGKILL)
-    elif _PAUSE is not None and _PAUSE[0] == name:
-        time.sleep(_PAUSE[1])
+    elif pause is not None and pause[0] == name:
+        time.sleep(pause[1])
 
 
 def _first_here() -> bool:
     """True unless CORRESPONDENCE_FAULT_ONCE names a file some process already created (then: not again)."""
-    if not _ONCE:
+    once = config.get(config.FAULT_ONCE)
+    if not once:
         return True
     try:
-        os.close(os.open(_ONCE, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        os.close(os.open(once, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     except FileExistsError:
         return False
     return True

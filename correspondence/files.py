@@ -10,16 +10,15 @@ import grp
 import os
 from pathlib import Path
 
-from correspondence import faults
+from correspondence import config, faults
 
 FILE_MODE = 0o640  # service user reads and writes, the mailroom group reads, nobody else
 DIR_MODE = 0o750
-GROUP_VARIABLE = "CORRESPONDENCE_MAILROOM_GROUP"
 
 
 def mailroom_gid() -> int | None:
     """The gid of the group named by CORRESPONDENCE_MAILROOM_GROUP, or None (unset or no such group)."""
-    name = os.environ.get(GROUP_VARIABLE, "").strip()
+    name = config.get(config.MAILROOM_GROUP)
     if not name:
         return None
     try:

@@ -22,8 +22,8 @@ from sqlalchemy import Connection, Engine, Table, select, tuple_
 from correspondence import fields as f
 from correspondence import removals, schema
 from correspondence.fields import FieldError
+from rules.language import LANGUAGES
 
-LANGUAGES = ("nl", "fr", "de")
 STATUSES = ("main", "secondary", "helper_main", "spouse_maxi", "spouse_mini", "pensioner", "art37")
 ADDRESS_FIELDS = ("street", "house_number", "box", "postcode", "city", "country")
 RowCheck = Callable[[dict[str, Any], "Known"], tuple[str, str] | None]

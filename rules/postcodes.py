@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from rules.language import LANGUAGES
 from rules.params import DEFAULT_DIR
 
-LANGUAGES = ("nl", "fr", "de")
 PROVINCES = ("BRU", "ANT", "LIM", "OVL", "WVL", "VBR", "BRW", "HAI", "LIE", "LUX", "NAM")
 TABLE = DEFAULT_DIR / "postcodes.csv"
 

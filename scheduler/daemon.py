@@ -25,13 +25,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from correspondence import schema
-from correspondence.config import PROJECT_ROOT, Settings
+from correspondence.config import DEFAULT_SCHEDULER_CONFIG, Settings
 from correspondence.log import log
 from correspondence.store import connect
 from scheduler import night
 from scheduler.catchup import dates_to_run, last_completed_up_to
 
-DEFAULT_CONFIG = PROJECT_ROOT / "config" / "scheduler.toml"
+DEFAULT_CONFIG = DEFAULT_SCHEDULER_CONFIG  # declared with its variable, CORRESPONDENCE_SCHEDULER_CONFIG
 JOB_ID = "night"
 JOBS_TABLE = "apscheduler_jobs"
 _KEYS = {"time", "timezone", "misfire_grace_hours", "catch_up_from", "lock_retry_minutes"}

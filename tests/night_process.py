@@ -1,4 +1,4 @@
-"""Nights in a real subprocess (`python -m correspondence.cli`), and what they left behind, for the fault tests.
+"""Nights in a real subprocess (`python -m scheduler.cli`), and what they left behind, for the fault tests.
 
 A fault test needs a fund, a database in a known state, approved templates it may break, and a way to read
 back everything a night wrote — journal, night folder, archive — to compare with an uninterrupted night.
@@ -125,7 +125,7 @@ def cli(args: list[str], environment: dict[str, str], cwd: Path, timeout: float 
         stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """`correspondence ARGS` in a fresh interpreter, as the operator's cron or systemd would start it."""
     cwd.mkdir(parents=True, exist_ok=True)
-    return subprocess.run([sys.executable, "-m", "correspondence.cli", *args], env=environment, cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "scheduler.cli", *args], env=environment, cwd=cwd,
                           capture_output=True, text=True, timeout=timeout, input=stdin, check=False)
 
 

@@ -32,7 +32,7 @@ def _cli(args: list[str], root: Path, env: dict[str, str] | None = None,
                    **(env or {})}
     for name in [k for k, v in environment.items() if v == "<unset>"]:
         del environment[name]
-    done = subprocess.run([sys.executable, "-m", "correspondence.cli", *args], env=environment, cwd=root,
+    done = subprocess.run([sys.executable, "-m", "scheduler.cli", *args], env=environment, cwd=root,
                           stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=300, check=False)
     return done.returncode, done.stdout or "", done.stderr
 
@@ -94,7 +94,7 @@ CASES = [
     (["import", "nowhere"], {}, 2, "nowhere is not a folder"),
     (["decide", "mantelzorg", "nowhere.json"], {}, 2, "cannot read nowhere.json"),
     (["scheduler", "--config", "nowhere.toml"], {}, 2, "nowhere.toml"),
-    (["frobnicate"], {}, 2, "invalid choice: 'frobnicate'"),
+    (["frobnicate"], {}, 2, "No such command 'frobnicate'"),
 ]
 
 

@@ -131,7 +131,7 @@ def test_stats_csv_holds_no_formula(sqlite_url: str, tmp_path: Path) -> None:
             letter_id="20261122-000001", event_key="x", run_date=NIGHT, letter_type="=1+1", recipient_type="affiliate",
             recipient_id="A1", language="nl", mail_class="ordinary", postcode="1000", sort_name="x",
             status="batched", template_hash="0" * 64, context="{}"))
-    out = subprocess.run([sys.executable, "-m", "correspondence.cli", "stats", "--year", "2026", "--csv"],
+    out = subprocess.run([sys.executable, "-m", "scheduler.cli", "stats", "--year", "2026", "--csv"],
                          env={**os.environ, "CORRESPONDENCE_DB": sqlite_url}, cwd=tmp_path,
                          capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Table, select
 
-from correspondence import cli, files, schema
+from correspondence import files, schema
 from correspondence.compose.common import recipient_block
 from correspondence.config import DEFAULT_FUND, Settings, load_fund
 from correspondence.demo.fund import write_demo_fund
@@ -27,6 +27,7 @@ from correspondence.mailroom import verify as mailroom_verify
 from correspondence.mailroom.print_files import registered_rows
 from correspondence.store import connect
 from correspondence.templates.preview import preview
+from scheduler import cli
 from scheduler.night import run_night
 
 SMALL_FUND = Path(__file__).parent / "fixtures" / "small_fund"
@@ -172,8 +173,7 @@ def test_make_dir_changes_the_mode_of_no_folder_it_did_not_create(tmp_path: Path
 # ---- item 8: a full export that lost rows, a header that says a column twice, a field built to be huge -----
 
 def _cli(settings: Settings, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    args = cli.parser().parse_args(list(argv))
-    code = args.func(args, settings)
+    code = cli.main(list(argv), settings=settings)
     out = capsys.readouterr()
     return code, out.out + out.err
 

@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from correspondence import cli, schema
+from correspondence import schema
 from correspondence.config import Settings
 from correspondence.importing import import_dir
 from correspondence.mailroom import verify as mailroom_verify
 from correspondence.store import connect
 from correspondence.templates import approvals, catalog
 from correspondence.templates.check import check
+from scheduler import cli
 from scheduler.night import NightResult, run_night
 from tests.template_copies import copy_templates, edit_once
 

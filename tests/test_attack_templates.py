@@ -23,7 +23,6 @@ from xml.sax.saxutils import quoteattr
 import pytest
 from PIL import Image
 
-from correspondence import cli
 from correspondence.config import TEMPLATES_DIR, Settings
 from correspondence.importing import import_dir
 from correspondence.render.dispatch import Job, Rendered
@@ -32,6 +31,7 @@ from correspondence.render.libreoffice import LibreOffice
 from correspondence.store import connect
 from correspondence.templates import approvals, snapshots, word_links
 from correspondence.templates.check import check
+from scheduler import cli
 from scheduler.night import CannotRun, run_night
 
 NIGHT = date(2026, 11, 22)

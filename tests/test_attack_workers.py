@@ -176,11 +176,11 @@ def test_a_killed_night_takes_its_workers_and_libreoffices_with_it(tmp_path: Pat
     fund_file = np.fund_profile(tmp_path / "config", MAX_SHEETS)
     url = f"sqlite:///{tmp_path / 'night.db'}"
     np.seed_database(url, np.demo_fund(tmp_path / "fund", AFFILIATES), templates, approved=DECISIONS)
-    tag = f"CORRESPONDENCE_TEST_TAG={uuid.uuid4().hex}"
+    tag = f"TEST_TAG_OF_NIGHT={uuid.uuid4().hex}"
     environment = np.env(url, tmp_path, templates, fund_file, chunk=1, CORRESPONDENCE_WORKERS=str(WORKERS),
                          CORRESPONDENCE_FAULT="render.chunk@120")  # the night waits after its first chunk
     environment[tag.split("=")[0]] = tag.split("=")[1]
-    night = subprocess.Popen([sys.executable, "-m", "correspondence.cli", "run", "--as-of", np.NIGHT.isoformat()],
+    night = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "run", "--as-of", np.NIGHT.isoformat()],
                              env=environment, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         assert _until(lambda: sum(name == "soffice.bin" for _, name in _tagged(tag)) >= 1, 180), \

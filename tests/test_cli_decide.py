@@ -19,7 +19,7 @@ MANTELZORG = {
 
 
 def decide(kind: str, payload: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "correspondence.cli", "decide", kind, "-"],
+    return subprocess.run([sys.executable, "-m", "scheduler.cli", "decide", kind, "-"],
                           input=payload if isinstance(payload, str) else json.dumps(payload),
                           capture_output=True, text=True, timeout=60, check=False)
 

@@ -48,7 +48,7 @@ def pg(fund: tuple[Path, Path]) -> Iterator[str]:
 
 def _start(args: list[str], environment: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
     cwd.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen([sys.executable, "-m", "correspondence.cli", *args], env=environment, cwd=cwd,
+    return subprocess.Popen([sys.executable, "-m", "scheduler.cli", *args], env=environment, cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -1,6 +1,6 @@
 """Crash test: a night killed with SIGKILL at every checkpoint it crosses, then rerun, equals an uninterrupted night.
 
-The night runs as the operator runs it — `python -m correspondence.cli run` in its own process — on a fund of
+The night runs as the operator runs it — `python -m scheduler.cli run` in its own process — on a fund of
 8 affiliates rendered 2 letters a chunk into print files of at most 3 sheets, so it crosses planning batches,
 several chunks, every archive write, several print files, READY and the run's completion. An uninterrupted
 night with CORRESPONDENCE_FAULT=list gives the reference output and every (checkpoint, passage) it went

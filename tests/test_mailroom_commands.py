@@ -17,12 +17,13 @@ import pytest
 from sqlalchemy import select
 from test_mailroom_print_files import fund_profile, mailroom_templates
 
-from correspondence import cli, schema
+from correspondence import schema
 from correspondence.config import Settings
 from correspondence.files import atomic_write, make_dir
 from correspondence.importing import import_dir
 from correspondence.mailroom.print_files import split_into_files
 from correspondence.store import connect
+from scheduler import cli
 from scheduler.night import run_night
 
 SMALL_FUND = Path(__file__).parent / "fixtures" / "small_fund"
@@ -30,8 +31,7 @@ NIGHT = date(2026, 11, 22)
 
 
 def _cli(settings: Settings, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    args = cli.parser().parse_args(list(argv))
-    code = args.func(args, settings)
+    code = cli.main(list(argv), settings=settings)
     out = capsys.readouterr()
     return code, out.out + out.err
 

@@ -54,7 +54,7 @@ def _env(settings: Settings) -> dict[str, str]:
 
 
 def _run_process(settings: Settings, day: date = DAY) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "correspondence.cli", "run", "--as-of", day.isoformat()],
+    return subprocess.Popen([sys.executable, "-m", "scheduler.cli", "run", "--as-of", day.isoformat()],
                             env=_env(settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

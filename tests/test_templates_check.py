@@ -10,11 +10,11 @@ import pytest
 from docx import Document
 from jinja2 import DictLoader
 
-from correspondence import cli
 from correspondence.config import TEMPLATES_DIR
 from correspondence.render import templating
 from correspondence.templates import catalog, word_tags
 from correspondence.templates.check import check
+from scheduler import cli
 from tests.template_copies import copy_templates, edit_once
 
 SHIPPED_TYPES = sorted(catalog.load(TEMPLATES_DIR))

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from correspondence import cli
 from correspondence.config import TEMPLATES_DIR
 from correspondence.importing import import_dir
 from correspondence.store import connect
+from scheduler import cli
 
 SMALL_FUND = Path(__file__).parent / "fixtures" / "small_fund"
 

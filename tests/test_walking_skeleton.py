@@ -14,10 +14,10 @@ import pytest
 from pypdf import PdfReader
 from stdnum.be import ogm_vcs
 
-from correspondence import cli
 from correspondence.config import Settings, load_fund
 from correspondence.importing import import_dir
 from correspondence.store import connect
+from scheduler import cli
 from scheduler.night import run_night
 
 SMALL_FUND = Path(__file__).parent / "fixtures" / "small_fund"

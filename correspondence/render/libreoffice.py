@@ -40,14 +40,16 @@ from typing import Any
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, ByteStringObject, NameObject
 
+from correspondence import config
 from correspondence.log import log
 
-SOFFICE = os.environ.get("CORRESPONDENCE_SOFFICE", "soffice")
+# Read when this module loads: after the check at start (the command line loads it only to render).
+SOFFICE = config.get(config.SOFFICE)
 # The interpreter that can `import uno` (python3-uno); the bridge uses nothing else.
-UNO_PYTHON = os.environ.get("CORRESPONDENCE_UNO_PYTHON", "/usr/bin/python3")
+UNO_PYTHON = config.get(config.UNO_PYTHON)
 BRIDGE = Path(__file__).with_name("uno_bridge.py")
 START_TIMEOUT_S = 90.0
-DOCUMENT_TIMEOUT_S = float(os.environ.get("CORRESPONDENCE_LO_TIMEOUT", "30"))
+DOCUMENT_TIMEOUT_S = config.get(config.LO_TIMEOUT)
 CLOSE_TIMEOUT_S = 10.0
 
 

@@ -25,14 +25,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+from correspondence import config
+
 AGAIN = 0.05  # seconds: the limit fires again until its exception is not swallowed by a callback
-RENDER_SECONDS = 5.0  # filling in a letter takes milliseconds; CORRESPONDENCE_RENDER_SECONDS overrides
-RENDER_CHARS = 2_000_000  # a filled-in letter is some 30 000; CORRESPONDENCE_RENDER_CHARS overrides
-RENDER_MEMORY_MB = 1024  # growth allowed while filling in one letter; CORRESPONDENCE_RENDER_MEMORY_MB overrides
+# RENDER_SECONDS, RENDER_CHARS, RENDER_MEMORY_MB: declared, with their defaults, in config.py
 
 
 def limit() -> float:
-    return float(os.environ.get("CORRESPONDENCE_RENDER_SECONDS", RENDER_SECONDS))
+    return config.get(config.RENDER_SECONDS)
 
 
 class RenderTooLong(Exception):
@@ -70,16 +70,9 @@ class RenderTooHungry(Exception):
     """Filling in the template needed more memory than the limit allows."""
 
 
-def _setting(name: str, default: int) -> int:
-    try:
-        return max(int(os.environ.get(name, default)), 1)
-    except ValueError:
-        return default
-
-
 def bounded(pieces: Iterable[str], limit: int | None = None) -> str:
     """The pieces a template yields, joined; RenderTooLarge as soon as they pass `limit` characters."""
-    limit = _setting("CORRESPONDENCE_RENDER_CHARS", RENDER_CHARS) if limit is None else limit
+    limit = config.get(config.RENDER_CHARS) if limit is None else limit
     out, size = [], 0
     for piece in pieces:
         size += len(piece)
@@ -103,7 +96,7 @@ def _address_space() -> int | None:
 def memory_limit(megabytes: int | None = None) -> Iterator[None]:
     """Within the block, the address space may grow by `megabytes`; beyond, allocations fail (MemoryError,
     raised as RenderTooHungry). The previous limit is restored after. Linux only; elsewhere no limit."""
-    megabytes = _setting("CORRESPONDENCE_RENDER_MEMORY_MB", RENDER_MEMORY_MB) if megabytes is None else megabytes
+    megabytes = config.get(config.RENDER_MEMORY_MB) if megabytes is None else megabytes
     size = _address_space() if sys.platform.startswith("linux") else None
     if size is None:
         yield

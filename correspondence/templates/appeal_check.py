@@ -17,6 +17,8 @@ from typing import Any
 
 import pypdfium2
 
+from rules.language import LANGUAGES
+
 MENTIONS_FILE = "partials/appeal_mentions.toml"
 DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "letter_templates"
 _PDFIUM = threading.Lock()  # PDFium is not thread-safe: one document at a time per process
@@ -34,7 +36,7 @@ def load_mentions(text: str) -> tuple[Mention, ...]:
     data = tomllib.loads(text)
     return tuple(
         Mention(int(m["number"]), str(m["what"]), tuple(m.get("context", ())),
-                {lang: tuple(m.get(lang, ())) for lang in ("nl", "fr", "de")})
+                {lang: tuple(m.get(lang, ())) for lang in LANGUAGES})
         for m in data["mention"]
     )
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from correspondence.templates import snapshots
+from rules.language import LANGUAGES
 
-LANGUAGES = ("nl", "fr", "de")
 MAIL_CLASSES = ("ordinary", "registered")  # the mailroom prints one file series per class
 RECIPIENTS = ("affiliate", "company")
 FORMATS = ("html", "docx")

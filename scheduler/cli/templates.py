@@ -6,37 +6,35 @@ it as it would print, and approve it so the night may use it.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from datetime import date
 from pathlib import Path
 
+import click
 from sqlalchemy import Connection
 
 from correspondence.config import Settings
 from correspondence.store import existing, init
 from correspondence.templates import approvals, catalog, snapshots
+from scheduler.cli.base import DATE, LANGUAGE, Group, argument, pass_settings, today
 
 
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a date written YYYY-MM-DD") from None
+@click.group("templates", cls=Group)
+def templates() -> None:
+    """Letter templates: list, check, preview, approve."""
 
 
-def _today() -> date:
-    from correspondence.cli import today
+@templates.command("list")
+@click.option("--as-of", type=DATE, help="the night whose approved versions to show (default: today)")
+@pass_settings(templates=True)
+def list_types(settings: Settings, as_of: date | None) -> int:
+    """Every letter type, its languages and approved version.
 
-    return today()
-
-
-def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    """One line per letter type and language (plain text, so scripts and reviewers read the same)."""
+    One line per letter type and language (plain text, so scripts and reviewers read the same)."""
     types, problems = catalog.scan(settings.templates_dir)
     engine = existing(settings.db_url)
     init(engine)
-    day = args.as_of or _today()
+    day = as_of or today()
     print(f"Templates in {settings.templates_dir}, approved versions in force on the night of {day}:")
     for problem in problems:
         print(f"{problem}  (see correspondence templates check)")
@@ -64,87 +62,116 @@ def _state(connection: Connection, settings: Settings, approval: approvals.Appro
         return f"REFUSED: {exc}"
 
 
-def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+@templates.command("check")
+@argument("letter_type", "the letter type to check (default: every one)", required=False)
+@pass_settings(templates=True)
+def check_types(settings: Settings, letter_type: str | None) -> int:
+    """Check templates: syntax, variables, samples, Word tags, appeal mentions."""
     from correspondence.templates.check import check, report
 
-    if args.letter_type and args.letter_type not in catalog.names(settings.templates_dir):
-        print(f"templates check: no letter type '{args.letter_type}' in {settings.templates_dir}", file=sys.stderr)
+    if letter_type and letter_type not in catalog.names(settings.templates_dir):
+        print(f"templates check: no letter type '{letter_type}' in {settings.templates_dir}", file=sys.stderr)
         return 2
-    findings = check(settings.templates_dir, args.letter_type)
+    findings = check(settings.templates_dir, letter_type)
     print(report(findings), end="")
     return 1 if any(f.level == "error" for f in findings) else 0
 
 
-def cmd_variables(args: argparse.Namespace, settings: Settings) -> int:
+@templates.command("variables")
+@argument("letter_type", "the letter type whose variables to list")
+@pass_settings(templates=True)
+def variables(settings: Settings, letter_type: str) -> int:
+    """The variables a letter type's templates may use."""
     from correspondence.templates.variables import variables_text
 
     try:
-        letter_type = catalog.one(settings.templates_dir, args.letter_type)
+        found = catalog.one(settings.templates_dir, letter_type)
     except catalog.CatalogError as exc:
         print(f"templates variables: {exc}", file=sys.stderr)
         return 2
-    print(variables_text(settings.templates_dir, letter_type), end="")
+    print(variables_text(settings.templates_dir, found), end="")
     return 0
 
 
-def cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
+@templates.command("preview")
+@argument("letter_type", "the letter type to preview")
+@click.option("--lang", required=True, type=LANGUAGE, help="the language of the letter")
+@click.option("--sample", help="a sample data set of the letter type (default: the first)")
+@click.option("--affiliate", help="address the sample to this real recipient from the database")
+@click.option("--out", help="the PDF to write (default: preview-<type>-<lang>.pdf)")
+@click.option("--png", is_flag=True, help="also write one PNG per page")
+@click.option("--as-of", type=DATE, help="the letter's date (default: today)")
+@pass_settings(templates=True)
+def preview_letter(settings: Settings, letter_type: str, lang: str, sample: str | None, affiliate: str | None,
+                   out: str | None, png: bool, as_of: date | None) -> int:
+    """The letter as it would print tonight, from the working copy."""
     from correspondence.templates.preview import PreviewError, preview
 
-    if args.affiliate:
+    if affiliate:
         existing(settings.db_url).dispose()  # a real recipient needs the fund's database: never an empty new one
-    if args.out and not Path(args.out).parent.is_dir():  # a typo in the folder must not create folders
-        print(f"templates preview: cannot write {args.out}: no folder {Path(args.out).parent}", file=sys.stderr)
+    if out and not Path(out).parent.is_dir():  # a typo in the folder must not create folders
+        print(f"templates preview: cannot write {out}: no folder {Path(out).parent}", file=sys.stderr)
         return 1
     try:
-        written = preview(settings, args.letter_type, args.lang, sample=args.sample, affiliate=args.affiliate,
-                          out=Path(args.out) if args.out else None, png=args.png, day=args.as_of or _today())
+        written = preview(settings, letter_type, lang, sample=sample, affiliate=affiliate,
+                          out=Path(out) if out else None, png=png, day=as_of or today())
     except PreviewError as exc:
         print(f"templates preview: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # --out in a folder that does not exist or may not be written
-        print(f"templates preview: cannot write {exc.filename or args.out}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"templates preview: cannot write {exc.filename or out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     for path in written:
         print(path)
     return 0
 
 
-def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
+@templates.command("approve")
+@argument("letter_type", "the letter type to approve (not with --shipped)", required=False)
+@click.option("--lang", multiple=True, type=LANGUAGE, help="a language to approve; repeatable (default: all)")
+@click.option("--by", required=True, help="the approver's name")
+@click.option("--effective", type=DATE, help="first night that uses it (default: today)")
+@click.option("--shipped", is_flag=True,
+              help="developers: re-record letter_templates/approvals.toml for every shipped template")
+@pass_settings(templates=True)
+def approve(settings: Settings, letter_type: str | None, lang: tuple[str, ...], by: str, effective: date | None,
+            shipped: bool) -> int:
+    """Approve the working copy of a template."""
     try:
-        return _approve(args, settings)
+        return _approve(settings, letter_type, list(lang), by.strip(), effective, shipped)
     except snapshots.UnsafeFile as exc:
         print(f"templates approve: not approved — {exc}", file=sys.stderr)
         return 1
 
 
-def _approve(args: argparse.Namespace, settings: Settings) -> int:
-    args.by = args.by.strip()
-    if not args.by:
+def _approve(settings: Settings, name: str | None, lang: list[str], by: str, effective: date | None,
+             shipped: bool) -> int:
+    if not by:
         print("templates approve: --by: give the approver's name (it is recorded with the approval)",
               file=sys.stderr)
         return 2
-    if args.shipped:
+    if shipped:
         try:
-            recorded = approvals.record_shipped(settings.templates_dir, args.by)
+            recorded = approvals.record_shipped(settings.templates_dir, by)
         except catalog.CatalogError as exc:
             print(f"templates approve: not recorded — {exc} (correct it: correspondence templates check)",
                   file=sys.stderr)
             return 1
         print(f"recorded {len(recorded)} shipped approvals in {settings.templates_dir / approvals.SHIPPED_FILE}")
         return 0
-    if not args.letter_type:
+    if not name:
         print("templates approve: name the letter type (or --shipped)", file=sys.stderr)
         return 2
-    if args.letter_type not in catalog.names(settings.templates_dir):
-        print(f"templates approve: no letter type '{args.letter_type}' in {settings.templates_dir}", file=sys.stderr)
+    if name not in catalog.names(settings.templates_dir):
+        print(f"templates approve: no letter type '{name}' in {settings.templates_dir}", file=sys.stderr)
         return 2
     try:
-        letter_type = catalog.one(settings.templates_dir, args.letter_type)
+        letter_type = catalog.one(settings.templates_dir, name)
     except catalog.CatalogError as exc:
         print(f"templates approve: not approved — {exc} (correct it: correspondence templates check)",
               file=sys.stderr)
         return 1
-    languages = args.lang or list(letter_type.languages)
+    languages = lang or list(letter_type.languages)
     unknown = [x for x in languages if x not in letter_type.languages]
     if unknown:
         print(f"templates approve: {letter_type.name} has no language {', '.join(unknown)}", file=sys.stderr)
@@ -162,44 +189,13 @@ def _approve(args: argparse.Namespace, settings: Settings) -> int:
         print(report(errors), end="", file=sys.stderr)
         print("templates approve: not approved — correct the errors above first", file=sys.stderr)
         return 1
-    effective = args.effective or _today()
+    effective = effective or today()
     engine = existing(settings.db_url)
     init(engine)
     with engine.begin() as connection:
         for language in languages:
-            approval = approvals.approve(connection, settings.templates_dir, letter_type.name, language, args.by,
+            approval = approvals.approve(connection, settings.templates_dir, letter_type.name, language, by,
                                          effective)
             print(f"approved {approval.name} version {approval.hash[:12]} by {approval.approved_by}, "
                   f"in force from the night of {approval.effective_from}")
     return 0
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    group = subparsers.add_parser("templates", help="letter templates: list, check, preview, approve")
-    sub = group.add_subparsers(dest="templates_command", required=True)
-    s = sub.add_parser("list", help="every letter type, its languages and approved version")
-    s.add_argument("--as-of", type=_date, help="the night whose approved versions to show (default: today)")
-    s.set_defaults(func=cmd_list)
-    s = sub.add_parser("check", help="check templates: syntax, variables, samples, Word tags, appeal mentions")
-    s.add_argument("letter_type", nargs="?")
-    s.set_defaults(func=cmd_check)
-    s = sub.add_parser("variables", help="the variables a letter type's templates may use")
-    s.add_argument("letter_type")
-    s.set_defaults(func=cmd_variables)
-    s = sub.add_parser("preview", help="the letter as it would print tonight, from the working copy")
-    s.add_argument("letter_type")
-    s.add_argument("--lang", required=True, choices=catalog.LANGUAGES)
-    s.add_argument("--sample", help="a sample data set of the letter type (default: the first)")
-    s.add_argument("--affiliate", help="address the sample to this real recipient from the database")
-    s.add_argument("--out", help="the PDF to write (default: preview-<type>-<lang>.pdf)")
-    s.add_argument("--png", action="store_true", help="also write one PNG per page")
-    s.add_argument("--as-of", type=_date, help="the letter's date (default: today)")
-    s.set_defaults(func=cmd_preview)
-    s = sub.add_parser("approve", help="approve the working copy of a template")
-    s.add_argument("letter_type", nargs="?")
-    s.add_argument("--lang", action="append", choices=catalog.LANGUAGES, help="repeatable; default: all")
-    s.add_argument("--by", required=True, help="the approver's name")
-    s.add_argument("--effective", type=_date, help="first night that uses it (default: today)")
-    s.add_argument("--shipped", action="store_true",
-                   help="developers: re-record letter_templates/approvals.toml for every shipped template")
-    s.set_defaults(func=cmd_approve)

@@ -4,30 +4,20 @@ the supervising institutions ask for. Counts, dates and identifiers only.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from datetime import date, datetime
 from typing import Any
 
+import click
 from sqlalchemy import Connection, func, select
 
 from correspondence import csv_out, schema
 from correspondence.config import Settings
 from correspondence.store import existing
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a date written YYYY-MM-DD") from None
-
-
-def _year(value: str) -> int:
-    if not value.isdigit() or not 1900 <= int(value) <= 2999:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a year written YYYY")
-    return int(value)
+from scheduler import run_record
+from scheduler.cli.base import DATE, YEAR, Command, Group, argument, pass_settings
+from scheduler.report import summary_text
 
 
 def _duration(started: datetime | None, finished: datetime | None) -> float | None:
@@ -52,11 +42,22 @@ def nights(connection: Connection) -> list[dict[str, Any]]:
     return out
 
 
-def cmd_runs(args: argparse.Namespace, settings: Settings) -> int:
+@click.group("runs", cls=Group, invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="JSON on standard output instead of a table")
+@click.pass_context
+def runs(ctx: click.Context, as_json: bool) -> int | None:
+    """The nights: status, counts, duration."""
+    if ctx.invoked_subcommand is not None:
+        return None
+    return _runs(as_json)
+
+
+@pass_settings()
+def _runs(settings: Settings, as_json: bool) -> int:
     engine = existing(settings.db_url)
     with engine.connect() as connection:
         rows = nights(connection)
-    if args.json:
+    if as_json:
         print(json.dumps(rows, indent=1))
         return 0
     from rich.console import Console
@@ -70,27 +71,28 @@ def cmd_runs(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_runs_show(args: argparse.Namespace, settings: Settings) -> int:
-    from scheduler import run_record
-    from scheduler.report import summary_text
-
+@runs.command("show")
+@argument("day", "the night to show (YYYY-MM-DD)", type=DATE)
+@pass_settings()
+def show(settings: Settings, day: date) -> int:
+    """One night: its report, stages and attempts."""
     engine = existing(settings.db_url)
     r, l = schema.runs.c, schema.letters.c
     with engine.connect() as connection:
-        run = connection.execute(select(schema.runs).where(r.run_date == args.date)).mappings().first()
+        run = connection.execute(select(schema.runs).where(r.run_date == day)).mappings().first()
         if run is None:
-            print(f"runs show: no night of {args.date} in the journal", file=sys.stderr)
+            print(f"runs show: no night of {day} in the journal", file=sys.stderr)
             return 1
-        by_status = dict(connection.execute(select(l.status, func.count()).where(l.run_date == args.date)
+        by_status = dict(connection.execute(select(l.status, func.count()).where(l.run_date == day)
                                             .group_by(l.status)).all())
-        stages = connection.execute(select(run_record.run_stages).where(run_record.run_stages.c.run_date == args.date)
+        stages = connection.execute(select(run_record.run_stages).where(run_record.run_stages.c.run_date == day)
                                     .order_by(run_record.run_stages.c.attempt, run_record.run_stages.c.seconds.desc())).mappings().all()
     duration = _duration(run["started_at"], run["finished_at"])
-    print(f"Night of {args.date}: {run['status']}, {run['attempts']} attempt(s), started "
+    print(f"Night of {day}: {run['status']}, {run['attempts']} attempt(s), started "
           f"{run['started_at']:%Y-%m-%d %H:%M:%S}" + (f", took {duration:.0f} s" if duration is not None else ""))
     if run["status"] != "complete":
         print("Not finished: the next `correspondence run --as-of "
-              f"{args.date}` (or the scheduler's next firing) resumes it.")
+              f"{day}` (or the scheduler's next firing) resumes it.")
         print("Letters in the journal: " + (", ".join(f"{k} {v}" for k, v in sorted(by_status.items())) or "none"))
     for s in stages:
         print(f"  attempt {s['attempt']}: {s['stage']} {s['seconds']:.1f} s")
@@ -102,36 +104,27 @@ def cmd_runs_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+@click.command("stats", cls=Command)
+@click.option("--year", type=YEAR, required=True, help="the year to count")
+@click.option("--quarter", type=click.IntRange(1, 4), help="one quarter of it, 1 to 4 (default: the whole year)")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV on standard output")
+@pass_settings()
+def stats(settings: Settings, year: int, quarter: int | None, as_csv: bool) -> int:
+    """Statistics for the supervising institutions."""
     from correspondence.stats import statistics
 
     engine = existing(settings.db_url)
     with engine.connect() as connection:
-        stats = statistics(connection, args.year, args.quarter)
-    if args.csv:
+        figures = statistics(connection, year, quarter)
+    if as_csv:
         csv_out.write_rows(sys.stdout, [("period", "section", "key", "value")])
-        csv_out.write_rows(sys.stdout, ((stats.period, *row) for row in stats.rows()))
+        csv_out.write_rows(sys.stdout, ((figures.period, *row) for row in figures.rows()))
         return 0
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("section", "", "count", title=f"Statistics {stats.period} ({stats.start} – {stats.end})")
-    for row in stats.rows():
+    table = Table("section", "", "count", title=f"Statistics {figures.period} ({figures.start} – {figures.end})")
+    for row in figures.rows():
         table.add_row(*row)
     Console().print(table)
     return 0
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    s = subparsers.add_parser("runs", help="the nights: status, counts, duration")
-    s.add_argument("--json", action="store_true")
-    s.set_defaults(func=cmd_runs)
-    sub = s.add_subparsers(dest="runs_command")
-    show = sub.add_parser("show", help="one night: its report, stages and attempts")
-    show.add_argument("date", type=_date)
-    show.set_defaults(func=cmd_runs_show)
-    s = subparsers.add_parser("stats", help="statistics for the supervising institutions")
-    s.add_argument("--year", type=_year, required=True)
-    s.add_argument("--quarter", type=int, choices=(1, 2, 3, 4))
-    s.add_argument("--csv", action="store_true", help="CSV on standard output")
-    s.set_defaults(func=cmd_stats)

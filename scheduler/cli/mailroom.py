@@ -5,29 +5,22 @@ letters. Exit 0 when done, 1 when refused or a difference was found, 2 on a usag
 
 from __future__ import annotations
 
-import argparse
 import sys
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
+
+import click
 
 from correspondence.config import Settings, load_fund
 from correspondence.mailroom import archive, pickups, reprints
 from correspondence.mailroom import returned as returned_mail
 from correspondence.mailroom import verify as mailroom_verify
 from correspondence.store import existing, init
-
-BRUSSELS = ZoneInfo("Europe/Brussels")
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a date written YYYY-MM-DD") from None
+from scheduler.cli.base import BRUSSELS, DATE, Group, argument, pass_settings, today
 
 
-def _today() -> date:
-    return datetime.now(BRUSSELS).date()
+@click.group("mailroom", cls=Group)
+def mailroom() -> None:
+    """The mailroom: ready nights, pick-up, returned mail, reprints."""
 
 
 def _local(moment: datetime) -> str:
@@ -42,7 +35,10 @@ def _engine(settings: Settings):  # type: ignore[no-untyped-def]
     return engine
 
 
-def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+@mailroom.command("list")
+@pass_settings()
+def list_nights(settings: Settings) -> int:
+    """Nights with READY: files, letters, sheets, collected or not."""
     from rich.console import Console
     from rich.table import Table
 
@@ -57,10 +53,15 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_collect(args: argparse.Namespace, settings: Settings) -> int:
+@mailroom.command("collect")
+@argument("day", "the night whose print files are collected (YYYY-MM-DD)", type=DATE)
+@click.option("--by", required=True, help="the name of who collects")
+@pass_settings()
+def collect(settings: Settings, day: date, by: str) -> int:
+    """Record who collected a night's print files, and when."""
     try:
         with _engine(settings).begin() as connection:
-            done = pickups.collect(connection, settings.output_dir, args.date, args.by)
+            done = pickups.collect(connection, settings.output_dir, day, by)
     except (ValueError, LookupError) as exc:
         print(f"mailroom collect: {exc}", file=sys.stderr)
         return 1
@@ -71,11 +72,17 @@ def cmd_collect(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_returned(args: argparse.Namespace, settings: Settings) -> int:
+@mailroom.command("returned")
+@argument("letter_id", "the letter that came back (its id is printed on it, e.g. 20261122-000001)")
+@click.option("--reason", required=True, help="what the post wrote (moved, unknown, refused …)")
+@click.option("--on", type=DATE, help="the day it came back (default: today)")
+@pass_settings()
+def returned(settings: Settings, letter_id: str, reason: str, on: date | None) -> int:
+    """A letter came back undeliverable: hold the affiliate's later letters."""
     box_label = load_fund(settings.fund_file)["postal"]["box_label"]
     try:
         with _engine(settings).begin() as connection:
-            result = returned_mail.record(connection, args.letter_id, args.reason, args.on or _today(), box_label)
+            result = returned_mail.record(connection, letter_id, reason, on or today(), box_label)
     except returned_mail.CannotRecord as exc:
         print(f"mailroom returned: {exc}", file=sys.stderr)
         return 1
@@ -83,10 +90,14 @@ def cmd_returned(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_reprint(args: argparse.Namespace, settings: Settings) -> int:
+@mailroom.command("reprint")
+@argument("letter_id", "the letter to print again (e.g. 20261122-000001)")
+@pass_settings()
+def reprint(settings: Settings, letter_id: str) -> int:
+    """A print file with one letter, byte-identical to the one sent."""
     try:
-        done = reprints.reprint(_engine(settings), settings.output_dir, settings.archive_dir, args.letter_id,
-                                _today())
+        done = reprints.reprint(_engine(settings), settings.output_dir, settings.archive_dir, letter_id,
+                                today())
     except reprints.CannotReprint as exc:
         print(f"mailroom reprint: {exc}", file=sys.stderr)
         return 1
@@ -95,57 +106,40 @@ def cmd_reprint(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
+@mailroom.command("verify")
+@argument("day", "the night to re-check (YYYY-MM-DD)", type=DATE)
+@pass_settings()
+def verify(settings: Settings, day: date) -> int:
+    """Re-check a night's folder and archive against the journal."""
     with _engine(settings).connect() as connection:
-        problems = mailroom_verify.verify(connection, settings.output_dir, settings.archive_dir, args.date)
+        problems = mailroom_verify.verify(connection, settings.output_dir, settings.archive_dir, day)
     for problem in problems:
         print(f"DIFFERENCE: {problem}")
     if problems:
-        print(f"night of {args.date}: {len(problems)} difference(s) with the journal", file=sys.stderr)
+        print(f"night of {day}: {len(problems)} difference(s) with the journal", file=sys.stderr)
         return 1
-    print(f"night of {args.date}: every file, manifest row and archived letter matches the journal")
+    print(f"night of {day}: every file, manifest row and archived letter matches the journal")
     return 0
 
 
-def cmd_archive(args: argparse.Namespace, settings: Settings) -> int:
+@mailroom.command("archive")
+@argument("recipient_id", "the affiliate's or company's id (e.g. A0000001)")
+@pass_settings()
+def archive_of(settings: Settings, recipient_id: str) -> int:
+    """Every letter an affiliate or company ever got, with its archived files."""
     from rich.console import Console
     from rich.table import Table
 
     with _engine(settings).connect() as connection:
-        letters = archive.letters_of(connection, settings.archive_dir, args.recipient_id)
+        letters = archive.letters_of(connection, settings.archive_dir, recipient_id)
     if not letters:
-        print(f"mailroom archive: no letter to {args.recipient_id} in the journal", file=sys.stderr)
+        print(f"mailroom archive: no letter to {recipient_id} in the journal", file=sys.stderr)
         return 1
     table = Table("letter", "night", "type", "lang", "class", "pages", "printed in", "archived files", "check",
-                  "reprints", "returned", title=f"Every letter to {args.recipient_id} ({settings.archive_dir})")
+                  "reprints", "returned", title=f"Every letter to {recipient_id} ({settings.archive_dir})")
     for a in letters:
         table.add_row(a.letter_id, a.run_date.isoformat(), a.letter_type, a.language, a.mail_class,
                       str(a.pages or ""), f"{a.print_file} p.{a.first_page}" if a.print_file else "",
                       "\n".join(a.files), "ok" if a.intact else "MISSING OR ALTERED", str(a.reprints), a.returned)
     Console(width=220).print(table)
     return 0 if all(a.intact for a in letters) else 1
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    group = subparsers.add_parser("mailroom", help="the mailroom: ready nights, pick-up, returned mail, reprints")
-    sub = group.add_subparsers(dest="mailroom_command", required=True)
-    sub.add_parser("list", help="nights with READY: files, letters, sheets, collected or not").set_defaults(
-        func=cmd_list)
-    s = sub.add_parser("collect", help="record who collected a night's print files, and when")
-    s.add_argument("date", type=_date)
-    s.add_argument("--by", required=True, help="the name of who collects")
-    s.set_defaults(func=cmd_collect)
-    s = sub.add_parser("returned", help="a letter came back undeliverable: hold the affiliate's later letters")
-    s.add_argument("letter_id")
-    s.add_argument("--reason", required=True, help="what the post wrote (moved, unknown, refused …)")
-    s.add_argument("--on", type=_date, help="the day it came back (default: today)")
-    s.set_defaults(func=cmd_returned)
-    s = sub.add_parser("reprint", help="a print file with one letter, byte-identical to the one sent")
-    s.add_argument("letter_id")
-    s.set_defaults(func=cmd_reprint)
-    s = sub.add_parser("verify", help="re-check a night's folder and archive against the journal")
-    s.add_argument("date", type=_date)
-    s.set_defaults(func=cmd_verify)
-    s = sub.add_parser("archive", help="every letter an affiliate or company ever got, with its archived files")
-    s.add_argument("recipient_id")
-    s.set_defaults(func=cmd_archive)

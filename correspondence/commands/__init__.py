@@ -1,1 +1,0 @@
-"""Command groups of the `correspondence` CLI, one module each, registered by correspondence/cli.py."""

@@ -1,0 +1,119 @@
+"""The declared shape of the fund profile (config/fund.toml): which tables and keys it has, of which kind.
+
+The letters read the profile as plain values; checked once when it is loaded, a typo or a missing key is one
+line naming the key before the night starts, instead of a KeyError in the middle of it. Unknown keys are
+refused too (a mistyped optional key would otherwise be silently ignored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from rules.language import LANGUAGES
+
+Check = Callable[[Any], str | None]  # None when the value fits, else what it should be
+
+
+def text(value: Any) -> str | None:
+    """A text the letters print: one string, or one string per language."""
+    if isinstance(value, str):
+        return None
+    return per_language(value) if isinstance(value, dict) else f"must be text, or a table of {_langs()}"
+
+
+def per_language(value: Any) -> str | None:
+    """One string per language, every language present: nl = "…", fr = "…", de = "…"."""
+    if not isinstance(value, dict):
+        return f"must be a table with one text per language ({_langs()})"
+    if missing := [x for x in LANGUAGES if x not in value]:
+        return f"has no {', '.join(missing)} (every language needs one: {_langs()})"
+    if unknown := sorted(set(value) - set(LANGUAGES)):
+        return f"has unknown language(s) {', '.join(unknown)} (known: {_langs()})"
+    if wrong := [x for x in LANGUAGES if not isinstance(value[x], str)]:
+        return f"{wrong[0]} must be text"
+    return None
+
+
+def string(value: Any) -> str | None:
+    return None if isinstance(value, str) else "must be text (in quotes)"
+
+
+def decimal(value: Any) -> str | None:
+    """A rate or amount written as text, so that it is exact: "0.0305"."""
+    if not isinstance(value, str):
+        return 'must be a decimal number in quotes, e.g. "0.0305"'
+    try:
+        Decimal(value)
+    except InvalidOperation:
+        return f"'{value}' is not a decimal number"
+    return None
+
+
+def millimetres(value: Any) -> str | None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+    return None if ok else "must be a number of millimetres, 0 or more"
+
+
+def count(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    return None if ok else "must be a whole number, 1 or more"
+
+
+def _langs() -> str:
+    return ", ".join(LANGUAGES)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table with these keys; `optional` ones may be left out; `each`: a table of named tables of that shape
+    (the services)."""
+
+    keys: Mapping[str, Check | Table]
+    optional: frozenset[str] = frozenset()
+    each: Table | None = None
+
+
+SERVICE = Table({"name": text, "phone": string, "email": string})
+
+SHAPE = Table({
+    "fund": Table({
+        "name": text, "short_name": text, "street": text, "postcode": string, "city": text,
+        "enterprise_number": string, "recognition": string, "phone": string, "email": string, "website": string,
+        "iban": string, "bic": string,
+        "fee_rate": decimal, "fee_rate_source": string,  # the demo fund's management fee; the night reads neither
+    }, optional=frozenset({"fee_rate", "fee_rate_source"})),
+    "services": Table({}, each=SERVICE),
+    "envelope_window": Table({"left_mm": millimetres, "top_mm": millimetres, "width_mm": millimetres,
+                              "height_mm": millimetres}),
+    "postal": Table({"box_label": per_language}),
+    "mailroom": Table({"max_sheets_per_file": count}),
+})
+
+
+def problems(profile: Mapping[str, Any], shape: Table = SHAPE, where: str = "") -> list[str]:
+    """What does not fit the shape, each naming its key ("fund.iban: missing"); empty when it fits."""
+    found: list[str] = []
+    if shape.each is not None:
+        for name, value in profile.items():
+            key = f"{where}{name}"
+            if not isinstance(value, dict):
+                found.append(f"{key}: must be a table")
+            else:
+                found += problems(value, shape.each, f"{key}.")
+        return found
+    for name in sorted(set(profile) - set(shape.keys)):
+        found.append(f"{where}{name}: unknown key (known here: {', '.join(shape.keys)})")
+    for name, check in shape.keys.items():
+        key = f"{where}{name}"
+        if name not in profile:
+            if name not in shape.optional:
+                found.append(f"{key}: missing")
+        elif isinstance(check, Table):
+            value = profile[name]
+            found += problems(value, check, f"{key}.") if isinstance(value, dict) else [f"{key}: must be a table"]
+        elif reason := check(profile[name]):
+            found.append(f"{key}: {reason}")
+    return found
