@@ -83,8 +83,8 @@ def cmd_runs_show(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         by_status = dict(connection.execute(select(l.status, func.count()).where(l.run_date == args.date)
                                             .group_by(l.status)).all())
-        stages = connection.execute(select(run_record.run_stages).where(run_record.run_stages.c.run_date == args.date)
-                                    .order_by(run_record.run_stages.c.attempt, run_record.run_stages.c.seconds.desc())).mappings().all()
+        stages = connection.execute(select(schema.run_stages).where(schema.run_stages.c.run_date == args.date)
+                                    .order_by(schema.run_stages.c.attempt, schema.run_stages.c.seconds.desc())).mappings().all()
     duration = _duration(run["started_at"], run["finished_at"])
     print(f"Night of {args.date}: {run['status']}, {run['attempts']} attempt(s), started "
           f"{run['started_at']:%Y-%m-%d %H:%M:%S}" + (f", took {duration:.0f} s" if duration is not None else ""))
