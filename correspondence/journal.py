@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, bindparam, delete, select
@@ -145,15 +145,18 @@ class CaseEntry(Protocol):
 
 def record_case_entries(connection: Connection, day: date, entries: Iterable[CaseEntry]) -> int:
     """Tonight's case-list entries whose key was never recorded (one per key, ever); returns how many."""
+    return sum(record_case_entry(connection, day, e.key, e.list, e.record, e.row) for e in entries)
+
+
+def record_case_entry(connection: Connection, day: date, key: str, list_name: str, record: str,
+                      row: dict[str, Any]) -> bool:
+    """One entry of a case handlers' list for the night of `day`, unless its key was ever recorded."""
     t = schema.case_list_entries.c
-    added = 0
-    for entry in entries:
-        if connection.scalar(select(t.key).where(t.key == entry.key)) is None:
-            connection.execute(schema.case_list_entries.insert().values(
-                key=entry.key, list=entry.list, run_date=day, record=entry.record,
-                row=json.dumps(entry.row, ensure_ascii=False)))
-            added += 1
-    return added
+    if connection.scalar(select(t.key).where(t.key == key)) is not None:
+        return False
+    connection.execute(schema.case_list_entries.insert().values(
+        key=key, list=list_name, run_date=day, record=record, row=json.dumps(row, ensure_ascii=False)))
+    return True
 
 
 # ---- the mailroom -----------------------------------------------------------------------------------------
@@ -200,3 +203,9 @@ def record_folder_files(connection: Connection, day: date, written: dict[str, tu
     connection.execute(schema.mailroom_files.delete().where(f.run_date == day))
     connection.execute(schema.mailroom_files.insert(), [
         {"run_date": day, "path": name, "bytes": size, "sha256": sha} for name, (size, sha) in sorted(written.items())])
+
+
+def record_reprint(connection: Connection, letter_id: str, file: str, sha256: str) -> None:
+    """A letter printed again (`mailroom reprint`): which file, when, and the sha256 it matches."""
+    connection.execute(schema.reprints.insert().values(
+        letter_id=letter_id, file=file, printed_at=datetime.now(UTC), sha256=sha256))

@@ -12,9 +12,9 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from conftest import _fresh_postgres, postgres_reachable
 from sqlalchemy import Engine, inspect, select, text
 
-from conftest import _fresh_postgres, postgres_reachable
 from correspondence import schema
 from correspondence.store import MIGRATIONS, NotReady, alembic_config, check_schema, connect, head, init
 
