@@ -7,15 +7,31 @@ rejected row whose key could not be read reports them but removes none: that row
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, and_, delete, select, tuple_
+from sqlalchemy import Connection, Engine, Table, and_, delete, select, tuple_
 
 from correspondence import schema
 from correspondence.fields import mask_national_numbers
 
-if TYPE_CHECKING:
-    from correspondence.importing import FileReport, FileSpec
+
+class FileSpec(Protocol):
+    """What removals need of an import file's spec (importing.FileSpec): its table and key columns."""
+    @property
+    def table(self) -> Table: ...
+    @property
+    def key(self) -> tuple[str, ...]: ...
+
+
+class FileReport(Protocol):
+    """What removals read and fill in an import file's report (importing.FileReport)."""
+    name: str
+    present: set[tuple[Any, ...]]
+    read_whole: bool
+    keyless: int
+    gone: list[str]
+    removed: list[str]
+    removals: list[str]
 
 SHOWN = 10  # keys listed per file; the count says how many more
 

@@ -1,4 +1,6 @@
-"""The database tables: the fund's data as imported, and the journal (runs, letters, print files).
+"""Every table of the database, in one metadata: the fund's data as imported, the journal (runs, letters,
+quarantine, decisions, print files), the night's own record, templates and the mailroom's. Alembic's history
+(correspondence/migrations) creates exactly these.
 
 Amounts are stored as integer cents (`Money`) so SQLite and PostgreSQL both keep them exact.
 """
@@ -13,6 +15,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -193,6 +196,10 @@ letters = Table(
     Column("mail_class", String(12), nullable=False),
     Column("postcode", String(12), nullable=False),
     Column("sort_name", String(220), nullable=False),
+    # The recipient's address as composed, for the deposit list; NULL on letters planned before 0008.
+    Column("street", String(260)),
+    Column("city", String(100)),
+    Column("country", String(2)),
     Column("status", String(12), nullable=False),  # planned, rendered, batched
     Column("template_hash", String(64), nullable=False),
     Column("context", Text, nullable=False),
@@ -251,6 +258,38 @@ print_files = Table(
     Column("pages", Integer, nullable=False),
     Column("sha256", String(64), nullable=False),
 )
+
+# Every file of a night's folder with its sha256, recorded in the same transaction as the placements.
+mailroom_files = Table(
+    "mailroom_files",
+    metadata,
+    Column("run_date", Date, primary_key=True),
+    Column("path", String(200), primary_key=True),
+    Column("bytes", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+)
+
+# ---- the night's record of itself (scheduler/run_record.py) ---------------------------------------------
+
+run_stages = Table(
+    "run_stages",
+    metadata,
+    Column("run_date", Date, primary_key=True),
+    Column("attempt", Integer, primary_key=True),
+    Column("stage", String(20), primary_key=True),  # plan, render, assemble; their steps as plan.compose ...
+    Column("seconds", Float, nullable=False),
+    Column("letters", Integer, nullable=False, default=0),
+)
+
+run_parameters = Table(
+    "run_parameters",
+    metadata,
+    Column("run_date", Date, primary_key=True),
+    Column("name", String(60), primary_key=True),
+    Column("valid_from", Date, primary_key=True),
+)
+
+# ---- templates and the mailroom ------------------------------------------------------------------------
 
 # Content-addressed copies of the template files a letter was rendered with (reprints, approvals).
 template_snapshots = Table(

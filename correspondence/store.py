@@ -7,7 +7,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
@@ -17,6 +19,10 @@ URL_HELP = "sqlite:///path/to/file.db or postgresql://user@host/database"
 
 class DatabaseError(Exception):
     """The configured database cannot be used: one line for the operator, without the password (exit 2)."""
+
+
+class NotReady(DatabaseError):
+    """The database cannot take a night: unreachable, no schema yet, or a schema older than this release."""
 
 
 def _parse(url: str) -> URL:
@@ -113,11 +119,57 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+def head() -> str:
+    """The newest revision: the history is one line, so there is exactly one."""
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head() or ""
+
+
 def init(engine: Engine) -> str:
     """Create or upgrade the schema to the newest revision; idempotent. Returns what it did."""
     before = set(inspect(engine).get_table_names())
     config = alembic_config(engine)
     with engine.begin() as connection:
+        _one_line(connection)
         config.attributes["connection"] = connection
-        command.upgrade(config, "heads")  # each feature may add its own branch
+        command.upgrade(config, "head")
     return "created" if "alembic_version" not in before else "up to date or upgraded"
+
+
+def _one_line(connection: Connection) -> None:
+    """A database made when the history had two branches records one version per branch (0006_night and
+    0007_mailroom); in the one line they became, the older is an ancestor of the newer: keep the newer."""
+    current = set(MigrationContext.configure(connection).get_current_heads())
+    if len(current) < 2:
+        return
+    script = ScriptDirectory(str(MIGRATIONS))
+    below = {r.revision for version in current for r in script.iterate_revisions(version, "base")
+             if r.revision != version}
+    for version in sorted(current & below):
+        connection.execute(text("DELETE FROM alembic_version WHERE version_num = :v"), {"v": version})
+
+
+def check_schema(engine: Engine) -> None:
+    """The night's check before it takes the lock: the database is reachable and at this release's schema."""
+    try:
+        if engine.dialect.name == "sqlite":
+            # Through the driver in autocommit mode: a night planning in one long write transaction must
+            # not make this check wait for it (the lock then says who runs).
+            raw = engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                tables = {r[0] for r in cursor.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                versions = ({r[0] for r in cursor.execute("SELECT version_num FROM alembic_version")}
+                            if "alembic_version" in tables else set())
+            finally:
+                raw.close()
+        else:
+            tables = set(inspect(engine).get_table_names())
+            with engine.connect() as connection:
+                versions = (set(connection.scalars(text("SELECT version_num FROM alembic_version")))
+                            if "alembic_version" in tables else set())
+    except Exception as exc:
+        raise NotReady(f"cannot reach the database: {type(exc).__name__}") from exc
+    if "letters" not in tables:
+        raise NotReady("the database has no schema yet: run `correspondence init` first")
+    if not {"night_lock", "run_stages"} <= tables or versions != {head()}:
+        raise NotReady("the database schema is out of date: run `correspondence init` first")

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from correspondence import csv_out, schema
+from correspondence import csv_out, journal, schema
 from rules.params import Parameters
 from scheduler.collection_lists import LISTS as COLLECTION_LISTS
 
@@ -33,16 +33,7 @@ LISTS: tuple[ListFunction, ...] = (*COLLECTION_LISTS,)
 
 def record(connection: Connection, fund: Any, day: date, params: Parameters) -> int:
     """Add tonight's new entries of every list; returns how many were added."""
-    t = schema.case_list_entries.c
-    added = 0
-    for function in LISTS:
-        for entry in function(fund, day, params):
-            if connection.scalar(select(t.key).where(t.key == entry.key)) is None:
-                connection.execute(schema.case_list_entries.insert().values(
-                    key=entry.key, list=entry.list, run_date=day, record=entry.record,
-                    row=json.dumps(entry.row, ensure_ascii=False)))
-                added += 1
-    return added
+    return sum(journal.record_case_entries(connection, day, function(fund, day, params)) for function in LISTS)
 
 
 def counts(connection: Connection, day: date) -> dict[str, int]:

@@ -9,6 +9,7 @@ between chunks; the next start resumes it.
 from __future__ import annotations
 
 import signal
+import threading
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -35,6 +36,10 @@ DEFAULT_CONFIG = DEFAULT_SCHEDULER_CONFIG  # declared with its variable, CORRESP
 JOB_ID = "night"
 JOBS_TABLE = "apscheduler_jobs"
 _KEYS = {"time", "timezone", "misfire_grace_hours", "catch_up_from", "lock_retry_minutes"}
+
+# Set on SIGTERM and handed to each night: render stops between chunks (the chunk in hand is journaled
+# first), the night stays unfinished, and the next start resumes it.
+stop_requested = threading.Event()
 
 
 class ConfigError(Exception):
@@ -124,7 +129,7 @@ def fire(settings: Settings, config: SchedulerConfig, now: datetime | None = Non
         if result is None:
             break  # could not run: the next firing catches up from here
         results.append(result)
-        if result.status == "interrupted" or night.stop_requested.is_set():
+        if result.status == "interrupted" or stop_requested.is_set():
             break
     return results
 
@@ -133,11 +138,10 @@ def _run_with_retry(settings: Settings, config: SchedulerConfig, day: date) -> n
     deadline = datetime.now() + config.lock_retry
     while True:
         try:
-            return night.run_night(settings, day)
+            return night.run_night(settings, day, stop=stop_requested)
         except night.CannotRun as exc:
-            locked = "another night is" in str(exc)
-            log("night", stage="cannot run", status="locked" if locked else "failed", run_date=day)
-            if not locked or datetime.now() >= deadline or night.stop_requested.wait(60):
+            log("night", stage="cannot run", status="locked" if exc.retry else "failed", run_date=day)
+            if not exc.retry or datetime.now() >= deadline or stop_requested.wait(60):
                 return None
 
 
@@ -188,7 +192,7 @@ def serve(settings: Settings, config: SchedulerConfig, catch_up_now: bool = Fals
 
     def stop(signum: int, _frame: Any) -> None:
         log("daemon", stage="stopping", signal=signum)
-        night.stop_requested.set()
+        stop_requested.set()
         scheduler.shutdown(wait=True)  # returns once the chunk in hand is journaled
 
     signal.signal(signal.SIGTERM, stop)

@@ -13,48 +13,46 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, func, inspect, select
+from sqlalchemy import Connection, Engine, select
 
-from correspondence import faults, schema
+from correspondence import faults, journal, schema
 from correspondence.compose import ComposeEnv, Event, compose
-from correspondence.compose.common import Quarantine
 from correspondence.config import Settings, load_fund
-from correspondence.files import OutsideRoot, atomic_write, inside, sync_dir
+from correspondence.files import OutsideRoot
 from correspondence.log import log
 from correspondence.mailroom import print_files as mailroom
+from correspondence.quarantine import Quarantine
 from correspondence.render import libreoffice
-from correspondence.render.dispatch import Failed, Job
-from correspondence.render.pool import RenderPool, WorkersFailing
-from correspondence.store import connect
+from correspondence.render.pool import WorkersFailing
+from correspondence.store import NotReady, check_schema, connect
 from correspondence.templates import catalog, snapshots
 from correspondence.templates.approved import ApprovedTypes
+from correspondence.timing import Stopwatch
 from rules.params import Parameters
 from scheduler import case_lists, run_record
 from scheduler import lock as night_lock
 from scheduler.fund import FundView
+from scheduler.rendering import Interrupted, Progress, render
 from scheduler.report import build_summary, summary_text
 from scheduler.triggers import TRIGGERS, claims
 
-Progress = Callable[[str, int, int], None]
-
-# Set by the daemon on SIGTERM: render stops between chunks (the chunk in hand is journaled first), the
-# night stays unfinished, and the next start resumes it.
-stop_requested = threading.Event()
-
-
-class Interrupted(Exception):
-    """The night stopped between chunks because a stop was requested; it resumes on the next run."""
-
 
 class CannotRun(Exception):
-    """The night could not run at all (exit 2): no database, no schema, locked by another run."""
+    """The night could not run at all (exit 2): no database, no schema, locked by another run.
+
+    `retry` says whether the same night may run if tried again shortly (another night holds the lock);
+    the daemon decides on it, never on the message."""
+
+    def __init__(self, message: str, *, retry: bool = False) -> None:
+        super().__init__(message)
+        self.retry = retry
 
 
 @dataclass
@@ -76,26 +74,6 @@ PLAN_BATCH = 500  # events composed and journaled per statement while planning
 def _batched(items: Iterator[Event], size: int) -> Iterator[list[Event]]:
     while batch := list(islice(items, size)):
         yield batch
-
-
-def _check_schema(engine: Engine) -> None:
-    try:
-        if engine.dialect.name == "sqlite":
-            # Through the driver in autocommit mode: a night planning in one long write transaction must
-            # not make this check wait for it (the lock then says who runs).
-            raw = engine.raw_connection()
-            try:
-                tables = {r[0] for r in raw.cursor().execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            finally:
-                raw.close()
-        else:
-            tables = set(inspect(engine).get_table_names())
-    except Exception as exc:
-        raise CannotRun(f"cannot reach the database: {type(exc).__name__}") from exc
-    if "letters" not in tables:
-        raise CannotRun("the database has no schema yet: run `correspondence init` first")
-    if not {"night_lock", "run_stages"} <= tables:
-        raise CannotRun("the database schema is out of date: run `correspondence init` first")
 
 
 def plan(connection: Connection, day: date, settings: Settings, params: Parameters,
@@ -131,29 +109,20 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
                 try:
                     letter = compose(event, recipients.get((event.recipient_type, event.recipient_id)), env, letter_id)
                 except Quarantine as q:
-                    held.append({"run_date": day, "event_key": event.key, "record": q.record, "field": q.field,
-                                 "reason": q.reason, "action": q.action})
+                    held.append((event.key, q))
                     continue
-                remarks.extend({"run_date": day, "event_key": event.key, "record": f"{event.recipient_type} "
-                                f"{event.recipient_id}", "kind": kind, "note": note} for kind, note in letter.notes)
-                rows.append({
-                    "letter_id": letter_id, "event_key": letter.event_key, "run_date": day,
-                    "letter_type": letter.letter_type, "recipient_type": letter.recipient_type,
-                    "recipient_id": letter.recipient_id, "language": letter.language,
-                    "mail_class": letter.mail_class, "postcode": letter.postcode, "sort_name": letter.sort_name,
-                    "status": "planned", "template_hash": approved.hash(letter.letter_type, letter.language),
-                    "context": json.dumps(letter.context, sort_keys=True, ensure_ascii=False),
-                })
+                remarks.extend(journal.notes(letter))
+                rows.append(journal.planned(letter_id, day, letter, approved.hash(letter.letter_type, letter.language)))
             journaling = time.perf_counter()
             seconds["compose"] += journaling - composing
             if rows:
-                connection.execute(schema.letters.insert(), rows)
+                journal.record_letters(connection, rows)
                 claims.record_decisions(connection, day, rows)
                 planned += len(rows)
             if held:
-                connection.execute(schema.quarantine.insert(), held)
+                journal.record_quarantine(connection, day, held)
             if remarks:
-                connection.execute(schema.notes.insert(), remarks)
+                journal.record_notes(connection, day, remarks)
             seconds["journal"] += time.perf_counter() - journaling
             faults.checkpoint("plan.batch")
     started = time.perf_counter()
@@ -174,131 +143,23 @@ def _timed(items: Iterator[Event], seconds: Counter[str], stage: str) -> Iterato
         yield item
 
 
-@dataclass(frozen=True)
-class Owner:
-    """What the night needs of a letter besides its job: where to archive it, what to quarantine."""
-    recipient_type: str
-    recipient_id: str
-    letter_type: str
-    event_key: str
-
-
-def _chunks(engine: Engine, day: date, size: int, owners: dict[str, Owner]) -> Iterator[list[Job]]:
-    """The planned letters, `size` at a time, read chunk by chunk; each chunk's owners are added to `owners`
-    (the caller removes them once the chunk is journaled, so it holds the chunks in flight only)."""
-    l = schema.letters.c
-    last = ""
-    while True:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                select(l.letter_id, l.letter_type, l.language, l.template_hash, l.context, l.recipient_type,
-                       l.recipient_id, l.event_key)
-                .where(l.run_date == day, l.status == "planned", l.letter_id > last)
-                .order_by(l.letter_id).limit(size)
-            ).all()
-        if not rows:
-            return
-        last = rows[-1].letter_id
-        owners.update((r.letter_id, Owner(r.recipient_type, r.recipient_id, r.letter_type, r.event_key)) for r in rows)
-        yield [Job(r.letter_id, r.letter_type, r.language, r.template_hash, json.loads(r.context)) for r in rows]
-
-
-def archive_path(recipient_type: str, recipient_id: str, letter_id: str, letter_type: str) -> str:
-    return f"{recipient_type}/{recipient_id}/{letter_id}-{letter_type}.pdf"
-
-
-def render(engine: Engine, day: date, settings: Settings, lock: night_lock.Lock, progress: Progress | None,
-           seconds: Counter[str] | None = None) -> int:
-    """Render the planned letters chunk by chunk, archive each chunk's PDFs, then journal the chunk (one
-    statement). Memory holds the chunks in flight (workers + 1), never the night. `seconds` receives the time
-    spent waiting for rendered chunks (wait), writing and syncing the PDFs (write), journaling (journal), and
-    the render workers' own steps (fill, stamp, layout, pdf, split: summed over the workers)."""
-    seconds = Counter() if seconds is None else seconds
-    l = schema.letters.c
-    with engine.connect() as connection:
-        todo = connection.scalar(select(func.count()).where(l.run_date == day, l.status == "planned")) or 0
-    owners: dict[str, Owner] = {}
-    done = 0
-    with RenderPool(settings.db_url, settings.workers) as pool:
-        waiting = time.perf_counter()
-        try:
-            for chunk, results in pool.render(_chunks(engine, day, settings.chunk_size, owners)):
-                writing = time.perf_counter()
-                seconds["wait"] += writing - waiting
-                faults.checkpoint("render.chunk")
-                updates, failed, folders = [], [], set()
-                for result in results:
-                    owner = owners.pop(result.letter_id)
-                    if isinstance(result, Failed):
-                        failed.append((result, owner))
-                        continue
-                    relative = archive_path(owner.recipient_type, owner.recipient_id, result.letter_id,
-                                            owner.letter_type)
-                    try:
-                        target = inside(settings.archive_dir, relative)
-                    except OutsideRoot as exc:  # an id that names a folder elsewhere: the letter is held
-                        failed.append((Failed(result.letter_id, "recipient_id", str(exc)), owner))
-                        continue
-                    atomic_write(target, result.pdf)
-                    if result.docx is not None:  # Word-template letters: the filled DOCX is archived beside the PDF
-                        atomic_write(target.with_suffix(".docx"), result.docx)
-                    faults.checkpoint("render.pdf_written")
-                    folders.add(target.parent)
-                    updates.append({"lid": result.letter_id, "pages": result.pages, "sha": result.sha256,
-                                    "path": relative})
-                for folder in folders:
-                    sync_dir(folder)
-                faults.checkpoint("render.synced")
-                journaling = time.perf_counter()
-                seconds["write"] += journaling - writing
-                _journal_chunk(engine, day, updates, failed)
-                faults.checkpoint("render.journaled")
-                night_lock.beat(engine, lock)
-                waiting = time.perf_counter()
-                seconds["journal"] += waiting - journaling
-                done += len(chunk)
-                log("chunk", stage="render", run_date=day, letters=len(updates), failed=len(failed), done=done,
-                    total=todo)
-                if progress:
-                    progress("render", done, todo)
-                if stop_requested.is_set():
-                    raise Interrupted(f"stopped after {done} of {todo} letters")
-        finally:
-            seconds.update(pool.seconds)
-    return done
-
-
-def _journal_chunk(engine: Engine, day: date, updates: list[dict[str, Any]], failed: list[tuple[Failed, Owner]]) -> None:
-    """One transaction per chunk: its rendered letters in one statement, its failures quarantined."""
-    l = schema.letters.c
-    with engine.begin() as connection:
-        if updates:
-            connection.execute(
-                schema.letters.update().where(l.letter_id == bindparam("lid"))
-                .values(status="rendered", pages=bindparam("pages"), sha256=bindparam("sha"),
-                        archive_path=bindparam("path")),
-                updates,
-            )
-        if failed:
-            connection.execute(delete(schema.letters).where(l.letter_id.in_([f.letter_id for f, _ in failed])))
-            connection.execute(schema.quarantine.insert(), [
-                {"run_date": day, "event_key": owner.event_key, "record": f"{owner.recipient_type} {owner.recipient_id}",
-                 "field": f.field, "reason": f.reason, "action": "correct the template (templates check), then rerun"}
-                for f, owner in failed])
-        faults.checkpoint("render.uncommitted")
-
-
-def run_night(settings: Settings, day: date, progress: Progress | None = None) -> NightResult:
+def run_night(settings: Settings, day: date, progress: Progress | None = None,
+              stop: threading.Event | None = None) -> NightResult:
+    """The night for `day`, from wherever an earlier attempt left it. `stop`, when set (the daemon's SIGTERM),
+    ends the render stage between chunks: the night is left unfinished and the next run resumes it."""
     engine = connect(settings.db_url)
     try:
-        _check_schema(engine)
+        try:
+            check_schema(engine)
+        except NotReady as exc:
+            raise CannotRun(str(exc)) from exc
         try:
             lock = night_lock.acquire(engine, day)
         except night_lock.Locked as exc:
-            raise CannotRun(str(exc)) from exc
+            raise CannotRun(str(exc), retry=True) from exc
         try:
             libreoffice.remove_stale_profiles()  # left by the workers of a night that was killed
-            return _run_locked(engine, settings, day, lock, progress)
+            return _run_locked(engine, settings, day, lock, progress, stop)
         except WorkersFailing as exc:
             log("night", stage="stopped", run_date=day, outcome="render workers")
             raise CannotRun(f"the night stopped: {exc}") from exc
@@ -324,7 +185,7 @@ def run_night(settings: Settings, day: date, progress: Progress | None = None) -
 
 
 def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.Lock,
-                progress: Progress | None) -> NightResult:
+                progress: Progress | None, stop: threading.Event | None) -> NightResult:
     r = schema.runs.c
     faults.checkpoint("night.locked")
     attempt = 1
@@ -347,54 +208,55 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
     faults.checkpoint("night.start")
     params = Parameters()
     log("night", stage="start", status=status, run_date=day, attempt=attempt)
+    stages = Stopwatch()  # each stage's seconds in this attempt; `steps` below, the steps within one stage
     if status == "planning":
-        started = time.monotonic()
-        steps: Counter[str] = Counter()
+        steps = Stopwatch()
         with engine.begin() as connection:
-            planned = plan(connection, day, settings, params, steps)
-            connection.execute(schema.runs.update().where(r.run_date == day).values(status="rendering"))
-            run_record.record_stage(connection, day, attempt, "plan", time.monotonic() - started, planned)
+            with stages.step("plan"):
+                planned = plan(connection, day, settings, params, steps.seconds)
+                connection.execute(schema.runs.update().where(r.run_date == day).values(status="rendering"))
+            run_record.record_stage(connection, day, attempt, "plan", stages.seconds["plan"], planned)
             _record_steps(connection, day, attempt, "plan", steps)
             faults.checkpoint("plan.uncommitted")
         faults.checkpoint("plan.committed")
-        log("night", stage="plan", run_date=day, letters=planned, seconds=round(time.monotonic() - started, 2))
+        log("night", stage="plan", run_date=day, letters=planned, seconds=round(stages.seconds["plan"], 2))
         status = "rendering"
     if status == "rendering":
-        started = time.monotonic()
-        steps = Counter()
+        steps = Stopwatch()
         try:
-            rendered = render(engine, day, settings, lock, progress, steps)
+            with stages.step("render"):
+                rendered = render(engine, day, settings, lock, progress, stop, steps)
         finally:
             with engine.begin() as connection:
-                run_record.record_stage(connection, day, attempt, "render", time.monotonic() - started, 0)
+                run_record.record_stage(connection, day, attempt, "render", stages.seconds["render"], 0)
                 _record_steps(connection, day, attempt, "render", steps)
         with engine.begin() as connection:
             connection.execute(schema.runs.update().where(r.run_date == day).values(status="assembling"))
-        log("night", stage="render", run_date=day, letters=rendered, seconds=round(time.monotonic() - started, 2))
+        log("night", stage="render", run_date=day, letters=rendered, seconds=round(stages.seconds["render"], 2))
         faults.checkpoint("render.done")
         status = "assembling"
     if not mailroom.is_ready(settings.output_dir, day):
-        started = time.monotonic()
-        steps = Counter()
-        fund = load_fund(settings.fund_file)
+        steps = Stopwatch()
+        with stages.step("assemble"):
+            fund = load_fund(settings.fund_file)
+            with engine.begin() as connection:
+                timings = run_record.timings(connection, day)
+                summary = build_summary(connection, day, run_record.parameters(connection, day), timings, settings)
+                summary["attempts"] = attempt
+                mailroom.assemble(connection, day, settings.output_dir, settings.archive_dir,
+                                  int(fund["mailroom"]["max_sheets_per_file"]), summary, summary_text(summary),
+                                  case_lists.files(connection, day), templates_dir=settings.templates_dir,
+                                  fund=fund, seconds=steps.seconds, workers=settings.workers)
+                faults.checkpoint("assemble.uncommitted")
+            faults.checkpoint("night.before_ready")
+            mailroom.mark_ready(settings.output_dir, day)
+            faults.checkpoint("night.ready")
         with engine.begin() as connection:
-            timings = run_record.timings(connection, day)
-            summary = build_summary(connection, day, run_record.parameters(connection, day), timings, settings)
-            summary["attempts"] = attempt
-            mailroom.assemble(connection, day, settings.output_dir, settings.archive_dir,
-                              int(fund["mailroom"]["max_sheets_per_file"]), summary, summary_text(summary),
-                              case_lists.files(connection, day), templates_dir=settings.templates_dir, fund=fund,
-                              seconds=steps, workers=settings.workers)
-            faults.checkpoint("assemble.uncommitted")
-        faults.checkpoint("night.before_ready")
-        mailroom.mark_ready(settings.output_dir, day)
-        faults.checkpoint("night.ready")
-        with engine.begin() as connection:
-            run_record.record_stage(connection, day, attempt, "assemble", time.monotonic() - started,
+            run_record.record_stage(connection, day, attempt, "assemble", stages.seconds["assemble"],
                                     summary["letters"])
             _record_steps(connection, day, attempt, "assemble", steps)
         log("night", stage="assemble", run_date=day, letters=summary["letters"],
-            print_files=len(summary["print_files"]), seconds=round(time.monotonic() - started, 2))
+            print_files=len(summary["print_files"]), seconds=round(stages.seconds["assemble"], 2))
     summary = json.loads((mailroom.night_folder(settings.output_dir, day) / "summary.json").read_text())
     with engine.begin() as connection:
         connection.execute(schema.runs.update().where(r.run_date == day).values(
@@ -404,9 +266,9 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
     return NightResult(day, "complete", summary["letters"], len(summary["quarantined"]), summary)
 
 
-def _record_steps(connection: Connection, day: date, attempt: int, stage: str, steps: Counter[str]) -> None:
+def _record_steps(connection: Connection, day: date, attempt: int, stage: str, steps: Stopwatch) -> None:
     """A stage's steps in the night's record beside the stage, as `stage.step` (render.layout, plan.compose)."""
-    for step, spent in sorted(steps.items()):
+    for step, spent in sorted(steps.seconds.items()):
         run_record.record_stage(connection, day, attempt, f"{stage}.{step}", spent, 0)
 
 

@@ -394,7 +394,7 @@ PERSON = {"affiliate_id": "A0000001", "first_name": "Anke", "last_name": "de Vri
     ("NL", "1012 AB", "Amsterdam", False),
     ("GB", "SW1A 1AA", "London", False),
     ("BE", "2000", "Antwerpen", False),
-    ("NL", "1012 AB", "Amsterdam", True),  # a letter journaled before the fields were kept
+    ("NL", "1012 AB", "Amsterdam", True),  # a letter journaled before the address fields were columns
     ("BE", "2000", "Antwerpen", True),
 ])
 def test_registered_list_takes_postcode_and_city_from_the_address_fields(
@@ -402,11 +402,14 @@ def test_registered_list_takes_postcode_and_city_from_the_address_fields(
     box_label = load_fund(DEFAULT_FUND)["postal"]["box_label"]
     row = dict(PERSON, country=country, postcode=postcode, city=city)
     recipient = recipient_block("affiliate", row, NIGHT, box_label)
-    if journaled_before:
-        recipient = {k: v for k, v in recipient.items() if k not in ("street", "city")}
+    letter = {"mail_class": "registered", "letter_id": "20261122-000001"}
+    if journaled_before:  # the columns are NULL: the recipient block's fields answer
+        letter |= {"street": None, "postcode": postcode, "city": None, "country": None}
+    else:  # the journal's columns answer; the block keeps its printed lines only
+        letter |= {k: recipient[k] for k in ("street", "postcode", "city", "country")}
+        recipient = {k: v for k, v in recipient.items() if k not in ("street", "postcode", "city", "country")}
     context = {"recipient": recipient, "letter": {"id": "20261122-000001"}}
-    [line] = registered_rows([{"mail_class": "registered", "letter_id": "20261122-000001",
-                               "context": json.dumps(context)}])
+    [line] = registered_rows([{**letter, "context": json.dumps(context)}])
     assert line == [1, "Anke de Vries", "Damrak 1", postcode, city.upper(), "20261122-000001",
                     "20261122-000001", country]
 

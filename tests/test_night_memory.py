@@ -18,7 +18,8 @@ from correspondence import schema
 from correspondence.config import Settings
 from correspondence.store import connect, init
 from scheduler import run_record
-from scheduler.night import Owner, _chunks, run_night
+from scheduler.night import run_night
+from scheduler.rendering import Owner, _chunks
 
 NIGHT = date(2026, 10, 1)
 AFFILIATES = 12
@@ -97,7 +98,7 @@ def test_the_night_records_each_stage_and_its_steps(settings: Settings) -> None:
     result = run_night(settings, NIGHT)
     with engine.connect() as connection:
         timings = run_record.timings(connection, NIGHT)
-        stages = {r.stage for r in connection.execute(select(run_record.run_stages.c.stage))}
+        stages = {r.stage for r in connection.execute(select(schema.run_stages.c.stage))}
     engine.dispose()
     expected = {"plan", "plan.triggers", "plan.compose", "plan.journal",
                 "render", "render.wait", "render.write", "render.journal", "render.fill",

@@ -22,9 +22,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Connection, Date, Integer, String, Table, bindparam, select
+from sqlalchemy import Connection, select
 
-from correspondence import csv_out, faults, schema
+from correspondence import csv_out, faults, journal, schema
 from correspondence.config import Settings, load_fund
 from correspondence.files import FILE_MODE, atomic_write, inside, mailroom_gid, make_dir, sync_dir
 from correspondence.mailroom import pdf as mailroom_pdf
@@ -39,17 +39,6 @@ MAIL_CLASSES = ("ordinary", "registered")
 COVER_PAGES = 2  # the cover sheet: its front page and a blank back page
 DEPOSIT_LIST = "deposit_list.pdf"
 NOT_RECORDED = ("READY",)  # written after the journal's record of the folder
-
-# Every file of a night's folder with its sha256, recorded in the same transaction as the placements.
-folder_files = Table(
-    "mailroom_files",
-    schema.metadata,
-    Column("run_date", Date, primary_key=True),
-    Column("path", String(200), primary_key=True),
-    Column("bytes", Integer, nullable=False),
-    Column("sha256", String(64), nullable=False),
-)
-
 
 @dataclass(frozen=True)
 class Placement:
@@ -81,6 +70,7 @@ def is_ready(output_dir: Path, day: date) -> bool:
 STREAM = {"yield_per": 1000}  # letters read in batches, never the whole night at once
 # What the print files and the manifest need of each letter (its context is read for registered letters only).
 LETTER_COLUMNS = ("letter_id", "mail_class", "letter_type", "language", "postcode", "sha256", "pages", "archive_path")
+REGISTERED_READ = ("letter_id", "mail_class", "context", "street", "postcode", "city", "country")
 
 
 def _letters(connection: Connection, day: date, mail_class: str, columns: Iterable[str] = LETTER_COLUMNS
@@ -191,20 +181,20 @@ def registered_rows(letters: Iterable[dict[str, Any]]) -> list[list[Any]]:
     for letter in (x for x in letters if x["mail_class"] == "registered"):
         context = json.loads(letter["context"])
         recipient = context["recipient"]
-        street, postcode, city = _address_fields(recipient)
+        street, postcode, city, country = _address_fields(letter, recipient)
         reference = context.get("payment", {}).get("reference", context["letter"]["id"])
         rows.append([len(rows) + 1, recipient["name"], street, postcode, city.upper(), letter["letter_id"],
-                     reference, recipient.get("country", "BE")])
+                     reference, country])
     return rows
 
 
-def _address_fields(recipient: dict[str, Any]) -> tuple[str, str, str]:
-    """Street line, postcode and city as composed: fields, never split from a printed line ('1012 AB')."""
-    if "city" in recipient:
-        return recipient["street"], recipient["postcode"], recipient["city"]
-    # Journaled before the fields were kept: the postcode field says where the city begins on its line.
-    lines, postcode = recipient["address_lines"], recipient["postcode"]
-    return lines[1], postcode, lines[2].removeprefix(postcode).strip()
+def _address_fields(letter: dict[str, Any], recipient: dict[str, Any]) -> tuple[str, str, str, str]:
+    """Street line, postcode, city and country as journaled when planning: fields, never split from a
+    printed line ('1012 AB'). Letters planned before the journal kept them (NULL) have them in their
+    recipient block."""
+    if letter.get("city") is not None:
+        return letter["street"], letter["postcode"], letter["city"], letter["country"]
+    return recipient["street"], recipient["postcode"], recipient["city"], recipient.get("country", "BE")
 
 
 @dataclass(frozen=True)
@@ -296,7 +286,7 @@ def assemble(
         clock.lap("files")
         put(cover.file, data)
         clock.lap("write")
-        _record_placements(connection, placed)
+        journal.record_placements(connection, placed)
         pages = COVER_PAGES + sum(p.pages for p in placed)
         pf = PrintFile(cover.file, cover.mail_class, len(group), pages // 2, pages, written[cover.file][1])
         print_files.append(pf)
@@ -311,7 +301,7 @@ def assemble(
     faults.checkpoint("mailroom.file")
     clock.lap("write")
     put("files.csv", _csv(file_rows, FILES_COLUMNS))
-    registered = registered_rows(_letters(connection, day, "registered", ("letter_id", "mail_class", "context")))
+    registered = registered_rows(_letters(connection, day, "registered", REGISTERED_READ))
     if registered:
         put("registered.csv", _csv(registered, REGISTERED_COLUMNS))
         put(DEPOSIT_LIST, mailroom_sheets.deposit_list(
@@ -331,8 +321,8 @@ def assemble(
     faults.checkpoint("mailroom.renamed")
     sync_dir(output_dir)
     clock.lap("write")
-    _record_print_files(connection, day, print_files)
-    _record_files(connection, day, written)
+    journal.record_print_files(connection, day, print_files)
+    journal.record_folder_files(connection, day, written)
     clock.lap("journal")
     return print_files
 
@@ -345,30 +335,6 @@ class _Clock:
         now = time.perf_counter()
         self.seconds[step] += now - self.last
         self.last = now
-
-
-def _record_files(connection: Connection, day: date, written: dict[str, tuple[int, str]]) -> None:
-    connection.execute(folder_files.delete().where(folder_files.c.run_date == day))
-    connection.execute(folder_files.insert(), [
-        {"run_date": day, "path": name, "bytes": size, "sha256": sha} for name, (size, sha) in sorted(written.items())])
-
-
-def _record_placements(connection: Connection, placements: list[Placement]) -> None:
-    """One print file's letters marked batched, with their file and first page (one statement)."""
-    l = schema.letters.c
-    if placements:
-        connection.execute(
-            schema.letters.update()
-            .where(l.letter_id == bindparam("lid"))
-            .values(status="batched", print_file=bindparam("pf"), first_page=bindparam("fp")),
-            [{"lid": p.letter_id, "pf": p.file, "fp": p.first_page} for p in placements],
-        )
-
-
-def _record_print_files(connection: Connection, day: date, files: list[PrintFile]) -> None:
-    connection.execute(schema.print_files.delete().where(schema.print_files.c.run_date == day))
-    if files:
-        connection.execute(schema.print_files.insert(), [{"run_date": day, **pf.__dict__} for pf in files])
 
 
 def mark_ready(output_dir: Path, day: date) -> None:

@@ -8,12 +8,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from correspondence import schema
+from correspondence import journal, schema
 from correspondence.files import OutsideRoot, atomic_write, inside, make_dir
 from correspondence.render.dispatch import Failed, Job, Renderer
 from correspondence.templates import snapshots
@@ -78,6 +78,5 @@ def reprint(engine: Engine, output_dir: Path, archive_dir: Path, letter_id: str,
     path = folder / f"{letter_id}-{letter['letter_type']}.pdf"
     atomic_write(path, pdf)
     with engine.begin() as connection:
-        connection.execute(schema.reprints.insert().values(
-            letter_id=letter_id, file=str(path), printed_at=datetime.now(UTC), sha256=letter["sha256"]))
+        journal.record_reprint(connection, letter_id, str(path), letter["sha256"])
     return Reprint(letter_id, path, letter["sha256"], source, message)

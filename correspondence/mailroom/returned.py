@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from correspondence import schema
+from correspondence import journal, schema
 from correspondence.compose.common import Quarantine, recipient_block
 
 LIST = "returned_mail"
@@ -84,14 +84,9 @@ def record(connection: Connection, letter_id: str, reason: str, on: date, box_la
         connection.execute(schema.affiliates.update().where(a.affiliate_id == affiliate_id).values(
             address_unreliable_since=on, address_returned_reason=reason[:200]))
     night = next_night(connection, on)
-    t = schema.case_list_entries.c
-    key = f"{LIST}:{letter_id}"
-    if connection.scalar(select(t.key).where(t.key == key)) is None:
-        connection.execute(schema.case_list_entries.insert().values(
-            key=key, list=LIST, run_date=night, record=f"affiliate {affiliate_id}",
-            row=json.dumps({"affiliate_id": affiliate_id, "letter_id": letter_id, "letter_type": letter["letter_type"],
-                            "sent_on": letter["run_date"].isoformat(), "returned_on": on.isoformat(),
-                            "reason": reason}, ensure_ascii=False)))
+    journal.record_case_entry(connection, night, f"{LIST}:{letter_id}", LIST, f"affiliate {affiliate_id}", {
+        "affiliate_id": affiliate_id, "letter_id": letter_id, "letter_type": letter["letter_type"],
+        "sent_on": letter["run_date"].isoformat(), "returned_on": on.isoformat(), "reason": reason})
     return Returned(letter_id, affiliate_id, "recorded", night,
                     f"letter {letter_id} recorded as returned ({reason}); affiliate {affiliate_id}'s letters are "
                     f"held from now on until an import changes the address; on the case handlers' list "

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Row, select
 
 from correspondence import schema
 from correspondence.files import OutsideRoot, inside
-from correspondence.mailroom.print_files import MANIFEST_COLUMNS, NOT_RECORDED, folder_files, night_folder
+from correspondence.mailroom.print_files import MANIFEST_COLUMNS, NOT_RECORDED, night_folder
 
 
 def _sha256(path: Path) -> str:
@@ -34,8 +34,8 @@ def verify(connection: Connection, output_dir: Path, archive_dir: Path, day: dat
     problems = []
     if not (folder / "READY").is_file():
         problems.append("READY is missing: the night's folder is not complete")
-    f = folder_files.c
-    recorded = {r.path: r for r in connection.execute(select(folder_files).where(f.run_date == day))}
+    f = schema.mailroom_files.c
+    recorded = {r.path: r for r in connection.execute(select(schema.mailroom_files).where(f.run_date == day))}
     if not recorded:
         problems.append(f"the journal has no record of the files of the night of {day}")
     on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - set(NOT_RECORDED)

@@ -15,7 +15,6 @@ from sqlalchemy import Connection, func, select
 from correspondence import csv_out, schema
 from correspondence.config import Settings
 from correspondence.store import existing
-from scheduler import run_record
 from scheduler.cli.base import DATE, YEAR, Command, Group, argument, pass_settings
 from scheduler.report import summary_text
 
@@ -85,8 +84,8 @@ def show(settings: Settings, day: date) -> int:
             return 1
         by_status = dict(connection.execute(select(l.status, func.count()).where(l.run_date == day)
                                             .group_by(l.status)).all())
-        stages = connection.execute(select(run_record.run_stages).where(run_record.run_stages.c.run_date == day)
-                                    .order_by(run_record.run_stages.c.attempt, run_record.run_stages.c.seconds.desc())).mappings().all()
+        stages = connection.execute(select(schema.run_stages).where(schema.run_stages.c.run_date == day)
+                                    .order_by(schema.run_stages.c.attempt, schema.run_stages.c.seconds.desc())).mappings().all()
     duration = _duration(run["started_at"], run["finished_at"])
     print(f"Night of {day}: {run['status']}, {run['attempts']} attempt(s), started "
           f"{run['started_at']:%Y-%m-%d %H:%M:%S}" + (f", took {duration:.0f} s" if duration is not None else ""))

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from correspondence import schema
+from correspondence import journal
 from correspondence.compose import Event
 from rules.calendar import add_months, month_end, quarter_label, quarter_of
 from rules.errors import RuleError
@@ -167,10 +167,9 @@ def record_decisions(connection: Connection, day: date, rows: list[dict[str, Any
                           "months_already_received": decision["months_already_received"],
                           "exempt_quarters_already_used": decision["exempt_quarters_already_used"]},
             }
-        records.append({"event_key": row["event_key"], "claim_id": claim["id"], "decided_on": day,
-                        "outcome": result["outcome"], "result": json.dumps(result, sort_keys=True)})
-    if records:
-        connection.execute(schema.decisions.insert(), records)
+        records.append({"event_key": row["event_key"], "claim_id": claim["id"], "outcome": result["outcome"],
+                        "result": result})
+    journal.record_decisions(connection, day, records)
 
 
 def _add_history(history: dict[str, set[str]], past: list[dict[str, Any]]) -> None:

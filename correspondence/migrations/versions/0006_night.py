@@ -8,7 +8,7 @@ from alembic import op
 
 revision = "0006_night"
 down_revision = "0001"
-branch_labels = ("night",)
+branch_labels = None
 depends_on = None
 
 

@@ -1,14 +1,14 @@
 """the mailroom's record of every file in a night's folder (path, size, sha256) for `mailroom verify`
 
 Revision ID: 0007_mailroom
-Revises: 0001
+Revises: 0006_night
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_mailroom"
-down_revision = "0001"
-branch_labels = ("mailroom",)
+down_revision = "0006_night"
+branch_labels = None
 depends_on = None
 
 

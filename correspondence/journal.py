@@ -1,0 +1,211 @@
+"""The journal: the legal record of what each night planned, rendered, held back, decided and printed.
+
+Every write of it goes through this module, inside the caller's transaction: the night plans letters and
+records chunk results, the mailroom records where each letter was printed, the mantelzorg kind records its
+decisions, the case lists their entries. A letter that cannot go out becomes a quarantine row here and only
+here, from a `Quarantine` (the renderer's `Failed` is turned into one by `failed`). Reading stays with whoever
+reads (report, mailroom, commands).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, bindparam, delete, select
+
+from correspondence import schema
+from correspondence.compose import Letter
+from correspondence.quarantine import Quarantine
+from correspondence.render.dispatch import Failed
+
+RENDER_ACTION = "correct the template (templates check), then rerun"
+
+
+def archive_path(recipient_type: str, recipient_id: str, letter_id: str, letter_type: str) -> str:
+    """Where a letter's PDF is archived, relative to the archive folder (the journal keeps this path)."""
+    return f"{recipient_type}/{recipient_id}/{letter_id}-{letter_type}.pdf"
+
+
+# ---- planning ---------------------------------------------------------------------------------------------
+
+def planned(letter_id: str, day: date, letter: Letter, template_hash: str) -> dict[str, Any]:
+    """A composed letter's journal row, status planned; the recipient's address kept as fields beside the
+    context, so the mailroom's lists read fields and never the printed lines."""
+    recipient = letter.context["recipient"]
+    return {
+        "letter_id": letter_id, "event_key": letter.event_key, "run_date": day,
+        "letter_type": letter.letter_type, "recipient_type": letter.recipient_type,
+        "recipient_id": letter.recipient_id, "language": letter.language,
+        "mail_class": letter.mail_class, "postcode": letter.postcode, "sort_name": letter.sort_name,
+        "street": recipient["street"], "city": recipient["city"], "country": recipient["country"],
+        "status": "planned", "template_hash": template_hash,
+        "context": json.dumps(letter.context, sort_keys=True, ensure_ascii=False),
+    }
+
+
+def record_letters(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Planned letters (rows from `planned`), one statement."""
+    if rows:
+        connection.execute(schema.letters.insert(), rows)
+
+
+@dataclass(frozen=True)
+class Note:
+    """A remark on a letter that did not stop it but a person should see (a contradicting language)."""
+    event_key: str
+    record: str
+    kind: str
+    note: str
+
+
+def notes(letter: Letter) -> list[Note]:
+    record = f"{letter.recipient_type} {letter.recipient_id}"
+    return [Note(letter.event_key, record, kind, note) for kind, note in letter.notes]
+
+
+def record_notes(connection: Connection, day: date, remarks: list[Note]) -> None:
+    if remarks:
+        connection.execute(schema.notes.insert(), [{"run_date": day, **r.__dict__} for r in remarks])
+
+
+# ---- quarantine -------------------------------------------------------------------------------------------
+
+def quarantine_row(day: date, event_key: str, held: Quarantine) -> dict[str, Any]:
+    """THE quarantine row: the night, the event and what the Quarantine says (record, field, reason, action)."""
+    return {"run_date": day, "event_key": event_key, "record": held.record, "field": held.field,
+            "reason": held.reason, "action": held.action}
+
+
+def failed(result: Failed, record: str) -> Quarantine:
+    """The renderer's `Failed` as the one failure value: its template must be corrected."""
+    return Quarantine(record, result.field, result.reason, RENDER_ACTION)
+
+
+def record_quarantine(connection: Connection, day: date, held: list[tuple[str, Quarantine]]) -> None:
+    """Letters that cannot go out tonight, as (event key, Quarantine)."""
+    if held:
+        connection.execute(schema.quarantine.insert(), [quarantine_row(day, key, q) for key, q in held])
+
+
+# ---- rendering --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Archived:
+    """A rendered letter safely on disk: its pages, the sha256 of its PDF and where it is archived."""
+    letter_id: str
+    pages: int
+    sha256: str
+    archive_path: str
+
+
+@dataclass(frozen=True)
+class Held:
+    """A planned letter that failed to render: withdrawn from the night and quarantined."""
+    letter_id: str
+    event_key: str
+    quarantine: Quarantine
+
+
+def record_chunk(connection: Connection, day: date, archived: list[Archived], held: list[Held]) -> None:
+    """A chunk's results: its archived letters rendered (one statement), its failures withdrawn and held."""
+    l = schema.letters.c
+    if archived:
+        connection.execute(
+            schema.letters.update().where(l.letter_id == bindparam("lid"))
+            .values(status="rendered", pages=bindparam("pages"), sha256=bindparam("sha"),
+                    archive_path=bindparam("path")),
+            [{"lid": a.letter_id, "pages": a.pages, "sha": a.sha256, "path": a.archive_path} for a in archived],
+        )
+    if held:
+        connection.execute(delete(schema.letters).where(l.letter_id.in_([h.letter_id for h in held])))
+        record_quarantine(connection, day, [(h.event_key, h.quarantine) for h in held])
+
+
+# ---- decisions and case lists -----------------------------------------------------------------------------
+
+def record_decisions(connection: Connection, day: date, rows: list[dict[str, Any]]) -> None:
+    """Decisions taken tonight, each {event_key, claim_id, outcome, result}: `result` is the rule's plain
+    output (JSON-serialisable), the basis of later decisions on the same affiliate."""
+    if rows:
+        connection.execute(schema.decisions.insert(), [
+            {"event_key": r["event_key"], "claim_id": r["claim_id"], "decided_on": day, "outcome": r["outcome"],
+             "result": json.dumps(r["result"], sort_keys=True)} for r in rows])
+
+
+class CaseEntry(Protocol):
+    key: str
+    list: str
+    record: str
+    row: dict[str, Any]
+
+
+def record_case_entries(connection: Connection, day: date, entries: Iterable[CaseEntry]) -> int:
+    """Tonight's case-list entries whose key was never recorded (one per key, ever); returns how many."""
+    return sum(record_case_entry(connection, day, e.key, e.list, e.record, e.row) for e in entries)
+
+
+def record_case_entry(connection: Connection, day: date, key: str, list_name: str, record: str,
+                      row: dict[str, Any]) -> bool:
+    """One entry of a case handlers' list for the night of `day`, unless its key was ever recorded."""
+    t = schema.case_list_entries.c
+    if connection.scalar(select(t.key).where(t.key == key)) is not None:
+        return False
+    connection.execute(schema.case_list_entries.insert().values(
+        key=key, list=list_name, run_date=day, record=record, row=json.dumps(row, ensure_ascii=False)))
+    return True
+
+
+# ---- the mailroom -----------------------------------------------------------------------------------------
+
+class Placed(Protocol):
+    letter_id: str
+    file: str
+    first_page: int
+
+
+class PrintFileRecord(Protocol):
+    file: str
+    mail_class: str
+    letters: int
+    sheets: int
+    pages: int
+    sha256: str
+
+
+def record_placements(connection: Connection, placements: list[Placed]) -> None:
+    """One print file's letters marked batched, with their file and first page (one statement)."""
+    l = schema.letters.c
+    if placements:
+        connection.execute(
+            schema.letters.update()
+            .where(l.letter_id == bindparam("lid"))
+            .values(status="batched", print_file=bindparam("pf"), first_page=bindparam("fp")),
+            [{"lid": p.letter_id, "pf": p.file, "fp": p.first_page} for p in placements],
+        )
+
+
+def record_print_files(connection: Connection, day: date, files: list[PrintFileRecord]) -> None:
+    """The night's print files, replacing an earlier attempt's."""
+    connection.execute(schema.print_files.delete().where(schema.print_files.c.run_date == day))
+    if files:
+        connection.execute(schema.print_files.insert(), [
+            {"run_date": day, "file": f.file, "mail_class": f.mail_class, "letters": f.letters, "sheets": f.sheets,
+             "pages": f.pages, "sha256": f.sha256} for f in files])
+
+
+def record_folder_files(connection: Connection, day: date, written: dict[str, tuple[int, str]]) -> None:
+    """Every file of the night's folder (path -> bytes, sha256), for `mailroom verify`."""
+    f = schema.mailroom_files.c
+    connection.execute(schema.mailroom_files.delete().where(f.run_date == day))
+    connection.execute(schema.mailroom_files.insert(), [
+        {"run_date": day, "path": name, "bytes": size, "sha256": sha} for name, (size, sha) in sorted(written.items())])
+
+
+def record_reprint(connection: Connection, letter_id: str, file: str, sha256: str) -> None:
+    """A letter printed again (`mailroom reprint`): which file, when, and the sha256 it matches."""
+    connection.execute(schema.reprints.insert().values(
+        letter_id=letter_id, file=file, printed_at=datetime.now(UTC), sha256=sha256))
