@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from correspondence import approvals, catalog, snapshots
-from correspondence.compose.common import Quarantine
+from correspondence.quarantine import Quarantine
 
 REASON_CHARS = 480  # the quarantine's reason column holds 500
 

@@ -24,20 +24,20 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, inspect, sel
 
 from correspondence import catalog, faults, libreoffice, mailroom, schema, snapshots
 from correspondence.approved_types import ApprovedTypes
-from correspondence.compose import ComposeEnv, Event, compose
-from correspondence.compose.common import Quarantine
 from correspondence.config import Settings, load_fund
 from correspondence.files import OutsideRoot, atomic_write, inside, sync_dir
+from correspondence.kinds import case_lists, collection_lists, registry
+from correspondence.kinds.fund import FundView
+from correspondence.kinds.letter import ComposeEnv, Event, Held, LetterKind, compose
 from correspondence.log import log
+from correspondence.quarantine import Quarantine
 from correspondence.render import Failed, Job
 from correspondence.render_pool import RenderPool, WorkersFailing
 from correspondence.store import connect
 from rules.params import Parameters
-from scheduler import case_lists, run_record
 from scheduler import lock as night_lock
-from scheduler.fund import FundView
+from scheduler import run_record
 from scheduler.report import build_summary, summary_text
-from scheduler.triggers import TRIGGERS, claims
 
 Progress = Callable[[str, int, int], None]
 
@@ -70,7 +70,7 @@ class NightResult:
 PLAN_BATCH = 500  # events composed and journaled per statement while planning
 
 
-def _batched(items: Iterator[Event], size: int) -> Iterator[list[Event]]:
+def _batched(items: Iterator[Event | Held], size: int) -> Iterator[list[Event | Held]]:
     while batch := list(islice(items, size)):
         yield batch
 
@@ -96,8 +96,8 @@ def _check_schema(engine: Engine) -> None:
 
 
 def plan(connection: Connection, day: date, settings: Settings, params: Parameters,
-         seconds: Counter[str] | None = None) -> int:
-    """Journal a planned letter for every new event of the night, quarantine what cannot go out.
+         seconds: Counter[str] | None = None, kinds: tuple[LetterKind, ...] = registry.KINDS) -> int:
+    """Journal a planned letter for every new event of the `kinds`' triggers, quarantine what cannot go out.
 
     Events are read and journaled PLAN_BATCH at a time (one insert per batch), so memory does not grow with
     the night. `seconds` receives the time spent reading the fund (triggers), composing letters (compose)
@@ -108,25 +108,31 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
     approved = ApprovedTypes(connection, settings.templates_dir, day, catalog.services_of(profile))
     env = ComposeEnv(day, profile, {}, params, settings=approved)
     fund = FundView(connection)
+    named = registry.by_name(kinds)
     sequence = planned = 0
-    for trigger in TRIGGERS:
+    for trigger in registry.triggers(kinds):
         for batch in _batched(_timed(trigger(fund, day, params), seconds, "triggers"), PLAN_BATCH):
             started = time.perf_counter()
             keys = [e.key for e in batch]
             known = set(connection.scalars(select(schema.letters.c.event_key).where(schema.letters.c.event_key.in_(keys))))
             fresh = [e for e in batch if e.key not in known]
             recipients: dict[tuple[str, str], dict[str, Any]] = {}
-            for kind in {e.recipient_type for e in fresh}:
-                found = fund.recipients(kind, [e.recipient_id for e in fresh if e.recipient_type == kind])
+            events = [e for e in fresh if isinstance(e, Event)]
+            for kind in {e.recipient_type for e in events}:
+                found = fund.recipients(kind, [e.recipient_id for e in events if e.recipient_type == kind])
                 recipients.update(((kind, rid), row) for rid, row in found.items())
             composing = time.perf_counter()
             seconds["triggers"] += composing - started
-            rows, held, remarks = [], [], []
+            rows, held, remarks, decisions = [], [], [], []
             for event in fresh:
-                sequence += 1
+                sequence += 1  # a held value takes its number too: the ids of the letters after it stay put
                 letter_id = f"{day:%Y%m%d}-{sequence:06d}"
                 try:
-                    letter = compose(event, recipients.get((event.recipient_type, event.recipient_id)), env, letter_id)
+                    if isinstance(event, Held):
+                        raise event.quarantine
+                    letter_kind = named.get(event.letter_type)
+                    letter = compose(letter_kind, event, recipients.get((event.recipient_type, event.recipient_id)),
+                                     env, letter_id)
                 except Quarantine as q:
                     held.append({"run_date": day, "event_key": event.key, "record": q.record, "field": q.field,
                                  "reason": q.reason, "action": q.action})
@@ -141,11 +147,14 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
                     "status": "planned", "template_hash": approved.hash(letter.letter_type, letter.language),
                     "context": json.dumps(letter.context, sort_keys=True, ensure_ascii=False),
                 })
+                if letter_kind and letter_kind.record:  # a decision: recorded from its facts, the basis of later ones
+                    decisions.extend(letter_kind.record(event, day))
             journaling = time.perf_counter()
             seconds["compose"] += journaling - composing
             if rows:
                 connection.execute(schema.letters.insert(), rows)
-                claims.record_decisions(connection, day, rows)
+                if decisions:
+                    connection.execute(schema.decisions.insert(), decisions)
                 planned += len(rows)
             if held:
                 connection.execute(schema.quarantine.insert(), held)
@@ -154,13 +163,13 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
             seconds["journal"] += time.perf_counter() - journaling
             faults.checkpoint("plan.batch")
     started = time.perf_counter()
-    case_lists.record(connection, fund, day, params)
+    case_lists.record(connection, fund, day, params, collection_lists.LISTS)
     run_record.record_parameters(connection, day, params)
     seconds["journal"] += time.perf_counter() - started
     return planned
 
 
-def _timed(items: Iterator[Event], seconds: Counter[str], stage: str) -> Iterator[Event]:
+def _timed(items: Iterator[Event | Held], seconds: Counter[str], stage: str) -> Iterator[Event | Held]:
     """The items, the time taken to produce them added to seconds[stage]."""
     while True:
         started = time.perf_counter()
@@ -285,7 +294,9 @@ def _journal_chunk(engine: Engine, day: date, updates: list[dict[str, Any]], fai
         faults.checkpoint("render.uncommitted")
 
 
-def run_night(settings: Settings, day: date, progress: Progress | None = None) -> NightResult:
+def run_night(settings: Settings, day: date, progress: Progress | None = None,
+              kinds: tuple[LetterKind, ...] = registry.KINDS) -> NightResult:
+    """Run the night of `day` to READY (or resume it), writing the letters of `kinds`."""
     engine = connect(settings.db_url)
     try:
         _check_schema(engine)
@@ -295,7 +306,7 @@ def run_night(settings: Settings, day: date, progress: Progress | None = None) -
             raise CannotRun(str(exc)) from exc
         try:
             libreoffice.remove_stale_profiles()  # left by the workers of a night that was killed
-            return _run_locked(engine, settings, day, lock, progress)
+            return _run_locked(engine, settings, day, lock, progress, kinds)
         except WorkersFailing as exc:
             log("night", stage="stopped", run_date=day, outcome="render workers")
             raise CannotRun(f"the night stopped: {exc}") from exc
@@ -321,7 +332,7 @@ def run_night(settings: Settings, day: date, progress: Progress | None = None) -
 
 
 def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.Lock,
-                progress: Progress | None) -> NightResult:
+                progress: Progress | None, kinds: tuple[LetterKind, ...]) -> NightResult:
     r = schema.runs.c
     faults.checkpoint("night.locked")
     attempt = 1
@@ -348,7 +359,7 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
         started = time.monotonic()
         steps: Counter[str] = Counter()
         with engine.begin() as connection:
-            planned = plan(connection, day, settings, params, steps)
+            planned = plan(connection, day, settings, params, steps, kinds)
             connection.execute(schema.runs.update().where(r.run_date == day).values(status="rendering"))
             run_record.record_stage(connection, day, attempt, "plan", time.monotonic() - started, planned)
             _record_steps(connection, day, attempt, "plan", steps)
