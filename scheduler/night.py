@@ -128,7 +128,7 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
                 sequence += 1  # a held value takes its number too: the ids of the letters after it stay put
                 letter_id = f"{day:%Y%m%d}-{sequence:06d}"
                 try:
-                    if isinstance(event, Held):
+                    if isinstance(event, Held):  # what a trigger could not read is held as a composer's failure
                         raise event.quarantine
                     letter_kind = named.get(event.letter_type)
                     letter = compose(letter_kind, event, recipients.get((event.recipient_type, event.recipient_id)),

@@ -17,8 +17,7 @@ from correspondence.kinds.letter import ComposeEnv, Event, Letter, compose
 from correspondence.kinds.registry import by_name
 from correspondence.quarantine import Quarantine
 from rules.params import Parameters
-from tests.kinds.fund_rows import affiliate
-from tests.kinds.scenarios import SCENARIOS, A
+from tests.kinds.scenarios import SCENARIOS
 
 PARAMS = Parameters()
 FUND = load_fund(DEFAULT_FUND)
@@ -171,7 +170,3 @@ def test_a_preference_against_the_language_area_is_a_note_not_a_failure() -> Non
     event, recipient, env = event_of("due_notice")
     letter = compose(by_name()["due_notice"], event, {**recipient, "language": "fr"}, env, "20260101-000001")
     assert letter.language == "nl" and [kind for kind, _ in letter.notes] == ["language"]
-
-
-def test_the_affiliate_row_helper_is_a_valid_recipient() -> None:
-    assert affiliate(A)["affiliate_id"] == A

@@ -75,13 +75,14 @@ def _already_noticed(fund: MemoryFund) -> MemoryFund:
     return fund
 
 
-DUE = lambda: MemoryFund(affiliate_rows=[affiliate(A)], contributions=[quarter(A, 2026, 2)])  # noqa: E731
+def quarter_due() -> MemoryFund:
+    return MemoryFund(affiliate_rows=[affiliate(A)], contributions=[quarter(A, 2026, 2)])
 
 CASES = [  # (case, trigger, fund, change to it, night, expected (key, letter type or held: field))
-    ("due notice from the quarter's first day", due_notice.due_notices, DUE, _same, date(2026, 4, 1),
+    ("due notice from the quarter's first day", due_notice.due_notices, quarter_due, _same, date(2026, 4, 1),
      [(f"due_notice:{A}:2026-Q2", "due_notice")]),
-    ("due notice: not before the quarter", due_notice.due_notices, DUE, _same, date(2026, 3, 31), []),
-    ("due notice: nothing to pay, no notice", due_notice.due_notices, DUE, _nothing_to_pay, date(2026, 4, 1), []),
+    ("due notice: not before the quarter", due_notice.due_notices, quarter_due, _same, date(2026, 3, 31), []),
+    ("due notice: nothing to pay, no notice", due_notice.due_notices, quarter_due, _nothing_to_pay, date(2026, 4, 1), []),
     ("regularisation in its window", regularisation.regularisation_notices, SCENARIOS["regularisation"][0], _same,
      date(2026, 9, 30), [(f"regularisation:C{A}-2024Q4R", "regularisation")]),
     ("regularisation: before it was charged", regularisation.regularisation_notices, SCENARIOS["regularisation"][0],
