@@ -12,18 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from correspondence.catalog import LetterType
 from correspondence.kinds.blocks import fund_block, recipient_block, service_block
+from correspondence.kinds.fund import Fund
 from correspondence.quarantine import Quarantine
 from rules.courts import NoCompetentCourt, competent_court
 from rules.errors import RuleError
 from rules.language import letter_language
 from rules.params import Parameters
-
-if TYPE_CHECKING:
-    from correspondence.kinds.fund import Fund
 
 
 @dataclass(frozen=True)
@@ -47,7 +45,7 @@ class Held:
     quarantine: Quarantine
 
 
-Trigger = Callable[["Fund", date, Parameters], Iterator[Event | Held]]
+Trigger = Callable[[Fund, date, Parameters], Iterator[Event | Held]]
 Composer = Callable[[Event, dict[str, Any], "ComposeEnv", str], dict[str, Any]]
 Recorder = Callable[[Event, date], Iterable[dict[str, Any]]]
 
@@ -150,9 +148,3 @@ def compose(kind: LetterKind | None, event: Event, recipient: dict[str, Any] | N
         context=context,
         notes=notes,
     )
-
-
-def rule_quarantine(event_key: str, record: str, exc: RuleError) -> Held:
-    """A trigger's event whose data the rules cannot read, held as the composer's rule failure would be."""
-    return Held(event_key, Quarantine(record, getattr(exc, "field", "rule"), str(exc),
-                                      "complete the rule parameters or the data"))
