@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, bindparam, delete, select
 
 from correspondence import schema
-from correspondence.compose import Letter
+from correspondence.kinds.letter import Letter
 from correspondence.quarantine import Quarantine
 from correspondence.render.dispatch import Failed
 
@@ -127,13 +127,11 @@ def record_chunk(connection: Connection, day: date, archived: list[Archived], he
 
 # ---- decisions and case lists -----------------------------------------------------------------------------
 
-def record_decisions(connection: Connection, day: date, rows: list[dict[str, Any]]) -> None:
-    """Decisions taken tonight, each {event_key, claim_id, outcome, result}: `result` is the rule's plain
-    output (JSON-serialisable), the basis of later decisions on the same affiliate."""
+def record_decisions(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Decisions taken tonight, as their letter kind's `record` gives them from the event's facts (the rows of
+    `schema.decisions`: event_key, claim_id, decided_on, outcome, result): the basis of later decisions."""
     if rows:
-        connection.execute(schema.decisions.insert(), [
-            {"event_key": r["event_key"], "claim_id": r["claim_id"], "decided_on": day, "outcome": r["outcome"],
-             "result": json.dumps(r["result"], sort_keys=True)} for r in rows])
+        connection.execute(schema.decisions.insert(), rows)
 
 
 class CaseEntry(Protocol):

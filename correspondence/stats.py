@@ -13,10 +13,11 @@ from statistics import median
 from sqlalchemy import Connection, select
 
 from correspondence import schema
+from correspondence.kinds.registry import KINDS
 from rules.calendar import add_months, month_end, quarter_end, quarter_of, quarter_start
 
 CHARTER_MONTHS = 4  # Charter of the Social Insured (law of 11 April 1995): a decision within four months
-COLLECTION_TYPES = ("reminder", "formal_notice")  # letter types whose name starts with one of these
+COLLECTION_TYPES = frozenset(k.name for k in KINDS if k.family == "collection")  # reminders, formal notices
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def statistics(connection: Connection, year: int, quarter: int | None = None) ->
                     max(days) if days else None)
     collection: dict[str, Counter[str]] = {}
     for x in letters:
-        if x.letter_type.startswith(COLLECTION_TYPES):
+        if x.letter_type in COLLECTION_TYPES:
             period = f"{x.run_date:%Y-%m}" if quarter else f"{x.run_date.year}-Q{quarter_of(x.run_date)}"
             collection.setdefault(period, Counter())[x.letter_type] += 1
     return Stats(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import errno
 import json
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,9 +22,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from correspondence import faults, journal, schema
-from correspondence.compose import ComposeEnv, Event, compose
 from correspondence.config import Settings, load_fund
 from correspondence.files import OutsideRoot
+from correspondence.kinds import case_lists, collection_lists, registry
+from correspondence.kinds.fund import FundView
+from correspondence.kinds.letter import ComposeEnv, Event, Held, LetterKind, compose
 from correspondence.log import log
 from correspondence.mailroom import print_files as mailroom
 from correspondence.quarantine import Quarantine
@@ -36,12 +37,10 @@ from correspondence.templates import catalog, snapshots
 from correspondence.templates.approved import ApprovedTypes
 from correspondence.timing import Stopwatch
 from rules.params import Parameters
-from scheduler import case_lists, run_record
 from scheduler import lock as night_lock
-from scheduler.fund import FundView
+from scheduler import run_record
 from scheduler.rendering import Interrupted, Progress, render
 from scheduler.report import build_summary, summary_text
-from scheduler.triggers import TRIGGERS, claims
 
 
 class CannotRun(Exception):
@@ -71,14 +70,14 @@ class NightResult:
 PLAN_BATCH = 500  # events composed and journaled per statement while planning
 
 
-def _batched(items: Iterator[Event], size: int) -> Iterator[list[Event]]:
+def _batched(items: Iterator[Event | Held], size: int) -> Iterator[list[Event | Held]]:
     while batch := list(islice(items, size)):
         yield batch
 
 
 def plan(connection: Connection, day: date, settings: Settings, params: Parameters,
-         seconds: Counter[str] | None = None) -> int:
-    """Journal a planned letter for every new event of the night, quarantine what cannot go out.
+         seconds: Counter[str] | None = None, kinds: tuple[LetterKind, ...] = registry.KINDS) -> int:
+    """Journal a planned letter for every new event of the `kinds`' triggers, quarantine what cannot go out.
 
     Events are read and journaled PLAN_BATCH at a time (one insert per batch), so memory does not grow with
     the night. `seconds` receives the time spent reading the fund (triggers), composing letters (compose)
@@ -89,64 +88,59 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
     approved = ApprovedTypes(connection, settings.templates_dir, day, catalog.services_of(profile))
     env = ComposeEnv(day, profile, {}, params, settings=approved)
     fund = FundView(connection)
+    named = registry.by_name(kinds)
     sequence = planned = 0
-    for trigger in TRIGGERS:
-        for batch in _batched(_timed(trigger(fund, day, params), seconds, "triggers"), PLAN_BATCH):
-            started = time.perf_counter()
-            keys = [e.key for e in batch]
-            known = set(connection.scalars(select(schema.letters.c.event_key).where(schema.letters.c.event_key.in_(keys))))
-            fresh = [e for e in batch if e.key not in known]
-            recipients: dict[tuple[str, str], dict[str, Any]] = {}
-            for kind in {e.recipient_type for e in fresh}:
-                found = fund.recipients(kind, [e.recipient_id for e in fresh if e.recipient_type == kind])
-                recipients.update(((kind, rid), row) for rid, row in found.items())
-            composing = time.perf_counter()
-            seconds["triggers"] += composing - started
-            rows, held, remarks = [], [], []
-            for event in fresh:
-                sequence += 1
-                letter_id = f"{day:%Y%m%d}-{sequence:06d}"
-                try:
-                    letter = compose(event, recipients.get((event.recipient_type, event.recipient_id)), env, letter_id)
-                except Quarantine as q:
-                    held.append((event.key, q))
-                    continue
-                remarks.extend(journal.notes(letter))
-                rows.append(journal.planned(letter_id, day, letter, approved.hash(letter.letter_type, letter.language)))
-            journaling = time.perf_counter()
-            seconds["compose"] += journaling - composing
-            if rows:
+    watch = Stopwatch(seconds)
+    for trigger in registry.triggers(kinds):
+        for batch in _batched(watch.timed(trigger(fund, day, params), "triggers"), PLAN_BATCH):
+            with watch.step("triggers"):
+                keys = [e.key for e in batch]
+                known = set(connection.scalars(select(schema.letters.c.event_key)
+                                               .where(schema.letters.c.event_key.in_(keys))))
+                fresh = [e for e in batch if e.key not in known]
+                recipients: dict[tuple[str, str], dict[str, Any]] = {}
+                events = [e for e in fresh if isinstance(e, Event)]
+                for kind in {e.recipient_type for e in events}:
+                    found = fund.recipients(kind, [e.recipient_id for e in events if e.recipient_type == kind])
+                    recipients.update(((kind, rid), row) for rid, row in found.items())
+            rows, held, remarks, decisions = [], [], [], []
+            with watch.step("compose"):
+                for event in fresh:
+                    sequence += 1  # a held value takes its number too: the ids of the letters after it stay put
+                    letter_id = f"{day:%Y%m%d}-{sequence:06d}"
+                    try:
+                        if isinstance(event, Held):  # what a trigger could not read is held as a composer's failure
+                            raise event.quarantine
+                        letter_kind = named.get(event.letter_type)
+                        letter = compose(letter_kind, event,
+                                         recipients.get((event.recipient_type, event.recipient_id)), env, letter_id)
+                    except Quarantine as q:
+                        held.append((event.key, q))
+                        continue
+                    remarks.extend(journal.notes(letter))
+                    rows.append(journal.planned(letter_id, day, letter,
+                                                approved.hash(letter.letter_type, letter.language)))
+                    if letter_kind and letter_kind.record:  # a decision: recorded from its facts, the basis of later ones
+                        decisions.extend(letter_kind.record(event, day))
+            with watch.step("journal"):
                 journal.record_letters(connection, rows)
-                claims.record_decisions(connection, day, rows)
-                planned += len(rows)
-            if held:
+                journal.record_decisions(connection, decisions)
                 journal.record_quarantine(connection, day, held)
-            if remarks:
                 journal.record_notes(connection, day, remarks)
-            seconds["journal"] += time.perf_counter() - journaling
+            planned += len(rows)
             faults.checkpoint("plan.batch")
-    started = time.perf_counter()
-    case_lists.record(connection, fund, day, params)
-    run_record.record_parameters(connection, day, params)
-    seconds["journal"] += time.perf_counter() - started
+    with watch.step("journal"):
+        case_lists.record(connection, fund, day, params, collection_lists.LISTS)
+        run_record.record_parameters(connection, day, params)
     return planned
 
 
-def _timed(items: Iterator[Event], seconds: Counter[str], stage: str) -> Iterator[Event]:
-    """The items, the time taken to produce them added to seconds[stage]."""
-    while True:
-        started = time.perf_counter()
-        item = next(items, None)
-        seconds[stage] += time.perf_counter() - started
-        if item is None:
-            return
-        yield item
-
 
 def run_night(settings: Settings, day: date, progress: Progress | None = None,
-              stop: threading.Event | None = None) -> NightResult:
-    """The night for `day`, from wherever an earlier attempt left it. `stop`, when set (the daemon's SIGTERM),
-    ends the render stage between chunks: the night is left unfinished and the next run resumes it."""
+              stop: threading.Event | None = None, kinds: tuple[LetterKind, ...] = registry.KINDS) -> NightResult:
+    """The night for `day`, from wherever an earlier attempt left it, writing the letters of `kinds`. `stop`,
+    when set (the daemon's SIGTERM), ends the render stage between chunks: the night is left unfinished and
+    the next run resumes it."""
     engine = connect(settings.db_url)
     try:
         try:
@@ -159,7 +153,7 @@ def run_night(settings: Settings, day: date, progress: Progress | None = None,
             raise CannotRun(str(exc), retry=True) from exc
         try:
             libreoffice.remove_stale_profiles()  # left by the workers of a night that was killed
-            return _run_locked(engine, settings, day, lock, progress, stop)
+            return _run_locked(engine, settings, day, lock, progress, stop, kinds)
         except WorkersFailing as exc:
             log("night", stage="stopped", run_date=day, outcome="render workers")
             raise CannotRun(f"the night stopped: {exc}") from exc
@@ -185,7 +179,8 @@ def run_night(settings: Settings, day: date, progress: Progress | None = None,
 
 
 def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.Lock,
-                progress: Progress | None, stop: threading.Event | None) -> NightResult:
+                progress: Progress | None, stop: threading.Event | None,
+                kinds: tuple[LetterKind, ...]) -> NightResult:
     r = schema.runs.c
     faults.checkpoint("night.locked")
     attempt = 1
@@ -213,7 +208,7 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
         steps = Stopwatch()
         with engine.begin() as connection:
             with stages.step("plan"):
-                planned = plan(connection, day, settings, params, steps.seconds)
+                planned = plan(connection, day, settings, params, steps.seconds, kinds)
                 connection.execute(schema.runs.update().where(r.run_date == day).values(status="rendering"))
             run_record.record_stage(connection, day, attempt, "plan", stages.seconds["plan"], planned)
             _record_steps(connection, day, attempt, "plan", steps)

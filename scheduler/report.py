@@ -13,9 +13,9 @@ from sqlalchemy import Connection, select
 
 from correspondence import schema
 from correspondence.config import Settings
+from correspondence.kinds import case_lists
 from correspondence.templates import approvals
 from rules.params import Parameters
-from scheduler import case_lists
 
 
 def build_summary(connection: Connection, day: date, params: Parameters, timings: dict[str, float],

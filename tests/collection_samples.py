@@ -4,19 +4,24 @@ contexts the journal stores; `python -m tests.collection_samples` rewrites lette
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from correspondence.compose import ComposeEnv, Event, compose
 from correspondence.config import DEFAULT_FUND, TEMPLATES_DIR, load_fund
+from correspondence.kinds.collection import Notice, account_facts
+from correspondence.kinds.company import CompanyContribution
+from correspondence.kinds.ledgers import reference
+from correspondence.kinds.letter import ComposeEnv, Event, compose
+from correspondence.kinds.registry import by_name
+from correspondence.kinds.regularisation import Regularisation
+from correspondence.kinds.statements import Certificate
 from correspondence.templates import catalog
 from rules.account import Charge, Received, account
 from rules.collection_policy import collection_policy
 from rules.company_contribution import company_contribution, late_interest
 from rules.money import fmt
 from rules.params import Parameters
-from scheduler.ledgers import reference
-from scheduler.triggers.reminders import account_facts
 
 DAY = date(2026, 5, 20)
 D = Decimal
@@ -49,42 +54,42 @@ def affiliate_account(payer: str) -> object:
 def events(payer: str) -> dict[str, Event]:
     acc = affiliate_account(payer)
     policy = collection_policy(DAY, Parameters())
-    notice = dict(account_facts(acc, overdue_only=True), pay_by=policy.formal_notice_expires_on(DAY).isoformat(),
-                  dispute_until=policy.dispute_until(DAY).isoformat())
-    statement = account_facts(acc, overdue_only=False)
-    statement["payments"] = [{"received_on": r.received_on.isoformat(), "amount": fmt(r.amount)} for r in acc.payments]
+    terms = Notice(policy.formal_notice_expires_on(DAY).isoformat(), policy.dispute_until(DAY).isoformat())
+    notice = replace(account_facts(acc, overdue_only=True), notice=terms)
+    statement = replace(account_facts(acc, overdue_only=False), payments=tuple(
+        {"received_on": r.received_on.isoformat(), "amount": fmt(r.amount)} for r in acc.payments))
     company = company_contribution(2025, D("900000.00"), date(2019, 5, 2))
     interest = late_interest(company.amount, company.due_date, [], DAY)
-    company_facts = {
-        "year": 2025, "amount": fmt(company.amount), "rate": company.rate, "due_date": company.due_date.isoformat(),
-        "paid": "0.00", "unpaid": fmt(interest.unpaid), "interest_total": fmt(interest.total),
-        "interest": [{"month": m.date.isoformat(), "base": fmt(m.base), "amount": fmt(m.amount)} for m in interest.months],
-        "due": fmt(interest.unpaid + interest.total),
-    }
+    company_facts = CompanyContribution(
+        year=2025, amount=fmt(company.amount), rate=company.rate, due_date=company.due_date.isoformat(),
+        paid="0.00", unpaid=fmt(interest.unpaid), interest_total=fmt(interest.total),
+        interest=tuple({"month": m.date.isoformat(), "base": fmt(m.base), "amount": fmt(m.amount)}
+                       for m in interest.months),
+        due=fmt(interest.unpaid + interest.total),
+    )
     c = COMPANY["company_id"]
     return {
-        "regularisation": Event(f"regularisation:{payer}-2024R", "regularisation", "affiliate", payer, {
-            "year": 2024, "amount": "1204.88", "fee": "36.75", "total": "1241.63", "due_date": "2026-09-30",
-            "refund": False}),
-        "regularisation_refund": Event(f"regularisation:{payer}-2023R", "regularisation", "affiliate", payer, {
-            "year": 2023, "amount": "-410.00", "fee": "-12.51", "total": "-422.51", "due_date": "2026-09-30",
-            "refund": True}),
+        "regularisation": Event(f"regularisation:{payer}-2024R", "regularisation", "affiliate", payer, Regularisation(
+            year=2024, amount="1204.88", fee="36.75", total="1241.63", due_date="2026-09-30", refund=False)),
+        "regularisation_refund": Event(f"regularisation:{payer}-2023R", "regularisation", "affiliate", payer,
+                                       Regularisation(year=2023, amount="-410.00", fee="-12.51", total="-422.51",
+                                                      due_date="2026-09-30", refund=True)),
         "reminder": Event(f"reminder:{payer}:2026-Q1", "reminder", "affiliate", payer,
                           account_facts(acc, overdue_only=True)),
         "formal_notice": Event(f"formal_notice:{payer}:2026-Q1", "formal_notice", "affiliate", payer, notice),
         "account_statement": Event(f"statement:{payer}:2026-03-15", "account_statement", "affiliate", payer, statement),
-        "fiscal_certificate": Event(f"fiscal_certificate:{payer}:2025", "fiscal_certificate", "affiliate", payer, {
-            "year": 2025, "periods": [{"period": "2025-Q1", "year": 2025, "quarter": 1, "amount": "935.21"},
-                                      {"period": "2025-Q2", "year": 2025, "quarter": 2, "amount": "935.21"},
-                                      {"period": "2025-Q3", "year": 2025, "quarter": 3, "amount": "500.00"}],
-            "received": "2370.42", "refunds": "0.00", "deductible": "2370.42"}),
+        "fiscal_certificate": Event(f"fiscal_certificate:{payer}:2025", "fiscal_certificate", "affiliate", payer,
+                                    Certificate(year=2025, periods=(
+                                        {"period": "2025-Q1", "year": 2025, "quarter": 1, "amount": "935.21"},
+                                        {"period": "2025-Q2", "year": 2025, "quarter": 2, "amount": "935.21"},
+                                        {"period": "2025-Q3", "year": 2025, "quarter": 3, "amount": "500.00"}),
+                                        received="2370.42", refunds="0.00", deductible="2370.42")),
         "company_due_notice": Event(f"company_due:{c}:2025", "company_due_notice", "company", c,
-                                    dict(company_facts, interest=[], interest_total="0.00", unpaid=company_facts["amount"],
-                                         due=company_facts["amount"])),
+                                    replace(company_facts, interest=(), interest_total="0.00",
+                                            unpaid=company_facts.amount, due=company_facts.amount)),
         "company_reminder": Event(f"company_reminder:{c}:2025", "company_reminder", "company", c, company_facts),
         "company_formal_notice": Event(f"company_formal_notice:{c}:2025", "company_formal_notice", "company", c,
-                                       dict(company_facts, pay_by=policy.formal_notice_expires_on(DAY).isoformat(),
-                                            dispute_until=policy.dispute_until(DAY).isoformat())),
+                                       replace(company_facts, notice=terms)),
     }
 
 
@@ -95,7 +100,7 @@ def contexts() -> dict[tuple[str, str], dict]:
     for language, person in RECIPIENTS.items():
         for name, event in events(person["affiliate_id"]).items():
             recipient = dict(COMPANY, **SEATS[language], language=language) if event.recipient_type == "company" else person
-            letter = compose(event, recipient, env, f"{DAY:%Y%m%d}-0000{len(out) + 1:02d}")
+            letter = compose(by_name()[event.letter_type], event, recipient, env, f"{DAY:%Y%m%d}-0000{len(out) + 1:02d}")
             assert letter.language == language, (name, language, letter.language)
             out[(name, language)] = json.loads(json.dumps(letter.context, sort_keys=True, ensure_ascii=False))
     return out

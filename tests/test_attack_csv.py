@@ -20,9 +20,9 @@ from test_mailroom_print_files import AFFILIATES, fund_profile, mailroom_templat
 from correspondence import csv_out, schema
 from correspondence.config import Settings
 from correspondence.importing import import_dir
+from correspondence.kinds import case_lists
 from correspondence.mailroom import verify as mailroom_verify
 from correspondence.store import connect
-from scheduler import case_lists
 from scheduler.night import run_night
 
 NIGHT = date(2026, 11, 22)
@@ -109,7 +109,7 @@ def test_no_csv_of_a_night_holds_a_formula(settings: Settings, tmp_path: Path,
 
 
 def test_a_case_handlers_list_holds_no_formula(db_url: str) -> None:
-    """call_list.csv, returned_mail.csv, heirs.csv …: every list the night writes (scheduler/case_lists.py)."""
+    """call_list.csv, returned_mail.csv, heirs.csv …: every list the night writes (correspondence/kinds/case_lists.py)."""
     reason = '=HYPERLINK("http://evil.example","moved")'
     with connect(db_url).begin() as connection:
         connection.execute(schema.case_list_entries.insert(), [

@@ -17,12 +17,12 @@ import pytest
 from sqlalchemy import Table, select
 
 from correspondence import files, schema
-from correspondence.compose.common import recipient_block
 from correspondence.config import DEFAULT_FUND, Settings, load_fund
 from correspondence.demo.fund import write_demo_fund
 from correspondence.fields import ID_RULE
 from correspondence.files import OutsideRoot, inside, make_dir
 from correspondence.importing import MAX_FIELD, import_dir
+from correspondence.kinds.blocks import recipient_block
 from correspondence.mailroom import verify as mailroom_verify
 from correspondence.mailroom.print_files import registered_rows
 from correspondence.store import connect

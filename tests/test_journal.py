@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import Connection, select
 
 from correspondence import journal, schema
-from correspondence.compose import Letter
-from correspondence.compose.common import recipient_block
+from correspondence.kinds.blocks import recipient_block
+from correspondence.kinds.letter import Letter
 from correspondence.quarantine import Quarantine
 from correspondence.render.dispatch import Failed
 from correspondence.store import connect
@@ -111,8 +111,9 @@ def test_decisions_notes_and_case_entries_are_journaled_once(db_url: str) -> Non
     entry = Entry("call:A0000001:2026", "calls", "affiliate A0000001", {"affiliate": "A0000001"})
     engine = connect(db_url)
     with engine.begin() as connection:
-        journal.record_decisions(connection, NIGHT, [{"event_key": "decision:mantelzorg:C1", "claim_id": "C1",
-                                                      "outcome": "granted", "result": {"outcome": "granted"}}])
+        journal.record_decisions(connection, [{"event_key": "decision:mantelzorg:C1", "claim_id": "C1",
+                                               "decided_on": NIGHT, "outcome": "granted",
+                                               "result": json.dumps({"outcome": "granted"})}])
         journal.record_notes(connection, NIGHT, journal.notes(_letter((("language", "prefers fr"),))))
         added = [journal.record_case_entries(connection, NIGHT, [entry, entry]),
                  journal.record_case_entries(connection, NIGHT, [entry])]

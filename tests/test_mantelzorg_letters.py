@@ -12,8 +12,10 @@ from pathlib import Path
 import docx
 import pytest
 
-from correspondence.compose import ComposeEnv, Event, compose
 from correspondence.config import load_fund
+from correspondence.kinds.letter import ComposeEnv, Event, compose
+from correspondence.kinds.mantelzorg import ClaimDecision, History, Recovery
+from correspondence.kinds.registry import by_name
 from correspondence.render.dispatch import Failed, Job, Rendered, Renderer
 from correspondence.templates import appeal_check, catalog, snapshots
 from rules.mantelzorg import decide
@@ -59,17 +61,19 @@ def _job(number: int, letter_type: str, recorded: str, postcode: str, city: str)
     claim = {"claim_id": f"K{number}", "affiliate_id": "A0000042", "kind": "mantelzorg", **request,
              "months": request["months"], "other_benefit": False, "months_before_engine": 8,
              "exempt_quarters_before_engine": 0}
-    facts = {"claim": claim, "decision": decision, "history": {"months_already_received": 8,
-                                                               "exempt_quarters_already_used": 0}}
+    recovery = None
     if letter_type == "mantelzorg_recovery":
-        facts["recovery"] = {"decided_on": "2026-06-24", "died_on": "2026-08-14", "last_month": "2026-09",
-                             "undue": [{"label": "2026-10", "amount": "1638.26", "paid_on": "2026-10-31"}],
-                             "total": "1638.26", "cancelled": ["2026-11", "2026-12"]}
+        recovery = Recovery(decided_on="2026-06-24", died_on="2026-08-14", last_month="2026-09",
+                            undue=({"label": "2026-10", "amount": "1638.26", "paid_on": "2026-10-31"},),
+                            total="1638.26", cancelled=("2026-11", "2026-12"))
+    facts = ClaimDecision(claim, History(months_already_received=8, exempt_quarters_already_used=0), decision,
+                          recovery)
     recipient = {"affiliate_id": "A0000042", "first_name": "Ann", "last_name": "Peeters & Zonen <BV>",
                  "street": "Kerkstraat", "house_number": "1", "box": "", "postcode": postcode, "city": city,
                  "country": "BE", "language": recorded, "status": "main"}
     env = ComposeEnv(DAY, load_fund(ROOT / "config" / "fund.toml"), catalog.load(TEMPLATES), Parameters())
-    letter = compose(Event(f"decision:mantelzorg:K{number}", letter_type, "affiliate", "A0000042", facts),
+    letter = compose(by_name()[letter_type],
+                     Event(f"decision:mantelzorg:K{number}", letter_type, "affiliate", "A0000042", facts),
                      recipient, env, f"20261122-{number:06d}")
     snapshot = snapshots.working_copy(TEMPLATES, letter_type, letter.language)
     return Job(letter.event_key, letter_type, letter.language, snapshot.hash, letter.context), (snapshot, letter)

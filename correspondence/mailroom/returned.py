@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from correspondence import journal, schema
-from correspondence.compose.common import Quarantine, recipient_block
+from correspondence.kinds.blocks import recipient_block
+from correspondence.quarantine import Quarantine
 
 LIST = "returned_mail"
 

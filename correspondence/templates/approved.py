@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from correspondence.compose.common import Quarantine
+from correspondence.quarantine import Quarantine
 from correspondence.templates import approvals, catalog, snapshots
 
 REASON_CHARS = 480  # the quarantine's reason column holds 500

@@ -15,9 +15,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from correspondence.compose.common import Quarantine, fund_block, recipient_block, service_block
 from correspondence.config import Settings, load_fund
 from correspondence.files import FILE_MODE, atomic_write
+from correspondence.kinds.blocks import fund_block, recipient_block, service_block
+from correspondence.kinds.fund import FundView
+from correspondence.quarantine import Quarantine
 from correspondence.render.dispatch import Failed, Job, Renderer
 from correspondence.store import connect
 from correspondence.templates import catalog, snapshots
@@ -63,8 +65,6 @@ def context_for(settings: Settings, letter_type: catalog.LetterType, language: s
 
 def _real_recipient(settings: Settings, kind: str, recipient_id: str, day: date,
                     box_label: dict[str, str]) -> dict[str, Any]:
-    from scheduler.fund import FundView
-
     engine = connect(settings.db_url)
     try:
         with engine.connect() as connection:

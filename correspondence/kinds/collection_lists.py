@@ -15,18 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
+from correspondence.kinds.case_lists import Entry, ListFunction
+from correspondence.kinds.collection import covered_until
+from correspondence.kinds.fund import Fund
 from rules.account import account
 from rules.collection_policy import collection_policy
 from rules.money import fmt
 from rules.params import Parameters
-from scheduler.fund import FundView
-from scheduler.ledgers import deceased, holds, ledgers, listed, sent
-from scheduler.triggers.reminders import covered_until
-
-if TYPE_CHECKING:
-    from scheduler.case_lists import Entry
 
 HANDOVER = "collection_handover"
 
@@ -36,14 +32,12 @@ def _row(payer: str, label: str, acc_due: str, periods: str, since: date) -> dic
             "formal_notice_sent_on": since.isoformat()}
 
 
-def collection_lists(fund: FundView, day: date, params: Parameters) -> Iterator[Entry]:
-    from scheduler.case_lists import Entry  # case_lists registers this module's LISTS
-
+def collection_lists(fund: Fund, day: date, params: Parameters) -> Iterator[Entry]:
     policy = collection_policy(day, params)
     handover_days = int(params.decimal(HANDOVER, day, "handover_after_call_list_days"))
-    held, noticed = holds(fund, day), sent(fund, "formal_notice")
-    called, handed = listed(fund, "call_list"), listed(fund, "handover")
-    for ledger in ledgers(fund):
+    held, noticed = fund.holds(day), fund.sent("formal_notice")
+    called, handed = fund.listed("call_list"), fund.listed("handover")
+    for ledger in fund.ledgers():
         payer = ledger.payer_id
         if payer in held or payer not in noticed:
             continue
@@ -71,13 +65,11 @@ def collection_lists(fund: FundView, day: date, params: Parameters) -> Iterator[
                 yield Entry(f"handover:{payer}:{label}", "handover", f"affiliate {payer}", row)
 
 
-def heirs_list(fund: FundView, day: date, params: Parameters) -> Iterator[Entry]:
-    from scheduler.case_lists import Entry
-
-    dead = deceased(fund, day)
+def heirs_list(fund: Fund, day: date, params: Parameters) -> Iterator[Entry]:
+    dead = fund.deceased(day)
     if not dead:
         return
-    for ledger in ledgers(fund):
+    for ledger in fund.ledgers():
         if ledger.payer_id not in dead:
             continue
         acc = account(ledger.charges, ledger.received, day, params)
@@ -89,4 +81,4 @@ def heirs_list(fund: FundView, day: date, params: Parameters) -> Iterator[Entry]
         })
 
 
-LISTS = (collection_lists, heirs_list)
+LISTS: tuple[ListFunction, ...] = (collection_lists, heirs_list)

@@ -1,13 +1,14 @@
 """Lists for case handlers, not letters: who to phone before a first judicial collection, what to hand over
-to the lawyers, whose mail came back. Each list is a function `(fund, day, params) -> Iterator[Entry]`;
-an entry's key is recorded once, ever, and the night writes the entries it added as `<list>.csv`.
+to the lawyers, whose mail came back. Each list is a function `(fund, day, params) -> Iterator[Entry]`
+(the collection lists: kinds/collection_lists.py, whose `LISTS` the night passes to `record`); an entry's
+key is recorded once, ever, and the night writes the entries it added as `<list>.csv`.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,8 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from correspondence import csv_out, journal, schema
+from correspondence.kinds.fund import Fund
 from rules.params import Parameters
-from scheduler.collection_lists import LISTS as COLLECTION_LISTS
 
 
 @dataclass(frozen=True)
@@ -27,13 +28,12 @@ class Entry:
     row: dict[str, Any]  # the CSV columns, in order
 
 
-ListFunction = Callable[[Any, date, Parameters], Iterator[Entry]]
-LISTS: tuple[ListFunction, ...] = (*COLLECTION_LISTS,)
+ListFunction = Callable[[Fund, date, Parameters], Iterator[Entry]]
 
 
-def record(connection: Connection, fund: Any, day: date, params: Parameters) -> int:
+def record(connection: Connection, fund: Fund, day: date, params: Parameters, lists: Iterable[ListFunction]) -> int:
     """Add tonight's new entries of every list; returns how many were added."""
-    return sum(journal.record_case_entries(connection, day, function(fund, day, params)) for function in LISTS)
+    return sum(journal.record_case_entries(connection, day, function(fund, day, params)) for function in lists)
 
 
 def counts(connection: Connection, day: date) -> dict[str, int]:

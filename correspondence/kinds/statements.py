@@ -4,29 +4,42 @@ before), to every affiliate they concern.
 A statement goes to every affiliate whose account is not square on the statement date — overdue
 contributions or surcharges, or money the fund owes them — keyed `statement:<affiliate>:<date>`, on any
 night from that date to 30 days after it (a missed night is caught up; a statement more than a month late
-is stale, the next date brings a fresh one). The fiscal certificate for year Y goes out from the policy's
-certificate date in Y+1 to the end of Y+1 (`fiscal_certificate:<affiliate>:<Y>`), to everyone who paid
-contributions or was refunded in Y. Deceased affiliates get neither (heirs are handled by hand).
+is stale, the next date brings a fresh one); it is composed as the other account letters
+(kinds/collection.py). The fiscal certificate for year Y goes out from the policy's certificate date in Y+1
+to the end of Y+1 (`fiscal_certificate:<affiliate>:<Y>`), to everyone who paid contributions or was
+refunded in Y: contributions received in the year (cash basis), refunds, and the total the affiliate may
+deduct as professional costs; surcharges are never in it (not deductible since 2020). Deceased affiliates
+get neither (heirs are handled by hand).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
-from correspondence.compose import Event
+from correspondence.kinds.collection import account_facts, period_name
+from correspondence.kinds.fund import Fund
+from correspondence.kinds.letter import ComposeEnv, Event
 from rules.account import ZERO, account, allocate
 from rules.collection_policy import collection_policy
 from rules.money import fmt
 from rules.params import Parameters
-from scheduler.fund import FundView
-from scheduler.ledgers import deceased, ledgers
-from scheduler.triggers.reminders import account_facts, period_name
 
 STATEMENT_CATCH_UP_DAYS = 30
 # A statement shows the payments received in the year before its date.
 PAYMENTS_SHOWN_DAYS = 365
+
+
+@dataclass(frozen=True)
+class Certificate:
+    year: int
+    periods: tuple[dict[str, Any], ...]  # period, year, quarter, amount received for it in the year
+    received: str  # money as the letter prints it
+    refunds: str
+    deductible: str
 
 
 def statement_day(day: date, params: Parameters) -> date | None:
@@ -39,12 +52,12 @@ def statement_day(day: date, params: Parameters) -> date | None:
     return None
 
 
-def account_statements(fund: FundView, day: date, params: Parameters) -> Iterator[Event]:
+def account_statements(fund: Fund, day: date, params: Parameters) -> Iterator[Event]:
     on = statement_day(day, params)
     if on is None:
         return
-    dead = deceased(fund, day)
-    for ledger in ledgers(fund):
+    dead = fund.deceased(day)
+    for ledger in fund.ledgers():
         if ledger.payer_id in dead:
             continue
         acc = account(ledger.charges, ledger.received, on, params)
@@ -53,21 +66,21 @@ def account_statements(fund: FundView, day: date, params: Parameters) -> Iterato
         facts = account_facts(acc, overdue_only=False)
         shown = [p for p in acc.periods if p.unpaid or p.surcharges or p.due_date.year >= on.year - 1]
         keep = {p.period for p in shown}
-        facts["periods"] = [p for p in facts["periods"] if p["period"] in keep]
         since = on - timedelta(PAYMENTS_SHOWN_DAYS)
-        facts["payments"] = [{"received_on": r.received_on.isoformat(), "amount": fmt(r.amount)}
-                             for r in acc.payments if r.received_on > since]
         yield Event(f"statement:{ledger.payer_id}:{on.isoformat()}", "account_statement", "affiliate",
-                    ledger.payer_id, facts)
+                    ledger.payer_id, replace(
+                        facts, periods=tuple(p for p in facts.periods if p["period"] in keep),
+                        payments=tuple({"received_on": r.received_on.isoformat(), "amount": fmt(r.amount)}
+                                       for r in acc.payments if r.received_on > since)))
 
 
-def fiscal_certificates(fund: FundView, day: date, params: Parameters) -> Iterator[Event]:
+def fiscal_certificates(fund: Fund, day: date, params: Parameters) -> Iterator[Event]:
     year = day.year - 1
     if day < collection_policy(day, params).fiscal_certificate_day(day.year):
         return
-    dead = deceased(fund, day)
+    dead = fund.deceased(day)
     start, end = date(year, 1, 1), date(year, 12, 31)
-    for ledger in ledgers(fund):
+    for ledger in fund.ledgers():
         if ledger.payer_id in dead:
             continue
         # Cash basis: the parts of payments received in the year that paid contributions (never surcharges).
@@ -82,8 +95,14 @@ def fiscal_certificates(fund: FundView, day: date, params: Parameters) -> Iterat
         if total == 0 and refunds == 0:
             continue
         yield Event(f"fiscal_certificate:{ledger.payer_id}:{year}", "fiscal_certificate", "affiliate",
-                    ledger.payer_id, {
-                        "year": year,
-                        "periods": [{"period": k, **period_name(k), "amount": fmt(v)} for k, v in sorted(received.items())],
-                        "received": fmt(total), "refunds": fmt(refunds), "deductible": fmt(total - refunds),
-                    })
+                    ledger.payer_id, Certificate(
+                        year=year,
+                        periods=tuple({"period": k, **period_name(k), "amount": fmt(v)} for k, v in sorted(received.items())),
+                        received=fmt(total), refunds=fmt(refunds), deductible=fmt(total - refunds),
+                    ))
+
+
+def compose_certificate(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: str) -> dict[str, Any]:
+    certificate = asdict(event.facts)
+    certificate["periods"] = list(certificate["periods"])
+    return {"certificate": certificate}

@@ -1,50 +1,66 @@
-"""Compose: turn an event into a letter — type, recipient, language, mail class, and a context of plain values.
+"""What a letter kind is, and what every letter shares when it is composed.
 
-Each letter type has a module here with `compose(event, recipient, env) -> dict` (its own part of the
-context); this package adds what every letter shares and quarantines what cannot be sent.
+A kind is a name (its folder in letter_templates/), a trigger that reads the fund and yields the kind's
+events, a composer that shapes one event into the kind's part of the letter's context, and, for a decision,
+a record of it for the database. Between the trigger and its composer travels the event's typed facts
+record, defined beside both in the kind's family module. `compose()` adds what every letter shares —
+recipient, language, court, fund and service — and quarantines what cannot be sent.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from correspondence.compose.common import Quarantine, fund_block, recipient_block, service_block
+from correspondence.kinds.blocks import fund_block, recipient_block, service_block
+from correspondence.kinds.fund import Fund
+from correspondence.quarantine import Quarantine
 from correspondence.templates.catalog import LetterType
 from rules.courts import NoCompetentCourt, competent_court
 from rules.errors import RuleError
 from rules.language import letter_language
 from rules.params import Parameters
 
-COMPOSERS = {
-    "due_notice": "correspondence.compose.due_notice",
-    "regularisation": "correspondence.compose.regularisation",
-    "reminder": "correspondence.compose.collection",
-    "formal_notice": "correspondence.compose.collection",
-    "account_statement": "correspondence.compose.collection",
-    "fiscal_certificate": "correspondence.compose.fiscal_certificate",
-    "company_due_notice": "correspondence.compose.company",
-    "company_reminder": "correspondence.compose.company",
-    "company_formal_notice": "correspondence.compose.company",
-    "mantelzorg_granted": "correspondence.compose.mantelzorg",
-    "mantelzorg_refused": "correspondence.compose.mantelzorg",
-    "mantelzorg_incomplete": "correspondence.compose.mantelzorg",
-    "mantelzorg_recovery": "correspondence.compose.mantelzorg",
-}
-
 
 @dataclass(frozen=True)
 class Event:
-    """Something that calls for one letter; `key` is stable so the same fact never yields two letters."""
+    """Something that calls for one letter; `key` is stable so the same fact never yields two letters.
+    `facts` is the kind's own typed record: what its trigger found, all its composer may read."""
 
     key: str
     letter_type: str
     recipient_type: str  # affiliate | company
     recipient_id: str
-    facts: dict[str, Any]
+    facts: Any
+
+
+@dataclass(frozen=True)
+class Held:
+    """An event a trigger found but cannot turn into a letter (data the rules cannot read): quarantined under
+    its key tonight, found again on the next night until a person corrects the data."""
+
+    key: str
+    quarantine: Quarantine
+
+
+Trigger = Callable[[Fund, date, Parameters], Iterator[Event | Held]]
+Composer = Callable[[Event, dict[str, Any], "ComposeEnv", str], dict[str, Any]]
+Recorder = Callable[[Event, date], Iterable[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class LetterKind:
+    """One letter type: its name (= its folder in letter_templates/), the trigger yielding its events, the
+    composer of its own context, and `record`, for a decision, the rows it leaves in `schema.decisions` (the
+    basis of later decisions) taken from the event's facts. `family` groups kinds for statistics."""
+
+    name: str
+    trigger: Trigger
+    compose: Composer
+    record: Recorder | None = None
+    family: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,9 +92,14 @@ class ComposeEnv:
     settings: Callable[[str, str], LetterType] | None = None
 
 
-def compose(event: Event, recipient: dict[str, Any] | None, env: ComposeEnv, letter_id: str) -> Letter:
-    """The letter for `event`, or `Quarantine` raised with the record, field and reason."""
+def compose(kind: LetterKind | None, event: Event, recipient: dict[str, Any] | None, env: ComposeEnv,
+            letter_id: str) -> Letter:
+    """The letter for `event` of `kind` (None: no kind of that name is registered), or `Quarantine` raised
+    with the record, field and reason."""
     record = f"{event.recipient_type} {event.recipient_id}"
+    if kind is None:
+        raise Quarantine(record, "letter_type", f"no letter kind '{event.letter_type}' is registered",
+                         "add its entry to correspondence/kinds/registry.py")
     if recipient is None:
         raise Quarantine(record, "recipient_id", "is not in the fund's data", "import the recipient, then rerun")
     if env.settings is None and event.letter_type not in env.types:
@@ -103,9 +124,8 @@ def compose(event: Event, recipient: dict[str, Any] | None, env: ComposeEnv, let
     if language not in letter_type.languages:
         raise Quarantine(record, "language", f"{event.letter_type} has no '{language}' version",
                          "add the template in that language")
-    module = importlib.import_module(COMPOSERS[event.letter_type])
     try:
-        own = module.compose(event, recipient, env, language)
+        own = kind.compose(event, recipient, env, language)
     except RuleError as exc:
         raise Quarantine(record, getattr(exc, "field", "rule"), str(exc), "complete the rule parameters or the data") from exc
     context = {

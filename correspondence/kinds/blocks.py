@@ -1,4 +1,5 @@
-"""What every letter's context shares: the recipient's address block, the fund, the handling service."""
+"""What every letter's context shares: the recipient's address block, the fund, the handling service, the
+payment block of a letter asking money."""
 
 from __future__ import annotations
 

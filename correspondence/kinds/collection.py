@@ -1,0 +1,136 @@
+"""Payment reminders and registered formal notices for unpaid contributions, from the collection policy; and
+the composer of every letter printing the affiliate's open account (reminder, formal notice, statement).
+
+One reminder per affiliate and night at most, keyed by the newest period it is the first reminder for
+(`reminder:A0000123:2026-Q1`); a period counts as reminded once a reminder keyed by it or by a later-due
+period is in the journal, so a catch-up night that finds three unpaid quarters writes one letter listing
+them all, and no period is ever reminded twice. The formal notice follows the reminder with the same rule
+(`formal_notice:A0000123:2026-Q1`): every sum due, by period, with surcharges.
+
+The letters print the account the trigger computed (rules/account.py) and, when something is due, ask for
+it with the structured communication of the whole account (period code 9 of rules/payment_reference.py), so
+a payment pays the oldest debt first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from correspondence.kinds.blocks import payment_block
+from correspondence.kinds.fund import Fund
+from correspondence.kinds.letter import ComposeEnv, Event
+from rules.account import ZERO, Account, account
+from rules.collection_policy import collection_policy
+from rules.money import fmt
+from rules.params import Parameters
+from rules.payment_reference import structured_reference
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A formal notice's terms: pay by, or dispute until (ISO dates)."""
+
+    pay_by: str
+    dispute_until: str
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    """The account as a letter prints it; money as text (rules.money.fmt), dates ISO."""
+
+    as_of: str
+    periods: tuple[dict[str, Any], ...]  # period, year, quarter, due_date, charged, paid, unpaid, surcharges
+    unpaid: str
+    surcharges: str
+    credit: str
+    due: str
+    balance: str
+    payments: tuple[dict[str, str], ...] = ()  # received_on, amount: shown on a statement
+    notice: Notice | None = None
+
+
+def account_facts(acc: Account, *, overdue_only: bool) -> AccountFacts:
+    """The account as plain values for an event: periods with what was charged, paid, unpaid, surcharged."""
+    lines = acc.overdue() if overdue_only else acc.periods
+    return AccountFacts(
+        as_of=acc.as_of.isoformat(),
+        periods=tuple({
+            "period": p.period, **period_name(p.period), "due_date": p.due_date.isoformat(), "charged": fmt(p.charged), "paid": fmt(p.paid),
+            "unpaid": fmt(p.unpaid), "surcharges": fmt(p.surcharge_total),
+        } for p in lines),
+        unpaid=fmt(sum((p.unpaid for p in lines), ZERO)),
+        surcharges=fmt(acc.surcharge_total),
+        credit=fmt(acc.credit),
+        due=fmt(acc.overdue_balance),
+        balance=fmt(acc.balance),
+    )
+
+
+def period_name(label: str) -> dict[str, int | None]:
+    """`2026-Q1` -> year 2026, quarter 1; `2024-REG` (a regularisation) -> year 2024, quarter None."""
+    year, _, rest = label.partition("-")
+    return {"year": int(year), "quarter": int(rest[1:]) if rest.startswith("Q") else None}
+
+
+def covered_until(labels: list[str], due_of: dict[str, date]) -> date:
+    """The latest due date among the periods named by these letters' keys: everything due by then is done."""
+    return max((due_of[label] for label in labels if label in due_of), default=date.min)
+
+
+def payment_reminders(fund: Fund, day: date, params: Parameters) -> Iterator[Event]:
+    policy = collection_policy(day, params)
+    held, reminded = fund.holds(day), fund.sent("reminder")
+    for ledger in fund.ledgers():
+        if ledger.payer_id in held:
+            continue
+        acc = account(ledger.charges, ledger.received, day, params)
+        due_of = {p.period: p.due_date for p in acc.periods}
+        done = covered_until([label for label, _ in reminded.get(ledger.payer_id, [])], due_of)
+        pending = [p for p in acc.overdue() if p.due_date > done and policy.reminder_on(p.due_date) <= day]
+        if not pending or acc.overdue_balance <= 0:
+            continue
+        newest = pending[-1]
+        yield Event(f"reminder:{ledger.payer_id}:{newest.period}", "reminder", "affiliate", ledger.payer_id,
+                    account_facts(acc, overdue_only=True))
+
+
+def formal_notices(fund: Fund, day: date, params: Parameters) -> Iterator[Event]:
+    policy = collection_policy(day, params)
+    held, reminded, noticed = fund.holds(day), fund.sent("reminder"), fund.sent("formal_notice")
+    for ledger in fund.ledgers():
+        if ledger.payer_id in held or ledger.payer_id not in reminded:
+            continue
+        acc = account(ledger.charges, ledger.received, day, params)
+        due_of = {p.period: p.due_date for p in acc.periods}
+        done = covered_until([label for label, _ in noticed.get(ledger.payer_id, [])], due_of)
+        open_dues = [p.due_date for p in acc.overdue()]
+        ready = sorted((due_of[label], label) for label, on in reminded[ledger.payer_id]
+                       if label in due_of and due_of[label] > done and policy.formal_notice_on(on) <= day
+                       and any(d <= due_of[label] for d in open_dues))
+        if not ready or acc.overdue_balance <= 0:
+            continue
+        facts = account_facts(acc, overdue_only=True)
+        notice = Notice(policy.formal_notice_expires_on(day).isoformat(), policy.dispute_until(day).isoformat())
+        label = ready[-1][1]
+        yield Event(f"formal_notice:{ledger.payer_id}:{label}", "formal_notice", "affiliate", ledger.payer_id,
+                    replace(facts, notice=notice))
+
+
+def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: str) -> dict[str, Any]:
+    """The account part of a reminder, formal notice or account statement."""
+    facts: AccountFacts = event.facts
+    payment = None
+    if Decimal(facts.due) > 0:
+        reference = structured_reference(event.recipient_id, env.day.year, "account")
+        payment = payment_block(env.fund, language, facts.due, reference)
+    shown = {"as_of": facts.as_of, "periods": [dict(p) for p in facts.periods], "unpaid": facts.unpaid,
+             "surcharges": facts.surcharges, "credit": facts.credit, "due": facts.due, "balance": facts.balance,
+             "payments": [dict(p) for p in facts.payments]}
+    out: dict[str, Any] = {"account": shown, "payment": payment}
+    if facts.notice is not None:
+        out["notice"] = asdict(facts.notice)
+    return out

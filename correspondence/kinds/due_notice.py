@@ -1,0 +1,66 @@
+"""The quarterly due notice: from the first day of a quarter, one letter per contribution due that quarter
+(`due_notice:<affiliate>:<year>-Q<quarter>`) — the provisional contribution, the fee, the due date, how to pay."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from correspondence.kinds.blocks import payment_block
+from correspondence.kinds.fund import Fund
+from correspondence.kinds.letter import ComposeEnv, Event
+from rules.calendar import quarter_end, quarter_of, quarter_start
+from rules.money import fmt
+from rules.params import Parameters
+from rules.payment_reference import structured_reference
+
+
+@dataclass(frozen=True)
+class DueNotice:
+    year: int
+    quarter: int
+    amount: str  # money as the letter prints it (rules.money.fmt)
+    fee: str
+    due_date: str  # ISO date
+
+
+def due_notices(fund: Fund, day: date, params: Parameters) -> Iterator[Event]:
+    year, quarter = day.year, quarter_of(day)
+    for row in fund.provisional_contributions_due(quarter_start(year, quarter), quarter_end(year, quarter)):
+        if row["amount"] + row["fee"] <= 0:
+            continue  # nothing to pay: no notice
+        yield Event(
+            key=f"due_notice:{row['affiliate_id']}:{row['year']}-Q{row['quarter']}",
+            letter_type="due_notice",
+            recipient_type="affiliate",
+            recipient_id=row["affiliate_id"],
+            facts=DueNotice(
+                year=row["year"],
+                quarter=row["quarter"],
+                amount=fmt(row["amount"]),
+                fee=fmt(row["fee"]),
+                due_date=row["due_date"].isoformat() if isinstance(row["due_date"], date) else str(row["due_date"]),
+            ),
+        )
+
+
+def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: str) -> dict[str, Any]:
+    facts: DueNotice = event.facts
+    amount, fee = Decimal(facts.amount), Decimal(facts.fee)
+    total = fmt(amount + fee)
+    reference = structured_reference(event.recipient_id, facts.year, f"Q{facts.quarter}")
+    return {
+        "contribution": {
+            "year": facts.year,
+            "quarter": facts.quarter,
+            "period": f"{facts.year}-Q{facts.quarter}",
+            "amount": fmt(amount),
+            "fee": fmt(fee),
+            "total": total,
+            "due_date": facts.due_date,
+        },
+        "payment": payment_block(env.fund, language, total, reference),
+    }

@@ -1,0 +1,195 @@
+"""The fund's data as the triggers read it: the `Fund` protocol, and `FundView`, its implementation over the
+database (plain rows, streamed, in a stable order). Triggers read nothing else, so they run as well over the
+in-memory fund of kinds/memory.py (the fast tests) as over the database (the night).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date
+from decimal import Decimal
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, func, or_, select
+
+from correspondence import schema
+from correspondence.kinds.ledgers import HOLDS, Ledger, ledger
+from rules.account import Received
+
+STREAM = {"yield_per": 1000}
+BATCH = 500  # payers read per statement: memory follows the batch, not the fund
+
+
+class Fund(Protocol):
+    """Everything a trigger may read of the fund. Rows are dicts named as the columns of correspondence/schema.py."""
+
+    def provisional_contributions_due(self, start: date, end: date) -> Iterable[dict[str, Any]]:
+        """Provisional contributions due between start and end, summed per affiliate and quarter, in that order."""
+        ...
+
+    def recipients(self, kind: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The affiliates or companies with these ids, by id (unknown ids are left out)."""
+        ...
+
+    def ledgers(self) -> Iterable[Ledger]:
+        """Every affiliate that was ever charged, in id order, with all their contributions and payments."""
+        ...
+
+    def companies(self) -> Iterable[tuple[dict[str, Any], tuple[Received, ...]]]:
+        """Every company with its payments, in id order."""
+        ...
+
+    def holds(self, day: date) -> dict[str, set[str]]:
+        """Affiliates for whom something holds collection back on `day`: kind(s) by affiliate id."""
+        ...
+
+    def deceased(self, day: date) -> set[str]:
+        """Affiliates whose death is recorded on or before `day` (no letters: heirs are handled by hand)."""
+        ...
+
+    def sent(self, letter_type: str) -> dict[str, list[tuple[str, date]]]:
+        """Letters of a type in the journal (tonight's included): (key suffix after the id, run date) by recipient."""
+        ...
+
+    def listed(self, list_name: str) -> dict[str, list[tuple[str, date]]]:
+        """Case-list entries of a list: (key suffix after the id, day recorded) by record id."""
+        ...
+
+    def mantelzorg_claims(self) -> Iterable[dict[str, Any]]:
+        """Every mantelzorg claim, per affiliate in order of receipt (a later claim is decided after an earlier)."""
+        ...
+
+    def mantelzorg_decisions(self) -> dict[str, list[dict[str, Any]]]:
+        """The decisions already taken, per claim id, oldest first."""
+        ...
+
+    def provisional(self, affiliate_id: str, year: int, quarter: int) -> list[tuple[Decimal, Decimal]]:
+        """(amount, fee) of each provisional contribution recorded for one quarter."""
+        ...
+
+    def paid_under(self, payer_type: str, payer_id: str, reference: str) -> Decimal:
+        """The sum of a payer's payments carrying this structured communication (its twelve digits)."""
+        ...
+
+
+class FundView:
+    """The `Fund` over the database, read-only, inside the night's transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def provisional_contributions_due(self, start: date, end: date) -> Iterator[dict[str, Any]]:
+        c = schema.contributions.c
+        query = (
+            select(
+                c.affiliate_id, c.year, c.quarter,
+                func.sum(c.amount).label("amount"), func.sum(c.fee).label("fee"), func.max(c.due_date).label("due_date"),
+            )
+            .where(c.kind == "provisional", c.due_date >= start, c.due_date <= end)
+            .group_by(c.affiliate_id, c.year, c.quarter)
+            .order_by(c.affiliate_id, c.year, c.quarter)
+        )
+        for row in self.connection.execute(query.execution_options(**STREAM)).mappings():
+            yield dict(row)
+
+    def recipients(self, kind: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        table = schema.affiliates if kind == "affiliate" else schema.companies
+        key = table.c[f"{kind}_id"]
+        wanted = sorted(set(ids))
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(wanted), 500):
+            rows = self.connection.execute(select(table).where(key.in_(wanted[start : start + 500]))).mappings()
+            found.update((row[key.name], dict(row)) for row in rows)
+        return found
+
+    # ---- collection: ledgers, holds, letters and list entries already recorded ------------------------
+
+    def ledgers(self) -> Iterator[Ledger]:
+        c = schema.contributions.c
+        ids = list(self.connection.scalars(select(c.affiliate_id).distinct().order_by(c.affiliate_id)))
+        for start in range(0, len(ids), BATCH):
+            batch = ids[start : start + BATCH]
+            rows: dict[str, list[dict[str, Any]]] = {i: [] for i in batch}
+            for row in self.connection.execute(select(schema.contributions).where(c.affiliate_id.in_(batch))
+                                               .order_by(c.contribution_id)).mappings():
+                rows[row["affiliate_id"]].append(dict(row))
+            paid = self._payments("affiliate", batch)
+            for payer in batch:
+                yield ledger(payer, rows[payer], paid.get(payer, ()))
+
+    def companies(self) -> Iterator[tuple[dict[str, Any], tuple[Received, ...]]]:
+        c = schema.companies.c
+        rows = [dict(r) for r in self.connection.execute(select(schema.companies).order_by(c.company_id)).mappings()]
+        for start in range(0, len(rows), BATCH):
+            batch = rows[start : start + BATCH]
+            paid = self._payments("company", [r["company_id"] for r in batch])
+            for row in batch:
+                yield row, paid.get(row["company_id"], ())
+
+    def _payments(self, payer_type: str, ids: list[str]) -> dict[str, tuple[Received, ...]]:
+        p = schema.payments.c
+        out: dict[str, list[Received]] = {}
+        query = (select(p.payer_id, p.received_on, p.amount, p.structured_reference)
+                 .where(p.payer_type == payer_type, p.payer_id.in_(ids)).order_by(p.received_on, p.payment_id))
+        for row in self.connection.execute(query):
+            out.setdefault(row.payer_id, []).append(Received(row.received_on, row.amount, row.structured_reference))
+        return {k: tuple(v) for k, v in out.items()}
+
+    def holds(self, day: date) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for table in (schema.suspensions, schema.payment_plans):
+            t = table.c
+            query = select(t.affiliate_id, t.kind).where(
+                t.valid_from <= day, or_(t.valid_until.is_(None), t.valid_until >= day))
+            for row in self.connection.execute(query):
+                if table is schema.payment_plans or row.kind in HOLDS:
+                    out.setdefault(row.affiliate_id, set()).add(row.kind)
+        return out
+
+    def deceased(self, day: date) -> set[str]:
+        t = schema.suspensions.c
+        return set(self.connection.scalars(select(t.affiliate_id).where(t.kind == "death", t.valid_from <= day)))
+
+    def sent(self, letter_type: str) -> dict[str, list[tuple[str, date]]]:
+        l = schema.letters.c
+        out: dict[str, list[tuple[str, date]]] = {}
+        for row in self.connection.execute(select(l.recipient_id, l.event_key, l.run_date)
+                                           .where(l.letter_type == letter_type)):
+            out.setdefault(row.recipient_id, []).append((row.event_key.split(":", 2)[2], row.run_date))
+        return out
+
+    def listed(self, list_name: str) -> dict[str, list[tuple[str, date]]]:
+        t = schema.case_list_entries.c
+        out: dict[str, list[tuple[str, date]]] = {}
+        for row in self.connection.execute(select(t.key, t.run_date).where(t.list == list_name)):
+            _, payer, label = row.key.split(":", 2)
+            out.setdefault(payer, []).append((label, row.run_date))
+        return out
+
+    # ---- mantelzorg claims (issue 4): what a decision is taken on -------------------------------------
+
+    def mantelzorg_claims(self) -> Iterator[dict[str, Any]]:
+        c = schema.claims.c
+        query = (select(schema.claims).where(c.kind == "mantelzorg")
+                 .order_by(c.affiliate_id, c.received_on, c.claim_id))
+        for row in self.connection.execute(query.execution_options(**STREAM)).mappings():
+            yield dict(row)
+
+    def mantelzorg_decisions(self) -> dict[str, list[dict[str, Any]]]:
+        """(claims are few: read them at once)"""
+        d = schema.decisions.c
+        found: dict[str, list[dict[str, Any]]] = {}
+        for row in self.connection.execute(select(schema.decisions).order_by(d.claim_id, d.decided_on, d.event_key)).mappings():
+            found.setdefault(row["claim_id"], []).append(dict(row))
+        return found
+
+    def provisional(self, affiliate_id: str, year: int, quarter: int) -> list[tuple[Decimal, Decimal]]:
+        c = schema.contributions.c
+        return [(r.amount, r.fee) for r in self.connection.execute(select(c.amount, c.fee).where(
+            c.affiliate_id == affiliate_id, c.kind == "provisional", c.year == year, c.quarter == quarter))]
+
+    def paid_under(self, payer_type: str, payer_id: str, reference: str) -> Decimal:
+        p = schema.payments.c
+        paid = self.connection.scalars(select(p.amount).where(
+            p.payer_type == payer_type, p.payer_id == payer_id, p.structured_reference == reference))
+        return sum(paid, Decimal(0))

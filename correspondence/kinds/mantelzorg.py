@@ -1,0 +1,318 @@
+"""Mantelzorg claims → decision letters (granted, refused, incomplete, recovery): first decision, re-decision of
+an incomplete claim, recovery after a death; the decision recorded for the next claims; the letter's context.
+
+Keys: `decision:mantelzorg:<claim>` (the first decision); `decision:mantelzorg:<claim>:<docs>` (an incomplete
+claim decided again because its documents changed; <docs> = first 12 hex of sha256 of the sorted documents);
+`decision:mantelzorg:<claim>:recovery` (months paid beyond the month after the cared-for person's death).
+The applicant's history (quarters paid, months and exempt quarters received) comes from the fund, its
+decisions included, and `record` gives the row each planned decision leaves there (the night writes it in
+its transaction), so the next claim sees it. An affiliate gets at most one new decision a night, in order of
+receipt. A claim the rule cannot read is held, naming the field, until its data is corrected.
+
+The decision itself is taken here with rules.mantelzorg; the composer only shapes it for the Word templates.
+The court and language are added for every decision by `compose()` of kinds/letter.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from itertools import groupby
+from typing import Any
+
+from correspondence.kinds.fund import Fund
+from correspondence.kinds.letter import ComposeEnv, Event, Held
+from correspondence.quarantine import Quarantine
+from rules.calendar import add_months, month_end, quarter_end, quarter_label, quarter_of, quarter_start
+from rules.errors import RuleError
+from rules.mantelzorg import decide_mantelzorg
+from rules.mantelzorg_input import parse_payload
+from rules.mantelzorg_months import conditions
+from rules.money import fmt
+from rules.params import Parameters
+from rules.payment_reference import digits_of, structured_reference
+
+PREFIX = "decision:mantelzorg:"
+LETTER_TYPES = {"granted": "mantelzorg_granted", "refused": "mantelzorg_refused",
+                "incomplete": "mantelzorg_incomplete", "recovery": "mantelzorg_recovery"}
+
+
+@dataclass(frozen=True)
+class History:
+    """What the applicant received before this claim, as the rule counts it."""
+
+    months_already_received: int
+    exempt_quarters_already_used: int
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """The months paid beyond the month after the cared-for person's death: claimed back, or cancelled."""
+
+    decided_on: str  # the granting decision's date (ISO)
+    died_on: str
+    last_month: str  # the last month kept (YYYY-MM)
+    undue: tuple[dict[str, str], ...]  # label, amount, paid_on
+    total: str
+    cancelled: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClaimDecision:
+    """A decision on one claim: the claim as plain values (dates ISO, documents sorted), the history it was
+    taken on, the rule's decision (its JSON output; for a recovery, the granting decision's result)."""
+
+    claim: dict[str, Any]
+    history: History
+    decision: dict[str, Any]
+    recovery: Recovery | None = None
+
+
+def mantelzorg_decisions(fund: Fund, day: date, params: Parameters) -> Iterator[Event | Held]:
+    taken = fund.mantelzorg_decisions()
+    for affiliate_id, group in groupby(fund.mantelzorg_claims(), key=lambda c: c["affiliate_id"]):
+        claims = [c for c in group if c["received_on"] <= day]
+        before_engine = max((c["months_before_engine"] for c in claims), default=0)
+        exempt_before = max((c["exempt_quarters_before_engine"] for c in claims), default=0)
+        history = {"months": set(), "exempt": set()}
+        affiliate = fund.recipients("affiliate", [affiliate_id]).get(affiliate_id)
+        for claim in claims:
+            past = taken.get(claim["claim_id"], [])
+            event = _next_event(fund, day, params, claim, past, affiliate, History(
+                months_already_received=before_engine + len(history["months"]),
+                exempt_quarters_already_used=exempt_before + len(history["exempt"]),
+            ))
+            if event is not None:
+                yield event
+                break  # later claims of this affiliate wait until this decision is in the database
+            _add_history(history, past)
+
+
+def _next_event(fund: Fund, day: date, params: Parameters, claim: dict[str, Any], past: list[dict[str, Any]],
+                affiliate: dict[str, Any] | None, history: History) -> Event | Held | None:
+    documents = sorted(d for d in (claim["documents"] or "").split(";") if d.strip())
+    results = [json.loads(d["result"]) for d in past]
+    latest = next((r for r in reversed(results) if r["outcome"] != "recovery"), None)
+    if latest is None:
+        key = f"{PREFIX}{claim['claim_id']}"
+    elif latest["outcome"] == "incomplete" and sorted(latest["basis"]["documents"]) != documents:
+        key = f"{PREFIX}{claim['claim_id']}:{hashlib.sha256(';'.join(documents).encode()).hexdigest()[:12]}"
+    elif latest["outcome"] == "granted" and not any(r["outcome"] == "recovery" for r in results):
+        return _recovery(day, params, claim, past, latest, history)
+    else:
+        return None
+    record = f"affiliate {claim['affiliate_id']}"
+    if affiliate is None:
+        return Held(key, Quarantine(record, "recipient_id", "is not in the fund's data", "import the recipient, then rerun"))
+    try:
+        payload = _payload(fund, claim, documents, affiliate, history)
+        decision = decide_mantelzorg(*parse_payload(payload), params).to_json()
+    except RuleError as exc:  # the claim's data cannot be read by the rule: held, naming the field
+        return Held(key, Quarantine(record, getattr(exc, "field", "claim"), str(exc),
+                                    "complete the rule parameters or the data"))
+    return Event(key, LETTER_TYPES[decision["outcome"]], "affiliate", claim["affiliate_id"],
+                 ClaimDecision(_plain_claim(claim, documents), history, decision))
+
+
+def _payload(fund: Fund, claim: dict[str, Any], documents: list[str], affiliate: dict[str, Any],
+             history: History) -> dict[str, Any]:
+    start: date = claim["break_start"]
+    year, quarter = start.year, quarter_of(start)
+    quarters = {}
+    for offset in (1, 2):
+        index = year * 4 + quarter - 1 - offset
+        quarters[quarter_label(index // 4, index % 4 + 1)] = quarter_state(fund, affiliate, index // 4, index % 4 + 1)
+    return {
+        "applicant": {
+            "status": affiliate["status"],
+            "provisional_quarterly_contribution": fmt(sum((amount for amount, _ in fund.provisional(affiliate["affiliate_id"], year, quarter)), Decimal(0))),
+            "quarters": quarters,
+            "months_already_received": history.months_already_received,
+            "exempt_quarters_already_used": history.exempt_quarters_already_used,
+            "other_benefit": bool(claim["other_benefit"]),
+        },
+        "request": {
+            "received_on": claim["received_on"].isoformat(),
+            "break_start": start.isoformat(),
+            "months": claim["months"],
+            "mode": claim["mode"],
+            "care_recipient": claim["care_recipient"],
+            "relative_degree": claim["relative_degree"],
+            "child_age": claim["child_age"],
+            "documents": documents,
+            "care_recipient_died_on": _iso(claim["care_recipient_died_on"]),
+        },
+    }
+
+
+def quarter_state(fund: Fund, affiliate: dict[str, Any], year: int, quarter: int) -> str:
+    """paid | unpaid | not_affiliated for one quarter, as the mantelzorg rule reads it.
+
+    (fund policy) Not affiliated on any day of the quarter, or no provisional contribution recorded for it:
+    not_affiliated. Otherwise paid when the payments carrying that quarter's structured communication
+    cover the contribution and the fee.
+    """
+    start, end = quarter_start(year, quarter), quarter_end(year, quarter)
+    until = affiliate.get("affiliated_until")
+    if affiliate["affiliated_since"] > end or (until is not None and until < start):
+        return "not_affiliated"
+    due = fund.provisional(affiliate["affiliate_id"], year, quarter)
+    if not due:
+        return "not_affiliated"
+    reference = digits_of(structured_reference(affiliate["affiliate_id"], year, f"Q{quarter}"))
+    paid = fund.paid_under("affiliate", affiliate["affiliate_id"], reference)
+    return "paid" if paid >= sum((amount + fee for amount, fee in due), Decimal(0)) else "unpaid"
+
+
+def _recovery(day: date, params: Parameters, claim: dict[str, Any], past: list[dict[str, Any]],
+              granted: dict[str, Any], history: History) -> Event | None:
+    """The months paid beyond the month after the death are claimed back; later unpaid ones are cancelled."""
+    died: date | None = claim["care_recipient_died_on"]
+    if died is None:
+        return None
+    kept = conditions(params, claim["break_start"]).months_kept_after_death_month
+    year, month = add_months(died.year, died.month, kept)
+    last = f"{year:04d}-{month:02d}"
+    first_payment = date.fromisoformat(granted["first_payment_on"])
+    undue, cancelled = [], []
+    for label in granted["months"]:
+        if label <= last:
+            continue
+        paid_on = max(first_payment, month_end(int(label[:4]), int(label[5:])))
+        if paid_on <= day:
+            undue.append({"label": label, "amount": granted["amounts"][label], "paid_on": paid_on.isoformat()})
+        else:
+            cancelled.append(label)
+    if not undue:
+        return None  # (fund policy) nothing paid unduly yet: the payment run stops the later months itself
+    decided_on = next(d["decided_on"] for d in reversed(past) if json.loads(d["result"])["outcome"] == "granted")
+    total = sum((Decimal(m["amount"]) for m in undue), Decimal(0))
+    documents = sorted(d for d in (claim["documents"] or "").split(";") if d.strip())
+    return Event(f"{PREFIX}{claim['claim_id']}:recovery", "mantelzorg_recovery", "affiliate", claim["affiliate_id"],
+                 ClaimDecision(_plain_claim(claim, documents), history, granted, Recovery(
+                     decided_on=_iso(decided_on), died_on=died.isoformat(), last_month=last, undue=tuple(undue),
+                     total=fmt(total), cancelled=tuple(cancelled))))
+
+
+def record(event: Event, day: date) -> tuple[dict[str, Any], ...]:
+    """The row a planned decision leaves in `schema.decisions`, from the event's facts: the basis of later
+    claims (months and exempt quarters received, the documents an incomplete claim was decided on)."""
+    facts: ClaimDecision = event.facts
+    decision, claim = facts.decision, facts.claim
+    if facts.recovery is not None:
+        recovery = facts.recovery
+        result = {"outcome": "recovery", "withdrawn": [m["label"] for m in recovery.undue] + list(recovery.cancelled),
+                  "total": recovery.total, "died_on": recovery.died_on}
+    else:
+        result = {
+            "outcome": decision["outcome"], "grounds": decision["grounds"], "months": list(decision["months"]),
+            "amounts": {label: decision["amounts"][label] for label in decision["months"]},
+            "total": decision["total"], "exempt_quarters": decision["exempt_quarters"],
+            "first_payment_on": decision["first_payment_on"], "missing_documents": decision["missing_documents"],
+            "basis": {"documents": list(claim["documents"]),
+                      "months_already_received": facts.history.months_already_received,
+                      "exempt_quarters_already_used": facts.history.exempt_quarters_already_used},
+        }
+    return ({"event_key": event.key, "claim_id": claim["claim_id"], "decided_on": day, "outcome": result["outcome"],
+             "result": json.dumps(result, sort_keys=True)},)
+
+
+def _add_history(history: dict[str, set[str]], past: list[dict[str, Any]]) -> None:
+    for row in past:
+        result = json.loads(row["result"])
+        if result["outcome"] == "granted":
+            history["months"].update(result["months"])
+            history["exempt"].update(result["exempt_quarters"])
+        elif result["outcome"] == "recovery":
+            history["months"].difference_update(result["withdrawn"])
+
+
+def _plain_claim(claim: dict[str, Any], documents: list[str]) -> dict[str, Any]:
+    return {**{k: _iso(v) for k, v in claim.items()}, "documents": documents}
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def reference(claim_id: str) -> str:
+    """The file reference printed on the letter and in the appeal block."""
+    return f"MZ-{claim_id}"
+
+
+def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: str) -> dict[str, Any]:
+    facts: ClaimDecision = event.facts
+    claim, result = facts.claim, facts.decision
+    first_payment = result["first_payment_on"]
+    months = [_month(label, result["amounts"][label]) for label in result["months"]]
+    context: dict[str, Any] = {
+        "claim": {
+            "id": claim["claim_id"],
+            "received_on": claim["received_on"],
+            "break_start": claim["break_start"],
+            "months_asked": claim["months"],
+            "mode": claim["mode"],
+            "care_recipient": claim["care_recipient"],
+            "relative_degree": claim["relative_degree"],
+            "child_age": claim["child_age"],
+            "documents": list(claim["documents"]),
+        },
+        "decision": {
+            "reference": reference(claim["claim_id"]),
+            "outcome": "recovery" if facts.recovery is not None else result["outcome"],
+            "grounds": result["grounds"],
+            "months": months,
+            "total": result["total"],
+            "exempt_quarters": result["exempt_quarters"],
+            "first_payment_on": first_payment,
+            "payments": payment_schedule(months, first_payment),
+            "missing_documents": result["missing_documents"],
+            "months_already_received": facts.history.months_already_received,
+            "exempt_quarters_already_used": facts.history.exempt_quarters_already_used,
+        },
+    }
+    if facts.recovery is not None:
+        recovery = facts.recovery
+        fund = env.fund["fund"]
+        context["recovery"] = {
+            "decided_on": recovery.decided_on,
+            "died_on": recovery.died_on,
+            "last_month": recovery.last_month,
+            "undue": [{**_month(m["label"], m["amount"]), "paid_on": m["paid_on"]} for m in recovery.undue],
+            "total": recovery.total,
+            "cancelled": list(recovery.cancelled),
+            "iban": fund["iban"],
+            "bic": fund["bic"],
+            "beneficiary": fund["name"][language] if isinstance(fund["name"], dict) else fund["name"],
+            "communication": reference(claim["claim_id"]),
+        }
+    return context
+
+
+def payment_schedule(months: list[dict[str, str]], first_payment_on: str | None) -> list[dict[str, Any]]:
+    """Each month is paid at its end, but never before the first payment day: months due by then go together."""
+    if first_payment_on is None:
+        return []
+    first = date.fromisoformat(first_payment_on)
+    by_day: dict[date, list[dict[str, str]]] = defaultdict(list)
+    for month in months:
+        by_day[max(first, month_end(*_year_month(month["label"])))].append(month)
+    return [
+        {"on": day.isoformat(), "months": [m["label"] for m in group],
+         "amount": fmt(sum((Decimal(m["amount"]) for m in group), Decimal(0)))}
+        for day, group in sorted(by_day.items())
+    ]
+
+
+def _month(label: str, amount: str) -> dict[str, str]:
+    return {"label": label, "first_day": f"{label}-01", "amount": amount}
+
+
+def _year_month(label: str) -> tuple[int, int]:
+    year, month = label.split("-")
+    return int(year), int(month)

@@ -1,0 +1,74 @@
+"""The regularisation notice: the difference between the provisional contributions and those due on the real
+income — an extra amount to pay by its due date (with how to pay), or a refund.
+
+A regularisation supplement is due by the last day of the quarter after the quarter it was charged in
+(domain/contributions.md), so the row's due date tells when it was charged: the notice goes out on any
+night from the first day of that quarter up to the due date (`regularisation:<contribution_id>`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from correspondence.kinds.blocks import payment_block
+from correspondence.kinds.fund import Fund
+from correspondence.kinds.letter import ComposeEnv, Event
+from rules.calendar import add_months, quarter_of, quarter_start
+from rules.money import fmt
+from rules.params import Parameters
+from rules.payment_reference import structured_reference
+
+
+@dataclass(frozen=True)
+class Regularisation:
+    year: int
+    amount: str  # money as the letter prints it; negative for a refund
+    fee: str
+    total: str
+    due_date: str  # ISO date
+    refund: bool
+
+
+def charged_on(due_date: date) -> date:
+    """The first day of the quarter before the one the regularisation is due in."""
+    year, month = add_months(due_date.year, 3 * quarter_of(due_date) - 2, -3)
+    return quarter_start(year, (month - 1) // 3 + 1)
+
+
+def regularisation_notices(fund: Fund, day: date, params: Parameters) -> Iterator[Event]:
+    dead = fund.deceased(day)
+    for ledger in fund.ledgers():
+        if ledger.payer_id in dead:
+            continue
+        for row in ledger.regularisations:
+            total = row["amount"] + row["fee"]
+            if total == 0 or not charged_on(row["due_date"]) <= day <= row["due_date"]:
+                continue
+            yield Event(f"regularisation:{row['contribution_id']}", "regularisation", "affiliate", ledger.payer_id,
+                        Regularisation(year=row["year"], amount=fmt(row["amount"]), fee=fmt(row["fee"]),
+                                       total=fmt(total), due_date=row["due_date"].isoformat(), refund=total < 0))
+
+
+def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: str) -> dict[str, Any]:
+    facts: Regularisation = event.facts
+    total = Decimal(facts.total)
+    refund = total < 0
+    payment = None
+    if not refund:
+        reference = structured_reference(event.recipient_id, facts.year, "regularisation")
+        payment = payment_block(env.fund, language, fmt(total), reference)
+    return {
+        "regularisation": {
+            "year": facts.year,
+            "amount": fmt(abs(Decimal(facts.amount))),
+            "fee": fmt(abs(Decimal(facts.fee))),
+            "total": fmt(abs(total)),
+            "refund": refund,
+            "due_date": facts.due_date,
+        },
+        "payment": payment,
+    }

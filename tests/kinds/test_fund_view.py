@@ -1,0 +1,78 @@
+"""The in-memory fund answers as `FundView` does: the same rows in an SQLite database give every trigger and
+every case list the same events and entries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, create_engine
+
+from correspondence import schema
+from correspondence.kinds.collection_lists import LISTS
+from correspondence.kinds.fund import FundView
+from correspondence.kinds.memory import MemoryFund
+from correspondence.kinds.registry import triggers
+from rules.params import Parameters
+from tests.kinds.fund_rows import letter, quarter
+from tests.kinds.scenarios import SCENARIOS, A
+
+PARAMS = Parameters()
+LETTER = {"letter_id": "", "recipient_type": "affiliate", "language": "nl", "mail_class": "ordinary", "postcode": "2000",
+          "sort_name": "", "status": "batched", "template_hash": "", "context": "{}"}
+
+
+@pytest.fixture
+def connection() -> Iterator[Connection]:
+    engine = create_engine("sqlite://")
+    schema.metadata.create_all(engine)
+    with engine.begin() as connection:
+        yield connection
+    engine.dispose()
+
+
+def _store(connection: Connection, fund: MemoryFund) -> None:
+    tables: dict[Any, list[dict[str, Any]]] = {
+        schema.affiliates: fund.affiliate_rows, schema.companies: fund.company_rows,
+        schema.contributions: fund.contributions, schema.payments: fund.payments, schema.suspensions: fund.suspensions,
+        schema.payment_plans: fund.payment_plans, schema.claims: fund.claims, schema.decisions: fund.decisions,
+        schema.letters: [{**LETTER, **row, "letter_id": f"L{n}"} for n, row in enumerate(fund.letters)],
+        schema.case_list_entries: [{**row, "record": "", "row": "{}"} for row in fund.case_list_entries],
+    }
+    runs = {row["run_date"] for row in fund.letters}
+    if runs:
+        connection.execute(schema.runs.insert(), [{"run_date": d, "status": "complete", "started_at": d} for d in runs])
+    for table, rows in tables.items():
+        if rows:
+            connection.execute(table.insert(), rows)
+
+
+def _called(fund: MemoryFund) -> MemoryFund:
+    """A formal notice whose term has run out: the affiliate went on the call list, now is handed over; a
+    deceased affiliate with an open account goes on the heirs' list."""
+    fund.letters.append(letter("formal_notice", f"formal_notice:{A}:2026-Q1", A, date(2026, 5, 16)))
+    fund.case_list_entries.append({"key": f"call_list:{A}:2026-Q1", "list": "call_list", "run_date": date(2026, 6, 8)})
+    fund.suspensions.append({"affiliate_id": "A0000002", "kind": "death", "valid_from": date(2026, 1, 1),
+                             "valid_until": None})
+    fund.contributions.append(quarter("A0000002", 2026, 1))
+    return fund
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_every_trigger_reads_the_database_as_the_memory(connection: Connection, name: str) -> None:
+    make, day = SCENARIOS[name]
+    memory = make()
+    _store(connection, memory)
+    for trigger in triggers():
+        assert list(trigger(FundView(connection), day, PARAMS)) == list(trigger(memory, day, PARAMS)), trigger.__name__
+
+
+def test_the_case_lists_read_the_database_as_the_memory(connection: Connection) -> None:
+    memory = _called(SCENARIOS["formal_notice"][0]())
+    _store(connection, memory)
+    day = date(2026, 7, 20)
+    entries = [entry for function in LISTS for entry in function(memory, day, PARAMS)]
+    assert [e.key for e in entries] == [f"handover:{A}:2026-Q1", "heirs:A0000002"]
+    assert [e for function in LISTS for e in function(FundView(connection), day, PARAMS)] == entries
