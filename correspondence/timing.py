@@ -13,10 +13,18 @@ T = TypeVar("T")
 
 class Stopwatch:
     """`with watch.step("compose"): ...` adds the block's seconds to `watch.seconds["compose"]`;
-    `watch.timed(items, "triggers")` adds the time spent producing each item of an iterator."""
+    `watch.timed(items, "triggers")` adds the time spent producing each item of an iterator;
+    `watch.lap("write")` adds the time since the previous lap (or since the watch was made), for a sequence of
+    steps that follow each other."""
 
     def __init__(self, seconds: Counter[str] | None = None) -> None:
         self.seconds: Counter[str] = Counter() if seconds is None else seconds
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] += now - self._last
+        self._last = now
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:

@@ -28,7 +28,7 @@ from correspondence.kinds import case_lists, collection_lists, registry
 from correspondence.kinds.fund import FundView
 from correspondence.kinds.letter import ComposeEnv, Event, Held, LetterKind, compose
 from correspondence.log import log
-from correspondence.mailroom import print_files as mailroom
+from correspondence.mailroom import print_files
 from correspondence.quarantine import Quarantine
 from correspondence.render import libreoffice
 from correspondence.render.pool import WorkersFailing
@@ -230,7 +230,7 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
         log("night", stage="render", run_date=day, letters=rendered, seconds=round(stages.seconds["render"], 2))
         faults.checkpoint("render.done")
         status = "assembling"
-    if not mailroom.is_ready(settings.output_dir, day):
+    if not print_files.is_ready(settings.output_dir, day):
         steps = Stopwatch()
         with stages.step("assemble"):
             fund = load_fund(settings.fund_file)
@@ -238,13 +238,13 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
                 timings = run_record.timings(connection, day)
                 summary = build_summary(connection, day, run_record.parameters(connection, day), timings, settings)
                 summary["attempts"] = attempt
-                mailroom.assemble(connection, day, settings.output_dir, settings.archive_dir,
-                                  int(fund["mailroom"]["max_sheets_per_file"]), summary, summary_text(summary),
-                                  case_lists.files(connection, day), templates_dir=settings.templates_dir,
-                                  fund=fund, seconds=steps.seconds, workers=settings.workers)
+                print_files.assemble(connection, day, settings.output_dir, settings.archive_dir,
+                                     int(fund["mailroom"]["max_sheets_per_file"]), summary, summary_text(summary),
+                                     case_lists.files(connection, day), templates_dir=settings.templates_dir,
+                                     fund=fund, seconds=steps.seconds, workers=settings.workers)
                 faults.checkpoint("assemble.uncommitted")
             faults.checkpoint("night.before_ready")
-            mailroom.mark_ready(settings.output_dir, day)
+            print_files.mark_ready(settings.output_dir, day)
             faults.checkpoint("night.ready")
         with engine.begin() as connection:
             run_record.record_stage(connection, day, attempt, "assemble", stages.seconds["assemble"],
@@ -252,7 +252,7 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
             _record_steps(connection, day, attempt, "assemble", steps)
         log("night", stage="assemble", run_date=day, letters=summary["letters"],
             print_files=len(summary["print_files"]), seconds=round(stages.seconds["assemble"], 2))
-    summary = json.loads((mailroom.night_folder(settings.output_dir, day) / "summary.json").read_text())
+    summary = json.loads((print_files.night_folder(settings.output_dir, day) / "summary.json").read_text())
     with engine.begin() as connection:
         connection.execute(schema.runs.update().where(r.run_date == day).values(
             status="complete", finished_at=datetime.now(UTC), summary=json.dumps(summary, sort_keys=True)))
@@ -268,4 +268,4 @@ def _record_steps(connection: Connection, day: date, attempt: int, stage: str, s
 
 
 def output_path(settings: Settings, day: date) -> Path:
-    return mailroom.night_folder(settings.output_dir, day)
+    return print_files.night_folder(settings.output_dir, day)

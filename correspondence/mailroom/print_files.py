@@ -13,7 +13,6 @@ import json
 import multiprocessing
 import os
 import shutil
-import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -29,6 +28,7 @@ from correspondence.config import Settings, load_fund
 from correspondence.files import FILE_MODE, atomic_write, inside, mailroom_gid, make_dir, sync_dir
 from correspondence.mailroom import pdf as mailroom_pdf
 from correspondence.mailroom import sheets as mailroom_sheets
+from correspondence.timing import Stopwatch
 
 MANIFEST_COLUMNS = ("letter_id", "file", "first_page", "pages", "sheets", "mail_class", "letter_type",
                     "language", "postcode", "sha256")
@@ -247,7 +247,7 @@ def assemble(
     Memory holds one print file and the list of files, never the night's letters. With `workers` > 1 the
     print files are built that many at a time in worker processes (the same bytes as built here)."""
     seconds = Counter() if seconds is None else seconds
-    clock = _Clock(seconds)
+    clock = Stopwatch(seconds)
     if templates_dir is None or fund is None:
         configured = Settings.from_env()
         templates_dir = templates_dir or configured.templates_dir
@@ -326,15 +326,6 @@ def assemble(
     clock.lap("journal")
     return print_files
 
-
-class _Clock:
-    def __init__(self, seconds: Counter[str]) -> None:
-        self.seconds, self.last = seconds, time.perf_counter()
-
-    def lap(self, step: str) -> None:
-        now = time.perf_counter()
-        self.seconds[step] += now - self.last
-        self.last = now
 
 
 def mark_ready(output_dir: Path, day: date) -> None:

@@ -176,8 +176,8 @@ def changed_files(connection: Connection, templates_dir: Path, approval: Approva
 
 
 def unapproved_changes(connection: Connection, templates_dir: Path, day: date) -> list[str]:
-    """Templates whose file on disk differs from the version in force (listed in the morning report)."""
-    import_shipped(connection, templates_dir)
+    """Templates whose file on disk differs from the version in force (listed in the morning report). Only
+    reads: the shipped approvals were imported when the night planned (`ApprovedTypes`)."""
     types, problems = catalog.scan(templates_dir)  # a wrong working copy is flagged; it never stops the night
     flagged = [f"{problem} — this working copy cannot be approved (templates check)" for problem in problems]
     for letter_type in types.values():
