@@ -20,7 +20,7 @@ from sqlalchemy import Connection, bindparam, delete, select
 from correspondence import schema
 from correspondence.kinds.letter import Letter
 from correspondence.quarantine import Quarantine
-from correspondence.render.dispatch import Failed
+from correspondence.render.jobs import Failed
 
 RENDER_ACTION = "correct the template (templates check), then rerun"
 

@@ -20,7 +20,7 @@ from correspondence.config import Settings
 from correspondence.files import OutsideRoot, atomic_write, inside, sync_dir
 from correspondence.log import log
 from correspondence.quarantine import Quarantine
-from correspondence.render.dispatch import Failed, Job
+from correspondence.render.jobs import Failed, Job
 from correspondence.render.pool import RenderPool
 from correspondence.timing import Stopwatch
 from scheduler import lock as night_lock
