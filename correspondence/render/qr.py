@@ -31,8 +31,10 @@ def epc_payload(payment: Mapping[str, Any]) -> str:
 
 @lru_cache(maxsize=256)
 def matrix(payload: str) -> segno.QRCode:
-    # Level M is what EPC069-12 prescribes; boost_error would change it.
-    return segno.make_qr(payload, error="m", boost_error=False, mask=MASK)
+    # Level M is what EPC069-12 prescribes; boost_error would change it. The payload's header declares UTF-8
+    # (character set 1), so its bytes must be UTF-8: left to itself segno writes a text that fits Latin-1 in
+    # Latin-1, and a banking app shows "Selbst?ndige" for the fund's German name.
+    return segno.make_qr(payload, error="m", boost_error=False, mask=MASK, encoding="utf-8")
 
 
 def svg_data_uri(payload: str) -> str:
