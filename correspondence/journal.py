@@ -103,14 +103,15 @@ class Archived:
 
 
 @dataclass(frozen=True)
-class Held:
-    """A planned letter that failed to render: withdrawn from the night and quarantined."""
+class Withdrawn:
+    """A planned letter that failed to render: withdrawn from the night and quarantined. (Not the trigger's
+    `kinds.letter.Held`, an event held before it became a planned letter.)"""
     letter_id: str
     event_key: str
     quarantine: Quarantine
 
 
-def record_chunk(connection: Connection, day: date, archived: list[Archived], held: list[Held]) -> None:
+def record_chunk(connection: Connection, day: date, archived: list[Archived], held: list[Withdrawn]) -> None:
     """A chunk's results: its archived letters rendered (one statement), its failures withdrawn and held."""
     l = schema.letters.c
     if archived:

@@ -41,7 +41,7 @@ class Stopwatch:
             try:
                 item = next(iterator)
             except StopIteration:
-                self.seconds[name] += time.perf_counter() - started
                 return
-            self.seconds[name] += time.perf_counter() - started
+            finally:
+                self.seconds[name] += time.perf_counter() - started
             yield item

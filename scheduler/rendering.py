@@ -86,7 +86,7 @@ def render(engine: Engine, day: date, settings: Settings, lock: night_lock.Lock,
                     for result in results:
                         owner = owners.pop(result.letter_id)
                         if isinstance(result, Failed):
-                            held.append(journal.Held(result.letter_id, owner.event_key,
+                            held.append(journal.Withdrawn(result.letter_id, owner.event_key,
                                                      journal.failed(result, owner.record)))
                             continue
                         relative = journal.archive_path(owner.recipient_type, owner.recipient_id, result.letter_id,
@@ -94,7 +94,7 @@ def render(engine: Engine, day: date, settings: Settings, lock: night_lock.Lock,
                         try:
                             target = inside(settings.archive_dir, relative)
                         except OutsideRoot as exc:  # an id that names a folder elsewhere: the letter is held
-                            held.append(journal.Held(result.letter_id, owner.event_key, Quarantine(
+                            held.append(journal.Withdrawn(result.letter_id, owner.event_key, Quarantine(
                                 owner.record, "recipient_id", str(exc), journal.RENDER_ACTION)))
                             continue
                         atomic_write(target, result.pdf)
@@ -122,7 +122,7 @@ def render(engine: Engine, day: date, settings: Settings, lock: night_lock.Lock,
     return done
 
 
-def _journal_chunk(engine: Engine, day: date, archived: list[journal.Archived], held: list[journal.Held]) -> None:
+def _journal_chunk(engine: Engine, day: date, archived: list[journal.Archived], held: list[journal.Withdrawn]) -> None:
     """One transaction per chunk: its rendered letters in one statement, its failures quarantined."""
     with engine.begin() as connection:
         journal.record_chunk(connection, day, archived, held)

@@ -60,7 +60,7 @@ CASES = [
          {**PLANNED, "status": "rendered", "pages": 2, "sha256": "ab" * 32,
           "archive_path": "affiliate/A0000001/20261122-000001-due_notice.pdf"}, []),
     Case("a chunk's failed letter: withdrawn, the renderer's Failed quarantined",
-         lambda c: journal.record_chunk(c, NIGHT, [], [journal.Held(LETTER_ID, KEY, journal.failed(
+         lambda c: journal.record_chunk(c, NIGHT, [], [journal.Withdrawn(LETTER_ID, KEY, journal.failed(
              Failed(LETTER_ID, "template", "'amount' is undefined"), "affiliate A0000001"))]),
          None, [{"record": "affiliate A0000001", "field": "template", "reason": "'amount' is undefined",
                  "action": journal.RENDER_ACTION, "event_key": KEY}]),
