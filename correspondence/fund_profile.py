@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -62,6 +63,28 @@ def count(value: Any) -> str | None:
     return None if ok else "must be a whole number, 1 or more"
 
 
+def iso_day(value: Any) -> str | None:
+    """A calendar day written as text, "YYYY-MM-DD" (a TOML date is accepted too)."""
+    if isinstance(value, date):
+        return None
+    if isinstance(value, str):
+        try:
+            date.fromisoformat(value)
+            return None if len(value) == 10 else f"'{value}' is not a date written YYYY-MM-DD"
+        except ValueError:
+            pass
+    return f"{value!r} is not a date written YYYY-MM-DD, e.g. \"2027-01-01\""
+
+
+def go_live(profile: Mapping[str, Any]) -> date | None:
+    """The fund's go-live day (`[cutover] go_live`): events that became due before it were handled by the former
+    system and are never printed; None without a cut-over (every event is the engine's)."""
+    value = profile.get("cutover", {}).get("go_live")
+    if value is None:
+        return None
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
 def _langs() -> str:
     return ", ".join(LANGUAGES)
 
@@ -90,7 +113,9 @@ SHAPE = Table({
                               "height_mm": millimetres}),
     "postal": Table({"box_label": per_language}),
     "mailroom": Table({"max_sheets_per_file": count}),
-})
+    # The switch-on day (README: How a fund switches on); absent, the engine owns every event.
+    "cutover": Table({"go_live": iso_day}),
+}, optional=frozenset({"cutover"}))
 
 
 def problems(profile: Mapping[str, Any], shape: Table = SHAPE, where: str = "") -> list[str]:

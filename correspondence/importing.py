@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ class FileSpec:
     key: tuple[str, ...]
     checks: tuple[RowCheck, ...] = ()
     rename: dict[str, str] = field(default_factory=dict)  # CSV column -> table column
+    derive: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # columns computed from a valid row
 
 
 @dataclass
@@ -113,6 +115,46 @@ def _payer_exists(row: dict[str, Any], known: Known) -> tuple[str, str] | None:
     if row["payer_id"] not in ids:
         return "payer_id", f"'{row['payer_id']}' is not a known {row['payer_type']}"
     return None
+
+
+# letters_sent.csv: the letter types a fund may state its former system sent, as (key prefix, recipient type,
+# period pattern, what the period is); the event key is `<prefix>:<recipient>:<period>`, the one the trigger
+# of that type gives (correspondence/kinds/), so the engine never prints that event again.
+QUARTER = re.compile(r"[0-9]{4}-Q[1-4]")
+ACCOUNT_PERIOD = re.compile(r"[0-9]{4}-(Q[1-4]|REG)")
+YEAR = re.compile(r"[0-9]{4}")
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+SENT_TYPES: dict[str, tuple[str, str, re.Pattern[str], str]] = {
+    "due_notice": ("due_notice", "affiliate", QUARTER, "a quarter, e.g. 2026-Q3"),
+    "reminder": ("reminder", "affiliate", ACCOUNT_PERIOD, "the newest period reminded, e.g. 2026-Q3 or 2024-REG"),
+    "formal_notice": ("formal_notice", "affiliate", ACCOUNT_PERIOD, "the period of the reminder it followed"),
+    "account_statement": ("statement", "affiliate", DAY, "the statement date, e.g. 2026-06-30"),
+    "fiscal_certificate": ("fiscal_certificate", "affiliate", YEAR, "the year certified, e.g. 2025"),
+    "company_due_notice": ("company_due", "company", YEAR, "the contribution year, e.g. 2026"),
+    "company_reminder": ("company_reminder", "company", YEAR, "the contribution year, e.g. 2026"),
+    "company_formal_notice": ("company_formal_notice", "company", YEAR, "the contribution year, e.g. 2026"),
+}
+
+
+def _letter_sent(row: dict[str, Any], known: Known) -> tuple[str, str] | None:
+    _, recipient_type, pattern, what = SENT_TYPES[row["letter_type"]]
+    if row["recipient_type"] != recipient_type:
+        return "recipient_type", f"a {row['letter_type']} goes to a {recipient_type}, not a {row['recipient_type']}"
+    ids = known.affiliates if recipient_type == "affiliate" else known.companies
+    if row["recipient_id"] not in ids:
+        return "recipient_id", f"'{row['recipient_id']}' is not a known {recipient_type}"
+    if not pattern.fullmatch(row["period"]):
+        return "period", f"'{row['period']}' is not {what}"
+    if pattern is DAY:
+        try:
+            date.fromisoformat(row["period"])
+        except ValueError:
+            return "period", f"'{row['period']}' is not a calendar day"
+    return None
+
+
+def _sent_key(row: dict[str, Any]) -> dict[str, Any]:
+    return {"event_key": f"{SENT_TYPES[row['letter_type']][0]}:{row['recipient_id']}:{row['period']}"}
 
 
 def _period_file(name: str, table: Table, kinds: tuple[str, ...]) -> FileSpec:
@@ -213,6 +255,20 @@ SPECS: tuple[FileSpec, ...] = (
         },
         key=("claim_id",),
         checks=(_affiliate_exists,),
+    ),
+    FileSpec(  # what the fund's former system sent before go-live (README: How a fund switches on)
+        "letters_sent.csv",
+        schema.letters_sent,
+        {
+            "recipient_type": f.choice("affiliate", "company"),
+            "recipient_id": f.identifier(20),
+            "letter_type": f.choice(*SENT_TYPES),
+            "period": f.text(10),
+            "sent_on": f.iso_date(),
+        },
+        key=("recipient_type", "recipient_id", "letter_type", "period"),
+        checks=(_letter_sent,),
+        derive=_sent_key,
     ),
 )
 
@@ -348,6 +404,8 @@ def _parse_row(spec: FileSpec, raw: dict[str, str], known: Known) -> tuple[dict[
         problem = check(row, known)
         if problem:
             return row, problem
+    if spec.derive is not None:
+        row.update(spec.derive(row))
     return row, None
 
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, bindparam, delete, select
 
 from correspondence import schema
-from correspondence.kinds.letter import Letter
+from correspondence.kinds.letter import Event, Letter
 from correspondence.quarantine import Quarantine
 from correspondence.render.jobs import Failed
 
@@ -51,6 +51,23 @@ def record_letters(connection: Connection, rows: list[dict[str, Any]]) -> None:
     """Planned letters (rows from `planned`), one statement."""
     if rows:
         connection.execute(schema.letters.insert(), rows)
+
+
+def handled(connection: Connection, keys: list[str]) -> set[str]:
+    """Of these event keys, those already handled: a letter journaled, an event left to the former system at
+    go-live, or a letter the former system sent (letters_sent.csv)."""
+    found: set[str] = set()
+    for table in (schema.letters, schema.former_letters, schema.letters_sent):
+        found.update(connection.scalars(select(table.c.event_key).where(table.c.event_key.in_(keys))))
+    return found
+
+
+def record_former(connection: Connection, day: date, events: list[Event]) -> None:
+    """Events due before go-live: handled by the fund's former system, journaled tonight, never printed."""
+    if events:
+        connection.execute(schema.former_letters.insert(), [
+            {"event_key": e.key, "run_date": day, "letter_type": e.letter_type, "recipient_type": e.recipient_type,
+             "recipient_id": e.recipient_id, "due_on": e.due_on} for e in events])
 
 
 @dataclass(frozen=True)

@@ -159,6 +159,19 @@ claims = Table(
     Column("exempt_quarters_before_engine", Integer, nullable=False, default=0),
 )
 
+# What the fund's former system sent before go-live (letters_sent.csv): these count as sent for the collection
+# cycle and their event keys are never printed again (README: How a fund switches on).
+letters_sent = Table(
+    "letters_sent",
+    metadata,
+    Column("recipient_type", String(10), primary_key=True),
+    Column("recipient_id", String(20), primary_key=True),
+    Column("letter_type", String(40), primary_key=True),
+    Column("period", String(10), primary_key=True),  # 2026-Q1 | 2026 | 2026-06-30, as the letter type's key
+    Column("sent_on", Date, nullable=False),
+    Column("event_key", String(120), nullable=False, unique=True),
+)
+
 # What the night decided on a claim: the basis for later claims (months and exempt quarters used).
 decisions = Table(
     "decisions",
@@ -208,6 +221,19 @@ letters = Table(
     Column("archive_path", String(300)),
     Column("print_file", String(120)),
     Column("first_page", Integer),
+)
+
+# Events due before the fund's go-live day: journaled as handled by the former system, never printed. Kept
+# apart from `letters` (whose readers all mean letters this engine wrote); counted as sent by the cycle.
+former_letters = Table(
+    "former_letters",
+    metadata,
+    Column("event_key", String(120), primary_key=True),
+    Column("run_date", Date, ForeignKey("runs.run_date"), nullable=False, index=True),
+    Column("letter_type", String(40), nullable=False),
+    Column("recipient_type", String(10), nullable=False),
+    Column("recipient_id", String(20), nullable=False, index=True),
+    Column("due_on", Date, nullable=False),
 )
 
 quarantine = Table(

@@ -21,12 +21,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from correspondence import faults, journal, schema
+from correspondence import faults, fund_profile, journal, schema
 from correspondence.config import Settings, load_fund
 from correspondence.files import OutsideRoot
 from correspondence.kinds import case_lists, collection_lists, registry
 from correspondence.kinds.fund import FundView
-from correspondence.kinds.letter import ComposeEnv, Event, Held, LetterKind, compose
+from correspondence.kinds.letter import ComposeEnv, Event, Held, LetterKind, compose, left_to_former_system
 from correspondence.log import log
 from correspondence.mailroom import print_files
 from correspondence.quarantine import Quarantine
@@ -88,16 +88,19 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
     approved = ApprovedTypes(connection, settings.templates_dir, day, catalog.services_of(profile))
     env = ComposeEnv(day, profile, {}, params, settings=approved)
     fund = FundView(connection)
+    go_live = fund_profile.go_live(profile)
     named = registry.by_name(kinds)
     sequence = planned = 0
     watch = Stopwatch(seconds)
     for trigger in registry.triggers(kinds):
         for batch in _batched(watch.timed(trigger(fund, day, params), "triggers"), PLAN_BATCH):
             with watch.step("triggers"):
-                keys = [e.key for e in batch]
-                known = set(connection.scalars(select(schema.letters.c.event_key)
-                                               .where(schema.letters.c.event_key.in_(keys))))
+                known = journal.handled(connection, [e.key for e in batch])
                 fresh = [e for e in batch if e.key not in known]
+                # Due before go-live: the former system's event, journaled as such, never composed nor printed.
+                former = [e for e in fresh if isinstance(e, Event) and left_to_former_system(e, go_live)]
+                left = {e.key for e in former}
+                fresh = [e for e in fresh if e.key not in left]
                 recipients: dict[tuple[str, str], dict[str, Any]] = {}
                 events = [e for e in fresh if isinstance(e, Event)]
                 for kind in {e.recipient_type for e in events}:
@@ -124,6 +127,7 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
                         decisions.extend(letter_kind.record(event, day))
             with watch.step("journal"):
                 journal.record_letters(connection, rows)
+                journal.record_former(connection, day, former)
                 journal.record_decisions(connection, decisions)
                 journal.record_quarantine(connection, day, held)
                 journal.record_notes(connection, day, remarks)

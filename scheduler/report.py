@@ -31,6 +31,8 @@ def build_summary(connection: Connection, day: date, params: Parameters, timings
         select(schema.notes).where(schema.notes.c.run_date == day).order_by(schema.notes.c.event_key)
     ).mappings().all()
     by = lambda attr: dict(sorted(Counter(getattr(x, attr) for x in letters).items()))
+    f = schema.former_letters.c
+    former = dict(sorted(Counter(connection.scalars(select(f.letter_type).where(f.run_date == day))).items()))
     return {
         "run_date": day.isoformat(),
         "letters": len(letters),
@@ -44,6 +46,7 @@ def build_summary(connection: Connection, day: date, params: Parameters, timings
         ],
         "notes": [{k: n[k] for k in ("event_key", "record", "kind", "note")} for n in notes],
         "case_lists": case_lists.counts(connection, day),
+        "left_to_former_system": {"events": sum(former.values()), "by_type": former},
         "confirm_marks": [
             {"parameters": m.name, "valid_from": m.valid_from.isoformat(), "mark": m.mark}
             for m in params.confirm_marks()
@@ -59,6 +62,10 @@ def summary_text(summary: dict[str, Any]) -> str:
              f"{summary['registered']} registered.")]
     for title, key in (("By letter type", "by_type"), ("By language", "by_language"), ("By mail class", "by_mail_class")):
         lines.append(f"{title}: " + (", ".join(f"{k} {v}" for k, v in summary[key].items()) or "none"))
+    former = summary.get("left_to_former_system", {})
+    if former.get("events"):
+        lines.append(f"Left to the former system (due before go-live, not printed): {former['events']} events — "
+                     + ", ".join(f"{k} {v}" for k, v in former["by_type"].items()))
     held = summary["quarantined"]
     lines.append(f"Quarantined: {len(held)}" + (" — these letters did not go out; each needs a person:" if held else ""))
     groups: dict[tuple[str, str], list[dict[str, str]]] = {}

@@ -36,6 +36,7 @@ class Notice:
 
     pay_by: str
     dispute_until: str
+    after_former: bool = False  # the reminder it follows was sent by the fund's former system (go-live)
 
 
 @dataclass(frozen=True)
@@ -95,12 +96,13 @@ def payment_reminders(fund: Fund, day: date, params: Parameters) -> Iterator[Eve
             continue
         newest = pending[-1]
         yield Event(f"reminder:{ledger.payer_id}:{newest.period}", "reminder", "affiliate", ledger.payer_id,
-                    account_facts(acc, overdue_only=True))
+                    account_facts(acc, overdue_only=True), due_on=policy.reminder_on(newest.due_date))
 
 
 def formal_notices(fund: Fund, day: date, params: Parameters) -> Iterator[Event]:
     policy = collection_policy(day, params)
     held, reminded, noticed = fund.holds(day), fund.sent("reminder"), fund.sent("formal_notice")
+    former = fund.former("reminder")
     for ledger in fund.ledgers():
         if ledger.payer_id in held or ledger.payer_id not in reminded:
             continue
@@ -114,10 +116,12 @@ def formal_notices(fund: Fund, day: date, params: Parameters) -> Iterator[Event]
         if not ready or acc.overdue_balance <= 0:
             continue
         facts = account_facts(acc, overdue_only=True)
-        notice = Notice(policy.formal_notice_expires_on(day).isoformat(), policy.dispute_until(day).isoformat())
         label = ready[-1][1]
+        notice = Notice(policy.formal_notice_expires_on(day).isoformat(), policy.dispute_until(day).isoformat(),
+                        after_former=label in former.get(ledger.payer_id, set()))
+        reminded_on = max(on for lbl, on in reminded[ledger.payer_id] if lbl == label)
         yield Event(f"formal_notice:{ledger.payer_id}:{label}", "formal_notice", "affiliate", ledger.payer_id,
-                    replace(facts, notice=notice))
+                    replace(facts, notice=notice), due_on=policy.formal_notice_on(reminded_on))
 
 
 def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: str) -> dict[str, Any]:

@@ -58,7 +58,7 @@ def _years(company: dict[str, Any], day: date) -> list[int]:
 
 def company_letters(fund: Fund, day: date, params: Parameters) -> Iterator[Event | Held]:
     policy = collection_policy(day, params)
-    reminded = fund.sent("company_reminder")
+    reminded, former = fund.sent("company_reminder"), fund.former("company_reminder")
     for company, received in fund.companies():
         cid = company["company_id"]
         charges, failed = [], {}
@@ -87,16 +87,19 @@ def company_letters(fund: Fund, day: date, params: Parameters) -> Iterator[Event
             )
             due = contribution.due_date
             if quarter_start(due.year, quarter_of(due)) <= day <= due and interest.unpaid > 0:
-                yield Event(f"company_due:{cid}:{year}", "company_due_notice", "company", cid, facts)
+                yield Event(f"company_due:{cid}:{year}", "company_due_notice", "company", cid, facts,
+                            due_on=quarter_start(due.year, quarter_of(due)))
             if interest.unpaid <= 0:
                 continue
             if policy.company_contribution_reminder_on(due) <= day:
-                yield Event(f"company_reminder:{cid}:{year}", "company_reminder", "company", cid, facts)
+                yield Event(f"company_reminder:{cid}:{year}", "company_reminder", "company", cid, facts,
+                            due_on=policy.company_contribution_reminder_on(due))
             on = dict(reminded.get(cid, [])).get(str(year))
             if on is not None and policy.formal_notice_on(on) <= day:
-                notice = Notice(policy.formal_notice_expires_on(day).isoformat(), policy.dispute_until(day).isoformat())
+                notice = Notice(policy.formal_notice_expires_on(day).isoformat(), policy.dispute_until(day).isoformat(),
+                                after_former=str(year) in former.get(cid, set()))
                 yield Event(f"company_formal_notice:{cid}:{year}", "company_formal_notice", "company", cid,
-                            replace(facts, notice=notice))
+                            replace(facts, notice=notice), due_on=policy.formal_notice_on(on))
 
 
 def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: str) -> dict[str, Any]:

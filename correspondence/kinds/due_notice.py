@@ -1,5 +1,9 @@
 """The quarterly due notice: from the first day of a quarter, one letter per contribution due that quarter
-(`due_notice:<affiliate>:<year>-Q<quarter>`) — the provisional contribution, the fee, the due date, how to pay."""
+(`due_notice:<affiliate>:<year>-Q<quarter>`) — the provisional contribution, the fee, the due date, how to pay.
+
+The notice is due on its quarter's first day (`Event.due_on`), also for an affiliate who joined during the
+quarter: the contributions table records no day on which a charge was made, so a cut-over in mid-quarter
+leaves that quarter's notices to the former system, which charged them."""
 
 from __future__ import annotations
 
@@ -37,6 +41,7 @@ def due_notices(fund: Fund, day: date, params: Parameters) -> Iterator[Event]:
             letter_type="due_notice",
             recipient_type="affiliate",
             recipient_id=row["affiliate_id"],
+            due_on=quarter_start(row["year"], row["quarter"]),
             facts=DueNotice(
                 year=row["year"],
                 quarter=row["quarter"],

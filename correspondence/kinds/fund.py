@@ -18,6 +18,8 @@ from rules.account import Received
 
 STREAM = {"yield_per": 1000}
 BATCH = 500  # payers read per statement: memory follows the batch, not the fund
+# What the former system sent, and the day it counts from: stated by the fund, or left to it at go-live.
+FORMER = ((schema.letters_sent, "sent_on"), (schema.former_letters, "due_on"))
 
 
 class Fund(Protocol):
@@ -48,7 +50,13 @@ class Fund(Protocol):
         ...
 
     def sent(self, letter_type: str) -> dict[str, list[tuple[str, date]]]:
-        """Letters of a type in the journal (tonight's included): (key suffix after the id, run date) by recipient."""
+        """Letters of a type in the journal (tonight's included): (key suffix after the id, run date) by recipient;
+        with those of the former system (go-live): stated in letters_sent.csv (sent_on), or due before go-live
+        and journaled as the former system's (due_on)."""
+        ...
+
+    def former(self, letter_type: str) -> dict[str, set[str]]:
+        """Of `sent`, those the former system sent: key suffixes by recipient."""
         ...
 
     def listed(self, list_name: str) -> dict[str, list[tuple[str, date]]]:
@@ -151,11 +159,20 @@ class FundView:
         return set(self.connection.scalars(select(t.affiliate_id).where(t.kind == "death", t.valid_from <= day)))
 
     def sent(self, letter_type: str) -> dict[str, list[tuple[str, date]]]:
-        l = schema.letters.c
         out: dict[str, list[tuple[str, date]]] = {}
-        for row in self.connection.execute(select(l.recipient_id, l.event_key, l.run_date)
-                                           .where(l.letter_type == letter_type)):
-            out.setdefault(row.recipient_id, []).append((row.event_key.split(":", 2)[2], row.run_date))
+        for table, on in ((schema.letters, "run_date"), *FORMER):
+            t = table.c
+            for row in self.connection.execute(select(t.recipient_id, t.event_key, t[on])
+                                               .where(t.letter_type == letter_type)):
+                out.setdefault(row.recipient_id, []).append((row.event_key.split(":", 2)[2], row[2]))
+        return out
+
+    def former(self, letter_type: str) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for table, _ in FORMER:
+            t = table.c
+            for row in self.connection.execute(select(t.recipient_id, t.event_key).where(t.letter_type == letter_type)):
+                out.setdefault(row.recipient_id, set()).add(row.event_key.split(":", 2)[2])
         return out
 
     def listed(self, list_name: str) -> dict[str, list[tuple[str, date]]]:

@@ -27,13 +27,23 @@ from rules.params import Parameters
 @dataclass(frozen=True)
 class Event:
     """Something that calls for one letter; `key` is stable so the same fact never yields two letters.
-    `facts` is the kind's own typed record: what its trigger found, all its composer may read."""
+    `facts` is the kind's own typed record: what its trigger found, all its composer may read.
+
+    `due_on` is the day the letter first became due (each trigger says how it counts); an event due before
+    the fund's go-live day was the former system's and is never printed (scheduler/night.py). None: the
+    letter is owed whatever the date (a decision on a claim), never left to the former system."""
 
     key: str
     letter_type: str
     recipient_type: str  # affiliate | company
     recipient_id: str
     facts: Any
+    due_on: date | None = None
+
+
+def left_to_former_system(event: Event, go_live: date | None) -> bool:
+    """Whether the event first became due before the fund's go-live day: the former system's to send."""
+    return go_live is not None and event.due_on is not None and event.due_on < go_live
 
 
 @dataclass(frozen=True)

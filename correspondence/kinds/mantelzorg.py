@@ -9,6 +9,11 @@ decisions included, and `record` gives the row each planned decision leaves ther
 its transaction), so the next claim sees it. An affiliate gets at most one new decision a night, in order of
 receipt. A claim the rule cannot read is held, naming the field, until its data is corrected.
 
+Go-live: a decision's event carries no `due_on` (None), so a cut-over never leaves it to the former system:
+a claim in the fund's data that has no decision in the journal is owed one, whatever its date of receipt. A
+fund switching on exports only the claims its former system has not decided (those it did are counted in
+`months_before_engine` and `exempt_quarters_before_engine` of the next claims).
+
 The decision itself is taken here with rules.mantelzorg; the composer only shapes it for the Word templates.
 The court and language are added for every decision by `compose()` of kinds/letter.py.
 """

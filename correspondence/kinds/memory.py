@@ -31,6 +31,8 @@ class MemoryFund:
     decisions: Rows = field(default_factory=list)
     letters: Rows = field(default_factory=list)  # letter_type, recipient_id, event_key, run_date
     case_list_entries: Rows = field(default_factory=list)  # key, list, run_date
+    letters_sent: Rows = field(default_factory=list)  # letter_type, recipient_id, event_key, sent_on
+    former_letters: Rows = field(default_factory=list)  # letter_type, recipient_id, event_key, due_on
 
     def provisional_contributions_due(self, start: date, end: date) -> Iterator[dict[str, Any]]:
         summed: dict[tuple[str, int, int], dict[str, Any]] = {}
@@ -80,9 +82,17 @@ class MemoryFund:
 
     def sent(self, letter_type: str) -> dict[str, list[tuple[str, date]]]:
         out: dict[str, list[tuple[str, date]]] = {}
-        for row in self.letters:
+        for rows, on in ((self.letters, "run_date"), (self.letters_sent, "sent_on"), (self.former_letters, "due_on")):
+            for row in rows:
+                if row["letter_type"] == letter_type:
+                    out.setdefault(row["recipient_id"], []).append((row["event_key"].split(":", 2)[2], row[on]))
+        return out
+
+    def former(self, letter_type: str) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for row in (*self.letters_sent, *self.former_letters):
             if row["letter_type"] == letter_type:
-                out.setdefault(row["recipient_id"], []).append((row["event_key"].split(":", 2)[2], row["run_date"]))
+                out.setdefault(row["recipient_id"], set()).add(row["event_key"].split(":", 2)[2])
         return out
 
     def listed(self, list_name: str) -> dict[str, list[tuple[str, date]]]:

@@ -50,7 +50,8 @@ def regularisation_notices(fund: Fund, day: date, params: Parameters) -> Iterato
                 continue
             yield Event(f"regularisation:{row['contribution_id']}", "regularisation", "affiliate", ledger.payer_id,
                         Regularisation(year=row["year"], amount=fmt(row["amount"]), fee=fmt(row["fee"]),
-                                       total=fmt(total), due_date=row["due_date"].isoformat(), refund=total < 0))
+                                       total=fmt(total), due_date=row["due_date"].isoformat(), refund=total < 0),
+                        due_on=charged_on(row["due_date"]))
 
 
 def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: str) -> dict[str, Any]:

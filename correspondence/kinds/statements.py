@@ -71,12 +71,13 @@ def account_statements(fund: Fund, day: date, params: Parameters) -> Iterator[Ev
                     ledger.payer_id, replace(
                         facts, periods=tuple(p for p in facts.periods if p["period"] in keep),
                         payments=tuple({"received_on": r.received_on.isoformat(), "amount": fmt(r.amount)}
-                                       for r in acc.payments if r.received_on > since)))
+                                       for r in acc.payments if r.received_on > since)), due_on=on)
 
 
 def fiscal_certificates(fund: Fund, day: date, params: Parameters) -> Iterator[Event]:
     year = day.year - 1
-    if day < collection_policy(day, params).fiscal_certificate_day(day.year):
+    certificate_day = collection_policy(day, params).fiscal_certificate_day(day.year)
+    if day < certificate_day:
         return
     dead = fund.deceased(day)
     start, end = date(year, 1, 1), date(year, 12, 31)
@@ -99,7 +100,7 @@ def fiscal_certificates(fund: Fund, day: date, params: Parameters) -> Iterator[E
                         year=year,
                         periods=tuple({"period": k, **period_name(k), "amount": fmt(v)} for k, v in sorted(received.items())),
                         received=fmt(total), refunds=fmt(refunds), deductible=fmt(total - refunds),
-                    ))
+                    ), due_on=certificate_day)
 
 
 def compose_certificate(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: str) -> dict[str, Any]:

@@ -40,8 +40,12 @@ def _store(connection: Connection, fund: MemoryFund) -> None:
         schema.payment_plans: fund.payment_plans, schema.claims: fund.claims, schema.decisions: fund.decisions,
         schema.letters: [{**LETTER, **row, "letter_id": f"L{n}"} for n, row in enumerate(fund.letters)],
         schema.case_list_entries: [{**row, "record": "", "row": "{}"} for row in fund.case_list_entries],
+        schema.letters_sent: [{"recipient_type": "affiliate", "period": row["event_key"].split(":", 2)[2], **row}
+                              for row in fund.letters_sent],
+        schema.former_letters: [{"recipient_type": "affiliate", "run_date": row["due_on"], **row}
+                                for row in fund.former_letters],
     }
-    runs = {row["run_date"] for row in fund.letters}
+    runs = {row["run_date"] for row in fund.letters} | {row["due_on"] for row in fund.former_letters}
     if runs:
         connection.execute(schema.runs.insert(), [{"run_date": d, "status": "complete", "started_at": d} for d in runs])
     for table, rows in tables.items():
@@ -76,3 +80,22 @@ def test_the_case_lists_read_the_database_as_the_memory(connection: Connection) 
     entries = [entry for function in LISTS for entry in function(memory, day, PARAMS)]
     assert [e.key for e in entries] == [f"handover:{A}:2026-Q1", "heirs:A0000002"]
     assert [e for function in LISTS for e in function(FundView(connection), day, PARAMS)] == entries
+
+
+def _former(fund: MemoryFund) -> MemoryFund:
+    """The former system's reminder, stated (letters_sent.csv), and one left to it at go-live."""
+    fund.letters_sent.append({"letter_type": "reminder", "recipient_id": A, "event_key": f"reminder:{A}:2026-Q1",
+                              "sent_on": date(2026, 4, 20)})
+    fund.former_letters.append({"letter_type": "reminder", "recipient_id": A, "event_key": f"reminder:{A}:2025-Q4",
+                                "due_on": date(2026, 1, 15)})
+    return fund
+
+
+def test_the_former_system_s_letters_read_the_database_as_the_memory(connection: Connection) -> None:
+    memory = _former(SCENARIOS["reminder"][0]())
+    _store(connection, memory)
+    view = FundView(connection)
+    assert view.sent("reminder") == memory.sent("reminder")
+    assert view.former("reminder") == memory.former("reminder") == {A: {"2026-Q1", "2025-Q4"}}
+    for trigger in triggers():
+        assert list(trigger(view, date(2026, 5, 20), PARAMS)) == list(trigger(memory, date(2026, 5, 20), PARAMS))
