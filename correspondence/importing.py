@@ -139,7 +139,7 @@ SENT_TYPES: dict[str, tuple[str, str, re.Pattern[str], str]] = {
 def _letter_sent(row: dict[str, Any], known: Known) -> tuple[str, str] | None:
     _, recipient_type, pattern, what = SENT_TYPES[row["letter_type"]]
     if row["recipient_type"] != recipient_type:
-        return "recipient_type", f"a {row['letter_type']} goes to a {recipient_type}, not a {row['recipient_type']}"
+        return "recipient_type", f"is '{row['recipient_type']}', but {row['letter_type']} goes to the {recipient_type}"
     ids = known.affiliates if recipient_type == "affiliate" else known.companies
     if row["recipient_id"] not in ids:
         return "recipient_id", f"'{row['recipient_id']}' is not a known {recipient_type}"
