@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from correspondence.config import DEFAULT_FUND, load_fund
+from correspondence.demo import former
 from correspondence.demo.claims import add_claims
 from correspondence.demo.collection import add_collection
 from correspondence.demo.samples import REGIONS, postcodes, sample_names
@@ -111,6 +112,7 @@ def build(affiliates: int, seed: int, day: date) -> DemoFund:
                 })
     add_collection(rows, seed, day)
     add_claims(rows, seed, day)
+    rows["letters_sent.csv"] = former.letters_sent(rows, day)  # what the former system sent (go-live)
     return DemoFund(rows)
 
 
@@ -124,9 +126,11 @@ def _payment(rng: random.Random, payer: str, due: date, total: Decimal, current:
     return due - timedelta(days=rng.randint(0, 20)), cents(total / 2)
 
 
-def write_demo_fund(folder: Path, affiliates: int, seed: int, day: date) -> DemoFund:
+def write_demo_fund(folder: Path, affiliates: int, seed: int, day: date, profile: Path = DEFAULT_FUND) -> DemoFund:
+    """The demo's CSV exports in `folder`, and `fund.toml`: the fund `profile` switched on (demo/former.py)."""
     fund = build(affiliates, seed, day)
     make_dir(folder)
+    atomic_write(folder / "fund.toml", former.switched_on(profile.read_text(encoding="utf-8"), day).encode(), sync=False)
     columns = {spec.name: list(spec.columns) for spec in SPECS}
     for name, rows in fund.rows.items():
         handle = io.StringIO(newline="")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -125,9 +126,9 @@ def demo(settings: Settings, affiliates: int, seed: int, as_of: date | None) -> 
               file=sys.stderr)
         return 2
     folder = Path(settings.archive_dir).parent / "demo"
-    write_demo_fund(folder, affiliates=affiliates, seed=seed, day=as_of or today())
-    print(f"demo fund of {affiliates} affiliates written to {folder}")
+    write_demo_fund(folder, affiliates=affiliates, seed=seed, day=as_of or today(), profile=settings.fund_file)
+    print(f"demo fund of {affiliates} affiliates written to {folder}, switched on as {folder / 'fund.toml'} says")
     code = import_folder(settings, folder)
     if code == 2:
         return 2
-    return run_one(settings, as_of, backdate=False)
+    return run_one(replace(settings, fund_file=folder / "fund.toml"), as_of, backdate=False)
