@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from correspondence import config
+from correspondence import config, fund_profile
 from correspondence.config import DEFAULT_FUND, PROJECT_ROOT, ConfigError, load_fund
 from correspondence.fund_profile import problems
 from scheduler import cli
@@ -116,6 +117,12 @@ FUND_CASES = [
     ('phone = "+32 2 555 01 20"', "", "services.contributions.phone: missing"),
     ("[mailroom]", "[mailrom]", "mailrom: unknown key"),
     ("[postal]", "[postal.x]", "postal.x: unknown key"),
+    # the go-live cut-over (optional): a day written YYYY-MM-DD
+    ("[mailroom]", '[cutover]\ngo_live = "2026-13-01"\n[mailroom]', "cutover.go_live: '2026-13-01' is not a date"),
+    ("[mailroom]", '[cutover]\ngo_live = "1/12/2026"\n[mailroom]', "cutover.go_live: '1/12/2026' is not a date"),
+    ("[mailroom]", "[cutover]\ngo_live = 20261201\n[mailroom]", "cutover.go_live: 20261201 is not a date"),
+    ("[mailroom]", '[cutover]\ngo_live = "2026-12-01"\ngolive = "2026-12-01"\n[mailroom]', "cutover.golive: unknown key"),
+    ("[mailroom]", "[cutover]\n[mailroom]", "cutover.go_live: missing"),
 ]
 
 
@@ -141,3 +148,14 @@ def test_the_shipped_profile_fits_and_is_returned_as_plain_values() -> None:
     raw = tomllib.loads(DEFAULT_FUND.read_text(encoding="utf-8"))
     assert problems(raw) == []
     assert load_fund(DEFAULT_FUND) == raw  # what the letters read is the file, unchanged
+
+
+@pytest.mark.parametrize(("cutover", "go_live"), [
+    ("", None),  # no cut-over: every event is the engine's
+    ('[cutover]\ngo_live = "2026-12-01"\n', date(2026, 12, 1)),
+    ("[cutover]\ngo_live = 2026-12-01\n", date(2026, 12, 1)),  # a TOML date too
+])
+def test_the_go_live_day_is_read_from_the_profile(tmp_path: Path, cutover: str, go_live: date | None) -> None:
+    path = tmp_path / "fund.toml"
+    path.write_text(DEFAULT_FUND.read_text(encoding="utf-8") + "\n" + cutover, encoding="utf-8")
+    assert fund_profile.go_live(load_fund(path)) == go_live

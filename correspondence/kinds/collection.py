@@ -7,6 +7,11 @@ period is in the journal, so a catch-up night that finds three unpaid quarters w
 them all, and no period is ever reminded twice. The formal notice follows the reminder with the same rule
 (`formal_notice:A0000123:2026-Q1`): every sum due, by period, with surcharges.
 
+A reminder first becomes due on its newest period's due date plus the policy's delay, a formal notice on
+its reminder's date plus the policy's delay (`Event.due_on`). Letters of the fund's former system count as
+sent (`Fund.sent`): stated in letters_sent.csv, or left to it at go-live; a formal notice that follows such a
+reminder says so (`notice.after_former`).
+
 The letters print the account the trigger computed (rules/account.py) and, when something is due, ask for
 it with the structured communication of the whole account (period code 9 of rules/payment_reference.py), so
 a payment pays the oldest debt first.
