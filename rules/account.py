@@ -33,6 +33,7 @@ class Charge:
     due_date: date
     amount: Decimal  # contribution + fee; negative for a refund
     reference: str  # the twelve digits of the period's structured communication
+    fee: Decimal = ZERO  # the fund's fee included in `amount`, shown apart on the letters
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class PeriodLine:
     unpaid: Decimal
     payments: tuple[Payment, ...]  # the parts of payments that paid this period, by day received
     surcharges: tuple[Surcharge, ...]
+    fee: Decimal = ZERO  # the fund's fee included in `charged`
 
     @property
     def surcharge_total(self) -> Decimal:
@@ -130,5 +132,5 @@ def account(charges: Iterable[Charge], received: Iterable[Received], as_of: date
                                parts, as_of, params)
         done = sum((p.amount for p in parts), ZERO)
         lines.append(PeriodLine(charge.period, charge.due_date, charge.amount, done, charge.amount - done, parts,
-                                statement.surcharges))
+                                statement.surcharges, charge.fee))
     return Account(as_of, tuple(lines), credit, counted)

@@ -1,5 +1,10 @@
 """The fund's collection policy (delays of reminders, formal notices, call list; statement and certificate
 dates) read from rules/parameters/collection_policy.toml, with the date arithmetic the triggers need.
+
+The formal notice has one deadline, the law's (Royal Decree 19.12.1967 art. 46): one month, counted from the
+day the registered letter counts as received (Judicial Code art. 53bis: the third working day after it was
+handed to the postal service), to pay, contest the sums or ask for payment terms by registered letter; no
+judicial collection before it. The engine takes the letter's date as the day it is handed to the post.
 """
 
 from __future__ import annotations
@@ -11,13 +16,15 @@ from datetime import date, timedelta
 from rules.calendar import add_months, month_end
 from rules.errors import RuleError
 from rules.params import Parameters
+from rules.working_days import on_or_next_working_day, working_days_after
 
 NAME = "collection_policy"
 _DAY_KEYS = (
     "reminder_after_due_days",
+    "reminder_payment_days",
     "formal_notice_after_reminder_days",
-    "formal_notice_payment_days",
-    "formal_notice_dispute_months",
+    "formal_notice_contest_months",
+    "notice_received_working_days",
     "call_list_after_formal_notice_days",
     "company_contribution_reminder_days",
 )
@@ -28,9 +35,10 @@ _MONTH_DAY = re.compile(r"([0-9]{2})-([0-9]{2})")
 @dataclass(frozen=True)
 class CollectionPolicy:
     reminder_after_due_days: int
+    reminder_payment_days: int
     formal_notice_after_reminder_days: int
-    formal_notice_payment_days: int
-    formal_notice_dispute_months: int
+    formal_notice_contest_months: int
+    notice_received_working_days: int
     call_list_after_formal_notice_days: int
     company_contribution_reminder_days: int
     account_statement_dates: tuple[tuple[int, int], ...]  # (month, day), in calendar order
@@ -39,21 +47,28 @@ class CollectionPolicy:
     def reminder_on(self, due_date: date) -> date:
         return due_date + timedelta(self.reminder_after_due_days)
 
+    def reminder_pay_by(self, reminder_sent_on: date) -> date:
+        """The date a reminder asks payment by; the formal notice comes only after it."""
+        return reminder_sent_on + timedelta(self.reminder_payment_days)
+
     def formal_notice_on(self, reminder_sent_on: date) -> date:
         return reminder_sent_on + timedelta(self.formal_notice_after_reminder_days)
 
-    def formal_notice_expires_on(self, notice_sent_on: date) -> date:
-        """The last day the formal notice gives to pay."""
-        return notice_sent_on + timedelta(self.formal_notice_payment_days)
+    def notice_received_on(self, sent_on: date, params: Parameters | None = None) -> date:
+        """The day a registered letter handed to the post on `sent_on` counts as received (art. 53bis)."""
+        return working_days_after(sent_on, self.notice_received_working_days, params)
 
-    def dispute_until(self, notice_sent_on: date) -> date:
-        """The last day to dispute: same day `formal_notice_dispute_months` later, clipped to the month."""
-        year, month = add_months(notice_sent_on.year, notice_sent_on.month, self.formal_notice_dispute_months)
-        return date(year, month, min(notice_sent_on.day, month_end(year, month).day))
+    def formal_notice_deadline(self, notice_sent_on: date, params: Parameters | None = None) -> date:
+        """The formal notice's one deadline: `formal_notice_contest_months` from the day it counts as
+        received, to the same day of the month (clipped to the month's end), moved to the next working day
+        when it is none (Judicial Code art. 53, 54)."""
+        received = self.notice_received_on(notice_sent_on, params)
+        year, month = add_months(received.year, received.month, self.formal_notice_contest_months)
+        return on_or_next_working_day(date(year, month, min(received.day, month_end(year, month).day)), params)
 
-    def call_list_on(self, notice_sent_on: date) -> date:
-        expires = self.formal_notice_expires_on(notice_sent_on)
-        return expires + timedelta(self.call_list_after_formal_notice_days)
+    def call_list_on(self, notice_sent_on: date, params: Parameters | None = None) -> date:
+        deadline = self.formal_notice_deadline(notice_sent_on, params)
+        return deadline + timedelta(self.call_list_after_formal_notice_days)
 
     def company_contribution_reminder_on(self, due_date: date) -> date:
         return due_date + timedelta(self.company_contribution_reminder_days)
@@ -73,6 +88,9 @@ def collection_policy(day: date, params: Parameters | None = None) -> Collection
     if unknown:
         raise RuleError(f"rules/parameters/{NAME}.toml {period.valid_from}: unknown key(s) {sorted(unknown)}")
     days = {key: _count(period.get(key), key, period.valid_from) for key in _DAY_KEYS}
+    if days["reminder_payment_days"] >= days["formal_notice_after_reminder_days"]:
+        raise RuleError(f"rules/parameters/{NAME}.toml {period.valid_from}: reminder_payment_days must end "
+                        "before formal_notice_after_reminder_days (the formal notice follows the reminder's date)")
     statements = period.get("account_statement_dates")
     if not isinstance(statements, list) or len(statements) < 2:
         # The charter promises an account statement at least twice a year.

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from correspondence.config import DEFAULT_FUND, TEMPLATES_DIR, load_fund
-from correspondence.kinds.collection import Notice, account_facts
+from correspondence.kinds.collection import account_facts, notice_terms
 from correspondence.kinds.company import CompanyContribution
 from correspondence.kinds.ledgers import reference
 from correspondence.kinds.letter import ComposeEnv, Event, compose
@@ -43,8 +43,8 @@ SEATS = {"nl": {}, "fr": {"name": "Boulangerie Lambert SRL", "street": "Rue de F
 
 def affiliate_account(payer: str) -> object:
     charges = [Charge(f"2025-Q{q}", date(2025, 3 * q, 30 if q in (2, 3) else 31), D("935.21"),
-                      reference(payer, 2025, f"Q{q}")) for q in (1, 2, 3, 4)]
-    charges.append(Charge("2026-Q1", date(2026, 3, 31), D("917.58"), reference(payer, 2026, "Q1")))
+                      reference(payer, 2025, f"Q{q}"), D("27.24")) for q in (1, 2, 3, 4)]
+    charges.append(Charge("2026-Q1", date(2026, 3, 31), D("917.58"), reference(payer, 2026, "Q1"), D("26.73")))
     received = [Received(date(2025, 3, 20), D("935.21"), reference(payer, 2025, "Q1")),
                 Received(date(2025, 7, 10), D("935.21"), reference(payer, 2025, "Q2")),
                 Received(date(2025, 11, 3), D("500.00"), "")]
@@ -54,7 +54,8 @@ def affiliate_account(payer: str) -> object:
 def events(payer: str) -> dict[str, Event]:
     acc = affiliate_account(payer)
     policy = collection_policy(DAY, Parameters())
-    terms = Notice(policy.formal_notice_expires_on(DAY).isoformat(), policy.dispute_until(DAY).isoformat())
+    terms = notice_terms(DAY, Parameters())
+    pay_by = policy.reminder_pay_by(DAY).isoformat()
     notice = replace(account_facts(acc, overdue_only=True), notice=terms)
     statement = replace(account_facts(acc, overdue_only=False), payments=tuple(
         {"received_on": r.received_on.isoformat(), "amount": fmt(r.amount)} for r in acc.payments))
@@ -75,7 +76,7 @@ def events(payer: str) -> dict[str, Event]:
                                        Regularisation(year=2023, amount="-410.00", fee="-12.51", total="-422.51",
                                                       due_date="2026-09-30", refund=True)),
         "reminder": Event(f"reminder:{payer}:2026-Q1", "reminder", "affiliate", payer,
-                          account_facts(acc, overdue_only=True)),
+                          replace(account_facts(acc, overdue_only=True), pay_by=pay_by)),
         "formal_notice": Event(f"formal_notice:{payer}:2026-Q1", "formal_notice", "affiliate", payer, notice),
         "account_statement": Event(f"statement:{payer}:2026-03-15", "account_statement", "affiliate", payer, statement),
         "fiscal_certificate": Event(f"fiscal_certificate:{payer}:2025", "fiscal_certificate", "affiliate", payer,
@@ -87,7 +88,8 @@ def events(payer: str) -> dict[str, Event]:
         "company_due_notice": Event(f"company_due:{c}:2025", "company_due_notice", "company", c,
                                     replace(company_facts, interest=(), interest_total="0.00",
                                             unpaid=company_facts.amount, due=company_facts.amount)),
-        "company_reminder": Event(f"company_reminder:{c}:2025", "company_reminder", "company", c, company_facts),
+        "company_reminder": Event(f"company_reminder:{c}:2025", "company_reminder", "company", c,
+                                  replace(company_facts, pay_by=pay_by)),
         "company_formal_notice": Event(f"company_formal_notice:{c}:2025", "company_formal_notice", "company", c,
                                        replace(company_facts, notice=terms)),
     }

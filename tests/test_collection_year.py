@@ -4,6 +4,7 @@ in date order; the exact letters (type and date) each one receives, and the case
 from __future__ import annotations
 
 import csv
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from correspondence import schema
 from correspondence.importing import import_dir
 from correspondence.store import connect
 from scheduler.night import run_night
+from tests.collection_totals import table_faults
 from tests.conftest import settings_for
 
 AFFILIATES = """affiliate_id,national_number,first_name,last_name,street,house_number,box,postcode,city,country,language,status,affiliated_since,affiliated_until
@@ -104,7 +106,7 @@ def test_a_year_of_nights(sqlite_url: str, tmp_path: Path) -> None:
         day += timedelta(1)
     l, e = schema.letters.c, schema.case_list_entries.c
     with engine.connect() as connection:
-        letters = connection.execute(select(l.recipient_id, l.letter_type, l.run_date, l.event_key)
+        letters = connection.execute(select(l.recipient_id, l.letter_type, l.run_date, l.event_key, l.context)
                                      .order_by(l.recipient_id, l.run_date, l.letter_id)).all()
         entries = connection.execute(select(e.list, e.record, e.run_date, e.key).order_by(e.run_date, e.key)).all()
     got: dict[str, list[str]] = {}
@@ -112,6 +114,10 @@ def test_a_year_of_nights(sqlite_url: str, tmp_path: Path) -> None:
         got.setdefault(r.recipient_id, []).append(f"{r.run_date:%m-%d} {r.letter_type}")
     expected = {k: sorted(v + (DUE if k.startswith("A") else [])) for k, v in EXPECTED.items()}
     assert got == expected
-    assert [(f"{r.run_date:%m-%d}", r.key) for r in entries] == LISTS
+    # every euro explained: in every letter printing an amounts table, the rows add up to the printed total
+    faults = {r.event_key: table_faults(json.loads(r.context)) for r in letters}
+    assert {key: f for key, f in faults.items() if f} == {}
+    got_lists = [(f"{r.run_date:%m-%d}", r.key) for r in entries]
+    assert got_lists == LISTS, got_lists
     # one letter per key, ever: every event key in the journal is unique (the schema enforces it too)
     assert len({r.event_key for r in letters}) == len(letters)

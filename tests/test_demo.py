@@ -42,3 +42,19 @@ def test_demo_files_import_without_rejections(sqlite_url: str, tmp_path: Path) -
     reports = import_dir(connect(sqlite_url), tmp_path)
     assert all(not r.errors for r in reports), [r.errors[:3] for r in reports]
     assert {r.name for r in reports} >= {"affiliates.csv", "contributions.csv", "payments.csv"}
+
+
+def test_a_small_demo_fund_still_has_every_collection_and_recovery_case() -> None:
+    """Even 200 affiliates: an unpaid company per language (company reminder, then formal notice), and a claim
+    granted on the earlier night whose cared-for person's death is reported since (the recovery)."""
+    from correspondence.demo.claims import before_death, recovery_claim_id, recovery_night
+
+    rows = build(200, 1, DAY).rows
+    unpaid = rows["companies.csv"][:3]
+    assert [c["language"] for c in unpaid] == ["nl", "fr", "de"]
+    assert not any(p["payer_id"] in {c["company_id"] for c in unpaid} for p in rows["payments.csv"])
+    [claim] = [c for c in rows["claims.csv"] if c["claim_id"] == recovery_claim_id(DAY)]
+    assert date.fromisoformat(claim["received_on"]) < recovery_night(DAY) < DAY
+    assert date.fromisoformat(claim["care_recipient_died_on"]) > date.fromisoformat(claim["break_start"])
+    [earlier] = [c for c in before_death(rows, DAY) if c["claim_id"] == claim["claim_id"]]
+    assert earlier["care_recipient_died_on"] == "" and earlier["affiliate_id"] == claim["affiliate_id"]

@@ -2,7 +2,10 @@
 
 Granted; limited (a late request, the career cap, the cared-for person's death during the break); refused
 (two grounds); incomplete (a partial break without the sworn statement). A recovery letter needs a decision
-from an earlier night: report a death on a granted claim (claims.csv again) and run a later night.
+from an earlier night: one more claim is received `RECOVERY_NIGHT_DAYS` before the demo night and granted on
+that earlier night; the cared-for person's death, five days into the break, is reported afterwards, so the
+demo night claims back the months paid beyond the month after the death (`before_death` gives the claims as
+the earlier night knew them; the demo command runs that night first).
 """
 
 from __future__ import annotations
@@ -29,8 +32,22 @@ CASES: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 
 
+# Days before the demo night on which the claim that is recovered tonight was granted: long enough for the
+# months after the death to have been paid by the demo night.
+RECOVERY_NIGHT_DAYS = 100
+
+
+def recovery_night(day: date) -> date:
+    return day - timedelta(days=RECOVERY_NIGHT_DAYS)
+
+
+def recovery_claim_id(day: date) -> str:
+    return f"MZ{day:%y}9001"
+
+
 def add_claims(rows: dict[str, list[dict[str, Any]]], seed: int, day: date) -> None:
-    """Add claims.csv: one claim per case, each for a main-profession affiliate with the two quarters paid."""
+    """Add claims.csv: one claim per case, each for a main-profession affiliate with the two quarters paid;
+    and the claim granted on the earlier night whose cared-for person's death is reported since."""
     rng = random.Random(seed * 104729 + 4)
     break_start = day.replace(day=1)
     eligible = _paid_up(rows, break_start)
@@ -39,6 +56,19 @@ def add_claims(rows: dict[str, list[dict[str, Any]]], seed: int, day: date) -> N
     for number, ((name, changes), affiliate_id) in enumerate(zip(CASES, eligible, strict=False), start=1):
         claims.append(claim_row(f"MZ{day:%y}{number:04d}", affiliate_id,
                                 day - timedelta(days=rng.randint(1, 5)), break_start, changes))
+    received = recovery_night(day) - timedelta(days=2)
+    earlier_start = received.replace(day=1)
+    taken = {c["affiliate_id"] for c in claims}
+    candidates = [a for a in _paid_up(rows, earlier_start) if a not in taken]
+    if candidates:
+        claims.append(claim_row(recovery_claim_id(day), rng.choice(candidates), received, earlier_start,
+                                {"months": 6, "died_after_days": 5}))
+
+
+def before_death(rows: dict[str, list[dict[str, Any]]], day: date) -> list[dict[str, Any]]:
+    """The claims as the earlier night knew them: the recovered claim's death not yet reported."""
+    return [{**c, "care_recipient_died_on": ""} if c["claim_id"] == recovery_claim_id(day) else c
+            for c in rows.get("claims.csv", [])]
 
 
 def claim_row(claim_id: str, affiliate_id: str, received_on: date, break_start: date,

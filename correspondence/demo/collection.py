@@ -23,6 +23,9 @@ from rules.payment_reference import digits_of, structured_reference
 SUSPENSIONS = (("bankruptcy", 0.01), ("death", 0.005), ("exemption_request", 0.01), ("appeal", 0.005))
 REGULARISED_SHARE = 0.12
 PLAN_SHARE = 0.25  # of the affiliates who paid nothing in the last quarter
+# The first companies, one per language, never pay last year's contribution, so even a small demo fund has a
+# company reminder and formal notice in each language.
+UNPAID_COMPANIES = ("flanders", "wallonia", "german")
 
 
 def enterprise_number(rng: random.Random) -> str:
@@ -46,6 +49,8 @@ def _companies(rows: dict[str, list[dict[str, Any]]], rng: random.Random, day: d
     for number in range(1, count + 1):
         company_id = f"C{number:07d}"
         region = rng.choice(("flanders", "flanders", "wallonia", "brussels", "german"))
+        if number <= len(UNPAID_COMPANIES):
+            region = UNPAID_COMPANIES[number - 1]
         language = {"flanders": "nl", "wallonia": "fr", "german": "de"}.get(region) or "fr"
         postcode, city = rng.choice(places[region])
         incorporated = date(rng.randint(2005, day.year - 2), rng.randint(1, 12), rng.randint(1, 28))
@@ -61,6 +66,8 @@ def _companies(rows: dict[str, list[dict[str, Any]]], rng: random.Random, day: d
         year = day.year - 1
         owed = company_contribution(year, total, incorporated)
         behaviour = rng.choices(("on_time", "late", "never"), weights=(0.7, 0.15, 0.15))[0]
+        if number <= len(UNPAID_COMPANIES):
+            behaviour = "never"
         paid_on = {"on_time": owed.due_date - timedelta(rng.randint(1, 30)),
                    "late": owed.due_date + timedelta(rng.randint(40, 100))}.get(behaviour)
         if paid_on and paid_on <= day:

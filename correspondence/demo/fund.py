@@ -131,12 +131,17 @@ def write_demo_fund(folder: Path, affiliates: int, seed: int, day: date, profile
     fund = build(affiliates, seed, day)
     make_dir(folder)
     atomic_write(folder / "fund.toml", former.switched_on(profile.read_text(encoding="utf-8"), day).encode(), sync=False)
-    columns = {spec.name: list(spec.columns) for spec in SPECS}
     for name, rows in fund.rows.items():
-        handle = io.StringIO(newline="")
-        writer = csv.DictWriter(handle, fieldnames=columns[name], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        # Names, addresses and national numbers, made up or not: 0640 like every file of personal data
-        atomic_write(folder / name, handle.getvalue().encode("utf-8"), sync=False)
+        write_rows(folder, name, rows)
     return fund
+
+
+def write_rows(folder: Path, name: str, rows: list[dict[str, Any]]) -> None:
+    """One of the fund's CSV files, with the importer's columns."""
+    columns = {spec.name: list(spec.columns) for spec in SPECS}
+    handle = io.StringIO(newline="")
+    writer = csv.DictWriter(handle, fieldnames=columns[name], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    # Names, addresses and national numbers, made up or not: 0640 like every file of personal data
+    atomic_write(folder / name, handle.getvalue().encode("utf-8"), sync=False)

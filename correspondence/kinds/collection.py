@@ -28,7 +28,7 @@ from typing import Any
 from correspondence.kinds.blocks import payment_block
 from correspondence.kinds.fund import Fund
 from correspondence.kinds.letter import ComposeEnv, Event
-from rules.account import ZERO, Account, account
+from rules.account import ZERO, Account, PeriodLine, account
 from rules.collection_policy import collection_policy
 from rules.money import fmt
 from rules.params import Parameters
@@ -37,19 +37,25 @@ from rules.payment_reference import structured_reference
 
 @dataclass(frozen=True)
 class Notice:
-    """A formal notice's terms: pay by, or dispute until (ISO dates)."""
+    """A formal notice's one deadline (Royal Decree 19.12.1967 art. 46), and the day from which it runs: the
+    day the registered letter counts as received (Judicial Code art. 53bis). ISO dates."""
 
-    pay_by: str
-    dispute_until: str
+    deadline: str
+    received_on: str
     after_former: bool = False  # the reminder it follows was sent by the fund's former system (go-live)
 
 
 @dataclass(frozen=True)
 class AccountFacts:
-    """The account as a letter prints it; money as text (rules.money.fmt), dates ISO."""
+    """The account as a letter prints it; money as text (rules.money.fmt), dates ISO.
+
+    Every period whose money makes up the total is a row: contribution + fee - paid + each surcharge = the
+    row's `owed`; the rows' `owed` less the credit is `total`. A reminder or formal notice lists the overdue
+    periods and every period carrying surcharges (paid late), so its total is what is due now; a statement
+    lists the whole account, so its total is the balance and `due` the part due now."""
 
     as_of: str
-    periods: tuple[dict[str, Any], ...]  # period, year, quarter, due_date, charged, paid, unpaid, surcharges
+    periods: tuple[dict[str, Any], ...]  # see period_row
     unpaid: str
     surcharges: str
     credit: str
@@ -57,22 +63,37 @@ class AccountFacts:
     balance: str
     payments: tuple[dict[str, str], ...] = ()  # received_on, amount: shown on a statement
     notice: Notice | None = None
+    total: str = "0.00"  # the rows' owed less the credit: what the table adds up to
+    pay_by: str | None = None  # a reminder's date to pay by
+
+
+def period_row(p: PeriodLine) -> dict[str, Any]:
+    """One period as the tables print it: charged = contribution + fee; owed = charged - paid + surcharges."""
+    return {
+        "period": p.period, **period_name(p.period), "due_date": p.due_date.isoformat(),
+        "charged": fmt(p.charged), "contribution": fmt(p.charged - p.fee), "fee": fmt(p.fee), "paid": fmt(p.paid),
+        "unpaid": fmt(p.unpaid), "surcharges": fmt(p.surcharge_total),
+        "surcharge_items": tuple({"date": s.date.isoformat(), "rate": f"{(s.rate * 100).normalize():f}",
+                                  "base": fmt(s.base), "amount": fmt(s.amount)} for s in p.surcharges),
+        "owed": fmt(p.unpaid + p.surcharge_total),
+    }
 
 
 def account_facts(acc: Account, *, overdue_only: bool) -> AccountFacts:
-    """The account as plain values for an event: periods with what was charged, paid, unpaid, surcharged."""
-    lines = acc.overdue() if overdue_only else acc.periods
+    """The account as plain values for an event. `overdue_only` (reminder, formal notice): the overdue periods
+    and every period carrying surcharges, which together make up what is due now."""
+    overdue = {p.period for p in acc.overdue()}
+    lines = [p for p in acc.periods if p.period in overdue or p.surcharge_total] if overdue_only else acc.periods
+    owed = sum((p.unpaid + p.surcharge_total for p in lines), ZERO)
     return AccountFacts(
         as_of=acc.as_of.isoformat(),
-        periods=tuple({
-            "period": p.period, **period_name(p.period), "due_date": p.due_date.isoformat(), "charged": fmt(p.charged), "paid": fmt(p.paid),
-            "unpaid": fmt(p.unpaid), "surcharges": fmt(p.surcharge_total),
-        } for p in lines),
+        periods=tuple(period_row(p) for p in lines),
         unpaid=fmt(sum((p.unpaid for p in lines), ZERO)),
-        surcharges=fmt(acc.surcharge_total),
+        surcharges=fmt(sum((p.surcharge_total for p in lines), ZERO)),
         credit=fmt(acc.credit),
         due=fmt(acc.overdue_balance),
         balance=fmt(acc.balance),
+        total=fmt(owed - acc.credit),
     )
 
 
@@ -100,8 +121,9 @@ def payment_reminders(fund: Fund, day: date, params: Parameters) -> Iterator[Eve
         if not pending or acc.overdue_balance <= 0:
             continue
         newest = pending[-1]
-        yield Event(f"reminder:{ledger.payer_id}:{newest.period}", "reminder", "affiliate", ledger.payer_id,
-                    account_facts(acc, overdue_only=True), due_on=policy.reminder_on(newest.due_date))
+        facts = replace(account_facts(acc, overdue_only=True), pay_by=policy.reminder_pay_by(day).isoformat())
+        yield Event(f"reminder:{ledger.payer_id}:{newest.period}", "reminder", "affiliate", ledger.payer_id, facts,
+                    due_on=policy.reminder_on(newest.due_date))
 
 
 def formal_notices(fund: Fund, day: date, params: Parameters) -> Iterator[Event]:
@@ -122,11 +144,18 @@ def formal_notices(fund: Fund, day: date, params: Parameters) -> Iterator[Event]
             continue
         facts = account_facts(acc, overdue_only=True)
         label = ready[-1][1]
-        notice = Notice(policy.formal_notice_expires_on(day).isoformat(), policy.dispute_until(day).isoformat(),
-                        after_former=label in former.get(ledger.payer_id, set()))
+        notice = notice_terms(day, params, after_former=label in former.get(ledger.payer_id, set()))
         reminded_on = max(on for lbl, on in reminded[ledger.payer_id] if lbl == label)
         yield Event(f"formal_notice:{ledger.payer_id}:{label}", "formal_notice", "affiliate", ledger.payer_id,
                     replace(facts, notice=notice), due_on=policy.formal_notice_on(reminded_on))
+
+
+def notice_terms(day: date, params: Parameters, *, after_former: bool = False) -> Notice:
+    """The terms of a formal notice dated `day` (affiliate's or company's); `after_former`: the reminder it
+    follows was sent by the fund's former system."""
+    policy = collection_policy(day, params)
+    return Notice(policy.formal_notice_deadline(day, params).isoformat(),
+                  policy.notice_received_on(day, params).isoformat(), after_former=after_former)
 
 
 def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: str) -> dict[str, Any]:
@@ -136,10 +165,15 @@ def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: 
     if Decimal(facts.due) > 0:
         reference = structured_reference(event.recipient_id, env.day.year, "account")
         payment = payment_block(env.fund, language, facts.due, reference)
-    shown = {"as_of": facts.as_of, "periods": [dict(p) for p in facts.periods], "unpaid": facts.unpaid,
+    periods = [dict(p, surcharge_items=[dict(s) for s in p["surcharge_items"]]) for p in facts.periods]
+    shown = {"as_of": facts.as_of, "periods": periods, "unpaid": facts.unpaid,
              "surcharges": facts.surcharges, "credit": facts.credit, "due": facts.due, "balance": facts.balance,
-             "payments": [dict(p) for p in facts.payments]}
+             "payments": [dict(p) for p in facts.payments], "total": facts.total,
+             "in_favour": fmt(-Decimal(facts.total)) if Decimal(facts.total) < 0 else None,
+             "listed": "all" if event.letter_type == "account_statement" else "overdue"}
     out: dict[str, Any] = {"account": shown, "payment": payment}
     if facts.notice is not None:
         out["notice"] = asdict(facts.notice)
+    if facts.pay_by is not None:
+        out["reminder"] = {"pay_by": facts.pay_by}
     return out

@@ -50,7 +50,7 @@ def collection_lists(fund: Fund, day: date, params: Parameters) -> Iterator[Entr
         for label, sent_on in sorted(noticed[payer], key=lambda n: due_of.get(n[0], date.min)):
             if label not in due_of or not any(p.due_date <= due_of[label] for p in overdue):
                 continue
-            if policy.call_list_on(sent_on) > day:
+            if policy.call_list_on(sent_on, params) > day:
                 continue
             row = _row(payer, label, fmt(acc.overdue_balance), periods, sent_on)
             before = [lbl for lbl, _ in handed.get(payer, []) if lbl != label]

@@ -21,7 +21,7 @@ from datetime import date
 from typing import Any
 
 from correspondence.kinds.blocks import payment_block
-from correspondence.kinds.collection import Notice
+from correspondence.kinds.collection import Notice, notice_terms
 from correspondence.kinds.fund import Fund
 from correspondence.kinds.ledgers import reference
 from correspondence.kinds.letter import ComposeEnv, Event, Held
@@ -48,8 +48,9 @@ class CompanyContribution:
     unpaid: str
     interest: tuple[dict[str, str], ...]  # month, base, amount of each started month's late interest
     interest_total: str
-    due: str
+    due: str  # amount - paid + interest_total: what the letter's table adds up to
     notice: Notice | None = None
+    pay_by: str | None = None  # a reminder's date to pay by
 
 
 def _years(company: dict[str, Any], day: date) -> list[int]:
@@ -92,12 +93,12 @@ def company_letters(fund: Fund, day: date, params: Parameters) -> Iterator[Event
             if interest.unpaid <= 0:
                 continue
             if policy.company_contribution_reminder_on(due) <= day:
-                yield Event(f"company_reminder:{cid}:{year}", "company_reminder", "company", cid, facts,
+                yield Event(f"company_reminder:{cid}:{year}", "company_reminder", "company", cid,
+                            replace(facts, pay_by=policy.reminder_pay_by(day).isoformat()),
                             due_on=policy.company_contribution_reminder_on(due))
             on = dict(reminded.get(cid, [])).get(str(year))
             if on is not None and policy.formal_notice_on(on) <= day:
-                notice = Notice(policy.formal_notice_expires_on(day).isoformat(), policy.dispute_until(day).isoformat(),
-                                after_former=str(year) in former.get(cid, set()))
+                notice = notice_terms(day, params, after_former=str(year) in former.get(cid, set()))
                 yield Event(f"company_formal_notice:{cid}:{year}", "company_formal_notice", "company", cid,
                             replace(facts, notice=notice), due_on=policy.formal_notice_on(on))
 
@@ -106,8 +107,8 @@ def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: 
     facts: CompanyContribution = event.facts
     number = recipient["enterprise_number"]
     reference = structured_reference(event.recipient_id, facts.year, "company")
-    contribution = asdict(replace(facts, notice=None))
-    del contribution["notice"]
+    contribution = asdict(replace(facts, notice=None, pay_by=None))
+    del contribution["notice"], contribution["pay_by"]
     contribution["interest"] = list(contribution["interest"])
     out: dict[str, Any] = {
         "company": {"enterprise_number": f"{number[:4]}.{number[4:7]}.{number[7:]}"},
@@ -116,4 +117,6 @@ def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: 
     }
     if facts.notice is not None:
         out["notice"] = asdict(facts.notice)
+    if facts.pay_by is not None:
+        out["reminder"] = {"pay_by": facts.pay_by}
     return out

@@ -38,6 +38,7 @@ def reference(payer_id: str, year: int, period: str) -> str:
 def charges_of(payer_id: str, rows: list[dict[str, Any]]) -> tuple[Charge, ...]:
     """Provisional contributions per quarter (`2026-Q1`), regularisations per contribution year (`2024-REG`)."""
     grouped: dict[tuple[str, int], tuple[date, Decimal, str]] = {}
+    fees: dict[tuple[str, int], Decimal] = {}
     for row in rows:
         if row["kind"] == "regularisation":
             period, code = f"{row['year']}-REG", "regularisation"
@@ -45,7 +46,8 @@ def charges_of(payer_id: str, rows: list[dict[str, Any]]) -> tuple[Charge, ...]:
             period, code = f"{row['year']}-Q{row['quarter']}", f"Q{row['quarter']}"
         due, amount, _ = grouped.get((period, row["year"]), (row["due_date"], Decimal(0), code))
         grouped[(period, row["year"])] = (max(due, row["due_date"]), amount + row["amount"] + row["fee"], code)
-    return tuple(Charge(period, due, amount, reference(payer_id, year, code))
+        fees[(period, row["year"])] = fees.get((period, row["year"]), Decimal(0)) + row["fee"]
+    return tuple(Charge(period, due, amount, reference(payer_id, year, code), fees[(period, year)])
                  for (period, year), (due, amount, code) in sorted(grouped.items()))
 
 

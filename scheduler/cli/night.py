@@ -119,16 +119,29 @@ def _progress() -> Callable[[str, int, int], None]:
 @pass_settings(templates=True)
 def demo(settings: Settings, affiliates: int, seed: int, as_of: date | None) -> int:
     """Build a realistic demo fund, import it and run tonight."""
-    from correspondence.demo.fund import write_demo_fund
+    from correspondence.demo.claims import before_death, recovery_night
+    from correspondence.demo.fund import write_demo_fund, write_rows
 
     if as_of and as_of > today():
         print(f"demo: the night of {as_of} lies after today ({today()} in Brussels): check --as-of",
               file=sys.stderr)
         return 2
     folder = Path(settings.archive_dir).parent / "demo"
-    write_demo_fund(folder, affiliates=affiliates, seed=seed, day=as_of or today(), profile=settings.fund_file)
+    day = as_of or today()
+    fund = write_demo_fund(folder, affiliates=affiliates, seed=seed, day=day, profile=settings.fund_file)
     print(f"demo fund of {affiliates} affiliates written to {folder}, switched on as {folder / 'fund.toml'} says")
+    switched_on = replace(settings, fund_file=folder / "fund.toml")
+    # The earlier night that granted the claim recovered tonight, run with the claims as it knew them.
+    write_rows(folder, "claims.csv", before_death(fund.rows, day))
     code = import_folder(settings, folder)
     if code == 2:
         return 2
-    return run_one(replace(settings, fund_file=folder / "fund.toml"), as_of, backdate=False)
+    earlier = recovery_night(day)
+    print(f"demo: the earlier night of {earlier} grants the claim whose cared-for person's death is reported since")
+    if run_one(switched_on, earlier, backdate=False) == 2:
+        print("demo: the earlier night did not run (a later night ran on this database): no recovery tonight",
+              file=sys.stderr)
+    write_rows(folder, "claims.csv", fund.rows["claims.csv"])
+    if import_folder(settings, folder) == 2:
+        return 2
+    return run_one(switched_on, day, backdate=False)

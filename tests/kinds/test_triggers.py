@@ -169,7 +169,8 @@ def test_a_decision_taken_is_the_basis_of_the_next_claim() -> None:
 
 def test_the_facts_travel_typed() -> None:
     [notice] = collection.formal_notices(reminded(), date(2026, 5, 16), PARAMS)
-    assert notice.facts.notice == collection.Notice(pay_by="2026-05-31", dispute_until="2026-06-16")
+    # dated Saturday 16 May: received Wednesday 20 May (third working day), one month later is Saturday 20 June
+    assert notice.facts.notice == collection.Notice(deadline="2026-06-22", received_on="2026-05-20")
     assert [p["period"] for p in notice.facts.periods] == ["2026-Q1"] and notice.facts.due == "945.11"  # with the surcharge
     [held, _] = company.company_letters(one_company(), date(2024, 10, 15), PARAMS)
     assert isinstance(held, Held) and "balance_sheet_threshold" in held.quarantine.reason

@@ -16,15 +16,16 @@ def test_defaults() -> None:
     policy = collection_policy(date(2026, 11, 22), Parameters())
     assert policy == CollectionPolicy(
         reminder_after_due_days=15,
+        reminder_payment_days=15,
         formal_notice_after_reminder_days=30,
-        formal_notice_payment_days=15,
-        formal_notice_dispute_months=1,
+        formal_notice_contest_months=1,
+        notice_received_working_days=3,
         call_list_after_formal_notice_days=7,
         company_contribution_reminder_days=30,
         account_statement_dates=((3, 15), (9, 15)),
         fiscal_certificate_date=(3, 1),
     )
-    assert Parameters().period("collection_policy", date(2026, 1, 1)).source == "fund policy"
+    assert Parameters().period("collection_policy", date(2026, 1, 1)).source.startswith("fund policy")
 
 
 @pytest.mark.parametrize(
@@ -33,10 +34,18 @@ def test_defaults() -> None:
         ("reminder_on", date(2026, 3, 31), date(2026, 4, 15)),
         ("reminder_on", date(2025, 12, 31), date(2026, 1, 15)),
         ("formal_notice_on", date(2026, 4, 15), date(2026, 5, 15)),
-        ("formal_notice_expires_on", date(2026, 5, 15), date(2026, 5, 30)),
-        ("dispute_until", date(2026, 5, 15), date(2026, 6, 15)),
-        ("dispute_until", date(2026, 1, 31), date(2026, 2, 28)),  # clipped to the month
-        ("call_list_on", date(2026, 5, 15), date(2026, 6, 6)),
+        ("reminder_pay_by", date(2026, 4, 15), date(2026, 4, 30)),
+        # a registered letter counts as received on the third working day after posting (Judicial Code art. 53bis)
+        ("notice_received_on", date(2026, 5, 13), date(2026, 5, 19)),  # Ascension Thursday 14 May is no working day
+        ("notice_received_on", date(2026, 5, 20), date(2026, 5, 26)),  # nor is Whit Monday 25 May
+        ("notice_received_on", date(2026, 12, 24), date(2026, 12, 30)),  # nor Christmas, nor the weekend
+        # one month from that day (art. 46), moved to the next working day (Judicial Code art. 53)
+        ("formal_notice_deadline", date(2026, 5, 13), date(2026, 6, 19)),
+        ("formal_notice_deadline", date(2026, 5, 15), date(2026, 6, 22)),  # received 20 May; 20 June is a Saturday
+        ("formal_notice_deadline", date(2026, 1, 22), date(2026, 2, 27)),  # received 27 January
+        ("formal_notice_deadline", date(2026, 1, 26), date(2026, 3, 2)),  # received 29 January: clipped to 28 Feb, a Saturday
+        ("formal_notice_deadline", date(2026, 7, 16), date(2026, 8, 24)),  # 21 July is a holiday: received 22 July
+        ("call_list_on", date(2026, 5, 15), date(2026, 6, 29)),
         ("company_contribution_reminder_on", date(2025, 12, 31), date(2026, 1, 30)),
         ("account_statement_days", 2026, (date(2026, 3, 15), date(2026, 9, 15))),
         ("fiscal_certificate_day", 2026, date(2026, 3, 1)),
@@ -69,6 +78,7 @@ def _policy_file(tmp_path: Path, old: str, new: str) -> Parameters:
         ('["03-15", "09-15"]', '["03-15", "02-29"]', "account_statement_dates"),
         ('fiscal_certificate_date = "03-01"', 'fiscal_certificate_date = "1 March"',
          "fiscal_certificate_date"),
+        ("reminder_payment_days = 15", "reminder_payment_days = 30", "reminder_payment_days must end before"),
     ],
 )
 def test_a_bad_policy_file_fails_naming_the_key(tmp_path: Path, old: str, new: str, message: str) -> None:
