@@ -20,6 +20,7 @@ _DAY_KEYS = (
     "formal_notice_dispute_months",
     "call_list_after_formal_notice_days",
     "company_contribution_reminder_days",
+    "contest_months",
 )
 _KEYS = (*_DAY_KEYS, "account_statement_dates", "fiscal_certificate_date")
 _MONTH_DAY = re.compile(r"([0-9]{2})-([0-9]{2})")
@@ -33,6 +34,7 @@ class CollectionPolicy:
     formal_notice_dispute_months: int
     call_list_after_formal_notice_days: int
     company_contribution_reminder_days: int
+    contest_months: int
     account_statement_dates: tuple[tuple[int, int], ...]  # (month, day), in calendar order
     fiscal_certificate_date: tuple[int, int]  # (month, day)
 
@@ -50,6 +52,11 @@ class CollectionPolicy:
         """The last day to dispute: same day `formal_notice_dispute_months` later, clipped to the month."""
         year, month = add_months(notice_sent_on.year, notice_sent_on.month, self.formal_notice_dispute_months)
         return date(year, month, min(notice_sent_on.day, month_end(year, month).day))
+
+    def contest_until(self, letter_date: date) -> date:
+        """The last day to contest with the fund the amount a money letter states: `contest_months` later."""
+        year, month = add_months(letter_date.year, letter_date.month, self.contest_months)
+        return date(year, month, min(letter_date.day, month_end(year, month).day))
 
     def call_list_on(self, notice_sent_on: date) -> date:
         expires = self.formal_notice_expires_on(notice_sent_on)
