@@ -117,7 +117,7 @@ def test_every_word_letter_prints_the_privacy_partial(name: str, language: str) 
     assert "{{ recipient.name }}" in section.header.paragraphs[0].text
     assert "{{ letter.id }}" in section.header.paragraphs[0].text
     assert section.first_page_header.paragraphs[0].text == ""
-    footer = section.footer.paragraphs[0]._p.xml  # noqa: SLF001
+    footer = section.footer.paragraphs[0]._p.xml
     assert "PAGE" in footer and "NUMPAGES" in footer
     partial = docx.Document(str(TEMPLATES_DIR / "partials" / language / "privacy.docx"))
     assert PRIVACY[language] in " ".join(p.text for p in partial.paragraphs)
