@@ -99,16 +99,22 @@ class Table:
     each: Table | None = None
 
 
-SERVICE = Table({"name": text, "phone": string, "email": string})
+# The fund's identity in each language (issue 16): its name, short name, street and municipality are words a
+# letter prints, so one per language is required — a Dutch street in a French letter is a mistake, not a
+# default. A mailbox or the website may be one string when it is the same in every language.
+SERVICE = Table({"name": per_language, "phone": string, "email": text})
 
 SHAPE = Table({
     "fund": Table({
-        "name": text, "short_name": text, "street": text, "postcode": string, "city": text,
-        "enterprise_number": string, "recognition": string, "phone": string, "email": string, "website": string,
+        "name": per_language, "short_name": per_language, "street": per_language, "postcode": string,
+        "city": per_language,
+        "enterprise_number": string, "recognition": string, "phone": string, "email": text, "website": text,
         "iban": string, "bic": string,
         "fee_rate": decimal, "fee_rate_source": string,  # the demo fund's management fee; the night reads neither
     }, optional=frozenset({"fee_rate", "fee_rate_source"})),
     "services": Table({}, each=SERVICE),
+    # The GDPR art. 13 notice of every letter: the controller is the fund; its DPO and the full notice.
+    "privacy": Table({"dpo_email": string, "notice_url": text}),
     "envelope_window": Table({"left_mm": millimetres, "top_mm": millimetres, "width_mm": millimetres,
                               "height_mm": millimetres}),
     "postal": Table({"box_label": per_language}),

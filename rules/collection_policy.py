@@ -27,6 +27,7 @@ _DAY_KEYS = (
     "notice_received_working_days",
     "call_list_after_formal_notice_days",
     "company_contribution_reminder_days",
+    "contest_months",
 )
 _KEYS = (*_DAY_KEYS, "account_statement_dates", "fiscal_certificate_date")
 _MONTH_DAY = re.compile(r"([0-9]{2})-([0-9]{2})")
@@ -41,6 +42,7 @@ class CollectionPolicy:
     notice_received_working_days: int
     call_list_after_formal_notice_days: int
     company_contribution_reminder_days: int
+    contest_months: int
     account_statement_dates: tuple[tuple[int, int], ...]  # (month, day), in calendar order
     fiscal_certificate_date: tuple[int, int]  # (month, day)
 
@@ -65,6 +67,11 @@ class CollectionPolicy:
         received = self.notice_received_on(notice_sent_on, params)
         year, month = add_months(received.year, received.month, self.formal_notice_contest_months)
         return on_or_next_working_day(date(year, month, min(received.day, month_end(year, month).day)), params)
+
+    def contest_until(self, letter_date: date) -> date:
+        """The last day to contest with the fund the amount a money letter states: `contest_months` later."""
+        year, month = add_months(letter_date.year, letter_date.month, self.contest_months)
+        return date(year, month, min(letter_date.day, month_end(year, month).day))
 
     def call_list_on(self, notice_sent_on: date, params: Parameters | None = None) -> date:
         deadline = self.formal_notice_deadline(notice_sent_on, params)

@@ -60,17 +60,19 @@ def _in(value: Any, language: str) -> Any:
 
 
 def fund_block(fund: dict[str, Any], language: str) -> dict[str, Any]:
+    """The fund as the letter names it, every text in the letter's language (the profile has one per language)."""
     f = fund["fund"]
     keys = ("name", "short_name", "street", "postcode", "city", "phone", "email", "website",
             "enterprise_number", "recognition")
     block = {k: _in(f[k], language) for k in keys}
     block["window"] = dict(fund["envelope_window"])
+    block["privacy"] = {k: _in(v, language) for k, v in fund["privacy"].items()}
     return block
 
 
 def service_block(fund: dict[str, Any], service: str, language: str) -> dict[str, Any]:
     s = fund["services"][service]
-    return {"name": _in(s["name"], language), "phone": s["phone"], "email": s["email"]}
+    return {"name": _in(s["name"], language), "phone": s["phone"], "email": _in(s["email"], language)}
 
 
 def payment_block(fund: dict[str, Any], language: str, amount: str, reference: str) -> dict[str, Any]:

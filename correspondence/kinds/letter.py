@@ -18,6 +18,7 @@ from correspondence.kinds.blocks import fund_block, recipient_block, service_blo
 from correspondence.kinds.fund import Fund
 from correspondence.quarantine import Quarantine
 from correspondence.templates.catalog import LetterType
+from rules.collection_policy import collection_policy
 from rules.courts import NoCompetentCourt, competent_court
 from rules.errors import RuleError
 from rules.language import letter_language
@@ -102,6 +103,14 @@ class ComposeEnv:
     settings: Callable[[str, str], LetterType] | None = None
 
 
+def contest_block(own: dict[str, Any], env: ComposeEnv) -> dict[str, Any]:
+    """By when the letter's amount may be contested with the fund: a formal notice's own dispute date (art. 46/
+    47bis, one month), any other money letter the policy's `contest_months` after its date."""
+    notice = own.get("notice") or {}
+    until = notice.get("deadline") or collection_policy(env.day, env.params).contest_until(env.day).isoformat()
+    return {"until": until}
+
+
 def compose(kind: LetterKind | None, event: Event, recipient: dict[str, Any] | None, env: ComposeEnv,
             letter_id: str) -> Letter:
     """The letter for `event` of `kind` (None: no kind of that name is registered), or `Quarantine` raised
@@ -125,7 +134,9 @@ def compose(kind: LetterKind | None, event: Event, recipient: dict[str, Any] | N
     notes = (("language", choice.conflict),) if choice.conflict else ()
     letter_type = env.types[event.letter_type] if env.settings is None else env.settings(event.letter_type, language)
     decision: dict[str, Any] = {}
-    if letter_type.decision:  # Charter art. 14: a decision names the competent labour court and its address
+    # Charter art. 14: a decision names the competent labour court and its address; a money letter's contest
+    # block names it too (issue 16) — no court, no letter: the legal team names it, never a guess.
+    if letter_type.decision or letter_type.contest:
         try:
             court = competent_court(block["postcode"], block["country"], language, env.params, env.day)
         except NoCompetentCourt as exc:
@@ -146,6 +157,8 @@ def compose(kind: LetterKind | None, event: Event, recipient: dict[str, Any] | N
         **decision,
         **own,
     }
+    if letter_type.contest:
+        context["contest"] = contest_block(own, env)
     return Letter(
         event_key=event.key,
         letter_type=event.letter_type,

@@ -59,6 +59,9 @@ class Renderer:
                     docx_jobs.append(job)
                     continue
                 marked = renderer.fill(job)
+                if (refused := renderer.contest_failed(job, marked)) is not None:
+                    results[job.letter_id] = refused
+                    continue
                 stamped = renderer.stamped(job.letter_id, marked)
                 if stamped is not None:
                     results[job.letter_id] = stamped

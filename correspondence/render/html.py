@@ -12,20 +12,23 @@ import io
 import mimetypes
 import tomllib
 import urllib.parse
+from collections import Counter
 from typing import Any
 
+from lxml import html as lxml_html
 from pypdf import PdfReader, PdfWriter
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from correspondence.render.jobs import Job, Rendered
+from correspondence.render.jobs import Failed, Job, Rendered
 from correspondence.render.limits import time_limit
 from correspondence.render.slots import Marked
 from correspondence.render.stamp.fonts import FILES, FontMetrics
 from correspondence.render.stamp.overlay import Stamper
 from correspondence.render.templating import HtmlTemplates
-from correspondence.templates import catalog
+from correspondence.templates import catalog, contest_check
+from correspondence.templates.appeal_check import load_mentions
 from correspondence.templates.snapshots import Snapshot
 from correspondence.timing import Stopwatch
 
@@ -85,6 +88,10 @@ class SnapshotRenderer:
         with time_limit():  # compiling is inside the limit too: a huge template costs its letters, not the night
             self.document = self.env.get_template("partials/document.html")
         self.max_pages = _max_pages(snapshot)
+        self.usual_pages = 1  # the page count most letters of this snapshot had: the first guess of pdf()
+        self.contest = _contest(snapshot)
+        mentions = snapshot.files.get(contest_check.MENTIONS_FILE)
+        self.contest_mentions = load_mentions(mentions.decode("utf-8")) if mentions is not None else None
         self.stamper = None
         if _layout_once(snapshot) and all(path in snapshot.files for path in FILES.values()):
             fonts = {name: FontMetrics.load(name, snapshot.files[path]) for name, path in FILES.items()}
@@ -95,12 +102,36 @@ class SnapshotRenderer:
         with self.watch.step("fill"):
             return self.templates.fill(job.letter_type, job.language, job.context)
 
+    def contest_failed(self, job: Job, marked: Marked) -> Failed | None:
+        """Failed when a money letter (`contest = true`) lacks a mention of its contest block: never sent so."""
+        if not self.contest:
+            return None
+        if self.contest_mentions is None:
+            return Failed(job.letter_id, "contest_mentions", f"{contest_check.MENTIONS_FILE} is not in the snapshot")
+        with self.watch.step("check"):
+            html = marked.html()
+            text = lxml_html.fromstring(html).text_content() if html.strip() else ""
+            try:
+                missing = contest_check.missing(text, job.language, job.context, self.contest_mentions)
+            except KeyError as exc:
+                return Failed(job.letter_id, "contest_mentions", f"the context has no {exc} for the contest check")
+        if not missing:
+            return None
+        number, what = missing[0]
+        rest = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        return Failed(job.letter_id, f"contest_mention_{number}", f"{what}{rest}")
+
     def layout(self, html: str) -> Any:
         """One letter laid out alone, as the stamped path's plans need it."""
         with self.watch.step("plan"):
-            return HTML(string=self.document.render(sections=[self.env.filters["safe"](html)]), base_url=BASE_URL,
-                        url_fetcher=self.fetch).render(stylesheets=[NO_BODY_MARGIN, self.css],
-                                                       font_config=self.fonts)
+            document = self._alone_document(html)
+            if len(document.pages) > 1:  # its footer says "1/2": laid out again with its own page count
+                document = self._alone_document(page_count(html, len(document.pages)))
+            return document
+
+    def _alone_document(self, html: str) -> Any:
+        return HTML(string=self.document.render(sections=[self.env.filters["safe"](html)]), base_url=BASE_URL,
+                    url_fetcher=self.fetch).render(stylesheets=[NO_BODY_MARGIN, self.css], font_config=self.fonts)
 
     def stamped(self, letter_id: str, marked: Marked) -> Rendered | None:
         """The letter printed into its shape's plan, or None when it must be laid out on its own."""
@@ -114,7 +145,22 @@ class SnapshotRenderer:
         return Rendered(letter_id, pdf, pages, hashlib.sha256(pdf).hexdigest())
 
     def pdf(self, sections: list[tuple[str, str]]) -> list[Rendered]:
-        """One document for these (letter id, HTML) sections, split back into one PDF per letter."""
+        """One document for these (letter id, HTML) sections, split back into one PDF per letter.
+
+        Each letter's footer says "1/2": its own page count, which only the layout knows. The sections are laid
+        out with the count most letters of this snapshot had so far; a letter whose count differs is laid out
+        again with its own (the footer's text never moves the letter's body, so the count stays)."""
+        guess = self.usual_pages
+        results = self._pdf([(letter_id, page_count(html, guess)) for letter_id, html in sections])
+        self.usual_pages = Counter(r.pages for r in results).most_common(1)[0][0] if results else guess
+        wrong = [i for i, r in enumerate(results) if r.pages != guess]
+        if wrong:
+            again = self._pdf([(sections[i][0], page_count(sections[i][1], results[i].pages)) for i in wrong])
+            for i, result in zip(wrong, again, strict=True):
+                results[i] = result
+        return results
+
+    def _pdf(self, sections: list[tuple[str, str]]) -> list[Rendered]:
         with self.watch.step("layout"):
             html = self.document.render(sections=[self.env.filters["safe"](s) for _, s in sections])
             document = HTML(string=html, base_url=BASE_URL, url_fetcher=self.fetch).render(
@@ -140,6 +186,14 @@ class SnapshotRenderer:
         return results
 
 
+PAGES = 'data-pages="1"'  # as partials/layout.html writes it
+
+
+def page_count(html: str, pages: int) -> str:
+    """The letter's HTML with its page count (data-pages of its running element) set to `pages`."""
+    return html if pages == 1 else html.replace(PAGES, f'data-pages="{pages}"', 1)
+
+
 def _letter_toml(snapshot: Snapshot) -> tuple[str, str] | None:
     """The letter type's name and the text of its letter.toml in the snapshot (None if it has not one)."""
     metas = [p for p in snapshot.files if p.endswith("/letter.toml")]
@@ -151,6 +205,12 @@ def _max_pages(snapshot: Snapshot) -> int:
     meta = _letter_toml(snapshot)
     letter_type = catalog.read(*meta)[0] if meta is not None else None
     return letter_type.max_pages if letter_type is not None else catalog.MAX_PAGES
+
+
+def _contest(snapshot: Snapshot) -> bool:
+    """Whether the snapshot's letter type states an amount and must carry the contest block (`contest = true`)."""
+    meta = _letter_toml(snapshot)
+    return meta is not None and tomllib.loads(meta[1]).get("contest") is True
 
 
 def _layout_once(snapshot: Snapshot) -> bool:

@@ -25,7 +25,7 @@ LAYOUTS = ("each", "once")  # HTML letters: laid out one by one, or once per sha
 MAX_PAGES = 6  # the longest shipped letter has 2 pages; a letter over its cap is held (a loop printing too much)
 MAX_PAGES_LIMIT = 100  # the most `max_pages` may allow
 _KEYS = {"description", "format", "mail_class", "service", "recipient", "languages", "decision", "layout", "context",
-         "max_pages"}
+         "max_pages", "contest"}
 
 
 class CatalogError(Exception):
@@ -63,6 +63,9 @@ class LetterType:
     context: dict[str, Any] = field(default_factory=dict)
     layout: str = "each"
     max_pages: int = MAX_PAGES
+    # A letter stating an amount owed or certified: it ends with the contest block (partials/<lang>/contest.html:
+    # contest with the fund by a date, the competent labour court named), checked before it is sent.
+    contest: bool = False
 
 
 def _shown(value: Any) -> str:
@@ -127,6 +130,9 @@ def read(name: str, text: str, services: Collection[str] | None = None) -> tuple
     decision = data.get("decision", False)
     if not isinstance(decision, bool):
         check("decision", None, "must be true or false")
+    contest = data.get("contest", False)
+    if not isinstance(contest, bool):
+        check("contest", None, "must be true or false")
     max_pages = data.get("max_pages", MAX_PAGES)
     if isinstance(max_pages, bool) or not isinstance(max_pages, int) or not 1 <= max_pages <= MAX_PAGES_LIMIT:
         check("max_pages", None, f"must be a whole number of pages from 1 to {MAX_PAGES_LIMIT}")
@@ -148,6 +154,7 @@ def read(name: str, text: str, services: Collection[str] | None = None) -> tuple
         context=data.get("context", {}),
         layout=layout,
         max_pages=max_pages,
+        contest=contest,
     ), []
 
 

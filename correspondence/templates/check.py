@@ -2,7 +2,8 @@
 
 Per letter type and language: syntax, variables against the declared context (in included partials too),
 Word tags split across runs, the sandbox's refusals, every sample rendered under StrictUndefined, files
-loaded from outside assets/, the three languages, and for decisions the appeal partial and its six mentions.
+loaded from outside assets/, the three languages, for decisions the appeal partial and its six mentions, and for
+money letters (`contest = true`) the contest partial and its mentions.
 Before all that, every symbolic link in letter_templates/ (never read), and for Word templates everything
 that would be fetched from outside the document when it is converted (linked pictures, INCLUDETEXT fields …).
 Samples are filled by the renderer's own filling (`HtmlTemplates.fill`, `WordSnapshot.fill`), so a sample
@@ -42,7 +43,7 @@ from correspondence.render.limits import (
     time_limit,
 )
 from correspondence.render.templating import HtmlTemplates, NamedLoader
-from correspondence.templates import catalog, snapshots, variables, word_links, word_tags
+from correspondence.templates import catalog, contest_check, snapshots, variables, word_links, word_tags
 from correspondence.templates.appeal_check import missing_mentions
 from correspondence.templates.asset_refs import refused_in_stylesheets, refused_urls
 
@@ -286,6 +287,9 @@ def check_template(templates_dir: Path, letter_type: catalog.LetterType, languag
         add("error", units[0].file, "", f"this decision does not include the appeal partial "
             f"(partials/{language}/appeal.{letter_type.format}): without the six mentions of art. 14 of the "
             "Charter the appeal deadline does not start")
+    if letter_type.contest and not any(n.endswith(f"/{language}/contest.html") for n in includes):
+        add("error", units[0].file, "", f"this letter states an amount (contest = true) but does not include the "
+            f"contest partial (partials/{language}/contest.html): its reader would not know how to contest it")
     for url, where in refused_in_stylesheets(snapshot):
         add("error", where, "", f'loads "{url}"; letters may only use files of letter_templates/assets/')
     refused: set[str] = set()
@@ -467,6 +471,10 @@ def _render_sample(fill: _Fill, language: str, units: list[Unit], sample: str, c
             found.append(Finding("error", units[0].file, "", f'with sample "{sample}": the letter loads "{url}" '
                                  f"({what}); letters may only use files of letter_templates/assets/", letter_type.name,
                                  language))
+    if letter_type.contest:
+        for missing in _missing_contest(text, language, job.context):
+            found.append(Finding("error", units[0].file, "", f'with sample "{sample}": the contest block lacks '
+                                 f"{missing}", letter_type.name, language))
     if letter_type.decision:
         for missing in _missing_mentions(text, language, job.context):
             found.append(Finding("error", units[0].file, "", f'with sample "{sample}": the appeal text lacks {missing}',
@@ -494,6 +502,13 @@ def _missing_mentions(text: str, language: str, context: dict[str, Any]) -> list
         return missing_mentions(text, language, context)
     except KeyError as exc:
         return [f"the value {exc} that the appeal mentions need"]
+
+
+def _missing_contest(text: str, language: str, context: dict[str, Any]) -> list[str]:
+    try:
+        return [what for _, what in contest_check.missing(text, language, context)]
+    except KeyError as exc:
+        return [f"the value {exc} that the contest mentions need"]
 
 
 def _where(exc: BaseException, default: str) -> tuple[str, int | None]:

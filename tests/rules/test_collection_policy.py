@@ -22,6 +22,7 @@ def test_defaults() -> None:
         notice_received_working_days=3,
         call_list_after_formal_notice_days=7,
         company_contribution_reminder_days=30,
+        contest_months=1,
         account_statement_dates=((3, 15), (9, 15)),
         fiscal_certificate_date=(3, 1),
     )
@@ -84,3 +85,12 @@ def _policy_file(tmp_path: Path, old: str, new: str) -> Parameters:
 def test_a_bad_policy_file_fails_naming_the_key(tmp_path: Path, old: str, new: str, message: str) -> None:
     with pytest.raises(RuleError, match=message):
         collection_policy(date(2026, 1, 1), _policy_file(tmp_path, old, new))
+
+
+@pytest.mark.parametrize(("letter", "until"), [
+    (date(2026, 11, 22), date(2026, 12, 22)),
+    (date(2026, 1, 31), date(2026, 2, 28)),  # clipped to the month
+    (date(2026, 12, 2), date(2027, 1, 2)),
+])
+def test_a_money_letter_may_be_contested_for_one_month(letter: date, until: date) -> None:
+    assert collection_policy(letter, Parameters()).contest_until(letter) == until

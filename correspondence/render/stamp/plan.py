@@ -140,7 +140,10 @@ def _hard(line: boxes.LineBox, parent: boxes.Box) -> bool:
 
 
 def _split(line: boxes.LineBox, parent: boxes.Box, pages: list[set[int]], number: int) -> bool:
-    """Whether the line starts or ends its block's part on a page while the block goes on across pages."""
+    """Whether the line starts or ends its block's part on a page while the block goes on across pages. A page's
+    margin box (the continuation pages' running head) is never split: its element is the document's root."""
+    if isinstance(parent, boxes.MarginBox):
+        return False
     lines = [c for c in parent.children if isinstance(c, boxes.LineBox)]
     element = id(parent.element)
     continued = any(element in page for page in pages[:number])
@@ -230,13 +233,16 @@ def background(analysis: _Analysis, lines: list[_Found]) -> bytes:
 
 
 def _widen(lines: list[_Found], target: float, fonts: dict[str, FontMetrics]) -> dict[int, int]:
-    """Zeros to add to each line's codes so the line grows to `target` times the width of its box."""
-    widen = {}
+    """Zeros to add to each line's codes so the line grows to `target` times the width of its box. A value
+    printed on two lines (the name in the address and in the continuation pages' head) grows as its narrower
+    line allows."""
+    widen: dict[int, int] = {}
     for f in lines:
         size = next(leaf.style["font_size"] for leaf in f.leaves if find_codes(leaf.text))
         per = (f.parent.width * target - f.line.width) / len(f.codes) - 1
         for code in f.codes:
-            widen[code] = max(0, math.floor(per / fonts["regular"].width("0", size)))
+            zeros = max(0, math.floor(per / fonts["regular"].width("0", size)))
+            widen[code] = min(zeros, widen.get(code, zeros))
     return widen
 
 
