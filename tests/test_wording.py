@@ -161,5 +161,5 @@ def test_every_letter_of_demo_nights_passes_the_wording_scan(tmp_path: Path) -> 
             scanned[letter_type] = scanned.get(letter_type, 0) + 1
             found += [f"{letter_id} {letter_type}/{language}: {f}" for f in faults(text, language)]
     assert found == []
-    assert set(scanned) >= {"due_notice", "reminder", "regularisation", "fiscal_certificate", "account_statement",
-                            "company_reminder"}, scanned
+    assert set(scanned) >= {"due_notice", "reminder", "regularisation", "fiscal_certificate", "account_statement"}, scanned
+    assert any(t.startswith("company_") for t in scanned), scanned
