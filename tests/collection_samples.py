@@ -14,12 +14,13 @@ from correspondence.kinds.company import CompanyContribution
 from correspondence.kinds.ledgers import reference
 from correspondence.kinds.letter import ComposeEnv, Event, compose
 from correspondence.kinds.registry import by_name
-from correspondence.kinds.regularisation import Regularisation
+from correspondence.kinds.regularisation import Regularisation, calculation
 from correspondence.kinds.statements import Certificate
 from correspondence.templates import catalog
 from rules.account import Charge, Received, account
 from rules.collection_policy import collection_policy
 from rules.company_contribution import company_contribution, late_interest
+from rules.fiscal_certificate import fee_part
 from rules.money import fmt
 from rules.params import Parameters
 
@@ -27,12 +28,14 @@ DAY = date(2026, 5, 20)
 D = Decimal
 RECIPIENTS = {
     "nl": {"affiliate_id": "A0000001", "first_name": "Jan", "last_name": "Peeters", "street": "Kerkstraat",
-           "house_number": "12", "box": "", "postcode": "2000", "city": "Antwerpen", "country": "BE", "language": "nl"},
+           "house_number": "12", "box": "", "postcode": "2000", "city": "Antwerpen", "country": "BE", "language": "nl",
+           "status": "main"},
     "fr": {"affiliate_id": "A0000002", "first_name": "Marie", "last_name": "Dupont & Fils <BV>",
            "street": "Rue de la Station", "house_number": "5", "box": "2", "postcode": "1050", "city": "Ixelles",
-           "country": "BE", "language": "fr"},
+           "country": "BE", "language": "fr", "status": "main"},
     "de": {"affiliate_id": "A0000003", "first_name": "Jürgen", "last_name": "Müller", "street": "Kirchstraße",
-           "house_number": "3", "box": "", "postcode": "4700", "city": "Eupen", "country": "BE", "language": "de"},
+           "house_number": "3", "box": "", "postcode": "4700", "city": "Eupen", "country": "BE", "language": "de",
+           "status": "spouse_maxi"},
 }
 COMPANY = {"company_id": "C0000007", "enterprise_number": "0417497106", "name": "Bakkerij Janssens BV",
            "street": "Markt", "house_number": "1", "box": "", "postcode": "3000", "city": "Leuven", "country": "BE"}
@@ -49,6 +52,18 @@ def affiliate_account(payer: str) -> object:
                 Received(date(2025, 7, 10), D("935.21"), reference(payer, 2025, "Q2")),
                 Received(date(2025, 11, 3), D("500.00"), "")]
     return account(charges, received, DAY)
+
+
+def certificate_2025() -> Certificate:
+    """What the account's 2025 payments paid, as the trigger splits it: 935.21 a quarter is a contribution of
+    907.53 and the fund's fee of 27.68; the part payment of 500.00 pays both in proportion."""
+    received = {"2025-Q1": D("935.21"), "2025-Q2": D("935.21"), "2025-Q3": D("500.00")}
+    fees = {k: fee_part(v, D("907.53"), D("27.68")) for k, v in received.items()}
+    return Certificate(
+        year=2025,
+        periods=tuple({"period": k, "year": 2025, "quarter": int(k[-1]), "amount": fmt(v - fees[k])}
+                      for k, v in received.items()),
+        contributions=fmt(sum(received.values()) - sum(fees.values())), fee=fmt(sum(fees.values())), refunds="0.00")
 
 
 def events(payer: str) -> dict[str, Event]:
@@ -70,21 +85,22 @@ def events(payer: str) -> dict[str, Event]:
     )
     c = COMPANY["company_id"]
     return {
+        # 2024 charged provisionally at the minimum all year; 2023 from April only: its final total shares
+        # unevenly into cents, the last quarter taking what is left.
         "regularisation": Event(f"regularisation:{payer}-2024R", "regularisation", "affiliate", payer, Regularisation(
-            year=2024, amount="1204.88", fee="36.75", total="1241.63", due_date="2026-09-30", refund=False)),
+            year=2024, amount="1204.88", fee="36.75", total="1241.63", due_date="2026-09-30", refund=False,
+            quarters=calculation({q: D("864.15") for q in (1, 2, 3, 4)}, D("1204.88")))),
         "regularisation_refund": Event(f"regularisation:{payer}-2023R", "regularisation", "affiliate", payer,
                                        Regularisation(year=2023, amount="-410.00", fee="-12.51", total="-422.51",
-                                                      due_date="2026-09-30", refund=True)),
+                                                      due_date="2026-09-30", refund=True,
+                                                      quarters=calculation({q: D("1200.00") for q in (2, 3, 4)},
+                                                                           D("-410.00")))),
         "reminder": Event(f"reminder:{payer}:2026-Q1", "reminder", "affiliate", payer,
                           replace(account_facts(acc, overdue_only=True), pay_by=pay_by)),
         "formal_notice": Event(f"formal_notice:{payer}:2026-Q1", "formal_notice", "affiliate", payer, notice),
         "account_statement": Event(f"statement:{payer}:2026-03-15", "account_statement", "affiliate", payer, statement),
         "fiscal_certificate": Event(f"fiscal_certificate:{payer}:2025", "fiscal_certificate", "affiliate", payer,
-                                    Certificate(year=2025, periods=(
-                                        {"period": "2025-Q1", "year": 2025, "quarter": 1, "amount": "935.21"},
-                                        {"period": "2025-Q2", "year": 2025, "quarter": 2, "amount": "935.21"},
-                                        {"period": "2025-Q3", "year": 2025, "quarter": 3, "amount": "500.00"}),
-                                        received="2370.42", refunds="0.00", deductible="2370.42")),
+                                    certificate_2025()),
         "company_due_notice": Event(f"company_due:{c}:2025", "company_due_notice", "company", c,
                                     replace(company_facts, interest=(), interest_total="0.00",
                                             unpaid=company_facts.amount, due=company_facts.amount)),

@@ -79,17 +79,28 @@ def _companies(rows: dict[str, list[dict[str, Any]]], rng: random.Random, day: d
 
 
 def _regularisations(rows: dict[str, list[dict[str, Any]]], rng: random.Random, day: date) -> None:
-    """Some affiliates' year N-2 regularised: charged this quarter, due at the end of the next one."""
+    """Some affiliates' last year regularised: charged this quarter, due at the end of the next one. Last year,
+    not earlier, so the demo holds the provisional quarters the notice's calculation starts from; a refund
+    never exceeds what was charged provisionally."""
     year, month = add_months(day.year, 3 * quarter_of(day) - 2, 3)
     due = quarter_end(year, (month - 1) // 3 + 1)
     fee_rate = Decimal("0.0305")
+    regularised = day.year - 1
+    charged: dict[str, Decimal] = {}
+    for row in rows["contributions.csv"]:
+        if row["kind"] == "provisional" and row["year"] == regularised:
+            charged[row["affiliate_id"]] = charged.get(row["affiliate_id"], Decimal(0)) + Decimal(row["amount"])
     for affiliate in rows["affiliates.csv"]:
         if rng.random() >= REGULARISED_SHARE:
             continue
-        amount = Decimal(rng.randrange(5_000, 250_000)) / 100 * (-1 if rng.random() < 0.35 else 1)
+        amount = Decimal(rng.randrange(5_000, 250_000)) / 100
+        if rng.random() < 0.35:
+            amount = -min(amount, cents(charged.get(affiliate["affiliate_id"], Decimal(0)) * Decimal("0.9")))
+        if amount == 0:
+            continue
         rows["contributions.csv"].append({
-            "contribution_id": f"{affiliate['affiliate_id']}-{day.year - 2}R", "affiliate_id": affiliate["affiliate_id"],
-            "year": day.year - 2, "quarter": 4, "kind": "regularisation", "amount": fmt(amount),
+            "contribution_id": f"{affiliate['affiliate_id']}-{regularised}R", "affiliate_id": affiliate["affiliate_id"],
+            "year": regularised, "quarter": 4, "kind": "regularisation", "amount": fmt(amount),
             "fee": fmt(cents(amount * fee_rate)), "due_date": due.isoformat(),
         })
 

@@ -24,6 +24,9 @@ class Ledger:
     charges: tuple[Charge, ...]
     received: tuple[Received, ...]
     regularisations: tuple[dict[str, Any], ...]  # the contribution rows of kind regularisation
+    # Every contribution row, contribution and fee apart (the regularisation's calculation, the fiscal
+    # certificate's fee shown apart); charges above add the two.
+    contributions: tuple[dict[str, Any], ...] = ()
 
 
 def reference(payer_id: str, year: int, period: str) -> str:
@@ -54,4 +57,4 @@ def charges_of(payer_id: str, rows: list[dict[str, Any]]) -> tuple[Charge, ...]:
 def ledger(payer_id: str, contributions: list[dict[str, Any]], received: tuple[Received, ...]) -> Ledger:
     """A payer's ledger from their contribution rows (in contribution id order) and payments (in order)."""
     regularisations = tuple(r for r in contributions if r["kind"] == "regularisation")
-    return Ledger(payer_id, charges_of(payer_id, contributions), received, regularisations)
+    return Ledger(payer_id, charges_of(payer_id, contributions), received, regularisations, tuple(contributions))

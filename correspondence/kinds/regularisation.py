@@ -18,7 +18,7 @@ from correspondence.kinds.blocks import payment_block
 from correspondence.kinds.fund import Fund
 from correspondence.kinds.letter import ComposeEnv, Event
 from rules.calendar import add_months, quarter_of, quarter_start
-from rules.money import fmt
+from rules.money import cents, fmt
 from rules.params import Parameters
 from rules.payment_reference import structured_reference
 
@@ -31,12 +31,41 @@ class Regularisation:
     total: str
     due_date: str  # ISO date
     refund: bool
+    # The calculation, per quarter of the year charged: provisional, final and their difference (money as printed).
+    quarters: tuple[dict[str, Any], ...] = ()
 
 
 def charged_on(due_date: date) -> date:
     """The first day of the quarter before the one the regularisation is due in."""
     year, month = add_months(due_date.year, 3 * quarter_of(due_date) - 2, -3)
     return quarter_start(year, (month - 1) // 3 + 1)
+
+
+def calculation(provisional: dict[int, Decimal], difference: Decimal) -> tuple[dict[str, Any], ...]:
+    """Per quarter charged provisionally: provisional, final and difference contribution (fee apart).
+
+    The final contribution is one yearly amount in four equal quarters (domain/contributions.md: quarterly =
+    annual / 4, to the cent), so the year's final total (provisional + `difference`) is shared equally over the
+    quarters the affiliate was charged for, the last quarter taking the cents left: the rows' differences add
+    up to `difference` exactly."""
+    if not provisional:
+        return ()
+    quarters = sorted(provisional)
+    final_total = sum(provisional.values(), Decimal(0)) + difference
+    share = cents(final_total / len(quarters))
+    finals = {q: share for q in quarters[:-1]}
+    finals[quarters[-1]] = final_total - share * (len(quarters) - 1)
+    return tuple({"quarter": q, "provisional": fmt(provisional[q]), "final": fmt(finals[q]),
+                  "difference": fmt(finals[q] - provisional[q])} for q in quarters)
+
+
+def provisional_of(rows: tuple[dict[str, Any], ...], year: int) -> dict[int, Decimal]:
+    """The provisional contribution charged per quarter of `year` (fee apart)."""
+    found: dict[int, Decimal] = {}
+    for row in rows:
+        if row["kind"] == "provisional" and row["year"] == year:
+            found[row["quarter"]] = found.get(row["quarter"], Decimal(0)) + row["amount"]
+    return found
 
 
 def regularisation_notices(fund: Fund, day: date, params: Parameters) -> Iterator[Event]:
@@ -50,7 +79,9 @@ def regularisation_notices(fund: Fund, day: date, params: Parameters) -> Iterato
                 continue
             yield Event(f"regularisation:{row['contribution_id']}", "regularisation", "affiliate", ledger.payer_id,
                         Regularisation(year=row["year"], amount=fmt(row["amount"]), fee=fmt(row["fee"]),
-                                       total=fmt(total), due_date=row["due_date"].isoformat(), refund=total < 0),
+                                       total=fmt(total), due_date=row["due_date"].isoformat(), refund=total < 0,
+                                       quarters=calculation(provisional_of(ledger.contributions, row["year"]),
+                                                            row["amount"])),
                         due_on=charged_on(row["due_date"]))
 
 
@@ -65,6 +96,11 @@ def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: 
     return {
         "regularisation": {
             "year": facts.year,
+            "income_year": facts.year,  # the contributions of a year are due on that year's income
+            "quarters": list(facts.quarters),
+            "difference": facts.amount,  # signed: the sum of the quarters' differences
+            "provisional_total": fmt(sum((Decimal(q["provisional"]) for q in facts.quarters), Decimal(0))),
+            "final_total": fmt(sum((Decimal(q["final"]) for q in facts.quarters), Decimal(0))),
             "amount": fmt(abs(Decimal(facts.amount))),
             "fee": fmt(abs(Decimal(facts.fee))),
             "total": fmt(abs(total)),

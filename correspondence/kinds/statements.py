@@ -25,6 +25,7 @@ from correspondence.kinds.fund import Fund
 from correspondence.kinds.letter import ComposeEnv, Event
 from rules.account import ZERO, account, allocate
 from rules.collection_policy import collection_policy
+from rules.fiscal_certificate import declaration, fee_part
 from rules.money import fmt
 from rules.params import Parameters
 
@@ -36,10 +37,10 @@ PAYMENTS_SHOWN_DAYS = 365
 @dataclass(frozen=True)
 class Certificate:
     year: int
-    periods: tuple[dict[str, Any], ...]  # period, year, quarter, amount received for it in the year
-    received: str  # money as the letter prints it
-    refunds: str
-    deductible: str
+    periods: tuple[dict[str, Any], ...]  # period, year, quarter, contribution received for it in the year
+    contributions: str  # money as the letter prints it: contributions received in the year, the fee apart
+    fee: str  # the fund's management fee in the payments received in the year
+    refunds: str  # refunded in the year, as a positive amount
 
 
 def statement_day(day: date, params: Parameters) -> date | None:
@@ -92,18 +93,41 @@ def fiscal_certificates(fund: Fund, day: date, params: Parameters) -> Iterator[E
                 if start <= part.received_on <= end:
                     received[period] = received.get(period, ZERO) + part.amount
         refunds = -sum((r.amount for r in ledger.received if r.amount < 0 and start <= r.received_on <= end), ZERO)
-        total = sum(received.values(), ZERO)
-        if total == 0 and refunds == 0:
+        if sum(received.values(), ZERO) == 0 and refunds == 0:
             continue
+        charged = charged_per_period(ledger.contributions)
+        fees = {k: fee_part(v, *charged.get(k, (v, ZERO))) for k, v in received.items()}
         yield Event(f"fiscal_certificate:{ledger.payer_id}:{year}", "fiscal_certificate", "affiliate",
                     ledger.payer_id, Certificate(
                         year=year,
-                        periods=tuple({"period": k, **period_name(k), "amount": fmt(v)} for k, v in sorted(received.items())),
-                        received=fmt(total), refunds=fmt(refunds), deductible=fmt(total - refunds),
+                        periods=tuple({"period": k, **period_name(k), "amount": fmt(v - fees[k])}
+                                      for k, v in sorted(received.items())),
+                        contributions=fmt(sum(received.values(), ZERO) - sum(fees.values(), ZERO)),
+                        fee=fmt(sum(fees.values(), ZERO)), refunds=fmt(refunds),
                     ), due_on=certificate_day)
 
 
+def charged_per_period(rows: tuple[dict[str, Any], ...]) -> dict[str, tuple[Decimal, Decimal]]:
+    """Contribution and fee charged per period, named as the ledger's charges (`2025-Q1`, `2024-REG`)."""
+    charged: dict[str, tuple[Decimal, Decimal]] = {}
+    for row in rows:
+        period = f"{row['year']}-REG" if row["kind"] == "regularisation" else f"{row['year']}-Q{row['quarter']}"
+        amount, fee = charged.get(period, (ZERO, ZERO))
+        charged[period] = (amount + row["amount"], fee + row["fee"])
+    return charged
+
+
 def compose_certificate(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: str) -> dict[str, Any]:
-    certificate = asdict(event.facts)
+    """The certificate with what the tax return asks: assessment year, the codes for the affiliate's status,
+    the fee apart, and the deductible total (contributions, the fee when deductible, less refunds)."""
+    facts: Certificate = event.facts
+    declared = declaration(facts.year, recipient["status"], env.params)
+    contributions, fee, refunds = Decimal(facts.contributions), Decimal(facts.fee), Decimal(facts.refunds)
+    certificate = asdict(facts)
     certificate["periods"] = list(certificate["periods"])
+    certificate.update(
+        assessment_year=declared.assessment_year, code=declared.code, partner_code=declared.partner_code,
+        fee_deductible=declared.fee_deductible,
+        deductible=fmt(contributions + (fee if declared.fee_deductible else ZERO) - refunds),
+    )
     return {"certificate": certificate}

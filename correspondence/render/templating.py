@@ -8,11 +8,13 @@ night, the preview and `templates check` all go through it, so the check sees wh
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from jinja2 import BaseLoader, DictLoader, Environment, StrictUndefined, pass_context
@@ -35,9 +37,30 @@ def _as_date(value: str | date) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
+# One short-date style per language, everywhere a date prints in figures (tables, columns), in Belgian usage:
+# nl dd/mm/jjjj, fr dd/mm/yyyy, de dd.mm.yyyy — always two-digit day and month and a four-digit year (Babel's
+# own short formats mix "1/03/2026", "01/03/26" and "01.03.26"). The wording scan
+# (correspondence/templates/wording.py) refuses any other style in a letter of that language.
+SHORT_DATES = {"nl": "dd/MM/yyyy", "fr": "dd/MM/yyyy", "de": "dd.MM.yyyy"}
+FIRST_OF_MONTH = re.compile(r"(^|\s)1 (?=\w)")  # French "1 décembre": the first of the month is "1er"
+
+
+def _language(context: Context) -> str:
+    return context["letter"]["language"]
+
+
 @pass_context
 def money(context: Context, value: str | Decimal) -> str:
-    return format_currency(Decimal(value), "EUR", locale=_locale(context))
+    """An amount in the letter's locale; a zero prints without a sign ("0,00 €", never "-0,00 €")."""
+    amount = Decimal(value)
+    return format_currency(amount if amount else abs(amount), "EUR", locale=_locale(context))
+
+
+@pass_context
+def deduction(context: Context, value: str | Decimal) -> str:
+    """An amount taken off a total (already paid, a credit), with the locale's minus sign when it is not zero:
+    a zero prints "0,00 €", never "- 0,00 €"."""
+    return money(context, -Decimal(value))
 
 
 @pass_context
@@ -53,7 +76,24 @@ def percent(context: Context, value: str | Decimal) -> str:
 
 @pass_context
 def long_date(context: Context, value: str | date, style: str = "long") -> str:
-    return format_date(_as_date(value), format=style, locale=_locale(context))
+    """`| date`: the date in words ("1er décembre 2026", "1 december 2026", "1. Dezember 2026");
+    `| date("short")`: the language's one short style (SHORT_DATES)."""
+    day, language = _as_date(value), _language(context)
+    if style == "short":
+        return format_date(day, format=SHORT_DATES[language], locale=_locale(context))
+    text = format_date(day, format=style, locale=_locale(context))
+    if language == "fr" and day.day == 1:
+        text = FIRST_OF_MONTH.sub(r"\g<1>1er ", text, count=1)
+    return text
+
+
+@pass_context
+def plural(context: Context, count: int | str | Decimal, one: str, other: str) -> str:
+    """`{{ n }} {{ n | plural("maand", "maanden") }}`: the word for the count by the language's plural rule
+    (CLDR through Babel: French counts 0 and 1 as singular, Dutch and German only 1). The words stay in the
+    template; only the choice is made here."""
+    form = Locale.parse(_locale(context)).plural_form(abs(Decimal(count)))
+    return one if form == "one" else other
 
 
 def iban(value: str) -> str:
@@ -74,7 +114,8 @@ def epc_qr_slot(payment: Mapping[str, Any]) -> slots.EpcQr:
     return slots.EpcQr(qr.epc_payload(payment))
 
 
-FILTERS = {"money": money, "number": number, "percent": percent, "date": long_date, "iban": iban, "epc_qr": epc_qr}
+FILTERS = {"money": money, "deduction": deduction, "number": number, "percent": percent, "date": long_date,
+           "plural": plural, "iban": iban, "epc_qr": epc_qr}
 
 
 def environment(loader: BaseLoader) -> ImmutableSandboxedEnvironment:

@@ -82,8 +82,11 @@ CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {  # letter kind: what its
     "formal_notice": _account("945.11", notice=True),
     # and the surcharge of 1 July; the payments of the year before the statement
     "account_statement": _account("972.64", notice=False, payments=("2025-09-30", "2025-12-31")),
-    "fiscal_certificate": lambda c: (c["certificate"]["received"] == "3670.32" and len(c["certificate"]["periods"]) == 4
-                                     and "payment" not in c) or pytest.fail(str(c["certificate"])),
+    # 4 x 917.58 received in 2025: the contributions and the fund's fee apart, both deductible [confirm]
+    "fiscal_certificate": lambda c: (c["certificate"]["contributions"] == "3561.68" and c["certificate"]["fee"] == "108.64"
+                                     and c["certificate"]["deductible"] == "3670.32"
+                                     and len(c["certificate"]["periods"]) == 4 and "payment" not in c)
+                                    or pytest.fail(str(c["certificate"])),
     "company_due_notice": _company(interest=False, notice=False),
     "company_reminder": _company(interest=True, notice=False),
     "company_formal_notice": _company(interest=True, notice=True),
