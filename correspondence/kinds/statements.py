@@ -8,8 +8,10 @@ is stale, the next date brings a fresh one); it is composed as the other account
 (kinds/collection.py). The fiscal certificate for year Y goes out from the policy's certificate date in Y+1
 to the end of Y+1 (`fiscal_certificate:<affiliate>:<Y>`), to everyone who paid contributions or was
 refunded in Y: contributions received in the year (cash basis), refunds, and the total the affiliate may
-deduct as professional costs; surcharges are never in it (not deductible since 2020). Deceased affiliates
-get neither (heirs are handled by hand).
+deduct as professional costs; surcharges are never in it (not deductible since 2020). A deceased affiliate
+gets no statement (the heirs' list has the balance); their certificate is addressed to the heirs at the last
+known address, who need it for the last tax return (rules/parameters/interlocks.toml, [confirm]); a date of
+death after the night holds it (kinds/interlocks.py).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from typing import Any
 
 from correspondence.kinds.collection import account_facts, period_name
 from correspondence.kinds.fund import Fund
-from correspondence.kinds.letter import ComposeEnv, Event
+from correspondence.kinds.interlocks import Interlocks
+from correspondence.kinds.letter import ComposeEnv, Event, Held
 from rules.account import ZERO, account, allocate
 from rules.collection_policy import collection_policy
 from rules.money import fmt
@@ -40,6 +43,7 @@ class Certificate:
     received: str  # money as the letter prints it
     refunds: str
     deductible: str
+    estate: bool = False  # addressed to the heirs of the deceased affiliate (kinds/letter.py reads it)
 
 
 def statement_day(day: date, params: Parameters) -> date | None:
@@ -74,15 +78,13 @@ def account_statements(fund: Fund, day: date, params: Parameters) -> Iterator[Ev
                                        for r in acc.payments if r.received_on > since)))
 
 
-def fiscal_certificates(fund: Fund, day: date, params: Parameters) -> Iterator[Event]:
+def fiscal_certificates(fund: Fund, day: date, params: Parameters) -> Iterator[Event | Held]:
     year = day.year - 1
     if day < collection_policy(day, params).fiscal_certificate_day(day.year):
         return
-    dead = fund.deceased(day)
+    interlocks = Interlocks(fund, day, params)
     start, end = date(year, 1, 1), date(year, 12, 31)
     for ledger in fund.ledgers():
-        if ledger.payer_id in dead:
-            continue
         # Cash basis: the parts of payments received in the year that paid contributions (never surcharges).
         paid, _ = allocate(ledger.charges, [r for r in ledger.received if r.received_on <= end])
         received: dict[str, Decimal] = {}
@@ -94,15 +96,22 @@ def fiscal_certificates(fund: Fund, day: date, params: Parameters) -> Iterator[E
         total = sum(received.values(), ZERO)
         if total == 0 and refunds == 0:
             continue
-        yield Event(f"fiscal_certificate:{ledger.payer_id}:{year}", "fiscal_certificate", "affiliate",
-                    ledger.payer_id, Certificate(
-                        year=year,
-                        periods=tuple({"period": k, **period_name(k), "amount": fmt(v)} for k, v in sorted(received.items())),
-                        received=fmt(total), refunds=fmt(refunds), deductible=fmt(total - refunds),
-                    ))
+        key = f"fiscal_certificate:{ledger.payer_id}:{year}"
+        addressee = interlocks.check(key, "fiscal_certificate", ledger.payer_id)
+        if isinstance(addressee, Held):
+            yield addressee
+        if addressee not in ("affiliate", "estate"):
+            continue
+        yield Event(key, "fiscal_certificate", "affiliate", ledger.payer_id, Certificate(
+            year=year,
+            periods=tuple({"period": k, **period_name(k), "amount": fmt(v)} for k, v in sorted(received.items())),
+            received=fmt(total), refunds=fmt(refunds), deductible=fmt(total - refunds),
+            estate=addressee == "estate",
+        ))
 
 
 def compose_certificate(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: str) -> dict[str, Any]:
     certificate = asdict(event.facts)
+    certificate.pop("estate")  # in the address block: recipient.estate (kinds/letter.py)
     certificate["periods"] = list(certificate["periods"])
     return {"certificate": certificate}
