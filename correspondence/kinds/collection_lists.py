@@ -1,6 +1,6 @@
 """The case handlers' collection lists: whom to phone before a first judicial collection (`call_list`),
 what to hand to the fund's lawyers or bailiffs (`handover`), and deceased affiliates with an open account
-(`heirs`: letters to heirs are out of scope, a person takes them up).
+(`heirs`: a person takes them up; only the fiscal certificate is written to the heirs, kinds/statements.py).
 
 - call_list: the formal notice's payment term expired (plus the policy's delay) with a contribution it
   claimed still unpaid, nothing holds collection back, and the affiliate was never handed over before.

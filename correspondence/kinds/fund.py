@@ -44,7 +44,7 @@ class Fund(Protocol):
         ...
 
     def deceased(self, day: date) -> set[str]:
-        """Affiliates whose death is recorded on or before `day` (no letters: heirs are handled by hand)."""
+        """Affiliates whose death is recorded on or before `day` (no letter to them; kinds/interlocks.py)."""
         ...
 
     def deaths(self) -> dict[str, date]:

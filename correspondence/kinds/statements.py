@@ -9,7 +9,7 @@ is stale, the next date brings a fresh one); it is composed as the other account
 to the end of Y+1 (`fiscal_certificate:<affiliate>:<Y>`), to everyone who paid contributions or was
 refunded in Y: contributions received in the year (cash basis), refunds, and the total the affiliate may
 deduct as professional costs; surcharges are never in it (not deductible since 2020). A deceased affiliate
-gets no statement (the heirs' list has the balance); their certificate is addressed to the heirs at the last
+gets no statement (the heirs' list has the balance), a bankrupt one's is held for a case handler; their certificate is addressed to the heirs at the last
 known address, who need it for the last tax return (rules/parameters/interlocks.toml, [confirm]); a date of
 death after the night holds it (kinds/interlocks.py).
 """
@@ -56,17 +56,21 @@ def statement_day(day: date, params: Parameters) -> date | None:
     return None
 
 
-def account_statements(fund: Fund, day: date, params: Parameters) -> Iterator[Event]:
+def account_statements(fund: Fund, day: date, params: Parameters) -> Iterator[Event | Held]:
     on = statement_day(day, params)
     if on is None:
         return
-    dead = fund.deceased(day)
+    interlocks = Interlocks(fund, day, params)
     for ledger in fund.ledgers():
-        if ledger.payer_id in dead:
-            continue
         acc = account(ledger.charges, ledger.received, on, params)
         if acc.overdue_unpaid + acc.surcharge_total - acc.credit == 0:
             continue
+        addressee = interlocks.check(f"statement:{ledger.payer_id}:{on.isoformat()}", "account_statement",
+                                     ledger.payer_id)
+        if isinstance(addressee, Held):
+            yield addressee
+        if addressee != "affiliate":
+            continue  # held, or deceased: the heirs' list has the balance
         facts = account_facts(acc, overdue_only=False)
         shown = [p for p in acc.periods if p.unpaid or p.surcharges or p.due_date.year >= on.year - 1]
         keep = {p.period for p in shown}

@@ -64,6 +64,8 @@ WAYS = [  # (letter type, deceased, bankrupt, way)
     ("due_notice", True, True, "heirs_list"),  # a death comes first
     ("regularisation", True, False, "heirs_list"),
     ("regularisation", False, True, "case_handler"),
+    ("account_statement", True, False, "heirs_list"),
+    ("account_statement", False, True, "case_handler"),
     ("fiscal_certificate", True, False, "estate"),
     ("fiscal_certificate", False, True, "affiliate"),
     ("a_type_the_data_does_not_name", False, True, "case_handler"),
