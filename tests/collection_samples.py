@@ -121,6 +121,11 @@ def contexts() -> dict[tuple[str, str], dict]:
             letter = compose(by_name()[event.letter_type], event, recipient, env, f"{DAY:%Y%m%d}-0000{len(out) + 1:02d}")
             assert letter.language == language, (name, language, letter.language)
             out[(name, language)] = json.loads(json.dumps(letter.context, sort_keys=True, ensure_ascii=False))
+    for language, person in RECIPIENTS.items():  # after the others, so that their letter ids stay as they were
+        certificate = events(person["affiliate_id"])["fiscal_certificate"]
+        event = replace(certificate, facts=replace(certificate.facts, estate=True))  # to a deceased's heirs
+        letter = compose(by_name()[event.letter_type], event, person, env, f"{DAY:%Y%m%d}-0000{len(out) + 1:02d}")
+        out[("estate", language)] = json.loads(json.dumps(letter.context, sort_keys=True, ensure_ascii=False))
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from stdnum.be import nn
@@ -12,6 +13,8 @@ from correspondence.demo.fund import build, write_demo_fund
 from correspondence.importing import import_dir
 from correspondence.store import connect
 from rules import postcodes
+from rules.params import Parameters
+from rules.plausibility import quarterly_contribution
 
 DAY = date(2026, 11, 22)
 
@@ -35,6 +38,15 @@ def test_demo_fund_looks_like_a_belgian_fund() -> None:
     assert len(quarters) == 8 and max(quarters) == (2026, 4)
     paid = {p["payer_id"] for p in rows["payments.csv"]}
     assert 0.6 < len(paid) / len(affiliates) < 1.0  # mostly payers, some never pay
+
+
+def test_no_demo_quarter_is_above_the_legal_maximum() -> None:
+    """Issue 16: 78 demo due notices printed more than the year's maximum quarterly contribution (statuses other
+    than the main ones were charged without the income ceiling). Every quarter is plausible now."""
+    params = Parameters()
+    rows = build(2000, 1, date(2026, 12, 2)).rows["contributions.csv"]
+    assert [r["contribution_id"] for r in rows if r["kind"] == "provisional" and quarterly_contribution(
+        int(r["year"]), Decimal(r["amount"]), Decimal(r["fee"]), params)] == []
 
 
 def test_demo_files_import_without_rejections(sqlite_url: str, tmp_path: Path) -> None:

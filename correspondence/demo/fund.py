@@ -64,9 +64,10 @@ def _quarters_back(day: date, n: int) -> list[tuple[int, int]]:
 def quarterly_amount(status: str, income: Decimal, year: int, params: Parameters) -> Decimal:
     if status in contribution_rule.MAIN_MINIMUM_STATUSES:
         return contribution_rule.quarterly_contribution(year, status, income, Decimal(0), params).quarterly
-    # Secondary and the other statuses have thresholds not yet in the rule data ([confirm]): the demo
-    # charges the first-bracket rate on the income, without minimum. Demo data only, never a rule.
-    return cents(income * Decimal("0.205") / 4)
+    # Secondary and the other statuses have minimums not yet in the rule data ([confirm]): the demo charges
+    # the year's brackets on the income, without minimum but up to the income ceiling, so no quarter exceeds
+    # the legal maximum (issue 16: 78 demo due notices did). Demo data only, never a rule.
+    return contribution_rule.year_figures(year, params).quarterly_on(income)
 
 
 def build(affiliates: int, seed: int, day: date) -> DemoFund:

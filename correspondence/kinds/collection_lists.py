@@ -1,6 +1,6 @@
 """The case handlers' collection lists: whom to phone before a first judicial collection (`call_list`),
 what to hand to the fund's lawyers or bailiffs (`handover`), and deceased affiliates with an open account
-(`heirs`: letters to heirs are out of scope, a person takes them up).
+(`heirs`: a person takes them up; only the fiscal certificate is written to the heirs, kinds/statements.py).
 
 - call_list: the formal notice's payment term expired (plus the policy's delay) with a contribution it
   claimed still unpaid, nothing holds collection back, and the affiliate was never handed over before.
@@ -8,7 +8,9 @@ what to hand to the fund's lawyers or bailiffs (`handover`), and deceased affili
 - handover: the call-list entry is `handover_after_call_list_days` old and the debt is still unpaid; an
   affiliate handed over before goes there straight after the formal notice's term (no second personal
   contact: the charter asks one before the *first* judicial collection). Key `handover:<affiliate>:<period>`.
-- heirs: `heirs:<affiliate>`, once, when the account is not square.
+- heirs: `heirs:<affiliate>:<newest period charged>`, when the account is not square: once, and again when a
+  period is charged after the entry (a quarter whose due notice was not sent after the death), so what is
+  due after the death always reaches the heirs' list with the whole balance.
 """
 
 from __future__ import annotations
@@ -75,7 +77,8 @@ def heirs_list(fund: Fund, day: date, params: Parameters) -> Iterator[Entry]:
         acc = account(ledger.charges, ledger.received, day, params)
         if acc.balance == 0:
             continue
-        yield Entry(f"heirs:{ledger.payer_id}", "heirs", f"affiliate {ledger.payer_id}", {
+        newest = max(ledger.charges, key=lambda c: (c.due_date, c.period)).period if ledger.charges else "none"
+        yield Entry(f"heirs:{ledger.payer_id}:{newest}", "heirs", f"affiliate {ledger.payer_id}", {
             "affiliate_id": ledger.payer_id, "balance": fmt(acc.balance), "surcharges": fmt(acc.surcharge_total),
             "periods_unpaid": " ".join(p.period for p in acc.periods if p.unpaid),
         })

@@ -3,7 +3,10 @@
 
 The notice is due on its quarter's first day (`Event.due_on`), also for an affiliate who joined during the
 quarter: the contributions table records no day on which a charge was made, so a cut-over in mid-quarter
-leaves that quarter's notices to the former system, which charged them."""
+leaves that quarter's notices to the former system, which charged them.
+
+Never to a deceased affiliate (what is due goes to the heirs' list); held for a case handler during a
+bankruptcy, and when the amounts are implausible (negative, above the legal maximum): kinds/interlocks.py."""
 
 from __future__ import annotations
 
@@ -15,11 +18,13 @@ from typing import Any
 
 from correspondence.kinds.blocks import payment_block
 from correspondence.kinds.fund import Fund
-from correspondence.kinds.letter import ComposeEnv, Event
+from correspondence.kinds.interlocks import Interlocks, held
+from correspondence.kinds.letter import ComposeEnv, Event, Held
 from rules.calendar import quarter_end, quarter_of, quarter_start
 from rules.money import fmt
 from rules.params import Parameters
 from rules.payment_reference import structured_reference
+from rules.plausibility import quarterly_contribution
 
 
 @dataclass(frozen=True)
@@ -31,13 +36,25 @@ class DueNotice:
     due_date: str  # ISO date
 
 
-def due_notices(fund: Fund, day: date, params: Parameters) -> Iterator[Event]:
+def due_notices(fund: Fund, day: date, params: Parameters) -> Iterator[Event | Held]:
     year, quarter = day.year, quarter_of(day)
+    interlocks = Interlocks(fund, day, params)
     for row in fund.provisional_contributions_due(quarter_start(year, quarter), quarter_end(year, quarter)):
-        if row["amount"] + row["fee"] <= 0:
+        key = f"due_notice:{row['affiliate_id']}:{row['year']}-Q{row['quarter']}"
+        amount, fee = row["amount"], row["fee"]
+        if amount + fee <= 0 and amount >= 0 and fee >= 0:
             continue  # nothing to pay: no notice
+        addressee = interlocks.check(key, "due_notice", row["affiliate_id"])
+        if isinstance(addressee, Held):
+            yield addressee
+        if addressee != "affiliate":
+            continue  # held, or deceased: what is due is on the heirs' list
+        problem = held(key, f"affiliate {row['affiliate_id']}", quarterly_contribution(row["year"], amount, fee, params))
+        if problem is not None:
+            yield problem
+            continue
         yield Event(
-            key=f"due_notice:{row['affiliate_id']}:{row['year']}-Q{row['quarter']}",
+            key=key,
             letter_type="due_notice",
             recipient_type="affiliate",
             recipient_id=row["affiliate_id"],

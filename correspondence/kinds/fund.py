@@ -46,7 +46,11 @@ class Fund(Protocol):
         ...
 
     def deceased(self, day: date) -> set[str]:
-        """Affiliates whose death is recorded on or before `day` (no letters: heirs are handled by hand)."""
+        """Affiliates whose death is recorded on or before `day` (no letter to them; kinds/interlocks.py)."""
+        ...
+
+    def deaths(self) -> dict[str, date]:
+        """The recorded date of death by affiliate, whatever its date (a date after the night is implausible)."""
         ...
 
     def sent(self, letter_type: str) -> dict[str, list[tuple[str, date]]]:
@@ -157,6 +161,13 @@ class FundView:
     def deceased(self, day: date) -> set[str]:
         t = schema.suspensions.c
         return set(self.connection.scalars(select(t.affiliate_id).where(t.kind == "death", t.valid_from <= day)))
+
+    def deaths(self) -> dict[str, date]:
+        t = schema.suspensions.c
+        out: dict[str, date] = {}
+        for row in self.connection.execute(select(t.affiliate_id, t.valid_from).where(t.kind == "death")):
+            out[row.affiliate_id] = min(row.valid_from, out.get(row.affiliate_id, row.valid_from))
+        return out
 
     def sent(self, letter_type: str) -> dict[str, list[tuple[str, date]]]:
         out: dict[str, list[tuple[str, date]]] = {}

@@ -125,6 +125,10 @@ def compose(kind: LetterKind | None, event: Event, recipient: dict[str, Any] | N
         raise Quarantine(record, "letter_type", f"no letter type '{event.letter_type}' in letter_templates/",
                          "restore the letter type's folder")
     block = recipient_block(event.recipient_type, recipient, env.day, env.fund["postal"]["box_label"])
+    # To the heirs of a deceased affiliate (the trigger decided: kinds/interlocks.py); the wording is the templates'.
+    # Only then is `recipient.estate` in the context (stored letters and samples of other letters have none).
+    if getattr(event.facts, "estate", False):
+        block["estate"] = True
     # The language laws decide the letter's language from the domicile; a contradicting preference is reported.
     try:
         choice = letter_language(block["postcode"], block["country"], block.pop("language"), env.params, env.day)

@@ -80,6 +80,13 @@ class MemoryFund:
     def deceased(self, day: date) -> set[str]:
         return {r["affiliate_id"] for r in self.suspensions if r["kind"] == "death" and r["valid_from"] <= day}
 
+    def deaths(self) -> dict[str, date]:
+        out: dict[str, date] = {}
+        for r in self.suspensions:
+            if r["kind"] == "death":
+                out[r["affiliate_id"]] = min(r["valid_from"], out.get(r["affiliate_id"], r["valid_from"]))
+        return out
+
     def sent(self, letter_type: str) -> dict[str, list[tuple[str, date]]]:
         out: dict[str, list[tuple[str, date]]] = {}
         for rows, on in ((self.letters, "run_date"), (self.letters_sent, "sent_on"), (self.former_letters, "due_on")):

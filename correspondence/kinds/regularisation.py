@@ -4,6 +4,8 @@ income — an extra amount to pay by its due date (with how to pay), or a refund
 A regularisation supplement is due by the last day of the quarter after the quarter it was charged in
 (domain/contributions.md), so the row's due date tells when it was charged: the notice goes out on any
 night from the first day of that quarter up to the due date (`regularisation:<contribution_id>`).
+Never to a deceased affiliate (the heirs' list has the balance); held for a case handler during a
+bankruptcy or when the date of death lies after the night (kinds/interlocks.py).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import Any
 
 from correspondence.kinds.blocks import payment_block
 from correspondence.kinds.fund import Fund
-from correspondence.kinds.letter import ComposeEnv, Event
+from correspondence.kinds.interlocks import Interlocks
+from correspondence.kinds.letter import ComposeEnv, Event, Held
 from rules.calendar import add_months, quarter_of, quarter_start
 from rules.money import cents, fmt
 from rules.params import Parameters
@@ -68,15 +71,18 @@ def provisional_of(rows: tuple[dict[str, Any], ...], year: int) -> dict[int, Dec
     return found
 
 
-def regularisation_notices(fund: Fund, day: date, params: Parameters) -> Iterator[Event]:
-    dead = fund.deceased(day)
+def regularisation_notices(fund: Fund, day: date, params: Parameters) -> Iterator[Event | Held]:
+    interlocks = Interlocks(fund, day, params)
     for ledger in fund.ledgers():
-        if ledger.payer_id in dead:
-            continue
         for row in ledger.regularisations:
             total = row["amount"] + row["fee"]
             if total == 0 or not charged_on(row["due_date"]) <= day <= row["due_date"]:
                 continue
+            addressee = interlocks.check(f"regularisation:{row['contribution_id']}", "regularisation", ledger.payer_id)
+            if isinstance(addressee, Held):
+                yield addressee
+            if addressee != "affiliate":
+                continue  # held, or deceased: the heirs' list has it
             yield Event(f"regularisation:{row['contribution_id']}", "regularisation", "affiliate", ledger.payer_id,
                         Regularisation(year=row["year"], amount=fmt(row["amount"]), fee=fmt(row["fee"]),
                                        total=fmt(total), due_date=row["due_date"].isoformat(), refund=total < 0,

@@ -8,8 +8,10 @@ is stale, the next date brings a fresh one); it is composed as the other account
 (kinds/collection.py). The fiscal certificate for year Y goes out from the policy's certificate date in Y+1
 to the end of Y+1 (`fiscal_certificate:<affiliate>:<Y>`), to everyone who paid contributions or was
 refunded in Y: contributions received in the year (cash basis), refunds, and the total the affiliate may
-deduct as professional costs; surcharges are never in it (not deductible since 2020). Deceased affiliates
-get neither (heirs are handled by hand).
+deduct as professional costs; surcharges are never in it (not deductible since 2020). A deceased affiliate
+gets no statement (the heirs' list has the balance), a bankrupt one's is held for a case handler; their certificate is addressed to the heirs at the last
+known address, who need it for the last tax return (rules/parameters/interlocks.toml, [confirm]); a date of
+death after the night holds it (kinds/interlocks.py).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from typing import Any
 
 from correspondence.kinds.collection import account_facts, period_name
 from correspondence.kinds.fund import Fund
-from correspondence.kinds.letter import ComposeEnv, Event
+from correspondence.kinds.interlocks import Interlocks
+from correspondence.kinds.letter import ComposeEnv, Event, Held
 from rules.account import ZERO, account, allocate
 from rules.collection_policy import collection_policy
 from rules.fiscal_certificate import declaration, fee_part
@@ -41,6 +44,7 @@ class Certificate:
     contributions: str  # money as the letter prints it: contributions received in the year, the fee apart
     fee: str  # the fund's management fee in the payments received in the year
     refunds: str  # refunded in the year, as a positive amount
+    estate: bool = False  # addressed to the heirs of the deceased affiliate (kinds/letter.py reads it)
 
 
 def statement_day(day: date, params: Parameters) -> date | None:
@@ -53,17 +57,21 @@ def statement_day(day: date, params: Parameters) -> date | None:
     return None
 
 
-def account_statements(fund: Fund, day: date, params: Parameters) -> Iterator[Event]:
+def account_statements(fund: Fund, day: date, params: Parameters) -> Iterator[Event | Held]:
     on = statement_day(day, params)
     if on is None:
         return
-    dead = fund.deceased(day)
+    interlocks = Interlocks(fund, day, params)
     for ledger in fund.ledgers():
-        if ledger.payer_id in dead:
-            continue
         acc = account(ledger.charges, ledger.received, on, params)
         if acc.overdue_unpaid + acc.surcharge_total - acc.credit == 0:
             continue
+        addressee = interlocks.check(f"statement:{ledger.payer_id}:{on.isoformat()}", "account_statement",
+                                     ledger.payer_id)
+        if isinstance(addressee, Held):
+            yield addressee
+        if addressee != "affiliate":
+            continue  # held, or deceased: the heirs' list has the balance
         facts = account_facts(acc, overdue_only=False)
         shown = [p for p in acc.periods if p.unpaid or p.surcharges or p.due_date.year >= on.year - 1]
         keep = {p.period for p in shown}
@@ -75,16 +83,14 @@ def account_statements(fund: Fund, day: date, params: Parameters) -> Iterator[Ev
                                        for r in acc.payments if r.received_on > since)), due_on=on)
 
 
-def fiscal_certificates(fund: Fund, day: date, params: Parameters) -> Iterator[Event]:
+def fiscal_certificates(fund: Fund, day: date, params: Parameters) -> Iterator[Event | Held]:
     year = day.year - 1
     certificate_day = collection_policy(day, params).fiscal_certificate_day(day.year)
     if day < certificate_day:
         return
-    dead = fund.deceased(day)
+    interlocks = Interlocks(fund, day, params)
     start, end = date(year, 1, 1), date(year, 12, 31)
     for ledger in fund.ledgers():
-        if ledger.payer_id in dead:
-            continue
         # Cash basis: the parts of payments received in the year that paid contributions (never surcharges).
         paid, _ = allocate(ledger.charges, [r for r in ledger.received if r.received_on <= end])
         received: dict[str, Decimal] = {}
@@ -95,16 +101,22 @@ def fiscal_certificates(fund: Fund, day: date, params: Parameters) -> Iterator[E
         refunds = -sum((r.amount for r in ledger.received if r.amount < 0 and start <= r.received_on <= end), ZERO)
         if sum(received.values(), ZERO) == 0 and refunds == 0:
             continue
+        key = f"fiscal_certificate:{ledger.payer_id}:{year}"
+        addressee = interlocks.check(key, "fiscal_certificate", ledger.payer_id)
+        if isinstance(addressee, Held):
+            yield addressee
+        if addressee not in ("affiliate", "estate"):
+            continue
         charged = charged_per_period(ledger.contributions)
         fees = {k: fee_part(v, *charged.get(k, (v, ZERO))) for k, v in received.items()}
-        yield Event(f"fiscal_certificate:{ledger.payer_id}:{year}", "fiscal_certificate", "affiliate",
-                    ledger.payer_id, Certificate(
-                        year=year,
-                        periods=tuple({"period": k, **period_name(k), "amount": fmt(v - fees[k])}
-                                      for k, v in sorted(received.items())),
-                        contributions=fmt(sum(received.values(), ZERO) - sum(fees.values(), ZERO)),
-                        fee=fmt(sum(fees.values(), ZERO)), refunds=fmt(refunds),
-                    ), due_on=certificate_day)
+        yield Event(key, "fiscal_certificate", "affiliate", ledger.payer_id, Certificate(
+            year=year,
+            periods=tuple({"period": k, **period_name(k), "amount": fmt(v - fees[k])}
+                          for k, v in sorted(received.items())),
+            contributions=fmt(sum(received.values(), ZERO) - sum(fees.values(), ZERO)),
+            fee=fmt(sum(fees.values(), ZERO)), refunds=fmt(refunds),
+            estate=addressee == "estate",
+        ), due_on=certificate_day)
 
 
 def charged_per_period(rows: tuple[dict[str, Any], ...]) -> dict[str, tuple[Decimal, Decimal]]:
@@ -124,6 +136,7 @@ def compose_certificate(event: Event, recipient: dict[str, Any], env: ComposeEnv
     declared = declaration(facts.year, recipient["status"], env.params)
     contributions, fee, refunds = Decimal(facts.contributions), Decimal(facts.fee), Decimal(facts.refunds)
     certificate = asdict(facts)
+    certificate.pop("estate")  # in the address block: recipient.estate (kinds/letter.py)
     certificate["periods"] = list(certificate["periods"])
     certificate.update(
         assessment_year=declared.assessment_year, code=declared.code, partner_code=declared.partner_code,

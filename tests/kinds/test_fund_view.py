@@ -78,7 +78,7 @@ def test_the_case_lists_read_the_database_as_the_memory(connection: Connection) 
     _store(connection, memory)
     day = date(2026, 7, 20)
     entries = [entry for function in LISTS for entry in function(memory, day, PARAMS)]
-    assert [e.key for e in entries] == [f"handover:{A}:2026-Q1", "heirs:A0000002"]
+    assert [e.key for e in entries] == [f"handover:{A}:2026-Q1", "heirs:A0000002:2026-Q1"]
     assert [e for function in LISTS for e in function(FundView(connection), day, PARAMS)] == entries
 
 
