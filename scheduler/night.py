@@ -98,8 +98,9 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
                 known = journal.handled(connection, [e.key for e in batch])
                 fresh = [e for e in batch if e.key not in known]
                 # Due before go-live: the former system's event, journaled as such, never composed nor printed.
+                # A held event due before go-live is the former system's too: neither quarantined nor journaled.
                 former = [e for e in fresh if isinstance(e, Event) and left_to_former_system(e, go_live)]
-                left = {e.key for e in former}
+                left = {e.key for e in fresh if left_to_former_system(e, go_live)}
                 fresh = [e for e in fresh if e.key not in left]
                 recipients: dict[tuple[str, str], dict[str, Any]] = {}
                 events = [e for e in fresh if isinstance(e, Event)]

@@ -11,7 +11,7 @@ bankruptcy, and when the amounts are implausible (negative, above the legal maxi
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -44,21 +44,22 @@ def due_notices(fund: Fund, day: date, params: Parameters) -> Iterator[Event | H
         amount, fee = row["amount"], row["fee"]
         if amount + fee <= 0 and amount >= 0 and fee >= 0:
             continue  # nothing to pay: no notice
+        first_due = quarter_start(row["year"], row["quarter"])
         addressee = interlocks.check(key, "due_notice", row["affiliate_id"])
         if isinstance(addressee, Held):
-            yield addressee
+            yield replace(addressee, due_on=first_due)
         if addressee != "affiliate":
             continue  # held, or deceased: what is due is on the heirs' list
         problem = held(key, f"affiliate {row['affiliate_id']}", quarterly_contribution(row["year"], amount, fee, params))
         if problem is not None:
-            yield problem
+            yield replace(problem, due_on=first_due)
             continue
         yield Event(
             key=key,
             letter_type="due_notice",
             recipient_type="affiliate",
             recipient_id=row["affiliate_id"],
-            due_on=quarter_start(row["year"], row["quarter"]),
+            due_on=first_due,
             facts=DueNotice(
                 year=row["year"],
                 quarter=row["quarter"],

@@ -42,8 +42,9 @@ class Event:
     due_on: date | None = None
 
 
-def left_to_former_system(event: Event, go_live: date | None) -> bool:
-    """Whether the event first became due before the fund's go-live day: the former system's to send."""
+def left_to_former_system(event: Event | Held, go_live: date | None) -> bool:
+    """Whether the event first became due before the fund's go-live day: the former system's to send (a held
+    one too: what the former system had to send is not held for a case handler here)."""
     return go_live is not None and event.due_on is not None and event.due_on < go_live
 
 
@@ -54,6 +55,7 @@ class Held:
 
     key: str
     quarantine: Quarantine
+    due_on: date | None = None  # as Event.due_on: held before go-live, it is the former system's, not quarantined
 
 
 Trigger = Callable[[Fund, date, Parameters], Iterator[Event | Held]]

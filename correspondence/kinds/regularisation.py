@@ -11,7 +11,7 @@ bankruptcy or when the date of death lies after the night (kinds/interlocks.py).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -80,7 +80,7 @@ def regularisation_notices(fund: Fund, day: date, params: Parameters) -> Iterato
                 continue
             addressee = interlocks.check(f"regularisation:{row['contribution_id']}", "regularisation", ledger.payer_id)
             if isinstance(addressee, Held):
-                yield addressee
+                yield replace(addressee, due_on=charged_on(row["due_date"]))
             if addressee != "affiliate":
                 continue  # held, or deceased: the heirs' list has it
             yield Event(f"regularisation:{row['contribution_id']}", "regularisation", "affiliate", ledger.payer_id,

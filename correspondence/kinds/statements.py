@@ -69,7 +69,7 @@ def account_statements(fund: Fund, day: date, params: Parameters) -> Iterator[Ev
         addressee = interlocks.check(f"statement:{ledger.payer_id}:{on.isoformat()}", "account_statement",
                                      ledger.payer_id)
         if isinstance(addressee, Held):
-            yield addressee
+            yield replace(addressee, due_on=on)
         if addressee != "affiliate":
             continue  # held, or deceased: the heirs' list has the balance
         facts = account_facts(acc, overdue_only=False)
@@ -104,7 +104,7 @@ def fiscal_certificates(fund: Fund, day: date, params: Parameters) -> Iterator[E
         key = f"fiscal_certificate:{ledger.payer_id}:{year}"
         addressee = interlocks.check(key, "fiscal_certificate", ledger.payer_id)
         if isinstance(addressee, Held):
-            yield addressee
+            yield replace(addressee, due_on=certificate_day)
         if addressee not in ("affiliate", "estate"):
             continue
         charged = charged_per_period(ledger.contributions)

@@ -9,7 +9,8 @@ from datetime import date, timedelta
 import pytest
 
 from correspondence.kinds import collection, company
-from correspondence.kinds.letter import Event, left_to_former_system
+from correspondence.kinds.letter import Event, Held, left_to_former_system
+from correspondence.quarantine import Quarantine
 from correspondence.kinds.memory import MemoryFund
 from correspondence.kinds.registry import by_name
 from rules.collection_policy import collection_policy
@@ -70,6 +71,18 @@ def _event(due_on: date | None) -> Event:
 def test_an_event_due_before_go_live_is_left_to_the_former_system(due_on: date | None, go_live: date | None,
                                                                    left: bool) -> None:
     assert left_to_former_system(_event(due_on), go_live) is left
+    held = Held("due_notice:A0000001:2026-Q4", Quarantine(f"affiliate {A}", "suspension", "bankrupt", "a case handler"),
+                due_on=due_on)
+    assert left_to_former_system(held, go_live) is left  # held before go-live: the former system's, no quarantine
+
+
+def test_a_held_due_notice_carries_the_day_it_first_became_due() -> None:
+    make, day = SCENARIOS["due_notice"]
+    fund = make()
+    fund.suspensions.append({"affiliate_id": A, "kind": "bankruptcy", "valid_from": date(2026, 1, 1),
+                             "valid_until": None})
+    held = [e for e in by_name()["due_notice"].trigger(fund, day, _params()) if isinstance(e, Held)]
+    assert held and all(h.due_on == DUE_ON["due_notice"] for h in held)
 
 
 def _former_reminder(fund: MemoryFund, table: str, on: date, recipient: str = A, letter_type: str = "reminder",
