@@ -64,9 +64,7 @@ def competent_court(
             f"country {country!r} of the affiliate's address is not a country code"
         ) from None
     if nation != "BE":
-        raise NoCompetentCourt(
-            f"affiliate lives abroad ({nation}): the fund's legal team decides the competent court [confirm]"
-        )
+        return _abroad(nation, language, _period(params or Parameters(), on))
     try:
         code = normalise_postcode(postcode)
     except NoLanguageArea:
@@ -74,11 +72,14 @@ def competent_court(
             f"postcode {postcode!r} is not a Belgian postcode: no competent court"
         ) from None
     period = _period(params or Parameters(), on)
-    key = _court_key(code, language, period)
+    return _court(_court_key(code, language, period), period)
+
+
+def _court(key: str, period: Period) -> Court:
     raw = period.get("courts").get(key)
     if raw is None:
         raise RuleError(
-            f"rules/parameters/{PARAMETERS}.toml: postcode {code} points to unknown court '{key}'"
+            f"rules/parameters/{PARAMETERS}.toml: no court '{key}' in courts (named by a range or by abroad)"
         )
     return Court(
         key=key,
@@ -87,6 +88,17 @@ def competent_court(
         address=tuple(str(line) for line in raw["address"]),
         confirm=tuple(raw.get("confirm", ())) + period.confirm,
     )
+
+
+def _abroad(nation: str, language: str, period: Period) -> Court:
+    """The court the fund's legal team names for affiliates abroad (`abroad`, by letter language), if it has."""
+    chosen = (period.values.get("abroad") or {}).get(language)
+    if chosen is None:
+        raise NoCompetentCourt(
+            f"affiliate lives abroad ({nation}): the fund's legal team decides the competent court "
+            f"(`abroad.{language}` in rules/parameters/{PARAMETERS}.toml) [confirm]"
+        )
+    return _court(str(chosen), period)
 
 
 def _court_key(code: str, language: str, period: Period) -> str:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import shutil
+from pathlib import Path
 
 import pytest
 
 from rules.courts import NoCompetentCourt, competent_court
-from rules.params import Parameters
+from rules.errors import RuleError
+from rules.params import DEFAULT_DIR, Parameters
 
 PARAMS = Parameters()
 
@@ -96,13 +99,13 @@ def test_every_court_has_three_names_and_an_address() -> None:
             "1012 AB",
             "NL",
             "nl",
-            "affiliate lives abroad (NL): the fund's legal team decides the competent court [confirm]",
+            "affiliate lives abroad (NL): the fund's legal team decides the competent court",
         ),
         (
             "75001",
             "fr",
             "fr",
-            "affiliate lives abroad (FR): the fund's legal team decides the competent court [confirm]",
+            "affiliate lives abroad (FR): the fund's legal team decides the competent court",
         ),
         ("1000", "BE", "de", "judicial district of Brussels"),
         ("1850", "BE", "de", "judicial district of Brussels"),
@@ -131,3 +134,30 @@ def test_ranges_cover_every_postcode_once_and_name_known_courts() -> None:
         for key in [row.get("court"), *row.get("by_language", {}).values()]:
             assert key is None or key in period.values["courts"]
     assert any("art. 628" in mark for mark in period.confirm)
+
+
+def _with_abroad(tmp_path: Path, abroad: str) -> Parameters:
+    """The shipped parameters, with the legal team's choice of a court for affiliates abroad added."""
+    for source in DEFAULT_DIR.glob("*"):
+        if source.is_file():
+            shutil.copy(source, tmp_path / source.name)
+    courts = tmp_path / "labour_courts.toml"
+    courts.write_text(courts.read_text(encoding="utf-8") + abroad, encoding="utf-8")
+    return Parameters(tmp_path)
+
+
+@pytest.mark.parametrize(("language", "key"), [("nl", "brussels_nl"), ("fr", "brussels_fr"), ("de", None)])
+def test_the_legal_team_can_name_the_court_for_affiliates_abroad(tmp_path: Path, language: str,
+                                                                  key: str | None) -> None:
+    params = _with_abroad(tmp_path, '\n[period.values.abroad]\nnl = "brussels_nl"\nfr = "brussels_fr"\n')
+    if key is None:  # no choice for German letters: still not guessed
+        with pytest.raises(NoCompetentCourt, match="abroad.de"):
+            competent_court("75001", "FR", language, params)
+    else:
+        assert competent_court("75001", "FR", language, params).key == key
+
+
+def test_a_court_named_for_abroad_must_exist(tmp_path: Path) -> None:
+    params = _with_abroad(tmp_path, '\n[period.values.abroad]\nnl = "brussel"\n')
+    with pytest.raises(RuleError, match="no court 'brussel'"):
+        competent_court("75001", "FR", "nl", params)
