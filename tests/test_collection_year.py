@@ -84,15 +84,16 @@ EXPECTED = {  # letters per recipient: "MM-DD letter_type", in date order (the d
     # the company: 2025 contribution unpaid (reminder, registered notice), then the 2026 due notice
     "C0000001": ["01-30 company_reminder", "03-01 company_formal_notice", "10-01 company_due_notice"],
 }
-LISTS = [  # (day, key) of the case handlers' list entries
-    ("06-06", "call_list:A0000003:2026-Q1"),
-    ("06-06", "call_list:A0000004:2026-Q1"),
-    ("06-27", "handover:A0000004:2026-Q1"),  # A0000003's June payment settled 2026-Q1 before its hand-over
-    ("09-05", "call_list:A0000003:2026-Q2"),  # never handed over: a personal contact first
-    ("09-05", "handover:A0000004:2026-Q2"),  # handed over before: no second call
-    ("09-26", "handover:A0000003:2026-Q2"),
-    ("12-06", "handover:A0000003:2026-Q3"),
-    ("12-06", "handover:A0000004:2026-Q3"),
+LISTS = [  # (day, key) of the case handlers' list entries: a week after the formal notice's deadline (one month
+    # from the third working day after posting, moved to a working day), hand-over three weeks after the call
+    ("06-29", "call_list:A0000004:2026-Q1"),  # noticed Fri 15 May: received Wed 20 May, deadline Mon 22 June
+    # A0000003's half-payment of 25 June settled 2026-Q1 before its call
+    ("07-20", "handover:A0000004:2026-Q1"),
+    ("09-28", "call_list:A0000003:2026-Q2"),  # noticed Fri 14 Aug: received Wed 19 Aug, deadline Mon 21 Sep
+    ("09-28", "handover:A0000004:2026-Q2"),  # handed over before: no second call
+    ("10-19", "handover:A0000003:2026-Q2"),
+    ("12-25", "handover:A0000003:2026-Q3"),  # noticed Sat 14 Nov: received Wed 18 Nov, deadline Fri 18 Dec
+    ("12-25", "handover:A0000004:2026-Q3"),
 ]
 
 
