@@ -93,7 +93,8 @@ def _still_referred_to(connection: Connection, spec: FileSpec, gone: list[tuple[
     if spec.table is schema.affiliates:
         kind = "affiliate"
         children = [(t.name, t.c.affiliate_id, None)
-                    for t in (schema.contributions, schema.claims, schema.payment_plans, schema.suspensions)]
+                    for t in (schema.contributions, schema.claims, schema.payment_plans, schema.suspensions,
+                              schema.statement_requests)]
     elif spec.table is schema.companies:
         kind = "company"
         children = []
