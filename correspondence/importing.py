@@ -43,6 +43,7 @@ class FileSpec:
     checks: tuple[RowCheck, ...] = ()
     rename: dict[str, str] = field(default_factory=dict)  # CSV column -> table column
     derive: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # columns computed from a valid row
+    optional: tuple[str, ...] = ()  # columns a file may leave out of its header (read as empty)
 
 
 @dataclass
@@ -136,6 +137,12 @@ SENT_TYPES: dict[str, tuple[str, str, re.Pattern[str], str]] = {
 }
 
 
+def _income_on_regularisation(row: dict[str, Any], _known: Known) -> tuple[str, str] | None:
+    if row["income"] is not None and row["kind"] != "regularisation":
+        return "income", "is given on a provisional row: only a regularisation row carries the year's final income"
+    return None
+
+
 def _letter_sent(row: dict[str, Any], known: Known) -> tuple[str, str] | None:
     _, recipient_type, pattern, what = SENT_TYPES[row["letter_type"]]
     if row["recipient_type"] != recipient_type:
@@ -213,9 +220,12 @@ SPECS: tuple[FileSpec, ...] = (
             "amount": f.amount(allow_negative=True),
             "fee": f.amount(allow_negative=True),
             "due_date": f.iso_date(),
+            # A regularisation's final professional income of the year (tax authority); empty otherwise.
+            "income": f.amount(allow_negative=True, required=False),
         },
         key=("contribution_id",),
-        checks=(_affiliate_exists,),
+        checks=(_affiliate_exists, _income_on_regularisation),
+        optional=("income",),
     ),
     FileSpec(
         "payments.csv",
@@ -254,6 +264,13 @@ SPECS: tuple[FileSpec, ...] = (
             "exempt_quarters_before_engine": f.integer(0, 4),
         },
         key=("claim_id",),
+        checks=(_affiliate_exists,),
+    ),
+    FileSpec(  # account statements affiliates asked for: each answered once (kinds/statements.py)
+        "statement_requests.csv",
+        schema.statement_requests,
+        {"affiliate_id": f.identifier(20), "requested_on": f.iso_date()},
+        key=("affiliate_id", "requested_on"),
         checks=(_affiliate_exists,),
     ),
     FileSpec(  # what the fund's former system sent before go-live (README: How a fund switches on)
@@ -309,7 +326,7 @@ def parse_rows(spec: FileSpec, text: str, known: Known, report: FileReport) -> l
 
 
 def _header_problem(spec: FileSpec, header: list[str]) -> str | None:
-    missing = [c for c in spec.columns if c not in header]
+    missing = [c for c in spec.columns if c not in header and c not in spec.optional]
     if missing:
         return f"missing column(s) {', '.join(missing)}"
     twice = sorted({c for c in header if header.count(c) > 1})
@@ -397,7 +414,7 @@ def _parse_row(spec: FileSpec, raw: dict[str, str], known: Known) -> tuple[dict[
     row: dict[str, Any] = {}
     for column, parse in spec.columns.items():
         try:
-            row[spec.rename.get(column, column)] = parse(raw[column])
+            row[spec.rename.get(column, column)] = parse(raw.get(column, "") if column in spec.optional else raw[column])
         except FieldError as exc:
             return row, (column, str(exc))
     for check in spec.checks:

@@ -93,7 +93,8 @@ def _still_referred_to(connection: Connection, spec: FileSpec, gone: list[tuple[
     if spec.table is schema.affiliates:
         kind = "affiliate"
         children = [(t.name, t.c.affiliate_id, None)
-                    for t in (schema.contributions, schema.claims, schema.payment_plans, schema.suspensions)]
+                    for t in (schema.contributions, schema.claims, schema.payment_plans, schema.suspensions,
+                              schema.statement_requests)]
     elif spec.table is schema.companies:
         kind = "company"
         children = []
@@ -113,7 +114,9 @@ def _still_referred_to(connection: Connection, spec: FileSpec, gone: list[tuple[
 
 
 def _text(key: tuple[Any, ...]) -> str:
-    return mask_national_numbers(" ".join(str(v) for v in key))  # an id that is a national number is masked
+    # An id that is a national number is masked; each value apart, so an id and a date side by side
+    # ("A0000001 2026-11-20") are not read as one.
+    return " ".join(mask_national_numbers(str(v)) for v in key)
 
 
 def _count(keys: list[str]) -> str:

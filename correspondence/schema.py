@@ -106,6 +106,8 @@ contributions = Table(
     Column("amount", Money, nullable=False),
     Column("fee", Money, nullable=False),
     Column("due_date", Date, nullable=False),
+    # A regularisation's final professional income of its year, as the tax authority reported it (NULL: not given).
+    Column("income", Money),
     Index("ix_contributions_due", "due_date"),
 )
 
@@ -157,6 +159,14 @@ claims = Table(
     Column("other_benefit", Boolean, nullable=False, default=False),
     Column("months_before_engine", Integer, nullable=False, default=0),
     Column("exempt_quarters_before_engine", Integer, nullable=False, default=0),
+)
+
+# Account statements affiliates asked for (statement_requests.csv): each is answered once, from its date.
+statement_requests = Table(
+    "statement_requests",
+    metadata,
+    Column("affiliate_id", String(20), primary_key=True),
+    Column("requested_on", Date, primary_key=True),
 )
 
 # What the fund's former system sent before go-live (letters_sent.csv): these count as sent for the collection

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from rules import contributions
 from rules.contributions import NAME as CONTRIBUTIONS
-from rules.errors import MissingParameter
+from rules.errors import MissingParameter, RuleError
 from rules.params import Parameters
 
 ZERO = Decimal(0)
@@ -47,3 +48,19 @@ def dated_after(facts: dict[str, date | None], day: date) -> list[Implausible]:
     """Facts (field: date) that cannot be known on the letter's date `day` because they lie after it."""
     return [Implausible(field, f"is {on.isoformat()}, after the letter's date {day.isoformat()}")
             for field, on in facts.items() if on is not None and on > day]
+
+
+def regularisation_income(year: int, status: str, income: Decimal, quarters: int, final_total: Decimal,
+                          params: Parameters) -> list[Implausible]:
+    """The final contribution the rule computes on `income` for `status` — its quarterly amount for each of
+    the `quarters` charged provisionally — against the final total the regularisation makes (provisional +
+    difference, fee apart). RuleError when it cannot be computed (a status or year without figures, no quarter)."""
+    if quarters < 1:
+        raise RuleError(f"no provisional quarter of {year} is recorded: the final contribution per quarter "
+                        "cannot be compared")
+    quarterly = contributions.quarterly_contribution(year, status, income, ZERO, params).quarterly
+    if quarterly * quarters == final_total:
+        return []
+    return [Implausible("income", f"{income} gives a final contribution of {quarterly} a quarter ({status}, {year}), "
+                                  f"{quarterly * quarters} for {quarters} quarter(s), but the regularisation makes "
+                                  f"{final_total} (provisional + difference, fee excluded)")]

@@ -89,7 +89,8 @@ def events(payer: str) -> dict[str, Event]:
         # unevenly into cents, the last quarter taking what is left.
         "regularisation": Event(f"regularisation:{payer}-2024R", "regularisation", "affiliate", payer, Regularisation(
             year=2024, amount="1204.88", fee="36.75", total="1241.63", due_date="2026-09-30", refund=False,
-            quarters=calculation({q: D("864.15") for q in (1, 2, 3, 4)}, D("1204.88")))),
+            quarters=calculation({q: D("864.15") for q in (1, 2, 3, 4)}, D("1204.88")),
+            income="22738.93")),  # 1,165.37 a quarter on it (rules/contributions.py): 4 x 1,165.37 = 3,456.60 + 1,204.88
         "regularisation_refund": Event(f"regularisation:{payer}-2023R", "regularisation", "affiliate", payer,
                                        Regularisation(year=2023, amount="-410.00", fee="-12.51", total="-422.51",
                                                       due_date="2026-09-30", refund=True,
@@ -126,6 +127,12 @@ def contexts() -> dict[tuple[str, str], dict]:
         event = replace(certificate, facts=replace(certificate.facts, estate=True))  # to a deceased's heirs
         letter = compose(by_name()[event.letter_type], event, person, env, f"{DAY:%Y%m%d}-0000{len(out) + 1:02d}")
         out[("estate", language)] = json.loads(json.dumps(letter.context, sort_keys=True, ensure_ascii=False))
+    for language, person in RECIPIENTS.items():  # a statement the affiliate asked for, the account of that night
+        statement = events(person["affiliate_id"])["account_statement"]
+        event = replace(statement, key=f"statement:{person['affiliate_id']}:{DAY.isoformat()}",
+                        facts=replace(statement.facts, requested_on=DAY.isoformat()))
+        letter = compose(by_name()[event.letter_type], event, person, env, f"{DAY:%Y%m%d}-0000{len(out) + 1:02d}")
+        out[("requested", language)] = json.loads(json.dumps(letter.context, sort_keys=True, ensure_ascii=False))
     return out
 
 

@@ -21,7 +21,7 @@ from tests.collection_samples import contexts
 
 SAMPLES = contexts()
 ASKS_MONEY = {"regularisation", "reminder", "formal_notice", "account_statement", "company_due_notice",
-              "company_reminder", "company_formal_notice"}
+              "company_reminder", "company_formal_notice", "requested"}  # requested: a statement asked for
 
 
 @cache

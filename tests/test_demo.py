@@ -9,8 +9,11 @@ from pathlib import Path
 
 from stdnum.be import nn
 
+from correspondence.demo.former import _typed
 from correspondence.demo.fund import build, write_demo_fund
 from correspondence.importing import import_dir
+from correspondence.kinds.letter import Event, Held
+from correspondence.kinds.regularisation import regularisation_notices
 from correspondence.store import connect
 from rules import postcodes
 from rules.params import Parameters
@@ -70,3 +73,19 @@ def test_a_small_demo_fund_still_has_every_collection_and_recovery_case() -> Non
     assert date.fromisoformat(claim["care_recipient_died_on"]) > date.fromisoformat(claim["break_start"])
     [earlier] = [c for c in before_death(rows, DAY) if c["claim_id"] == claim["claim_id"]]
     assert earlier["care_recipient_died_on"] == "" and earlier["affiliate_id"] == claim["affiliate_id"]
+
+
+def test_the_demo_asks_for_statements_on_its_night_and_its_incomes_agree_with_its_regularisations() -> None:
+    """Issue 16 items 9 and 10: two statements asked for per language on the demo night (so even 200 affiliates
+    show statements), and no regularisation whose reference income contradicts its figures (none held)."""
+    night = date(2026, 12, 2)
+    rows = build(200, 1, night).rows
+    languages = {a["affiliate_id"]: a["language"] for a in rows["affiliates.csv"]}
+    asked = rows["statement_requests.csv"]
+    assert {r["requested_on"] for r in asked} == {night.isoformat()}
+    assert Counter(languages[r["affiliate_id"]] for r in asked) == {"nl": 2, "fr": 2, "de": 2}
+    fund = _typed(rows)
+    found = list(regularisation_notices(fund, night, Parameters()))
+    assert [e.key for e in found if isinstance(e, Held) and e.quarantine.field == "income"] == []
+    printed = [e for e in found if isinstance(e, Event) and e.facts.income is not None]
+    assert len(printed) >= len([e for e in found if isinstance(e, Event)]) // 2  # the main statuses: checked

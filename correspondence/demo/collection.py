@@ -15,9 +15,11 @@ from typing import Any
 from stdnum.be import vat
 
 from correspondence.demo.samples import postcodes, read
+from rules import contributions as contribution_rule
 from rules.calendar import add_months, quarter_end, quarter_of
 from rules.company_contribution import company_contribution
 from rules.money import cents, fmt
+from rules.params import Parameters
 from rules.payment_reference import digits_of, structured_reference
 
 SUSPENSIONS = (("bankruptcy", 0.01), ("death", 0.005), ("exemption_request", 0.01), ("appeal", 0.005))
@@ -26,6 +28,7 @@ PLAN_SHARE = 0.25  # of the affiliates who paid nothing in the last quarter
 # The first companies, one per language, never pay last year's contribution, so even a small demo fund has a
 # company reminder and formal notice in each language.
 UNPAID_COMPANIES = ("flanders", "wallonia", "german")
+STATEMENT_REQUESTS = 2  # per language, asked for on the demo night
 
 
 def enterprise_number(rng: random.Random) -> str:
@@ -34,12 +37,14 @@ def enterprise_number(rng: random.Random) -> str:
 
 
 def add_collection(rows: dict[str, list[dict[str, Any]]], seed: int, day: date) -> None:
-    """Add companies.csv, payment_plans.csv, suspensions.csv and regularisations to the demo's rows."""
+    """Add companies.csv, payment_plans.csv, suspensions.csv, regularisations (with their incomes) and
+    statement_requests.csv to the demo's rows."""
     rng = random.Random(seed * 7919 + 3)
     affiliates = rows["affiliates.csv"]
     _companies(rows, rng, day, max(3, len(affiliates) // 20))
     _regularisations(rows, rng, day)
     _plans_and_suspensions(rows, rng, day)
+    _statement_requests(rows, day)
 
 
 def _companies(rows: dict[str, list[dict[str, Any]]], rng: random.Random, day: date, count: int) -> None:
@@ -78,31 +83,62 @@ def _companies(rows: dict[str, list[dict[str, Any]]], rng: random.Random, day: d
             })
 
 
+def quarterly_amount(status: str, income: Decimal, year: int, params: Parameters) -> Decimal:
+    """The demo's quarterly contribution on `income`: the rule's for the statuses it computes."""
+    if status in contribution_rule.MAIN_MINIMUM_STATUSES:
+        return contribution_rule.quarterly_contribution(year, status, income, Decimal(0), params).quarterly
+    # Secondary and the other statuses have minimums not yet in the rule data ([confirm]): the demo charges
+    # the year's brackets on the income, without minimum but up to the income ceiling, so no quarter exceeds
+    # the legal maximum (issue 16: 78 demo due notices did). Demo data only, never a rule.
+    return contribution_rule.year_figures(year, params).quarterly_on(income)
+
+
 def _regularisations(rows: dict[str, list[dict[str, Any]]], rng: random.Random, day: date) -> None:
     """Some affiliates' last year regularised: charged this quarter, due at the end of the next one. Last year,
-    not earlier, so the demo holds the provisional quarters the notice's calculation starts from; a refund
-    never exceeds what was charged provisionally."""
+    not earlier, so the demo holds the provisional quarters the notice's calculation starts from. The final
+    income is the provisional one (as the quarters' amounts give it) raised or lowered; the regularisation is
+    the contribution on it for each quarter charged less the provisional ones, so the notice's reference income
+    agrees with its figures (kinds/regularisation.py checks it) and a refund never exceeds what was charged."""
     year, month = add_months(day.year, 3 * quarter_of(day) - 2, 3)
     due = quarter_end(year, (month - 1) // 3 + 1)
     fee_rate = Decimal("0.0305")
     regularised = day.year - 1
-    charged: dict[str, Decimal] = {}
+    params = Parameters()
+    rate = contribution_rule.year_figures(regularised, params).rate_1
+    charged: dict[str, list[Decimal]] = {}
     for row in rows["contributions.csv"]:
         if row["kind"] == "provisional" and row["year"] == regularised:
-            charged[row["affiliate_id"]] = charged.get(row["affiliate_id"], Decimal(0)) + Decimal(row["amount"])
+            charged.setdefault(row["affiliate_id"], []).append(Decimal(row["amount"]))
     for affiliate in rows["affiliates.csv"]:
         if rng.random() >= REGULARISED_SHARE:
             continue
-        amount = Decimal(rng.randrange(5_000, 250_000)) / 100
+        change = Decimal(rng.randrange(5_000, 250_000)) / 500_000  # 1 % to 50 % up, or down for a refund
         if rng.random() < 0.35:
-            amount = -min(amount, cents(charged.get(affiliate["affiliate_id"], Decimal(0)) * Decimal("0.9")))
+            change = -change
+        quarters = charged.get(affiliate["affiliate_id"], [])
+        if not quarters:
+            continue
+        provisional = sum(quarters, Decimal(0))
+        income = cents(provisional / len(quarters) * 4 / rate * (1 + change))
+        amount = quarterly_amount(affiliate["status"], income, regularised, params) * len(quarters) - provisional
         if amount == 0:
             continue
         rows["contributions.csv"].append({
             "contribution_id": f"{affiliate['affiliate_id']}-{regularised}R", "affiliate_id": affiliate["affiliate_id"],
             "year": regularised, "quarter": 4, "kind": "regularisation", "amount": fmt(amount),
-            "fee": fmt(cents(amount * fee_rate)), "due_date": due.isoformat(),
+            "fee": fmt(cents(amount * fee_rate)), "due_date": due.isoformat(), "income": fmt(income),
         })
+
+
+def _statement_requests(rows: dict[str, list[dict[str, Any]]], day: date) -> None:
+    """Account statements asked for on the demo night: the first affiliates of each language neither deceased
+    nor bankrupt (whose statements the interlocks stop or hold), so every demo night shows statements."""
+    stopped = {s["affiliate_id"] for s in rows["suspensions.csv"] if s["kind"] in ("death", "bankruptcy")}
+    rows["statement_requests.csv"] = []
+    for language in ("nl", "fr", "de"):
+        chosen = [a for a in rows["affiliates.csv"] if a["language"] == language and a["affiliate_id"] not in stopped]
+        rows["statement_requests.csv"].extend({"affiliate_id": a["affiliate_id"], "requested_on": day.isoformat()}
+                                              for a in chosen[:STATEMENT_REQUESTS])
 
 
 def _plans_and_suspensions(rows: dict[str, list[dict[str, Any]]], rng: random.Random, day: date) -> None:

@@ -20,11 +20,10 @@ from typing import Any
 from correspondence.config import DEFAULT_FUND, load_fund
 from correspondence.demo import former
 from correspondence.demo.claims import add_claims
-from correspondence.demo.collection import add_collection
+from correspondence.demo.collection import add_collection, quarterly_amount
 from correspondence.demo.samples import REGIONS, postcodes, sample_names
 from correspondence.files import atomic_write, make_dir
 from correspondence.importing import SPECS
-from rules import contributions as contribution_rule
 from rules.calendar import add_months, quarter_end, quarter_of
 from rules.money import cents, fmt
 from rules.params import Parameters
@@ -59,15 +58,6 @@ def _quarters_back(day: date, n: int) -> list[tuple[int, int]]:
         y, m = add_months(year, month, -3 * back)
         quarters.append((y, (m - 1) // 3 + 1))
     return quarters
-
-
-def quarterly_amount(status: str, income: Decimal, year: int, params: Parameters) -> Decimal:
-    if status in contribution_rule.MAIN_MINIMUM_STATUSES:
-        return contribution_rule.quarterly_contribution(year, status, income, Decimal(0), params).quarterly
-    # Secondary and the other statuses have minimums not yet in the rule data ([confirm]): the demo charges
-    # the year's brackets on the income, without minimum but up to the income ceiling, so no quarter exceeds
-    # the legal maximum (issue 16: 78 demo due notices did). Demo data only, never a rule.
-    return contribution_rule.year_figures(year, params).quarterly_on(income)
 
 
 def build(affiliates: int, seed: int, day: date) -> DemoFund:

@@ -65,6 +65,7 @@ class AccountFacts:
     notice: Notice | None = None
     total: str = "0.00"  # the rows' owed less the credit: what the table adds up to
     pay_by: str | None = None  # a reminder's date to pay by
+    requested_on: str | None = None  # a statement the affiliate asked for: the day they asked
 
 
 def period_row(p: PeriodLine) -> dict[str, Any]:
@@ -171,6 +172,8 @@ def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: 
              "payments": [dict(p) for p in facts.payments], "total": facts.total,
              "in_favour": fmt(-Decimal(facts.total)) if Decimal(facts.total) < 0 else None,
              "listed": "all" if event.letter_type == "account_statement" else "overdue"}
+    if event.letter_type == "account_statement":
+        shown["requested_on"] = facts.requested_on
     out: dict[str, Any] = {"account": shown, "payment": payment}
     if facts.notice is not None:
         out["notice"] = asdict(facts.notice)

@@ -63,6 +63,10 @@ class Fund(Protocol):
         """Of `sent`, those the former system sent: key suffixes by recipient."""
         ...
 
+    def statement_requests(self, start: date, end: date) -> list[tuple[str, date]]:
+        """(affiliate, requested_on) of the account statements asked for between start and end, in that order."""
+        ...
+
     def listed(self, list_name: str) -> dict[str, list[tuple[str, date]]]:
         """Case-list entries of a list: (key suffix after the id, day recorded) by record id."""
         ...
@@ -185,6 +189,12 @@ class FundView:
             for row in self.connection.execute(select(t.recipient_id, t.event_key).where(t.letter_type == letter_type)):
                 out.setdefault(row.recipient_id, set()).add(row.event_key.split(":", 2)[2])
         return out
+
+    def statement_requests(self, start: date, end: date) -> list[tuple[str, date]]:
+        t = schema.statement_requests.c
+        query = (select(t.affiliate_id, t.requested_on).where(t.requested_on >= start, t.requested_on <= end)
+                 .order_by(t.affiliate_id, t.requested_on))
+        return [(row.affiliate_id, row.requested_on) for row in self.connection.execute(query)]
 
     def listed(self, list_name: str) -> dict[str, list[tuple[str, date]]]:
         t = schema.case_list_entries.c

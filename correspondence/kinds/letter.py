@@ -138,6 +138,7 @@ def compose(kind: LetterKind | None, event: Event, recipient: dict[str, Any] | N
         raise Quarantine(record, "language", str(exc), "correct the address or the recorded language") from exc
     language = choice.language
     notes = (("language", choice.conflict),) if choice.conflict else ()
+    notes += tuple(getattr(event.facts, "notes", ()))  # the trigger's remarks (a regularisation's income)
     letter_type = env.types[event.letter_type] if env.settings is None else env.settings(event.letter_type, language)
     decision: dict[str, Any] = {}
     # Charter art. 14: a decision names the competent labour court and its address; a money letter's contest

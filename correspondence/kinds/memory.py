@@ -33,6 +33,7 @@ class MemoryFund:
     case_list_entries: Rows = field(default_factory=list)  # key, list, run_date
     letters_sent: Rows = field(default_factory=list)  # letter_type, recipient_id, event_key, sent_on
     former_letters: Rows = field(default_factory=list)  # letter_type, recipient_id, event_key, due_on
+    request_rows: Rows = field(default_factory=list)  # statement_requests: affiliate_id, requested_on
 
     def provisional_contributions_due(self, start: date, end: date) -> Iterator[dict[str, Any]]:
         summed: dict[tuple[str, int, int], dict[str, Any]] = {}
@@ -101,6 +102,10 @@ class MemoryFund:
             if row["letter_type"] == letter_type:
                 out.setdefault(row["recipient_id"], set()).add(row["event_key"].split(":", 2)[2])
         return out
+
+    def statement_requests(self, start: date, end: date) -> list[tuple[str, date]]:
+        return sorted((r["affiliate_id"], r["requested_on"]) for r in self.request_rows
+                      if start <= r["requested_on"] <= end)
 
     def listed(self, list_name: str) -> dict[str, list[tuple[str, date]]]:
         out: dict[str, list[tuple[str, date]]] = {}

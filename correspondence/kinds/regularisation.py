@@ -6,6 +6,11 @@ A regularisation supplement is due by the last day of the quarter after the quar
 night from the first day of that quarter up to the due date (`regularisation:<contribution_id>`).
 Never to a deceased affiliate (the heirs' list has the balance); held for a case handler during a
 bankruptcy or when the date of death lies after the night (kinds/interlocks.py).
+
+The reference income (contributions.csv `income`, the year's final professional income) is printed when the
+contribution rule (rules/contributions.py) gives, on it and for the affiliate's status, the final total the
+notice charges (one quarterly amount per quarter charged provisionally); an inconsistent income holds the
+notice for a case handler; one the rule cannot compute is left out, with a remark in the morning report.
 """
 
 from __future__ import annotations
@@ -20,10 +25,13 @@ from correspondence.kinds.blocks import payment_block
 from correspondence.kinds.fund import Fund
 from correspondence.kinds.interlocks import Interlocks
 from correspondence.kinds.letter import ComposeEnv, Event, Held
+from correspondence.quarantine import Quarantine
 from rules.calendar import add_months, quarter_of, quarter_start
+from rules.errors import RuleError
 from rules.money import cents, fmt
 from rules.params import Parameters
 from rules.payment_reference import structured_reference
+from rules.plausibility import regularisation_income
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,10 @@ class Regularisation:
     refund: bool
     # The calculation, per quarter of the year charged: provisional, final and their difference (money as printed).
     quarters: tuple[dict[str, Any], ...] = ()
+    # The reference income (the final professional income of the year, as the tax authority reported it), when
+    # given and consistent with the final contribution; None otherwise. `notes`: remarks for the morning report.
+    income: str | None = None
+    notes: tuple[tuple[str, str], ...] = ()
 
 
 def charged_on(due_date: date) -> date:
@@ -78,17 +90,44 @@ def regularisation_notices(fund: Fund, day: date, params: Parameters) -> Iterato
             total = row["amount"] + row["fee"]
             if total == 0 or not charged_on(row["due_date"]) <= day <= row["due_date"]:
                 continue
-            addressee = interlocks.check(f"regularisation:{row['contribution_id']}", "regularisation", ledger.payer_id)
+            key = f"regularisation:{row['contribution_id']}"
+            addressee = interlocks.check(key, "regularisation", ledger.payer_id)
             if isinstance(addressee, Held):
                 yield replace(addressee, due_on=charged_on(row["due_date"]))
             if addressee != "affiliate":
                 continue  # held, or deceased: the heirs' list has it
-            yield Event(f"regularisation:{row['contribution_id']}", "regularisation", "affiliate", ledger.payer_id,
-                        Regularisation(year=row["year"], amount=fmt(row["amount"]), fee=fmt(row["fee"]),
-                                       total=fmt(total), due_date=row["due_date"].isoformat(), refund=total < 0,
-                                       quarters=calculation(provisional_of(ledger.contributions, row["year"]),
-                                                            row["amount"])),
+            provisional = provisional_of(ledger.contributions, row["year"])
+            facts = Regularisation(year=row["year"], amount=fmt(row["amount"]), fee=fmt(row["fee"]), total=fmt(total),
+                                   due_date=row["due_date"].isoformat(), refund=total < 0,
+                                   quarters=calculation(provisional, row["amount"]))
+            checked = reference_income(fund, ledger.payer_id, row, provisional, params)
+            if isinstance(checked, Quarantine):
+                yield Held(key, checked, due_on=charged_on(row["due_date"]))
+                continue
+            yield Event(key, "regularisation", "affiliate", ledger.payer_id, replace(facts, **checked),
                         due_on=charged_on(row["due_date"]))
+
+
+def reference_income(fund: Fund, payer: str, row: dict[str, Any], provisional: dict[int, Decimal],
+                     params: Parameters) -> dict[str, Any] | Quarantine:
+    """The income a regularisation prints, checked against its figures by the contribution rule for the
+    affiliate's status: printed when consistent, held for a case handler when not (never contradicting figures),
+    left out with a remark when the rule cannot compute it (a status or year without figures [confirm])."""
+    income = row.get("income")
+    if income is None:
+        return {}
+    status = fund.recipients("affiliate", [payer]).get(payer, {}).get("status", "")
+    final_total = sum(provisional.values(), Decimal(0)) + row["amount"]
+    try:
+        problems = regularisation_income(row["year"], status, income, len(provisional), final_total, params)
+    except RuleError as exc:
+        note = f"the reference income of {row['contribution_id']} was not printed: it cannot be checked ({exc})"
+        return {"notes": (("income", note),)}
+    if problems:
+        return Quarantine(f"contribution {row['contribution_id']}", "income", f"inconsistent: {problems[0].reason}",
+                          "a case handler checks the income and the regularisation in the core system; the notice "
+                          "goes out on the next night once they agree")
+    return {"income": fmt(income)}
 
 
 def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: str) -> dict[str, Any]:
@@ -103,6 +142,7 @@ def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: 
         "regularisation": {
             "year": facts.year,
             "income_year": facts.year,  # the contributions of a year are due on that year's income
+            "income": facts.income,  # the reference income, checked; None when not given or not checkable
             "quarters": list(facts.quarters),
             "difference": facts.amount,  # signed: the sum of the quarters' differences
             "provisional_total": fmt(sum((Decimal(q["provisional"]) for q in facts.quarters), Decimal(0))),

@@ -1,11 +1,16 @@
-"""Account statements (on the policy's statement dates) and fiscal certificates (once a year, for the year
-before), to every affiliate they concern.
+"""Account statements (on the policy's statement dates, and when an affiliate asks for one) and fiscal
+certificates (once a year, for the year before), to every affiliate they concern.
 
 A statement goes to every affiliate whose account is not square on the statement date — overdue
 contributions or surcharges, or money the fund owes them — keyed `statement:<affiliate>:<date>`, on any
 night from that date to 30 days after it (a missed night is caught up; a statement more than a month late
 is stale, the next date brings a fresh one); it is composed as the other account letters
-(kinds/collection.py). The fiscal certificate for year Y goes out from the policy's certificate date in Y+1
+(kinds/collection.py). A statement asked for (statement_requests.csv) goes out from the day it was asked,
+square account or not, keyed `statement:<affiliate>:<requested_on>` and first due that day (a request before
+go-live was the former system's), showing the account on the night it is written (what the affiliate owes
+now); it is answered by any statement sent on or after that day (one letter answers several requests), and
+stale 30 days after it like a periodic one. An affiliate who asked but was never charged is held for a case
+handler. The fiscal certificate for year Y goes out from the policy's certificate date in Y+1
 to the end of Y+1 (`fiscal_certificate:<affiliate>:<Y>`), to everyone who paid contributions or was
 refunded in Y: contributions received in the year (cash basis), refunds, and the total the affiliate may
 deduct as professional costs; surcharges are never in it (not deductible since 2020). A deceased affiliate
@@ -25,8 +30,10 @@ from typing import Any
 from correspondence.kinds.collection import account_facts, period_name
 from correspondence.kinds.fund import Fund
 from correspondence.kinds.interlocks import Interlocks
+from correspondence.kinds.ledgers import Ledger
 from correspondence.kinds.letter import ComposeEnv, Event, Held
-from rules.account import ZERO, account, allocate
+from correspondence.quarantine import Quarantine
+from rules.account import ZERO, Account, account, allocate
 from rules.collection_policy import collection_policy
 from rules.fiscal_certificate import declaration, fee_part
 from rules.money import fmt
@@ -58,29 +65,55 @@ def statement_day(day: date, params: Parameters) -> date | None:
 
 
 def account_statements(fund: Fund, day: date, params: Parameters) -> Iterator[Event | Held]:
+    """The periodic statements of the statement date whose window holds `day`, and the statements asked for."""
     on = statement_day(day, params)
-    if on is None:
+    asked: dict[str, list[date]] = {}
+    for payer, requested_on in fund.statement_requests(day - timedelta(STATEMENT_CATCH_UP_DAYS), day):
+        asked.setdefault(payer, []).append(requested_on)
+    if on is None and not asked:
         return
     interlocks = Interlocks(fund, day, params)
+    sent = fund.sent("account_statement") if asked else {}
     for ledger in fund.ledgers():
-        acc = account(ledger.charges, ledger.received, on, params)
-        if acc.overdue_unpaid + acc.surcharge_total - acc.credit == 0:
-            continue
-        addressee = interlocks.check(f"statement:{ledger.payer_id}:{on.isoformat()}", "account_statement",
-                                     ledger.payer_id)
-        if isinstance(addressee, Held):
-            yield replace(addressee, due_on=on)
-        if addressee != "affiliate":
-            continue  # held, or deceased: the heirs' list has the balance
-        facts = account_facts(acc, overdue_only=False)
-        shown = [p for p in acc.periods if p.unpaid or p.surcharges or p.due_date.year >= on.year - 1]
-        keep = {p.period for p in shown}
-        since = on - timedelta(PAYMENTS_SHOWN_DAYS)
-        yield Event(f"statement:{ledger.payer_id}:{on.isoformat()}", "account_statement", "affiliate",
-                    ledger.payer_id, replace(
-                        facts, periods=tuple(p for p in facts.periods if p["period"] in keep),
-                        payments=tuple({"received_on": r.received_on.isoformat(), "amount": fmt(r.amount)}
-                                       for r in acc.payments if r.received_on > since)), due_on=on)
+        answered = [run_on for _, run_on in sent.get(ledger.payer_id, [])]
+        if on is not None:
+            acc = account(ledger.charges, ledger.received, on, params)
+            if acc.overdue_unpaid + acc.surcharge_total - acc.credit != 0:
+                key = f"statement:{ledger.payer_id}:{on.isoformat()}"
+                if on.isoformat() not in {label for label, _ in sent.get(ledger.payer_id, [])}:
+                    answered.append(day)  # written tonight: it answers tonight's requests too
+                yield from _statement(interlocks, ledger, acc, on, key, on)
+        pending = [d for d in asked.pop(ledger.payer_id, []) if not any(run_on >= d for run_on in answered)]
+        if pending:  # one letter answers them all: keyed by the latest, the others count as answered by it
+            requested_on = max(pending)
+            acc = account(ledger.charges, ledger.received, day, params)
+            yield from _statement(interlocks, ledger, acc, day, f"statement:{ledger.payer_id}:{requested_on}",
+                                  requested_on, requested_on=requested_on)
+    for payer, dates in asked.items():  # asked, but never charged: nothing to state, a person answers
+        requested_on = max(dates)
+        yield Held(f"statement:{payer}:{requested_on}", Quarantine(
+            f"affiliate {payer}", "affiliate_id", "asked for an account statement, but no contribution is "
+            "recorded for this affiliate", "a case handler answers the request (check the affiliation)"),
+            due_on=requested_on)
+
+
+def _statement(interlocks: Interlocks, ledger: Ledger, acc: Account, on: date, key: str, due_on: date,
+               requested_on: date | None = None) -> Iterator[Event | Held]:
+    """The statement of `acc` (the account on `on`) under `key`, if the interlocks let it go to the affiliate."""
+    addressee = interlocks.check(key, "account_statement", ledger.payer_id)
+    if isinstance(addressee, Held):
+        yield replace(addressee, due_on=due_on)
+    if addressee != "affiliate":
+        return  # held, or deceased: the heirs' list has the balance
+    facts = account_facts(acc, overdue_only=False)
+    shown = [p for p in acc.periods if p.unpaid or p.surcharges or p.due_date.year >= on.year - 1]
+    keep = {p.period for p in shown}
+    since = on - timedelta(PAYMENTS_SHOWN_DAYS)
+    yield Event(key, "account_statement", "affiliate", ledger.payer_id, replace(
+        facts, periods=tuple(p for p in facts.periods if p["period"] in keep),
+        payments=tuple({"received_on": r.received_on.isoformat(), "amount": fmt(r.amount)}
+                       for r in acc.payments if r.received_on > since),
+        requested_on=None if requested_on is None else requested_on.isoformat()), due_on=due_on)
 
 
 def fiscal_certificates(fund: Fund, day: date, params: Parameters) -> Iterator[Event | Held]:
