@@ -57,6 +57,11 @@ def build_summary(connection: Connection, day: date, params: Parameters, timings
     }
 
 
+def counted(count: int, singular: str, plural: str = "") -> str:
+    """A count with its noun, singular for one (the report is English, for the operator): "1 event", "2 events"."""
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
 def summary_text(summary: dict[str, Any]) -> str:
     lines = [(f"Night of {summary['run_date']}: {summary['letters']} letters, {summary['sheets']} sheets, "
              f"{summary['registered']} registered.")]
@@ -64,7 +69,7 @@ def summary_text(summary: dict[str, Any]) -> str:
         lines.append(f"{title}: " + (", ".join(f"{k} {v}" for k, v in summary[key].items()) or "none"))
     former = summary.get("left_to_former_system", {})
     if former.get("events"):
-        lines.append(f"Left to the former system (due before go-live, not printed): {former['events']} events — "
+        lines.append(f"Left to the former system (due before go-live, not printed): {counted(former['events'], 'event')} — "
                      + ", ".join(f"{k} {v}" for k, v in former["by_type"].items()))
     held = summary["quarantined"]
     lines.append(f"Quarantined: {len(held)}" + (" — these letters did not go out; each needs a person:" if held else ""))
@@ -78,7 +83,7 @@ def summary_text(summary: dict[str, Any]) -> str:
         lines.append("Remarks (the letters went out; check the data):")
         lines.extend(f"  - {n['record']}: {n['kind']}: {n['note']}" for n in summary["notes"])
     for name, count in summary["case_lists"].items():
-        lines.append(f"Case handlers' list {name}.csv: {count} new entries")
+        lines.append(f"Case handlers' list {name}.csv: {counted(count, 'new entry', 'new entries')}")
     if summary["unapproved_templates"]:
         lines.append("Template changes not yet approved (the approved version was used):")
         lines.extend(f"  - {t}" for t in summary["unapproved_templates"])

@@ -18,6 +18,7 @@ from correspondence.importing import import_dir
 from correspondence.store import connect
 from rules.collection_policy import collection_policy
 from scheduler.night import run_night
+from scheduler.report import counted
 from tests.conftest import settings_for
 from tests.test_collection_year import PROFILES, _fund
 
@@ -55,7 +56,7 @@ def test_a_fund_switched_on_prints_nothing_from_before_go_live(sqlite_url: str, 
     assert {"fiscal_certificate", "reminder", "formal_notice", "company_due_notice", "company_reminder"} <= set(
         former["by_type"]), former
     text = (settings.output_dir / FIRST_NIGHT.isoformat() / "summary.txt").read_text()
-    assert f"Left to the former system (due before go-live, not printed): {former['events']} events" in text
+    assert f"Left to the former system (due before go-live, not printed): {counted(former['events'], 'event')}" in text
 
     # A rerun of the night, and the next night, print nothing twice and leave nothing twice (the next night
     # finds only the company's formal notice, which follows the company reminder left the night before).
@@ -84,3 +85,11 @@ def test_a_fund_switched_on_prints_nothing_from_before_go_live(sqlite_url: str, 
     [(key, context)] = [(r.event_key, json.loads(r.context)) for r in letters if r.event_key.startswith("formal")]
     assert key == "formal_notice:A0000003:2026-Q3" and context["notice"]["after_former"] is True
     assert all(r.event_key.endswith("2027-Q1") for r in letters if r.event_key.startswith("due_notice"))
+
+
+@pytest.mark.parametrize(("count", "nouns", "text"), [
+    (1, ("event",), "1 event"), (0, ("event",), "0 events"), (5, ("event",), "5 events"),
+    (1, ("new entry", "new entries"), "1 new entry"), (2, ("new entry", "new entries"), "2 new entries"),
+])
+def test_the_report_counts_in_the_singular_for_one(count: int, nouns: tuple[str, ...], text: str) -> None:
+    assert counted(count, *nouns) == text

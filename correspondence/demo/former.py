@@ -1,11 +1,24 @@
 """The demo fund switched on as a real fund would be: its go-live day, and the reminders its former system sent.
 
-go_live is the first day of the demo night's quarter: the night prints no history (last year's fiscal
-certificates, reminders and formal notices reaching back a year, statements already sent) but does print the
-quarter's due notices. The former system is pretended to have run in parallel until the night before the
-demo night: `letters_sent.csv` states the reminders it sent, found by the engine's own reminder trigger run
-over the demo's rows on each reminder day of the last year (company reminders too), so the night resumes the
-collection cycle at the right step and shows the formal notices that follow those reminders.
+The story (the same for a demo night on any day):
+- go_live is the first day of the demo night's quarter, so the night prints no history (last year's fiscal
+  certificates, reminders and formal notices reaching back a year, statements already sent) but does print
+  the quarter's due notices (due on its first day).
+- The former system ran until the day before go-live, never after: `letters_sent.csv` holds only letters sent
+  before go-live. Its reminders are found by the engine's own reminder trigger run over the demo's rows on
+  each reminder day (the policy's, 15 days after a due date) before go-live; the last of those rounds was
+  held back by the migration to `go_live - formal_notice_after_reminder_days` (30 days), so its formal
+  notices fall due on go-live itself: the engine sends them, worded as following the former system's
+  reminder, on every demo night of the quarter. Earlier rounds' formal notices fell before go-live: the
+  former system's, journaled as such and never printed.
+- Companies: the former system's last round also reminded every company year still unpaid that day whose
+  reminder day (the policy's, 30 days after its due date) had come (the demo's never-paying companies of
+  demo/collection.py, one per language), so a company formal notice falls due on go-live too and the night
+  shows one, in each language, whatever its day.
+- Everything due from go-live on is the engine's: on a night late in the quarter that includes the reminders
+  of the quarter before (15 days after go-live).
+Example: night 3 December 2026 → go-live 1 October 2026, last former round 1 September 2026 (reminders of
+the second quarter, company reminders), their formal notices due 1 October and printed on the night.
 """
 
 from __future__ import annotations
@@ -79,22 +92,29 @@ def _typed(rows: dict[str, list[dict[str, Any]]]) -> _Indexed:
                     suspensions=parsed.get("suspensions.csv", []), payment_plans=parsed.get("payment_plans.csv", []))
 
 
+def last_round(day: date, params: Parameters | None = None) -> date:
+    """The former system's last reminder round: its formal notices fall due on go-live itself."""
+    start = go_live(day)
+    return start - timedelta(collection_policy(start, params).formal_notice_after_reminder_days)
+
+
 def letters_sent(rows: dict[str, list[dict[str, Any]]], day: date) -> list[dict[str, str]]:
-    """The reminders (and company reminders) the former system sent on its reminder days before `day`."""
+    """The reminders (and company reminders) the former system sent before the go-live of the night `day`."""
     params = Parameters()
-    policy = collection_policy(day, params)
+    start, last = go_live(day), last_round(day, params)
+    policy = collection_policy(start, params)
     fund = _typed(rows)
-    ends = [quarter_end(*_quarter(add_months(day.year, day.month, -3 * back))) for back in range(1, 5)]
+    ends = [quarter_end(*_quarter(add_months(start.year, start.month, -3 * back))) for back in range(1, 6)]
+    rounds = sorted(d for d in {policy.reminder_on(end) for end in ends} if d < start)[:-1] + [last]  # held back
     out: list[dict[str, str]] = []
-    for on in sorted(d for d in {policy.reminder_on(end) for end in ends} if d < day):
+    for on in rounds:
         for event in collection.payment_reminders(fund, on, params):
             fund.letters_sent.append({"letter_type": event.letter_type, "recipient_id": event.recipient_id,
                                       "event_key": event.key, "sent_on": on})
             out.append(_row(event, on))
-    # A company reminder: sent by the former system on the day it became due.
-    for event in company.company_letters(fund, day - timedelta(1), params):
-        if isinstance(event, Event) and event.letter_type == "company_reminder" and event.due_on:
-            out.append(_row(event, event.due_on))
+    for event in company.company_letters(fund, last, params):
+        if isinstance(event, Event) and event.letter_type == "company_reminder":
+            out.append(_row(event, last))
     return out
 
 

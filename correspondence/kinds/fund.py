@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, func, or_, select
 
 from correspondence import schema
-from correspondence.kinds.ledgers import HOLDS, Ledger, ledger
+from correspondence.kinds.ledgers import HOLDS, Ledger, ledger, paid_to
 from rules.account import Received
 
 STREAM = {"yield_per": 1000}
@@ -27,6 +27,11 @@ class Fund(Protocol):
 
     def provisional_contributions_due(self, start: date, end: date) -> Iterable[dict[str, Any]]:
         """Provisional contributions due between start and end, summed per affiliate and quarter, in that order."""
+        ...
+
+    def paid_to_quarter(self, year: int, quarter: int, day: date) -> dict[str, Decimal]:
+        """What the account counts as paid on a quarter's provisional contribution from the payments received on
+        or before `day` (kinds/ledgers.py `paid_to`), by affiliate; affiliates with nothing paid are left out."""
         ...
 
     def recipients(self, kind: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -108,6 +113,18 @@ class FundView:
         for row in self.connection.execute(query.execution_options(**STREAM)).mappings():
             yield dict(row)
 
+    def paid_to_quarter(self, year: int, quarter: int, day: date) -> dict[str, Decimal]:
+        """Only the ledgers of the quarter's affiliates who paid anything by `day` are read (one query finds them)."""
+        c, p = schema.contributions.c, schema.payments.c
+        paying = (select(p.payer_id).where(p.payer_type == "affiliate", p.received_on <= day, p.amount > 0)
+                  .distinct().subquery())
+        ids = list(self.connection.scalars(
+            select(c.affiliate_id).where(c.kind == "provisional", c.year == year, c.quarter == quarter,
+                                         c.affiliate_id.in_(select(paying.c.payer_id)))
+            .distinct().order_by(c.affiliate_id)))
+        found = {payer.payer_id: paid_to(payer, f"{year}-Q{quarter}", day) for payer in self._ledgers(ids)}
+        return {payer: paid for payer, paid in found.items() if paid > 0}
+
     def recipients(self, kind: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         table = schema.affiliates if kind == "affiliate" else schema.companies
         key = table.c[f"{kind}_id"]
@@ -122,7 +139,10 @@ class FundView:
 
     def ledgers(self) -> Iterator[Ledger]:
         c = schema.contributions.c
-        ids = list(self.connection.scalars(select(c.affiliate_id).distinct().order_by(c.affiliate_id)))
+        yield from self._ledgers(list(self.connection.scalars(select(c.affiliate_id).distinct().order_by(c.affiliate_id))))
+
+    def _ledgers(self, ids: list[str]) -> Iterator[Ledger]:
+        c = schema.contributions.c
         for start in range(0, len(ids), BATCH):
             batch = ids[start : start + BATCH]
             rows: dict[str, list[dict[str, Any]]] = {i: [] for i in batch}

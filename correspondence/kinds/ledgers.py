@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from rules.account import Charge, Received
+from rules.account import Charge, Received, allocate
 from rules.errors import RuleError
 from rules.payment_reference import digits_of, structured_reference
 
@@ -58,3 +58,10 @@ def ledger(payer_id: str, contributions: list[dict[str, Any]], received: tuple[R
     """A payer's ledger from their contribution rows (in contribution id order) and payments (in order)."""
     regularisations = tuple(r for r in contributions if r["kind"] == "regularisation")
     return Ledger(payer_id, charges_of(payer_id, contributions), received, regularisations, tuple(contributions))
+
+
+def paid_to(ledger: Ledger, period: str, day: date) -> Decimal:
+    """What the account (rules/account.py `allocate`) counts as paid on `period` from the payments received on
+    or before `day`: the due notice asks only the rest, so it never disagrees with a later reminder or statement."""
+    paid, _ = allocate(ledger.charges, (r for r in ledger.received if r.received_on <= day))
+    return sum((p.amount for p in paid.get(period, ())), Decimal(0))

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from correspondence.kinds.ledgers import HOLDS, Ledger, ledger
+from correspondence.kinds.ledgers import HOLDS, Ledger, ledger, paid_to
 from rules.account import Received
 
 Rows = list[dict[str, Any]]
@@ -48,6 +48,10 @@ class MemoryFund:
             found["due_date"] = max(found["due_date"], row["due_date"])
         for key in sorted(summed):
             yield dict(summed[key])
+
+    def paid_to_quarter(self, year: int, quarter: int, day: date) -> dict[str, Decimal]:
+        found = {payer.payer_id: paid_to(payer, f"{year}-Q{quarter}", day) for payer in self.ledgers()}
+        return {payer: paid for payer, paid in found.items() if paid > 0}
 
     def recipients(self, kind: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         wanted = set(ids)

@@ -74,7 +74,8 @@ def _recovery(context: dict[str, Any]) -> None:
 
 CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {  # letter kind: what its own part of the context holds
     "due_notice": lambda c: (c["contribution"] == {"year": 2026, "quarter": 2, "period": "2026-Q2", "amount": "890.42",
-                                                   "fee": "27.16", "total": "917.58", "due_date": "2026-06-30"}
+                                                   "fee": "27.16", "total": "917.58", "received": "0.00",
+                                                   "rest": "917.58", "partly_paid": False, "due_date": "2026-06-30"}
                              and c["payment"]["amount"] == "917.58") or pytest.fail(str(c["contribution"])),
     "regularisation": lambda c: (c["regularisation"]["total"] == "1241.63" and not c["regularisation"]["refund"]
                                  and c["payment"]["amount"] == "1241.63") or pytest.fail(str(c["regularisation"])),
