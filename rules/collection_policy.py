@@ -68,10 +68,12 @@ class CollectionPolicy:
         year, month = add_months(received.year, received.month, self.formal_notice_contest_months)
         return on_or_next_working_day(date(year, month, min(received.day, month_end(year, month).day)), params)
 
-    def contest_until(self, letter_date: date) -> date:
-        """The last day to contest with the fund the amount a money letter states: `contest_months` later."""
+    def contest_until(self, letter_date: date, params: Parameters | None = None) -> date:
+        """The last day to contest with the fund the amount a money letter states: `contest_months` later
+        (clipped to the month's end), moved to the next working day when it is none, as the formal notice's
+        deadline is (Judicial Code art. 54)."""
         year, month = add_months(letter_date.year, letter_date.month, self.contest_months)
-        return date(year, month, min(letter_date.day, month_end(year, month).day))
+        return on_or_next_working_day(date(year, month, min(letter_date.day, month_end(year, month).day)), params)
 
     def call_list_on(self, notice_sent_on: date, params: Parameters | None = None) -> date:
         deadline = self.formal_notice_deadline(notice_sent_on, params)

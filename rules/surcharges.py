@@ -91,6 +91,29 @@ def surcharges(
     return SurchargeStatement(tuple(result), total, unpaid_on(contribution_amount, counted, as_of))
 
 
+@dataclass(frozen=True)
+class Ahead:
+    """A surcharge day after a letter's date and on or before the day it asks payment by: the amount printed
+    does not hold it, because nobody knows yet what will be unpaid then. `avoid_by`: the last day a payment
+    in full prevents it (the quarter's last day itself; 31 December for the 7 % of 1 January)."""
+
+    date: date
+    key: str  # quarterly_rate (on the contribution unpaid that day) or yearly_rate (on the year's, unpaid 31/12)
+    rate: Decimal
+    year: int  # yearly_rate: the contributions' year (the year before `date`); quarterly: the date's year
+    avoid_by: date
+
+
+def surcharges_ahead(unpaid_due_dates: Iterable[date], after: date, until: date,
+                     params: Parameters | None = None) -> tuple[Ahead, ...]:
+    """The surcharge days after `after` up to `until` that fall on the contributions due on these dates (each
+    still unpaid on `after`), once each, in order."""
+    params = params or Parameters()
+    days = {(day, key) for due in unpaid_due_dates for day, key in _surcharge_days(due, until, None) if day > after}
+    return tuple(Ahead(day, key, params.decimal(NAME, day, key), day.year - (key == "yearly_rate"),
+                       day - timedelta(1) if key == "yearly_rate" else day) for day, key in sorted(days))
+
+
 def _surcharge_days(due: date, as_of: date, judicial_on: date | None) -> list[tuple[date, str]]:
     """The dates a surcharge may fall on, in order, up to `as_of`: quarter ends, and one 1 January."""
     days: list[tuple[date, str]] = []

@@ -75,7 +75,15 @@ def test_every_money_letter_says_how_to_contest_it_and_names_the_court(name: str
     assert contest_check.missing(text, language, context) == []
     if "notice" in context:  # the formal notice's one dispute date (art. 46/47bis), not a second one
         assert context["contest"]["until"] == context["notice"]["deadline"]
+        # ... and its one way, as its body says: by registered letter; the check requires the words.
+        assert context["contest"]["registered"] is True
+        registered = {"nl": "aangetekende brief", "fr": "lettre recommandée", "de": "Einschreiben"}[language]
+        contest = text[text.index({"nl": "Niet akkoord?", "fr": "Vous n'êtes pas d'accord ?",
+                                   "de": "Nicht einverstanden?"}[language]):]
+        assert registered in contest and "e-mail" not in contest.split("(")[0].lower()
+        assert [n for n, _ in contest_check.missing(text.replace(registered, "…"), language, context)] == [3]
     else:
+        assert context["contest"]["registered"] is False
         assert context["contest"]["until"] > context["letter"]["date"]
 
 

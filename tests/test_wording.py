@@ -143,6 +143,9 @@ def test_every_letter_of_demo_nights_passes_the_wording_scan(tmp_path: Path) -> 
         root = tmp_path / day.isoformat()
         fund = root / "fund"
         np.write_demo_fund(fund, affiliates=60, seed=5, day=day)
+        # No cut-over here (the night reads the shipped profile): the engine sends every letter itself, the
+        # former system's reminders included, so that each kind is scanned.
+        (fund / "letters_sent.csv").unlink()
         url = f"sqlite:///{root / 'night.db'}"
         np.seed_database(url, fund, templates, approved=types)
         night = np.run_night(np.env(url, root, templates, chunk=50), root / "cwd", day)

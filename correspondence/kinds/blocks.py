@@ -75,9 +75,12 @@ def service_block(fund: dict[str, Any], service: str, language: str) -> dict[str
     return {"name": _in(s["name"], language), "phone": s["phone"], "email": _in(s["email"], language)}
 
 
-def payment_block(fund: dict[str, Any], language: str, amount: str, reference: str) -> dict[str, Any]:
+def payment_block(fund: dict[str, Any], language: str, amount: str, reference: str, *,
+                  whole_account: bool = False) -> dict[str, Any]:
+    """`whole_account`: the reference is the whole account's (a payment pays the oldest debt first)."""
     f = fund["fund"]
     return {
+        "whole_account": whole_account,
         "amount": amount,
         "iban": f["iban"],
         "bic": f["bic"],

@@ -33,6 +33,7 @@ from rules.collection_policy import collection_policy
 from rules.money import fmt
 from rules.params import Parameters
 from rules.payment_reference import structured_reference
+from rules.surcharges import surcharges_ahead
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,9 @@ class AccountFacts:
     total: str = "0.00"  # the rows' owed less the credit: what the table adds up to
     pay_by: str | None = None  # a reminder's date to pay by
     requested_on: str | None = None  # a statement the affiliate asked for: the day they asked
+    # Surcharge days after the letter's date up to its pay-by date or deadline (rules.surcharges.Ahead): the
+    # total printed does not hold them; paying it in full by `ahead[0].avoid_by` prevents them all.
+    ahead: tuple[dict[str, str], ...] = ()
 
 
 def period_row(p: PeriodLine) -> dict[str, Any]:
@@ -98,6 +102,13 @@ def account_facts(acc: Account, *, overdue_only: bool) -> AccountFacts:
     )
 
 
+def ahead(acc: Account, until: date, params: Parameters) -> tuple[dict[str, str], ...]:
+    """The surcharge days between the account's day and `until` on its overdue contributions, as text."""
+    return tuple({"date": a.date.isoformat(), "kind": "quarterly" if a.key == "quarterly_rate" else "yearly",
+                  "rate": f"{(a.rate * 100).normalize():f}", "year": str(a.year), "avoid_by": a.avoid_by.isoformat()}
+                 for a in surcharges_ahead([p.due_date for p in acc.overdue()], acc.as_of, until, params))
+
+
 def period_name(label: str) -> dict[str, int | None]:
     """`2026-Q1` -> year 2026, quarter 1; `2024-REG` (a regularisation) -> year 2024, quarter None."""
     year, _, rest = label.partition("-")
@@ -122,7 +133,9 @@ def payment_reminders(fund: Fund, day: date, params: Parameters) -> Iterator[Eve
         if not pending or acc.overdue_balance <= 0:
             continue
         newest = pending[-1]
-        facts = replace(account_facts(acc, overdue_only=True), pay_by=policy.reminder_pay_by(day).isoformat())
+        pay_by = policy.reminder_pay_by(day)
+        facts = replace(account_facts(acc, overdue_only=True), pay_by=pay_by.isoformat(),
+                        ahead=ahead(acc, pay_by, params))
         yield Event(f"reminder:{ledger.payer_id}:{newest.period}", "reminder", "affiliate", ledger.payer_id, facts,
                     due_on=policy.reminder_on(newest.due_date))
 
@@ -147,8 +160,9 @@ def formal_notices(fund: Fund, day: date, params: Parameters) -> Iterator[Event]
         label = ready[-1][1]
         notice = notice_terms(day, params, after_former=label in former.get(ledger.payer_id, set()))
         reminded_on = max(on for lbl, on in reminded[ledger.payer_id] if lbl == label)
+        facts = replace(facts, notice=notice, ahead=ahead(acc, date.fromisoformat(notice.deadline), params))
         yield Event(f"formal_notice:{ledger.payer_id}:{label}", "formal_notice", "affiliate", ledger.payer_id,
-                    replace(facts, notice=notice), due_on=policy.formal_notice_on(reminded_on))
+                    facts, due_on=policy.formal_notice_on(reminded_on))
 
 
 def notice_terms(day: date, params: Parameters, *, after_former: bool = False) -> Notice:
@@ -165,13 +179,14 @@ def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: 
     payment = None
     if Decimal(facts.due) > 0:
         reference = structured_reference(event.recipient_id, env.day.year, "account")
-        payment = payment_block(env.fund, language, facts.due, reference)
+        payment = payment_block(env.fund, language, facts.due, reference, whole_account=True)
     periods = [dict(p, surcharge_items=[dict(s) for s in p["surcharge_items"]]) for p in facts.periods]
     shown = {"as_of": facts.as_of, "periods": periods, "unpaid": facts.unpaid,
              "surcharges": facts.surcharges, "credit": facts.credit, "due": facts.due, "balance": facts.balance,
              "payments": [dict(p) for p in facts.payments], "total": facts.total,
              "in_favour": fmt(-Decimal(facts.total)) if Decimal(facts.total) < 0 else None,
-             "listed": "all" if event.letter_type == "account_statement" else "overdue"}
+             "listed": "all" if event.letter_type == "account_statement" else "overdue",
+             "ahead": [dict(a) for a in facts.ahead]}
     if event.letter_type == "account_statement":
         shown["requested_on"] = facts.requested_on
     out: dict[str, Any] = {"account": shown, "payment": payment}

@@ -2,9 +2,14 @@
 what to hand to the fund's lawyers or bailiffs (`handover`), and deceased affiliates with an open account
 (`heirs`: a person takes them up; only the fiscal certificate is written to the heirs, kinds/statements.py).
 
-- call_list: the formal notice's payment term expired (plus the policy's delay) with a contribution it
-  claimed still unpaid, nothing holds collection back, and the affiliate was never handed over before.
-  Key `call_list:<affiliate>:<period of the formal notice>`.
+- call_list: the term of EVERY formal notice sent to the affiliate expired (plus the policy's delay): the
+  newest governs, whoever sent it (the engine, tonight included, since the lists are made after the night's
+  letters are journaled; the former system, stated in letters_sent.csv or assumed at go-live), because each
+  promises no judicial collection before its deadline. Then, with a contribution claimed still unpaid,
+  nothing holding collection back and no hand-over before: one entry, for the newest formal notice's period.
+  Key `call_list:<affiliate>:<period of the formal notice>`. `formal_notice_by` says who sent the notice the
+  entry rests on; `assumed` (left to the former system at go-live, stated nowhere) means nobody here knows a
+  registered letter went out: the case handler checks before any summons (the law requires it).
 - handover: the call-list entry is `handover_after_call_list_days` old and the debt is still unpaid; an
   affiliate handed over before goes there straight after the formal notice's term (no second personal
   contact: the charter asks one before the *first* judicial collection). Key `handover:<affiliate>:<period>`.
@@ -29,15 +34,22 @@ from rules.params import Parameters
 HANDOVER = "collection_handover"
 
 
-def _row(payer: str, label: str, acc_due: str, periods: str, since: date) -> dict[str, str]:
+def _row(payer: str, label: str, acc_due: str, periods: str, since: date, by: str) -> dict[str, str]:
     return {"affiliate_id": payer, "formal_notice_period": label, "periods_unpaid": periods, "amount_due": acc_due,
-            "formal_notice_sent_on": since.isoformat()}
+            "formal_notice_sent_on": since.isoformat(), "formal_notice_by": by}
+
+
+def sender(label: str, stated: set[str], assumed: set[str]) -> str:
+    """Who sent the formal notice of `label`: `engine`, `former_stated` (letters_sent.csv) or `assumed`
+    (left to the former system at go-live: check it went out by registered mail before any summons)."""
+    return "former_stated" if label in stated else "assumed" if label in assumed else "engine"
 
 
 def collection_lists(fund: Fund, day: date, params: Parameters) -> Iterator[Entry]:
     policy = collection_policy(day, params)
     handover_days = int(params.decimal(HANDOVER, day, "handover_after_call_list_days"))
     held, noticed = fund.holds(day), fund.sent("formal_notice")
+    stated, assumed = fund.former_stated("formal_notice"), fund.former_assumed("formal_notice")
     called, handed = fund.listed("call_list"), fund.listed("handover")
     for ledger in fund.ledgers():
         payer = ledger.payer_id
@@ -48,19 +60,23 @@ def collection_lists(fund: Fund, day: date, params: Parameters) -> Iterator[Entr
         overdue = acc.overdue()
         if not overdue or acc.overdue_balance <= 0:
             continue
+        # The newest formal notice governs: none of the lists before its deadline (and the delay) has passed.
+        if policy.call_list_on(max(on for _, on in noticed[payer]), params) > day:
+            continue
         periods = " ".join(p.period for p in overdue)
-        for label, sent_on in sorted(noticed[payer], key=lambda n: due_of.get(n[0], date.min)):
-            if label not in due_of or not any(p.due_date <= due_of[label] for p in overdue):
-                continue
-            if policy.call_list_on(sent_on, params) > day:
-                continue
-            row = _row(payer, label, fmt(acc.overdue_balance), periods, sent_on)
+        claims = sorted((n for n in noticed[payer] if n[0] in due_of and any(p.due_date <= due_of[n[0]]
+                                                                             for p in overdue)),
+                        key=lambda n: (due_of[n[0]], n[1]))
+        for label, sent_on in claims:
+            by = sender(label, stated.get(payer, set()), assumed.get(payer, set()))
+            row = _row(payer, label, fmt(acc.overdue_balance), periods, sent_on, by)
             before = [lbl for lbl, _ in handed.get(payer, []) if lbl != label]
             if before:  # judicial collection before: straight to the hand-over list
                 if due_of[label] > covered_until([lbl for lbl, _ in handed.get(payer, [])], due_of):
                     yield Entry(f"handover:{payer}:{label}", "handover", f"affiliate {payer}", row)
                 continue
-            if due_of[label] > covered_until([lbl for lbl, _ in called.get(payer, [])], due_of):
+            newest = label == claims[-1][0]  # one call-list entry a night: the newest notice's, covering all
+            if newest and due_of[label] > covered_until([lbl for lbl, _ in called.get(payer, [])], due_of):
                 yield Entry(f"call_list:{payer}:{label}", "call_list", f"affiliate {payer}", row)
             on = dict(called.get(payer, [])).get(label)
             if on is not None and on + timedelta(handover_days) <= day:

@@ -72,6 +72,14 @@ class Fund(Protocol):
         """(affiliate, requested_on) of the account statements asked for between start and end, in that order."""
         ...
 
+    def former_stated(self, letter_type: str) -> dict[str, set[str]]:
+        """Of `former`, those stated in letters_sent.csv: key suffixes by recipient."""
+        ...
+
+    def former_assumed(self, letter_type: str) -> dict[str, set[str]]:
+        """Of `former`, those only assumed sent (due before go-live, stated nowhere): key suffixes by recipient."""
+        ...
+
     def listed(self, list_name: str) -> dict[str, list[tuple[str, date]]]:
         """Case-list entries of a list: (key suffix after the id, day recorded) by record id."""
         ...
@@ -203,8 +211,19 @@ class FundView:
         return out
 
     def former(self, letter_type: str) -> dict[str, set[str]]:
+        return self._former(letter_type, FORMER)
+
+    def former_stated(self, letter_type: str) -> dict[str, set[str]]:
+        return self._former(letter_type, FORMER[:1])
+
+    def former_assumed(self, letter_type: str) -> dict[str, set[str]]:
+        stated = self.former_stated(letter_type)
+        return {rid: left for rid, keys in self._former(letter_type, FORMER[1:]).items()
+                if (left := keys - stated.get(rid, set()))}
+
+    def _former(self, letter_type: str, tables: tuple[tuple[Any, str], ...]) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
-        for table, _ in FORMER:
+        for table, _ in tables:
             t = table.c
             for row in self.connection.execute(select(t.recipient_id, t.event_key).where(t.letter_type == letter_type)):
                 out.setdefault(row.recipient_id, set()).add(row.event_key.split(":", 2)[2])

@@ -107,10 +107,12 @@ class ComposeEnv:
 
 def contest_block(own: dict[str, Any], env: ComposeEnv) -> dict[str, Any]:
     """By when the letter's amount may be contested with the fund: a formal notice's own dispute date (art. 46/
-    47bis, one month), any other money letter the policy's `contest_months` after its date."""
+    47bis, one month), any other money letter the policy's `contest_months` after its date (a working day).
+    `registered`: a formal notice is contested by registered letter (art. 46), as its body says."""
     notice = own.get("notice") or {}
-    until = notice.get("deadline") or collection_policy(env.day, env.params).contest_until(env.day).isoformat()
-    return {"until": until}
+    until = notice.get("deadline") or collection_policy(env.day, env.params).contest_until(
+        env.day, env.params).isoformat()
+    return {"until": until, "registered": bool(notice.get("deadline"))}
 
 
 def compose(kind: LetterKind | None, event: Event, recipient: dict[str, Any] | None, env: ComposeEnv,

@@ -111,6 +111,14 @@ class MemoryFund:
         return sorted((r["affiliate_id"], r["requested_on"]) for r in self.request_rows
                       if start <= r["requested_on"] <= end)
 
+    def former_stated(self, letter_type: str) -> dict[str, set[str]]:
+        return _keys(self.letters_sent, letter_type)
+
+    def former_assumed(self, letter_type: str) -> dict[str, set[str]]:
+        stated = self.former_stated(letter_type)
+        return {rid: left for rid, keys in _keys(self.former_letters, letter_type).items()
+                if (left := keys - stated.get(rid, set()))}
+
     def listed(self, list_name: str) -> dict[str, list[tuple[str, date]]]:
         out: dict[str, list[tuple[str, date]]] = {}
         for row in self.case_list_entries:
@@ -137,3 +145,11 @@ class MemoryFund:
     def paid_under(self, payer_type: str, payer_id: str, reference: str) -> Decimal:
         return sum((p["amount"] for p in self.payments if p["payer_type"] == payer_type
                     and p["payer_id"] == payer_id and p["structured_reference"] == reference), Decimal(0))
+
+
+def _keys(rows: list[dict[str, Any]], letter_type: str) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for row in rows:
+        if row["letter_type"] == letter_type:
+            out.setdefault(row["recipient_id"], set()).add(row["event_key"].split(":", 2)[2])
+    return out

@@ -30,13 +30,14 @@ class Mention:
     what: str
     context: tuple[str, ...]  # dotted paths into the letter's context whose values must be printed
     phrases: Mapping[str, tuple[str, ...]]  # per language
+    when: str = ""  # a dotted path into the context: the mention is required only when its value is true
 
 
 def load_mentions(text: str) -> tuple[Mention, ...]:
     data = tomllib.loads(text)
     return tuple(
         Mention(int(m["number"]), str(m["what"]), tuple(m.get("context", ())),
-                {lang: tuple(m.get(lang, ())) for lang in LANGUAGES})
+                {lang: tuple(m.get(lang, ())) for lang in LANGUAGES}, str(m.get("when", "")))
         for m in data["mention"]
     )
 
@@ -76,6 +77,8 @@ def missing_mentions(text: str, language: str, context: Mapping[str, Any],
     haystack = _normal(text)
     missing = []
     for mention in mentions if mentions is not None else default_mentions():
+        if mention.when and not _lookup_or_none(context, mention.when):
+            continue
         wanted = list(mention.phrases.get(language, ()))
         for path in mention.context:
             value = _lookup(context, path)
@@ -98,6 +101,13 @@ def _lookup(context: Mapping[str, Any], path: str) -> Any:
     for part in path.split("."):
         value = value[part]
     return value
+
+
+def _lookup_or_none(context: Mapping[str, Any], path: str) -> Any:
+    try:
+        return _lookup(context, path)
+    except (KeyError, TypeError):
+        return None
 
 
 def _normal(text: str) -> str:

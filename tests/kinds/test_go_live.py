@@ -10,9 +10,9 @@ import pytest
 
 from correspondence.kinds import collection, company
 from correspondence.kinds.letter import Event, Held, left_to_former_system
-from correspondence.quarantine import Quarantine
 from correspondence.kinds.memory import MemoryFund
 from correspondence.kinds.registry import by_name
+from correspondence.quarantine import Quarantine
 from rules.collection_policy import collection_policy
 from rules.params import Parameters
 from tests.kinds.scenarios import SCENARIOS, A, C, one_company, unpaid_q1

@@ -89,8 +89,9 @@ def test_a_bad_policy_file_fails_naming_the_key(tmp_path: Path, old: str, new: s
 
 @pytest.mark.parametrize(("letter", "until"), [
     (date(2026, 11, 22), date(2026, 12, 22)),
-    (date(2026, 1, 31), date(2026, 2, 28)),  # clipped to the month
-    (date(2026, 12, 2), date(2027, 1, 2)),
+    (date(2026, 1, 31), date(2026, 3, 2)),  # clipped to 28 February, a Saturday: Monday 2 March
+    (date(2026, 12, 2), date(2027, 1, 4)),  # Saturday 2 January 2027: the next working day
+    (date(2026, 12, 3), date(2027, 1, 4)),  # Sunday 3 January 2027
 ])
 def test_a_money_letter_may_be_contested_for_one_month(letter: date, until: date) -> None:
-    assert collection_policy(letter, Parameters()).contest_until(letter) == until
+    assert collection_policy(letter, Parameters()).contest_until(letter, Parameters()) == until
