@@ -18,6 +18,7 @@ from correspondence.demo.samples import postcodes, read
 from rules import contributions as contribution_rule
 from rules.calendar import add_months, quarter_end, quarter_of
 from rules.company_contribution import company_contribution
+from rules.language import LANGUAGES
 from rules.money import cents, fmt
 from rules.params import Parameters
 from rules.payment_reference import digits_of, structured_reference
@@ -135,7 +136,7 @@ def _statement_requests(rows: dict[str, list[dict[str, Any]]], day: date) -> Non
     nor bankrupt (whose statements the interlocks stop or hold), so every demo night shows statements."""
     stopped = {s["affiliate_id"] for s in rows["suspensions.csv"] if s["kind"] in ("death", "bankruptcy")}
     rows["statement_requests.csv"] = []
-    for language in ("nl", "fr", "de"):
+    for language in LANGUAGES:
         chosen = [a for a in rows["affiliates.csv"] if a["language"] == language and a["affiliate_id"] not in stopped]
         rows["statement_requests.csv"].extend({"affiliate_id": a["affiliate_id"], "requested_on": day.isoformat()}
                                               for a in chosen[:STATEMENT_REQUESTS])
