@@ -24,7 +24,9 @@ BENCH_APPROVER = "bench (working copy)"
 
 def _parsed(name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     spec = next(s for s in SPECS if s.name == name)
-    return [{spec.rename.get(c, c): parse(str(row[c])) for c, parse in spec.columns.items()} for row in rows]
+    return [
+        {spec.rename.get(c, c): parse(str(row.get(c, ""))) for c, parse in spec.columns.items()} for row in rows
+    ]
 
 
 def load(engine: Engine, affiliates: int, day: date, seed: int = 1) -> dict[str, int]:
