@@ -101,11 +101,13 @@ def amount(*, allow_negative: bool = False, required: bool = True) -> Parser:
     return parse
 
 
-def integer(low: int, high: int, *, required: bool = True) -> Parser:
+def integer(low: int, high: int, *, required: bool = True, default: int | None = None) -> Parser:
+    """A whole number from low to high; empty (when not required): `default`."""
+
     def parse(value: str) -> int | None:
         value = value.strip()
         if not value and not required:
-            return None
+            return default
         if not re.fullmatch(r"-?\d+", value):
             raise FieldError(f"'{value}' is not a whole number")
         number = int(value)

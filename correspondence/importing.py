@@ -160,6 +160,25 @@ def _letter_sent(row: dict[str, Any], known: Known) -> tuple[str, str] | None:
     return None
 
 
+# statement_requests.csv: what an affiliate may ask for (kinds/statements.py answers both).
+REQUESTED = ("account_statement", "fiscal_certificate")
+
+
+def _requested(row: dict[str, Any], _known: Known) -> tuple[str, str] | None:
+    """A fiscal certificate is asked for a year that was over when asked; an account statement for no year."""
+    year, asked_on = row["year"], row["requested_on"]
+    if row["letter_type"] == "account_statement":
+        if year:
+            return "year", ("is given for an account statement, which shows the account on the night it is "
+                            "written: leave it empty")
+        return None
+    if not year:
+        return "year", "is empty: a fiscal certificate is asked for a year, e.g. 2025"
+    if year >= asked_on.year:
+        return "year", f"{year} was not over on {asked_on} (requested_on): a fiscal certificate certifies a past year"
+    return None
+
+
 def _sent_key(row: dict[str, Any]) -> dict[str, Any]:
     return {"event_key": f"{SENT_TYPES[row['letter_type']][0]}:{row['recipient_id']}:{row['period']}"}
 
@@ -266,12 +285,15 @@ SPECS: tuple[FileSpec, ...] = (
         key=("claim_id",),
         checks=(_affiliate_exists,),
     ),
-    FileSpec(  # account statements affiliates asked for: each answered once (kinds/statements.py)
+    FileSpec(  # account statements and fiscal certificates affiliates asked for: each answered once (kinds/statements.py)
         "statement_requests.csv",
         schema.statement_requests,
-        {"affiliate_id": f.identifier(20), "requested_on": f.iso_date()},
-        key=("affiliate_id", "requested_on"),
-        checks=(_affiliate_exists,),
+        {"affiliate_id": f.identifier(20), "requested_on": f.iso_date(),
+         "letter_type": f.choice(*REQUESTED, default="account_statement"),
+         "year": f.integer(1990, 2100, required=False, default=0)},
+        key=("affiliate_id", "requested_on", "letter_type", "year"),
+        checks=(_affiliate_exists, _requested),
+        optional=("letter_type", "year"),
     ),
     FileSpec(  # what the fund's former system sent before go-live (README: How a fund switches on)
         "letters_sent.csv",
@@ -405,7 +427,7 @@ def _key_of(spec: FileSpec, raw: dict[str, str]) -> tuple[Any, ...] | None:
     """The row's key as the table holds it, even when another field rejects the row; None if unreadable."""
     column_of = {table: csv_name for csv_name, table in spec.rename.items()}
     try:
-        return tuple(spec.columns[column_of.get(k, k)](raw[column_of.get(k, k)]) for k in spec.key)
+        return tuple(spec.columns[column_of.get(k, k)](raw.get(column_of.get(k, k), "")) for k in spec.key)
     except FieldError:
         return None
 

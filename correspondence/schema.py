@@ -161,12 +161,16 @@ claims = Table(
     Column("exempt_quarters_before_engine", Integer, nullable=False, default=0),
 )
 
-# Account statements affiliates asked for (statement_requests.csv): each is answered once, from its date.
+# Account statements and fiscal certificates affiliates asked for (statement_requests.csv): each is answered
+# once, from its date. `year`: the year a fiscal certificate is asked for; 0 for an account statement (it shows
+# the account on the night it is written), so that the key has no empty part.
 statement_requests = Table(
     "statement_requests",
     metadata,
     Column("affiliate_id", String(20), primary_key=True),
     Column("requested_on", Date, primary_key=True),
+    Column("letter_type", String(40), primary_key=True, server_default="account_statement"),
+    Column("year", Integer, primary_key=True, server_default="0"),
 )
 
 # What the fund's former system sent before go-live (letters_sent.csv): these count as sent for the collection

@@ -87,8 +87,8 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
     # Each letter's settings and template come from the approved snapshot in force, never the working copy.
     approved = ApprovedTypes(connection, settings.templates_dir, day, catalog.services_of(profile))
     env = ComposeEnv(day, profile, {}, params, settings=approved)
-    fund = FundView(connection)
     go_live = fund_profile.go_live(profile)
+    fund = FundView(connection, go_live)
     named = registry.by_name(kinds)
     sequence = planned = 0
     watch = Stopwatch(seconds)

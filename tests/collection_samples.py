@@ -133,6 +133,12 @@ def contexts() -> dict[tuple[str, str], dict]:
                         facts=replace(statement.facts, requested_on=DAY.isoformat()))
         letter = compose(by_name()[event.letter_type], event, person, env, f"{DAY:%Y%m%d}-0000{len(out) + 1:02d}")
         out[("requested", language)] = json.loads(json.dumps(letter.context, sort_keys=True, ensure_ascii=False))
+    for language, person in RECIPIENTS.items():  # a fiscal certificate the affiliate asked for again
+        certificate = events(person["affiliate_id"])["fiscal_certificate"]
+        event = replace(certificate, key=f"{certificate.key}:{DAY.isoformat()}",
+                        facts=replace(certificate.facts, requested_on=DAY.isoformat()))
+        letter = compose(by_name()[event.letter_type], event, person, env, f"{DAY:%Y%m%d}-0000{len(out) + 1:02d}")
+        out[("duplicate", language)] = json.loads(json.dumps(letter.context, sort_keys=True, ensure_ascii=False))
     return out
 
 

@@ -43,9 +43,34 @@ def _parse(name: str, header: str, *lines: str) -> tuple[list[dict], FileReport]
 ])
 def test_a_hostile_request_is_named_by_line_and_field_and_skipped(line: str, error: str) -> None:
     rows, report = _parse("statement_requests.csv", REQUESTS, GOOD_REQUEST, line)
-    assert rows[0] == {"affiliate_id": "A0000001", "requested_on": date(2026, 12, 2)}  # the good row still loads
+    assert rows[0] == {"affiliate_id": "A0000001", "requested_on": date(2026, 12, 2), "letter_type": "account_statement",
+                       "year": 0}  # the good row still loads; without the optional columns, an account statement
     [message] = report.errors
     assert message.startswith(f"statement_requests.csv:3: {error}"), message
+
+
+TYPED = "affiliate_id,requested_on,letter_type,year\n"
+
+
+@pytest.mark.parametrize(("line", "error"), [
+    ("A0000002,2026-12-02,fiscal_certificate,2026", ("year: 2026 was not over on 2026-12-02 (requested_on): "
+                                                     "a fiscal certificate certifies a past year")),
+    ("A0000002,2026-12-02,fiscal_certificate,2027", "year: 2027 was not over on 2026-12-02"),
+    ("A0000002,2026-12-02,fiscal_certificate,", "year: is empty: a fiscal certificate is asked for a year, e.g. 2025"),
+    ("A0000002,2026-12-02,account_statement,2025", "year: is given for an account statement"),
+    ("A0000002,2026-12-02,,2025", "year: is given for an account statement"),
+    ("A0000002,2026-12-02,due_notice,", "letter_type: 'due_notice' is not one of account_statement, fiscal_certificate"),
+    ("A0000002,2026-12-02,fiscal_certificate,twenty", "year: 'twenty' is not a whole number"),
+    ("A0000002,2026-12-02,fiscal_certificate,1989", "year: 1989 is outside 1990..2100"),
+    ("A0000404,2026-12-02,fiscal_certificate,2025", "affiliate_id: 'A0000404' is not a known affiliate"),
+    ("A0000001,2026-12-02,fiscal_certificate,2025", "affiliate_id: duplicate of line 3; the first one is kept"),
+])
+def test_a_hostile_certificate_request_is_named_by_line_and_field_and_skipped(line: str, error: str) -> None:
+    rows, report = _parse("statement_requests.csv", TYPED, "A0000001,2026-12-02,,", "A0000001,2026-12-02,fiscal_certificate,2025",
+                          line)
+    assert [(r["letter_type"], r["year"]) for r in rows] == [("account_statement", 0), ("fiscal_certificate", 2025)]
+    [message] = report.errors
+    assert message.startswith(f"statement_requests.csv:4: {error}"), message
 
 
 @pytest.mark.parametrize(("line", "error"), [
@@ -83,9 +108,18 @@ def test_requests_import_again_change_nothing_and_a_gone_one_is_kept_until_accep
     assert {r.name: r for r in import_dir(engine, folder)}["statement_requests.csv"].unchanged == 2
     (folder / "statement_requests.csv").write_text(REQUESTS + "A0000001,2026-12-02\n", encoding="utf-8")
     kept = {r.name: r for r in import_dir(engine, folder)}["statement_requests.csv"]
-    assert kept.gone == ["A0000001 2026-11-20"]
+    assert kept.gone == ["A0000001 2026-11-20 account_statement 0"]
     removed = {r.name: r for r in import_dir(engine, folder, accept_removals=True)}["statement_requests.csv"]
-    assert removed.removed == ["A0000001 2026-11-20"]
+    assert removed.removed == ["A0000001 2026-11-20 account_statement 0"]
     with engine.connect() as connection:
-        assert connection.execute(select(schema.statement_requests)).all() == [("A0000001", date(2026, 12, 2))]
+        assert connection.execute(select(schema.statement_requests)).all() == [
+            ("A0000001", date(2026, 12, 2), "account_statement", 0)]
+    # a certificate asked for the same day is another request; the file without the typed columns still matches
+    (folder / "statement_requests.csv").write_text(TYPED + "A0000001,2026-12-02,,\nA0000001,2026-12-02,"
+                                                   "fiscal_certificate,2025\n", encoding="utf-8")
+    typed = {r.name: r for r in import_dir(engine, folder)}["statement_requests.csv"]
+    assert (typed.errors, typed.inserted, typed.unchanged, typed.gone) == ([], 1, 1, [])
+    (folder / "statement_requests.csv").write_text(REQUESTS + "A0000001,2026-12-02\n", encoding="utf-8")
+    assert {r.name: r for r in import_dir(engine, folder)}["statement_requests.csv"].gone == [
+        "A0000001 2026-12-02 fiscal_certificate 2025"]
     engine.dispose()

@@ -25,6 +25,10 @@ FORMER = ((schema.letters_sent, "sent_on"), (schema.former_letters, "due_on"))
 class Fund(Protocol):
     """Everything a trigger may read of the fund. Rows are dicts named as the columns of correspondence/schema.py."""
 
+    # The fund's go-live day (fund profile `[cutover]`), None without one: an event due before it is the former
+    # system's and never printed (scheduler/night.py), so it answers no request made since (kinds/statements.py).
+    go_live: date | None
+
     def provisional_contributions_due(self, start: date, end: date) -> Iterable[dict[str, Any]]:
         """Provisional contributions due between start and end, summed per affiliate and quarter, in that order."""
         ...
@@ -72,6 +76,10 @@ class Fund(Protocol):
         """(affiliate, requested_on) of the account statements asked for between start and end, in that order."""
         ...
 
+    def certificate_requests(self, start: date, end: date) -> list[tuple[str, date, int]]:
+        """(affiliate, requested_on, year) of the fiscal certificates asked for between start and end, in that order."""
+        ...
+
     def former_stated(self, letter_type: str) -> dict[str, set[str]]:
         """Of `former`, those stated in letters_sent.csv: key suffixes by recipient."""
         ...
@@ -104,8 +112,9 @@ class Fund(Protocol):
 class FundView:
     """The `Fund` over the database, read-only, inside the night's transaction."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, go_live: date | None = None) -> None:
         self.connection = connection
+        self.go_live = go_live
 
     def provisional_contributions_due(self, start: date, end: date) -> Iterator[dict[str, Any]]:
         c = schema.contributions.c
@@ -230,10 +239,17 @@ class FundView:
         return out
 
     def statement_requests(self, start: date, end: date) -> list[tuple[str, date]]:
+        return [(affiliate, on) for affiliate, on, _ in self._requests("account_statement", start, end)]
+
+    def certificate_requests(self, start: date, end: date) -> list[tuple[str, date, int]]:
+        return self._requests("fiscal_certificate", start, end)
+
+    def _requests(self, letter_type: str, start: date, end: date) -> list[tuple[str, date, int]]:
         t = schema.statement_requests.c
-        query = (select(t.affiliate_id, t.requested_on).where(t.requested_on >= start, t.requested_on <= end)
-                 .order_by(t.affiliate_id, t.requested_on))
-        return [(row.affiliate_id, row.requested_on) for row in self.connection.execute(query)]
+        query = (select(t.affiliate_id, t.requested_on, t.year)
+                 .where(t.letter_type == letter_type, t.requested_on >= start, t.requested_on <= end)
+                 .order_by(t.affiliate_id, t.requested_on, t.year))
+        return [(row.affiliate_id, row.requested_on, row.year) for row in self.connection.execute(query)]
 
     def listed(self, list_name: str) -> dict[str, list[tuple[str, date]]]:
         t = schema.case_list_entries.c

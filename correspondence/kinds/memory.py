@@ -33,7 +33,9 @@ class MemoryFund:
     case_list_entries: Rows = field(default_factory=list)  # key, list, run_date
     letters_sent: Rows = field(default_factory=list)  # letter_type, recipient_id, event_key, sent_on
     former_letters: Rows = field(default_factory=list)  # letter_type, recipient_id, event_key, due_on
-    request_rows: Rows = field(default_factory=list)  # statement_requests: affiliate_id, requested_on
+    # statement_requests: affiliate_id, requested_on, letter_type (absent: account_statement), year (absent: 0)
+    request_rows: Rows = field(default_factory=list)
+    go_live: date | None = None
 
     def provisional_contributions_due(self, start: date, end: date) -> Iterator[dict[str, Any]]:
         summed: dict[tuple[str, int, int], dict[str, Any]] = {}
@@ -108,8 +110,14 @@ class MemoryFund:
         return out
 
     def statement_requests(self, start: date, end: date) -> list[tuple[str, date]]:
-        return sorted((r["affiliate_id"], r["requested_on"]) for r in self.request_rows
-                      if start <= r["requested_on"] <= end)
+        return [(affiliate, on) for affiliate, on, _ in self._requests("account_statement", start, end)]
+
+    def certificate_requests(self, start: date, end: date) -> list[tuple[str, date, int]]:
+        return self._requests("fiscal_certificate", start, end)
+
+    def _requests(self, letter_type: str, start: date, end: date) -> list[tuple[str, date, int]]:
+        return sorted((r["affiliate_id"], r["requested_on"], r.get("year", 0)) for r in self.request_rows
+                      if r.get("letter_type", "account_statement") == letter_type and start <= r["requested_on"] <= end)
 
     def former_stated(self, letter_type: str) -> dict[str, set[str]]:
         return _keys(self.letters_sent, letter_type)

@@ -106,8 +106,10 @@ def test_the_former_system_s_letters_read_the_database_as_the_memory(connection:
 def test_statement_requests_and_incomes_read_the_database_as_the_memory(connection: Connection) -> None:
     """Requests in and out of the window, one answered by a statement since; a regularisation with its income."""
     memory = SCENARIOS["account_statement"][0]()
-    memory.request_rows.extend({"affiliate_id": A, "requested_on": d} for d in
-                               (date(2026, 11, 1), date(2026, 11, 20), date(2026, 12, 2), date(2026, 12, 3)))
+    memory.request_rows.extend({"affiliate_id": A, "requested_on": d, "letter_type": "account_statement", "year": 0}
+                               for d in (date(2026, 11, 1), date(2026, 11, 20), date(2026, 12, 2), date(2026, 12, 3)))
+    memory.request_rows.extend({"affiliate_id": A, "requested_on": d, "letter_type": "fiscal_certificate", "year": y}
+                               for d, y in ((date(2026, 11, 20), 2025), (date(2026, 12, 2), 2024), (date(2026, 12, 2), 2025)))
     memory.letters.append(letter("account_statement", f"statement:{A}:2026-11-10", A, date(2026, 11, 10)))
     regularisation = quarter(A, 2025, 4, "1204.88", "36.75", "regularisation", date(2027, 3, 31))
     memory.contributions.append({**regularisation, "income": Decimal("50000.00")})
@@ -115,6 +117,9 @@ def test_statement_requests_and_incomes_read_the_database_as_the_memory(connecti
     fund = FundView(connection)
     assert fund.statement_requests(date(2026, 11, 2), date(2026, 12, 2)) == memory.statement_requests(
         date(2026, 11, 2), date(2026, 12, 2)) == [(A, date(2026, 11, 20)), (A, date(2026, 12, 2))]
+    assert fund.certificate_requests(date(2026, 11, 2), date(2026, 12, 2)) == memory.certificate_requests(
+        date(2026, 11, 2), date(2026, 12, 2)) == [(A, date(2026, 11, 20), 2025), (A, date(2026, 12, 2), 2024),
+                                                  (A, date(2026, 12, 2), 2025)]
     for trigger in triggers():
         for day in (date(2026, 12, 2), date(2026, 11, 25)):
             # (a held event's Quarantine is an exception, equal only to itself: compared as written)

@@ -96,6 +96,20 @@ def test_on_a_statement_date_the_request_is_answered_by_the_periodic_statement()
                                               (f"statement:{A}:2026-09-20", "statement")]
 
 
+def test_a_periodic_statement_left_to_the_former_system_does_not_answer_a_request_made_since() -> None:
+    """Go-live on 16 September: the statement of 15 September was the former system's, sent before the request
+    of the 18th, which is answered on its own; without a cut-over tonight's periodic statement answers it."""
+    def fund(go_live: date | None) -> MemoryFund:
+        owing = asked(date(2026, 9, 18), fund=square())
+        owing.contributions.append({**quarter(A, 2026, 2, "100.00", "3.05"), "contribution_id": "unpaid"})
+        owing.go_live = go_live
+        return owing
+
+    assert found(fund(date(2026, 9, 16)), date(2026, 9, 20)) == [(f"statement:{A}:2026-09-15", "statement"),
+                                                                 (f"statement:{A}:2026-09-18", "statement")]
+    assert found(fund(None), date(2026, 9, 20)) == [(f"statement:{A}:2026-09-15", "statement")]
+
+
 def test_a_request_before_go_live_is_the_former_systems() -> None:
     [event] = account_statements(asked(date(2026, 11, 20)), NIGHT, PARAMS)
     assert event.due_on == date(2026, 11, 20)
