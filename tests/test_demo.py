@@ -60,30 +60,56 @@ def test_demo_files_import_without_rejections(sqlite_url: str, tmp_path: Path) -
 
 
 def test_a_small_demo_fund_still_has_every_collection_and_recovery_case() -> None:
-    """Even 200 affiliates: an unpaid company per language (company reminder, then formal notice), and a claim
-    granted on the earlier night whose cared-for person's death is reported since (the recovery)."""
-    from correspondence.demo.claims import before_death, recovery_claim_id, recovery_night
+    """Even 200 affiliates: an unpaid company per language (company reminder, then formal notice), one set up in
+    December of last year per language (its due notice in the first quarter, its reminder from 30 April), and in
+    each language a claim granted on the earlier night whose cared-for person's death is reported since (the
+    recovery), and claims refused and incomplete."""
+    from correspondence.demo.claims import before_death, recovery_claim_ids, recovery_night
 
     rows = build(200, 1, DAY).rows
-    unpaid = rows["companies.csv"][:3]
-    assert [c["language"] for c in unpaid] == ["nl", "fr", "de"]
-    assert not any(p["payer_id"] in {c["company_id"] for c in unpaid} for p in rows["payments.csv"])
-    [claim] = [c for c in rows["claims.csv"] if c["claim_id"] == recovery_claim_id(DAY)]
-    assert date.fromisoformat(claim["received_on"]) < recovery_night(DAY) < DAY
-    assert date.fromisoformat(claim["care_recipient_died_on"]) > date.fromisoformat(claim["break_start"])
-    [earlier] = [c for c in before_death(rows, DAY) if c["claim_id"] == claim["claim_id"]]
-    assert earlier["care_recipient_died_on"] == "" and earlier["affiliate_id"] == claim["affiliate_id"]
+    unpaid, new = rows["companies.csv"][:3], rows["companies.csv"][3:6]
+    assert [c["language"] for c in unpaid] == [c["language"] for c in new] == ["nl", "fr", "de"]
+    assert {c["incorporated_on"][:7] for c in new} == {"2025-12"}
+    assert not any(p["payer_id"] in {c["company_id"] for c in unpaid + new} for p in rows["payments.csv"])
+    languages = {a["affiliate_id"]: a["language"] for a in rows["affiliates.csv"]}
+    recovered = [c for c in rows["claims.csv"] if c["claim_id"] in recovery_claim_ids(DAY)]
+    assert [languages[c["affiliate_id"]] for c in recovered] == ["nl", "fr", "de"]
+    for claim in recovered:
+        assert date.fromisoformat(claim["received_on"]) < recovery_night(DAY) < DAY
+        assert date.fromisoformat(claim["care_recipient_died_on"]) > date.fromisoformat(claim["break_start"])
+        [earlier] = [c for c in before_death(rows, DAY) if c["claim_id"] == claim["claim_id"]]
+        assert earlier["care_recipient_died_on"] == "" and earlier["affiliate_id"] == claim["affiliate_id"]
+    refused = Counter(languages[c["affiliate_id"]] for c in rows["claims.csv"] if c["care_recipient"] == "neighbour")
+    incomplete = Counter(languages[c["affiliate_id"]] for c in rows["claims.csv"] if c["mode"] == "partial"
+                         and "sworn_statement" not in c["documents"])
+    assert refused == incomplete == {"nl": 1, "fr": 1, "de": 1}
+
+
+def test_the_showcase_never_paying_affiliates_are_not_held_back() -> None:
+    """The first affiliates (demo/showcase.py): per language one who never pays, with a regularisation, and four
+    who pay on time; none has a payment plan or a suspension, so their letters go out."""
+    rows = build(200, 1, DAY).rows
+    shown = rows["affiliates.csv"][:15]
+    assert Counter(a["language"] for a in shown) == {"nl": 5, "fr": 5, "de": 5}
+    assert {a["status"] for a in shown} == {"main"}
+    ids = {a["affiliate_id"] for a in shown}
+    assert not ids & {r["affiliate_id"] for r in rows["payment_plans.csv"] + rows["suspensions.csv"]}
+    never = {a["affiliate_id"] for a in shown[:3]}
+    assert not never & {p["payer_id"] for p in rows["payments.csv"]}
+    assert {r["affiliate_id"] for r in rows["contributions.csv"] if r["kind"] == "regularisation"} & ids == never
 
 
 def test_the_demo_asks_for_statements_on_its_night_and_its_incomes_agree_with_its_regularisations() -> None:
-    """Issue 16 items 9 and 10: two statements asked for per language on the demo night (so even 200 affiliates
-    show statements), and no regularisation whose reference income contradicts its figures (none held)."""
+    """Issue 16 items 9 and 10: two statements and last year's fiscal certificate asked for per language on the
+    demo night (so even 200 affiliates show them), and no regularisation whose reference income contradicts its figures (none held)."""
     night = date(2026, 12, 2)
     rows = build(200, 1, night).rows
     languages = {a["affiliate_id"]: a["language"] for a in rows["affiliates.csv"]}
     asked = rows["statement_requests.csv"]
     assert {r["requested_on"] for r in asked} == {night.isoformat()}
-    assert Counter(languages[r["affiliate_id"]] for r in asked) == {"nl": 2, "fr": 2, "de": 2}
+    assert Counter((languages[r["affiliate_id"]], r["letter_type"], r["year"]) for r in asked) == {
+        (lang, t, y): n for lang in ("nl", "fr", "de")
+        for t, y, n in (("account_statement", "", 2), ("fiscal_certificate", 2025, 1))}
     fund = _typed(rows)
     found = list(regularisation_notices(fund, night, Parameters()))
     assert [e.key for e in found if isinstance(e, Held) and e.quarantine.field == "income"] == []

@@ -1,11 +1,13 @@
-"""The demo fund's mantelzorg claims: one of every outcome, so the demo night prints each decision letter.
+"""The demo fund's mantelzorg claims: every outcome in each language, so the demo night prints each decision
+letter in nl, fr and de.
 
-Granted; limited (a late request, the career cap, the cared-for person's death during the break); refused
-(two grounds); incomplete (a partial break without the sworn statement). A recovery letter needs a decision
-from an earlier night: one more claim is received `RECOVERY_NIGHT_DAYS` before the demo night and granted on
-that earlier night; the cared-for person's death, five days into the break, is reported afterwards, so the
-demo night claims back the months paid beyond the month after the death (`before_death` gives the claims as
-the earlier night knew them; the demo command runs that night first).
+Granted; refused (two grounds); incomplete (a partial break without the sworn statement); limited (a late
+request, the career cap, the cared-for person's death during the break) — as many of these as the language has
+eligible affiliates, the first three always (the showcase of demo/showcase.py has enough). A recovery letter
+needs a decision from an earlier night: in each language one more claim is received `RECOVERY_NIGHT_DAYS` before
+the demo night and granted on that earlier night; the cared-for person's death, five days into the break, is
+reported afterwards, so the demo night claims back the months paid beyond the month after the death
+(`before_death` gives the claims as the earlier night knew them; the demo command runs that night first).
 """
 
 from __future__ import annotations
@@ -16,17 +18,19 @@ from decimal import Decimal
 from typing import Any
 
 from rules.calendar import add_months, quarter_of
+from rules.language import LANGUAGES
 from rules.payment_reference import digits_of, structured_reference
 
 # (name, changes to the standard claim: full break from the 1st of this month, 3 months, a spouse, certificate)
+# The three outcomes first: a language with few eligible affiliates still shows each.
 CASES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("granted", {}),
+    ("refused", {"care_recipient": "neighbour", "other_benefit": "true"}),
+    ("incomplete", {"mode": "partial", "documents": "medical_certificate"}),
     ("granted_6", {"months": 6}),
     ("late", {"break_start": -3}),  # months before the month preceding receipt are dropped
     ("career_cap", {"months": 4, "months_before_engine": 10}),
     ("died", {"months": 6, "died_after_days": 20}),
-    ("refused", {"care_recipient": "neighbour", "other_benefit": "true"}),
-    ("incomplete", {"mode": "partial", "documents": "medical_certificate"}),
     ("relative", {"care_recipient": "relative", "relative_degree": "2", "mode": "partial",
                   "documents": "medical_certificate;sworn_statement"}),
 )
@@ -41,33 +45,40 @@ def recovery_night(day: date) -> date:
     return day - timedelta(days=RECOVERY_NIGHT_DAYS)
 
 
-def recovery_claim_id(day: date) -> str:
-    return f"MZ{day:%y}9001"
+def recovery_claim_ids(day: date) -> tuple[str, ...]:
+    """The claims granted on the earlier night and recovered on the demo night, one per language."""
+    return tuple(f"MZ{day:%y}{9001 + n:04d}" for n in range(len(LANGUAGES)))
 
 
 def add_claims(rows: dict[str, list[dict[str, Any]]], seed: int, day: date) -> None:
-    """Add claims.csv: one claim per case, each for a main-profession affiliate with the two quarters paid;
-    and the claim granted on the earlier night whose cared-for person's death is reported since."""
+    """Add claims.csv: in each language, one claim per case, each for a main-profession affiliate with the two
+    quarters paid; and the claim granted on the earlier night whose cared-for person's death is reported since."""
     rng = random.Random(seed * 104729 + 4)
+    language = {a["affiliate_id"]: a["language"] for a in rows["affiliates.csv"]}
     break_start = day.replace(day=1)
-    eligible = _paid_up(rows, break_start)
-    rng.shuffle(eligible)
-    claims = rows.setdefault("claims.csv", [])
-    for number, ((name, changes), affiliate_id) in enumerate(zip(CASES, eligible, strict=False), start=1):
-        claims.append(claim_row(f"MZ{day:%y}{number:04d}", affiliate_id,
-                                day - timedelta(days=rng.randint(1, 5)), break_start, changes))
     received = recovery_night(day) - timedelta(days=2)
     earlier_start = received.replace(day=1)
-    taken = {c["affiliate_id"] for c in claims}
-    candidates = [a for a in _paid_up(rows, earlier_start) if a not in taken]
-    if candidates:
-        claims.append(claim_row(recovery_claim_id(day), rng.choice(candidates), received, earlier_start,
-                                {"months": 6, "died_after_days": 5}))
+    now, earlier = _paid_up(rows, break_start), set(_paid_up(rows, earlier_start))
+    claims = rows.setdefault("claims.csv", [])
+    number = 0
+    for claim_id, spoken in zip(recovery_claim_ids(day), LANGUAGES, strict=True):
+        eligible = [a for a in now if language[a] == spoken]
+        rng.shuffle(eligible)
+        # the recovery's claimant first (paid up before the earlier break too), so the outcomes keep the rest
+        recovered = next((a for a in eligible if a in earlier), None)
+        if recovered is not None:
+            eligible.remove(recovered)
+            claims.append(claim_row(claim_id, recovered, received, earlier_start, {"months": 6, "died_after_days": 5}))
+        for (_, changes), affiliate_id in zip(CASES, eligible, strict=False):
+            number += 1
+            claims.append(claim_row(f"MZ{day:%y}{number:04d}", affiliate_id,
+                                    day - timedelta(days=rng.randint(1, 5)), break_start, changes))
 
 
 def before_death(rows: dict[str, list[dict[str, Any]]], day: date) -> list[dict[str, Any]]:
-    """The claims as the earlier night knew them: the recovered claim's death not yet reported."""
-    return [{**c, "care_recipient_died_on": ""} if c["claim_id"] == recovery_claim_id(day) else c
+    """The claims as the earlier night knew them: the recovered claims' deaths not yet reported."""
+    recovered = recovery_claim_ids(day)
+    return [{**c, "care_recipient_died_on": ""} if c["claim_id"] in recovered else c
             for c in rows.get("claims.csv", [])]
 
 

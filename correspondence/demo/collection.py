@@ -1,8 +1,10 @@
-"""The demo fund's collection cycle: companies, regularisations, refunds, payment plans and suspensions, added
-to the rows of correspondence/demo.py so that a few months of demo nights show every collection letter.
+"""The demo fund's collection cycle: companies, regularisations, refunds, payment plans and suspensions, and the
+statements and fiscal certificates asked for, added to the rows of demo/fund.py so that a demo night shows
+every collection letter the law's calendar allows that night (demo/former.py), in each language.
 
-Deterministic per seed, with its own random stream so the affiliates and contributions of demo.py stay the
-same whatever is added here.
+Deterministic per seed, with its own random stream so the affiliates and contributions of demo/fund.py stay the
+same whatever is added here. The showcase affiliates (demo/showcase.py) get no payment plan nor suspension, and
+only the one who never pays gets a regularisation, so their letters are never held back.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from stdnum.be import vat
 
+from correspondence.demo import showcase
 from correspondence.demo.samples import postcodes, read
 from rules import contributions as contribution_rule
 from rules.calendar import add_months, quarter_end, quarter_of
@@ -29,6 +32,10 @@ PLAN_SHARE = 0.25  # of the affiliates who paid nothing in the last quarter
 # The first companies, one per language, never pay last year's contribution, so even a small demo fund has a
 # company reminder and formal notice in each language.
 UNPAID_COMPANIES = ("flanders", "wallonia", "german")
+# The next three, one per language, were set up in December of last year and never pay that year's contribution,
+# due at the end of March (three months after the month of incorporation): a company due notice in the first
+# quarter, a company reminder from 30 April (demo/former.py).
+NEW_COMPANIES = ("flanders", "wallonia", "german")
 STATEMENT_REQUESTS = 2  # per language, asked for on the demo night
 
 
@@ -39,13 +46,13 @@ def enterprise_number(rng: random.Random) -> str:
 
 def add_collection(rows: dict[str, list[dict[str, Any]]], seed: int, day: date) -> None:
     """Add companies.csv, payment_plans.csv, suspensions.csv, regularisations (with their incomes) and
-    statement_requests.csv to the demo's rows."""
+    statement_requests.csv (statements and fiscal certificates asked for) to the demo's rows."""
     rng = random.Random(seed * 7919 + 3)
     affiliates = rows["affiliates.csv"]
-    _companies(rows, rng, day, max(3, len(affiliates) // 20))
+    _companies(rows, rng, day, max(len(UNPAID_COMPANIES) + len(NEW_COMPANIES), len(affiliates) // 20))
     _regularisations(rows, rng, day)
     _plans_and_suspensions(rows, rng, day)
-    _statement_requests(rows, day)
+    _requests(rows, day)
 
 
 def _companies(rows: dict[str, list[dict[str, Any]]], rng: random.Random, day: date, count: int) -> None:
@@ -55,11 +62,14 @@ def _companies(rows: dict[str, list[dict[str, Any]]], rng: random.Random, day: d
     for number in range(1, count + 1):
         company_id = f"C{number:07d}"
         region = rng.choice(("flanders", "flanders", "wallonia", "brussels", "german"))
-        if number <= len(UNPAID_COMPANIES):
-            region = UNPAID_COMPANIES[number - 1]
+        shown = (*UNPAID_COMPANIES, *NEW_COMPANIES)
+        if number <= len(shown):
+            region = shown[number - 1]
         language = {"flanders": "nl", "wallonia": "fr", "german": "de"}.get(region) or "fr"
         postcode, city = rng.choice(places[region])
         incorporated = date(rng.randint(2005, day.year - 2), rng.randint(1, 12), rng.randint(1, 28))
+        if len(UNPAID_COMPANIES) < number <= len(shown):
+            incorporated = date(day.year - 1, 12, incorporated.day)
         total = Decimal(rng.randrange(5_000_000, 150_000_000)) / 100
         rows["companies.csv"].append({
             "company_id": company_id, "enterprise_number": enterprise_number(rng),
@@ -72,7 +82,7 @@ def _companies(rows: dict[str, list[dict[str, Any]]], rng: random.Random, day: d
         year = day.year - 1
         owed = company_contribution(year, total, incorporated)
         behaviour = rng.choices(("on_time", "late", "never"), weights=(0.7, 0.15, 0.15))[0]
-        if number <= len(UNPAID_COMPANIES):
+        if number <= len(shown):
             behaviour = "never"
         paid_on = {"on_time": owed.due_date - timedelta(rng.randint(1, 30)),
                    "late": owed.due_date + timedelta(rng.randint(40, 100))}.get(behaviour)
@@ -111,7 +121,8 @@ def _regularisations(rows: dict[str, list[dict[str, Any]]], rng: random.Random, 
         if row["kind"] == "provisional" and row["year"] == regularised:
             charged.setdefault(row["affiliate_id"], []).append(Decimal(row["amount"]))
     for affiliate in rows["affiliates.csv"]:
-        if rng.random() >= REGULARISED_SHARE:
+        forced = showcase.never_pays(affiliate["affiliate_id"])
+        if (rng.random() >= REGULARISED_SHARE or showcase.member(affiliate["affiliate_id"])) and not forced:
             continue
         change = Decimal(rng.randrange(5_000, 250_000)) / 500_000  # 1 % to 50 % up, or down for a refund
         if rng.random() < 0.35:
@@ -131,15 +142,21 @@ def _regularisations(rows: dict[str, list[dict[str, Any]]], rng: random.Random, 
         })
 
 
-def _statement_requests(rows: dict[str, list[dict[str, Any]]], day: date) -> None:
-    """Account statements asked for on the demo night: the first affiliates of each language neither deceased
-    nor bankrupt (whose statements the interlocks stop or hold), so every demo night shows statements."""
+def _requests(rows: dict[str, list[dict[str, Any]]], day: date) -> None:
+    """Statements and fiscal certificates asked for on the demo night, so every night shows both in each language:
+    two statements per language, from its first affiliates neither deceased nor bankrupt (whose statements the
+    interlocks stop or hold), and last year's certificate from the first of them who paid that year."""
     stopped = {s["affiliate_id"] for s in rows["suspensions.csv"] if s["kind"] in ("death", "bankruptcy")}
-    rows["statement_requests.csv"] = []
+    paid_last_year = {p["payer_id"] for p in rows["payments.csv"]
+                      if p["payer_type"] == "affiliate" and p["received_on"][:4] == str(day.year - 1)}
+    asked = rows["statement_requests.csv"] = []
     for language in LANGUAGES:
-        chosen = [a for a in rows["affiliates.csv"] if a["language"] == language and a["affiliate_id"] not in stopped]
-        rows["statement_requests.csv"].extend({"affiliate_id": a["affiliate_id"], "requested_on": day.isoformat()}
-                                              for a in chosen[:STATEMENT_REQUESTS])
+        chosen = [a["affiliate_id"] for a in rows["affiliates.csv"]
+                  if a["language"] == language and a["affiliate_id"] not in stopped]
+        asked.extend({"affiliate_id": a, "requested_on": day.isoformat(), "letter_type": "account_statement", "year": ""}
+                     for a in chosen[:STATEMENT_REQUESTS])
+        asked.extend({"affiliate_id": a, "requested_on": day.isoformat(), "letter_type": "fiscal_certificate",
+                      "year": day.year - 1} for a in [a for a in chosen if a in paid_last_year][:1])
 
 
 def _plans_and_suspensions(rows: dict[str, list[dict[str, Any]]], rng: random.Random, day: date) -> None:
@@ -148,6 +165,8 @@ def _plans_and_suspensions(rows: dict[str, list[dict[str, Any]]], rng: random.Ra
     rows["payment_plans.csv"], rows["suspensions.csv"] = [], []
     for affiliate in rows["affiliates.csv"]:
         affiliate_id = affiliate["affiliate_id"]
+        if showcase.member(affiliate_id):
+            continue
         if affiliate_id not in paid_recently and rng.random() < PLAN_SHARE:
             start = day - timedelta(rng.randint(10, 90))
             rows["payment_plans.csv"].append({"affiliate_id": affiliate_id, "kind": "payment_plan",

@@ -19,6 +19,24 @@ The story (the same for a demo night on any day):
   of the quarter before (15 days after go-live).
 Example: night 3 December 2026 → go-live 1 October 2026, last former round 1 September 2026 (reminders of
 the second quarter, company reminders), their formal notices due 1 October and printed on the night.
+
+What a demo night shows, in nl, fr and de (the showcase affiliates and companies of demo/showcase.py and
+demo/collection.py make it so whatever the fund's size): on every night, the quarter's due notices,
+regularisations, formal notices, account statements and fiscal certificates (asked for that night, or the
+season's from 1 March), and each mantelzorg decision (granted, refused, incomplete, recovery). The other letters
+follow the law's calendar, and a letter due before go-live is the former system's, so they show only on some
+nights (N is the night's year):
+- reminder: from the 15th of the quarter's first month (15 days after the last quarter's due date) to the
+  quarter's end; before, the quarter's reminders are not due yet and the earlier ones were the former system's.
+- company due notice: from 1 October to 31 March — the companies' year N is due on 31 December; in the first
+  quarter, the companies set up in December of N-1 owe that year by 31 March. No company contribution falls
+  due from April to September, so no due notice then.
+- company reminder: from 30 January to 31 March (30 days after the 31 December due date; the never-paying
+  companies) and from 30 April to 30 June (30 days after 31 March: the companies set up in December of N-1).
+  From July to January none falls due on or after go-live.
+- company formal notice: from 1 April to 31 December (after the former system's last round). Not from January
+  to March: the year N-1 falls due on 31 December, its reminder is the engine's (30 January), and its formal
+  notice follows a month after the engine sent that reminder — never on a demo's first night.
 """
 
 from __future__ import annotations

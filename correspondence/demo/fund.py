@@ -2,7 +2,8 @@
 
 Names in Dutch, French and German by language area; real Belgian postcodes from every province, Brussels
 and the German-speaking area; the statuses of the import; eight quarters of contributions from the rules'
-figures; mostly timely payers, some late, some partial, some not at all. The demo then imports these files
+figures; mostly timely payers, some late, some partial, some not at all. The first affiliates are the
+showcase (demo/showcase.py): in each language, one who never pays and four who pay on time. The demo then imports these files
 through the ordinary importer, so it exercises the same path as a real fund.
 """
 
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from correspondence.config import DEFAULT_FUND, load_fund
-from correspondence.demo import former
+from correspondence.demo import former, showcase
 from correspondence.demo.claims import add_claims
 from correspondence.demo.collection import add_collection, quarterly_amount
 from correspondence.demo.samples import REGIONS, postcodes, sample_names
@@ -69,10 +70,11 @@ def build(affiliates: int, seed: int, day: date) -> DemoFund:
     quarters = _quarters_back(day, 8)
     for number in range(1, affiliates + 1):
         affiliate_id = f"A{number:07d}"
-        region = _pick(rng, REGIONS)
+        shown = showcase.role(number)  # the first affiliates show every letter in each language (demo/showcase.py)
+        region = shown[0] if shown else _pick(rng, REGIONS)
         language = {"flanders": "nl", "wallonia": "fr", "german": "de"}.get(region) or rng.choice(("nl", "fr", "fr"))
         postcode, city = rng.choice(places[region])
-        status = _pick(rng, STATUSES)
+        status = "main" if shown else _pick(rng, STATUSES)
         rows["affiliates.csv"].append({
             "affiliate_id": affiliate_id, "national_number": national_number(rng),
             "first_name": rng.choice(names["first"][language]), "last_name": rng.choice(names["last"][language]),
@@ -85,6 +87,8 @@ def build(affiliates: int, seed: int, day: date) -> DemoFund:
         income = Decimal(rng.randrange(900_000, 13_000_000)) / 100 if status != "secondary" else \
             Decimal(rng.randrange(200_000, 3_000_000)) / 100
         payer = _pick(rng, PAYERS)
+        if shown:
+            income, payer = showcase.income(number), shown[1]
         for year, quarter in quarters:
             amount = quarterly_amount(status, income, year, params)
             fee = cents(amount * fee_rate)

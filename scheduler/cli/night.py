@@ -131,13 +131,14 @@ def demo(settings: Settings, affiliates: int, seed: int, as_of: date | None) -> 
     fund = write_demo_fund(folder, affiliates=affiliates, seed=seed, day=day, profile=settings.fund_file)
     print(f"demo fund of {affiliates} affiliates written to {folder}, switched on as {folder / 'fund.toml'} says")
     switched_on = replace(settings, fund_file=folder / "fund.toml")
-    # The earlier night that granted the claim recovered tonight, run with the claims as it knew them.
+    # The earlier night that granted the claims recovered tonight, run with the claims as it knew them.
     write_rows(folder, "claims.csv", before_death(fund.rows, day))
     code = import_folder(settings, folder)
     if code == 2:
         return 2
     earlier = recovery_night(day)
-    print(f"demo: the earlier night of {earlier} grants the claim whose cared-for person's death is reported since")
+    print(f"demo: the earlier night of {earlier} grants the claims (one per language) whose cared-for person's "
+          "death is reported since")
     if run_one(switched_on, earlier, backdate=False) == 2:
         print("demo: the earlier night did not run (a later night ran on this database): no recovery tonight",
               file=sys.stderr)
