@@ -51,8 +51,8 @@ def recovery_claim_ids(day: date) -> tuple[str, ...]:
 
 
 def add_claims(rows: dict[str, list[dict[str, Any]]], seed: int, day: date) -> None:
-    """Add claims.csv: in each language, one claim per case, each for a main-profession affiliate with the two
-    quarters paid; and the claim granted on the earlier night whose cared-for person's death is reported since."""
+    """Add claims.csv: in each language, the claim granted on the earlier night whose cared-for person's death is
+    reported since, and one claim per case, each for a main-profession affiliate with the two quarters paid."""
     rng = random.Random(seed * 104729 + 4)
     language = {a["affiliate_id"]: a["language"] for a in rows["affiliates.csv"]}
     break_start = day.replace(day=1)

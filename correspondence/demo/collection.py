@@ -59,10 +59,10 @@ def _companies(rows: dict[str, list[dict[str, Any]]], rng: random.Random, day: d
     names = [r["name"] for r in read("company_names.csv")]
     places = postcodes()
     rows["companies.csv"] = []
+    shown = (*UNPAID_COMPANIES, *NEW_COMPANIES)
     for number in range(1, count + 1):
         company_id = f"C{number:07d}"
         region = rng.choice(("flanders", "flanders", "wallonia", "brussels", "german"))
-        shown = (*UNPAID_COMPANIES, *NEW_COMPANIES)
         if number <= len(shown):
             region = shown[number - 1]
         language = {"flanders": "nl", "wallonia": "fr", "german": "de"}.get(region) or "fr"

@@ -3,8 +3,8 @@
 Names in Dutch, French and German by language area; real Belgian postcodes from every province, Brussels
 and the German-speaking area; the statuses of the import; eight quarters of contributions from the rules'
 figures; mostly timely payers, some late, some partial, some not at all. The first affiliates are the
-showcase (demo/showcase.py): in each language, one who never pays and four who pay on time. The demo then imports these files
-through the ordinary importer, so it exercises the same path as a real fund.
+showcase (demo/showcase.py): in each language, one who never pays and four who pay on time. The demo then
+imports these files through the ordinary importer, so it exercises the same path as a real fund.
 """
 
 from __future__ import annotations
