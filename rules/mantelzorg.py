@@ -91,7 +91,7 @@ def decide_mantelzorg(applicant: Applicant, request: Request, params: Parameters
         grounds=tuple(limits + exemption_limits),
         months=monthly_amounts(months, request.mode, params),
         exempt_quarters=exempt,
-        first_payment_on=first_payment_on(months, request.received_on),
+        first_payment_on=first_payment_on(months, request.complete_on),
         missing_documents=(),
     )
 
@@ -148,6 +148,12 @@ def refusal_grounds(
                 maximum=cond.request_max_months,
             )
         )
+    died = request.care_recipient_died_on
+    if died is not None and died < request.break_start:
+        # (fund policy [confirm]) The benefit is for care given during the break; the month of a death and the
+        # month after are kept only for a death during it (§3.4): a death before the break leaves no care.
+        grounds.append(Ground.of("RECIPIENT_DIED_BEFORE_BREAK", died_on=died.isoformat(),
+                                 break_start=request.break_start.isoformat()))
     if applicant.other_benefit:
         grounds.append(Ground.of("OTHER_BENEFIT", other_benefit=True))
     if applicant.months_already_received >= cond.career_max_months:
@@ -159,6 +165,14 @@ def refusal_grounds(
             )
         )
     return grounds
+
+
+def documents_not_received(missing: tuple[str, ...], asked_on: date, deadline: date) -> Decision:
+    """The refusal of a request whose missing documents (§2) did not arrive by the date the fund asked them for
+    (fund policy [confirm]: rules/parameters/mantelzorg_policy.toml), naming them, the request and the date."""
+    ground = Ground.of("DOCUMENTS_NOT_RECEIVED", asked_on=asked_on.isoformat(), deadline=deadline.isoformat(),
+                       missing_documents=tuple(missing))
+    return _without_months("refused", [ground])
 
 
 def recipient_eligible(request: Request, cond: Conditions) -> bool:
