@@ -322,6 +322,7 @@ def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: 
             "documents": list(claim["documents"]),
             "other_benefit": claim.get("other_benefit_kind"),
             "completed_on": claim.get("completed_on"),
+            "died_on": claim["care_recipient_died_on"],
         },
         "decision": {
             "reference": reference(claim["claim_id"]),
