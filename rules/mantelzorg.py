@@ -32,6 +32,15 @@ from rules.params import Parameters
 _MINIMUM_CONTRIBUTION_STATUSES = ("secondary", "pensioner", "art37")
 _ELIGIBLE_STATUSES = ("main", "helper_main", "spouse_maxi") + _MINIMUM_CONTRIBUTION_STATUSES
 _ALWAYS_ELIGIBLE_RECIPIENTS = ("spouse", "legal_cohabitant", "housemate")
+# Every ground a decision can give: the refusal grounds (§1, and a death before the break), the limits of §3 and
+# §5, and a request whose documents never came. Each has its legal source in mantelzorg_sources.toml and its
+# wording in letter_templates/partials/<lang>/grounds.docx (tests check both).
+GROUND_CODES = (
+    "STATUS_NOT_ELIGIBLE", "CONTRIBUTION_BELOW_MAIN_MINIMUM", "PRIOR_QUARTERS_NOT_PAID", "RECIPIENT_NOT_ELIGIBLE",
+    "REQUEST_LENGTH_INVALID", "RECIPIENT_DIED_BEFORE_BREAK", "OTHER_BENEFIT", "CAREER_CAP_REACHED",
+    "LATE_REQUEST_LIMITS", "RECIPIENT_DIED_LIMITS", "CAREER_CAP_LIMITS", "EXEMPTION_CAP_LIMITS",
+    "DOCUMENTS_NOT_RECEIVED",
+)
 
 
 @dataclass(frozen=True)

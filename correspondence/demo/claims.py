@@ -1,11 +1,14 @@
 """The demo fund's mantelzorg claims: one of every outcome, so the demo night prints each decision letter.
 
-Granted; limited (a late request, the career cap, the cared-for person's death during the break); refused
-(two grounds); incomplete (a partial break without the sworn statement). A recovery letter needs a decision
-from an earlier night: one more claim is received `RECOVERY_NIGHT_DAYS` before the demo night and granted on
-that earlier night; the cared-for person's death, five days into the break, is reported afterwards, so the
-demo night claims back the months paid beyond the month after the death (`before_death` gives the claims as
-the earlier night knew them; the demo command runs that night first).
+Granted; limited (a late request, the career cap, the cared-for person's death during the break, reported
+before the night); refused (three grounds, the other benefit named; a death before the break); incomplete (a
+partial break without the sworn statement). Three more claims need a decision from an earlier night, received
+just before it (`RECOVERY_NIGHT_DAYS` before the demo night): one granted there whose cared-for person's death,
+five days into the break, is reported afterwards, so the demo night claims back the months paid beyond the
+month after the death; one asked for its sworn statement there, which came ten days later (the demo night
+grants it, paying from the month after it became complete); one asked for its documents there that never came
+(the demo night refuses it). `before_death` gives the claims as the earlier night knew them; the demo command
+runs that night first.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ CASES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("granted_6", {"months": 6}),
     ("late", {"break_start": -3}),  # months before the month preceding receipt are dropped
     ("career_cap", {"months": 4, "months_before_engine": 10}),
-    ("died", {"months": 6, "died_after_days": 20}),
-    ("refused", {"care_recipient": "neighbour", "other_benefit": "true"}),
+    # a break since last month, asked for before it; the death reported before tonight
+    ("died", {"months": 6, "break_start": -1, "received_before_break": 3, "died_after_days": 20}),
+    ("refused", {"care_recipient": "neighbour", "other_benefit": "true", "other_benefit_kind": "career_break_care"}),
+    ("died_before", {"died_before_break_days": 3}),  # refused: no care during the break
     ("incomplete", {"mode": "partial", "documents": "medical_certificate"}),
     ("relative", {"care_recipient": "relative", "relative_degree": "2", "mode": "partial",
                   "documents": "medical_certificate;sworn_statement"}),
@@ -45,6 +50,19 @@ def recovery_claim_id(day: date) -> str:
     return f"MZ{day:%y}9001"
 
 
+def completed_claim_id(day: date) -> str:
+    """The claim asked for its sworn statement on the earlier night, completed ten days after it."""
+    return f"MZ{day:%y}9002"
+
+
+def unanswered_claim_id(day: date) -> str:
+    """The claim asked for its documents on the earlier night, which never came."""
+    return f"MZ{day:%y}9003"
+
+
+COMPLETED_AFTER_DAYS = 10  # after the earlier night, well within the documents' deadline
+
+
 def add_claims(rows: dict[str, list[dict[str, Any]]], seed: int, day: date) -> None:
     """Add claims.csv: one claim per case, each for a main-profession affiliate with the two quarters paid;
     and the claim granted on the earlier night whose cared-for person's death is reported since."""
@@ -60,15 +78,27 @@ def add_claims(rows: dict[str, list[dict[str, Any]]], seed: int, day: date) -> N
     earlier_start = received.replace(day=1)
     taken = {c["affiliate_id"] for c in claims}
     candidates = [a for a in _paid_up(rows, earlier_start) if a not in taken]
-    if candidates:
-        claims.append(claim_row(recovery_claim_id(day), rng.choice(candidates), received, earlier_start,
-                                {"months": 6, "died_after_days": 5}))
+    completed = (recovery_night(day) + timedelta(days=COMPLETED_AFTER_DAYS)).isoformat()
+    earlier = ((recovery_claim_id(day), {"months": 6, "died_after_days": 5}),
+               (completed_claim_id(day), {"mode": "partial", "documents": "medical_certificate;sworn_statement",
+                                          "completed_on": completed}),
+               (unanswered_claim_id(day), {"mode": "partial", "documents": ""}))
+    for (claim_id, changes), affiliate_id in zip(earlier, rng.sample(candidates, min(3, len(candidates))),
+                                                 strict=False):
+        claims.append(claim_row(claim_id, affiliate_id, received, earlier_start, changes))
 
 
 def before_death(rows: dict[str, list[dict[str, Any]]], day: date) -> list[dict[str, Any]]:
-    """The claims as the earlier night knew them: the recovered claim's death not yet reported."""
-    return [{**c, "care_recipient_died_on": ""} if c["claim_id"] == recovery_claim_id(day) else c
-            for c in rows.get("claims.csv", [])]
+    """The claims as the earlier night knew them: the recovered claim's death not yet reported, the completed
+    claim's sworn statement not yet received."""
+    known = []
+    for c in rows.get("claims.csv", []):
+        if c["claim_id"] == recovery_claim_id(day):
+            c = {**c, "care_recipient_died_on": ""}
+        elif c["claim_id"] == completed_claim_id(day):
+            c = {**c, "documents": "medical_certificate", "completed_on": ""}
+        known.append(c)
+    return known
 
 
 def claim_row(claim_id: str, affiliate_id: str, received_on: date, break_start: date,
@@ -77,7 +107,11 @@ def claim_row(claim_id: str, affiliate_id: str, received_on: date, break_start: 
     start = break_start
     if isinstance(changes.get("break_start"), int):
         start = date(*add_months(break_start.year, break_start.month, changes["break_start"]), 1)
+    if "received_before_break" in changes:
+        received_on = start - timedelta(days=changes["received_before_break"])
     died = (start + timedelta(days=changes["died_after_days"])).isoformat() if "died_after_days" in changes else ""
+    if "died_before_break_days" in changes:
+        died = (start - timedelta(days=changes["died_before_break_days"])).isoformat()
     return {
         "claim_id": claim_id, "affiliate_id": affiliate_id, "kind": "mantelzorg",
         "received_on": received_on.isoformat(),
@@ -87,6 +121,7 @@ def claim_row(claim_id: str, affiliate_id: str, received_on: date, break_start: 
         "documents": changes.get("documents", "medical_certificate"), "care_recipient_died_on": died,
         "other_benefit": changes.get("other_benefit", "false"),
         "months_before_engine": changes.get("months_before_engine", 0), "exempt_quarters_before_engine": 0,
+        "other_benefit_kind": changes.get("other_benefit_kind", ""), "completed_on": changes.get("completed_on", ""),
     }
 
 

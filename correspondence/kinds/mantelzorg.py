@@ -343,8 +343,8 @@ def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: 
     }
     if facts.recovery is None and result["outcome"] == "incomplete":
         profile = env.fund["mantelzorg"]
-        context["request"] = {
-            "deadline": facts.deadline,
+        context["request"] = {  # the trigger's deadline is the one recorded; the same day's when composed alone
+            "deadline": facts.deadline or documents_deadline(env.day, env.params).isoformat(),
             "form": in_language(profile["form"], language),
             "form_url": in_language(profile["form_url"], language),
             "appeal": bool(profile["incomplete_appeal"]),

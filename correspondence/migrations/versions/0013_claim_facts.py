@@ -1,13 +1,13 @@
 """a claim names the other benefit it is refused for (`claims.other_benefit_kind`) and the day its request became
 complete (`claims.completed_on`, when its last document came after it was received); NULL when not given
 
-Revision ID: 0013_claim_benefit_and_completion
+Revision ID: 0013_claim_facts
 Revises: 0010_requests_and_income
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_claim_benefit_and_completion"
+revision = "0013_claim_facts"
 # The lead chains this after the newest revision when merging (0011, 0012 are other branches').
 down_revision = "0010_requests_and_income"
 branch_labels = None
