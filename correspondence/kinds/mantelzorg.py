@@ -44,6 +44,7 @@ from rules.errors import RuleError
 from rules.mantelzorg import decide_mantelzorg, documents_not_received
 from rules.mantelzorg_input import parse_payload
 from rules.mantelzorg_months import conditions
+from rules.mantelzorg_policy import NAME as POLICY
 from rules.mantelzorg_policy import documents_deadline
 from rules.mantelzorg_sources import sources
 from rules.money import fmt
@@ -332,7 +333,7 @@ def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: 
             "total": result["total"],
             "exempt_quarters": result["exempt_quarters"],
             "first_payment_on": first_payment,
-            "payments": payment_schedule(months, first_payment),
+            "payments": payment_schedule(months, first_payment, None if facts.recovery else env.day),
             "missing_documents": result["missing_documents"],
             "months_already_received": facts.history.months_already_received,
             "exempt_quarters_already_used": facts.history.exempt_quarters_already_used,
@@ -341,6 +342,8 @@ def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: 
                                [g["code"] for g in result["grounds"]]),
         },
     }
+    if any(p["catch_up"] for p in context["decision"]["payments"]):
+        env.params.period(POLICY, env.day)  # the night reports the fund's choice it relied on ([confirm])
     if facts.recovery is None and result["outcome"] == "incomplete":
         profile = env.fund["mantelzorg"]
         context["request"] = {  # the trigger's deadline is the one recorded; the same day's when composed alone
@@ -367,17 +370,26 @@ def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: 
     return context
 
 
-def payment_schedule(months: list[dict[str, str]], first_payment_on: str | None) -> list[dict[str, Any]]:
-    """Each month is paid at its end, but never before the first payment day: months due by then go together."""
+def payment_schedule(months: list[dict[str, str]], first_payment_on: str | None,
+                     decided_on: date | None = None) -> list[dict[str, Any]]:
+    """Each month is paid at its end, but never before the first payment day: months due by then go together.
+
+    (fund policy [confirm], rules/parameters/mantelzorg_policy.toml) Nothing is paid before the decision: months
+    whose payment day fell before it (a late decision, a request completed later) are paid together at the end
+    of the decision's month, and their payment says so (`catch_up`)."""
     if first_payment_on is None:
         return []
     first = date.fromisoformat(first_payment_on)
+    catch_up = None if decided_on is None else month_end(decided_on.year, decided_on.month)
     by_day: dict[date, list[dict[str, str]]] = defaultdict(list)
     for month in months:
-        by_day[max(first, month_end(*_year_month(month["label"])))].append(month)
+        due = max(first, month_end(*_year_month(month["label"])))
+        by_day[max(due, catch_up) if catch_up is not None and due < decided_on else due].append(month)
     return [
         {"on": day.isoformat(), "months": [m["label"] for m in group],
-         "amount": fmt(sum((Decimal(m["amount"]) for m in group), Decimal(0)))}
+         "amount": fmt(sum((Decimal(m["amount"]) for m in group), Decimal(0))),
+         "catch_up": day == catch_up and any(max(first, month_end(*_year_month(m["label"]))) < decided_on
+                                             for m in group)}
         for day, group in sorted(by_day.items())
     ]
 

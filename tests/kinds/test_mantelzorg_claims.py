@@ -133,3 +133,18 @@ def test_every_decision_cites_the_source_of_each_ground_and_rule() -> None:
     assert sources["STATUS_NOT_ELIGIBLE"] == "koninklijk besluit van 27 september 2015, artikel 1, eerste lid, a)"
     assert sources["EXEMPTION"].startswith("koninklijk besluit van 19 december 1967")
     assert "beleid" not in " ".join(sources.values())  # no ground rests on the fund's policy
+
+
+@pytest.mark.parametrize(("first", "decided", "expected"), [
+    # decided before the first payment day: each month at its end, never before the first payment day (§6)
+    ("2026-08-31", date(2026, 7, 20), [("2026-08-31", ["2026-07", "2026-08"], False), ("2026-09-30", ["2026-09"], False)]),
+    # decided after payment days went by: those months together at the end of the decision's month, said so
+    ("2026-08-31", date(2026, 9, 12), [("2026-09-30", ["2026-07", "2026-08", "2026-09"], True)]),
+    ("2026-08-31", date(2026, 10, 2), [("2026-10-31", ["2026-07", "2026-08", "2026-09"], True)]),
+    # the decision on a month's last day: that day is not past
+    ("2026-08-31", date(2026, 8, 31), [("2026-08-31", ["2026-07", "2026-08"], False), ("2026-09-30", ["2026-09"], False)]),
+])
+def test_nothing_is_paid_before_the_decision(first: str, decided: date, expected: list) -> None:
+    months = [{"label": m, "first_day": f"{m}-01", "amount": "819.13"} for m in ("2026-07", "2026-08", "2026-09")]
+    schedule = mantelzorg.payment_schedule(months, first, decided)
+    assert [(p["on"], p["months"], p["catch_up"]) for p in schedule] == expected
