@@ -17,5 +17,7 @@ def documents_deadline(asked_on: date, params: Parameters) -> date:
     the next working day."""
     days = params.period(NAME, asked_on, "documents_days").get("documents_days")
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-        raise RuleError(f"rules/parameters/{NAME}.toml: documents_days must be a whole number of days, 1 or more")
+        raise RuleError(
+            f"rules/parameters/{NAME}.toml: documents_days must be a whole number of days, 1 or more"
+        )
     return on_or_next_working_day(asked_on + timedelta(days=days), params)

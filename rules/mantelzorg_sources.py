@@ -29,8 +29,10 @@ def sources(params: Parameters, day: date, language: str, codes: Iterable[str] =
     where = f"rules/parameters/{NAME}.toml (from {period.valid_from})"
     missing = [code for code in (*STATEMENTS, *codes) if code not in rules]
     if missing:
-        raise RuleError(f"{where}: no source for {', '.join(dict.fromkeys(missing))}: a decision must cite the "
-                        "rule of every ground")
+        raise RuleError(
+            f"{where}: no source for {', '.join(dict.fromkeys(missing))}: a decision must cite the "
+            "rule of every ground"
+        )
     return {code: _citation(code, entry, acts, language, where) for code, entry in rules.items()}
 
 
@@ -38,5 +40,7 @@ def _citation(code: str, entry: Mapping[str, Any], acts: Mapping[str, Any], lang
     act = acts.get(entry.get("act"), {})
     place = entry.get("article") or entry.get("condition") or {}
     if language not in act or language not in place:
-        raise RuleError(f"{where}: rules.{code} needs an act of `acts` and an article or condition in '{language}'")
+        raise RuleError(
+            f"{where}: rules.{code} needs an act of `acts` and an article or condition in '{language}'"
+        )
     return f"{act[language]}, {place[language]}"

@@ -39,13 +39,21 @@ PRINTED = [
     ("fr", '{{ q | quarter("le") }}', {"q": "2026-Q3"}, "le 3e trimestre 2026"),
     ("fr", "{{ q | quarter }}", {"q": "2026-Q1"}, "1er trimestre 2026"),
     ("de", '{{ q | quarter("das") }}', {"q": "2026-Q3"}, "das 3. Quartal 2026"),
-    ("nl", '{{ qs | map("quarter", "het") | words }}', {"qs": ["2026-Q2", "2026-Q3"]},
-     "het 2e kwartaal 2026 en het 3e kwartaal 2026"),
+    (
+        "nl",
+        '{{ qs | map("quarter", "het") | words }}',
+        {"qs": ["2026-Q2", "2026-Q3"]},
+        "het 2e kwartaal 2026 en het 3e kwartaal 2026",
+    ),
     ("nl", "{{ m | month }}", {"m": "2026-07"}, "juli 2026"),
     ("fr", "{{ m | month }}", {"m": "2026-08-01"}, "août 2026"),
     ("fr", '{{ m | month | elide("de") }}', {"m": "2026-08"}, "d&#39;août 2026"),
-    ("de", '{{ ms | map("month") | words }}', {"ms": ["2026-07", "2026-08", "2026-09"]},
-     "Juli 2026, August 2026 und September 2026"),
+    (
+        "de",
+        '{{ ms | map("month") | words }}',
+        {"ms": ["2026-07", "2026-08", "2026-09"]},
+        "Juli 2026, August 2026 und September 2026",
+    ),
     ("nl", '{{ n | count("month") }}', {"n": 1}, "1 maand"),
     ("nl", '{{ n | count("month") }}', {"n": 6}, "6 maanden"),
     ("fr", '{{ n | count("quarter") }}', {"n": 0}, "0 trimestre"),  # French: 0 is singular
@@ -62,25 +70,39 @@ PRINTED = [
     ("fr", '{{ name | elide("de") }}', {"name": "Indépendants Ensemble"}, "d&#39;Indépendants Ensemble"),
     ("nl", '{{ name | elide("de") }}', {"name": "Indépendants Ensemble"}, "de Indépendants Ensemble"),
     ("fr", "{{ d | document }}", {"d": "medical_certificate"}, "le certificat du médecin traitant"),
-    ("nl", "{{ b | benefit }}", {"b": "incapacity"},
-     "een arbeidsongeschiktheidsuitkering van het sociaal statuut der zelfstandigen"),
+    (
+        "nl",
+        "{{ b | benefit }}",
+        {"b": "incapacity"},
+        "een arbeidsongeschiktheidsuitkering van het sociaal statuut der zelfstandigen",
+    ),
     ("de", "{{ s | status }}", {"s": "spouse_mini"}, "mithelfender Ehepartner im Ministatut"),
     ("nl", "{{ s | quarter_state }}", {"s": "unpaid"}, "waren uw bijdragen niet volledig betaald"),
 ]
 
 
 @pytest.mark.parametrize(("language", "source", "values", "printed"), PRINTED)
-def test_each_fact_prints_in_words_of_the_letter_s_language(language: str, source: str, values: dict,
-                                                           printed: str) -> None:
+def test_each_fact_prints_in_words_of_the_letter_s_language(
+    language: str, source: str, values: dict, printed: str
+) -> None:
     assert fill(language, source, **values) == printed
 
 
-@pytest.mark.parametrize(("source", "values", "message"), [
-    ("{{ c | care_recipient }}", {"c": "cousin"}, "partials/nl/labels.toml has no [care_recipients] words for 'cousin'"),
-    ("{{ q | quarter }}", {"q": "2026-Q5"}, "'2026-Q5' is not a quarter written YYYY-Qn"),
-    ("{{ m | month }}", {"m": "July"}, "'July' is not a month written YYYY-MM"),
-])
-def test_a_code_without_words_stops_the_letter_naming_file_and_code(source: str, values: dict, message: str) -> None:
+@pytest.mark.parametrize(
+    ("source", "values", "message"),
+    [
+        (
+            "{{ c | care_recipient }}",
+            {"c": "cousin"},
+            "partials/nl/labels.toml has no [care_recipients] words for 'cousin'",
+        ),
+        ("{{ q | quarter }}", {"q": "2026-Q5"}, "'2026-Q5' is not a quarter written YYYY-Qn"),
+        ("{{ m | month }}", {"m": "July"}, "'July' is not a month written YYYY-MM"),
+    ],
+)
+def test_a_code_without_words_stops_the_letter_naming_file_and_code(
+    source: str, values: dict, message: str
+) -> None:
     with pytest.raises(UnknownLabel, match=re.escape(message)):
         fill("nl", source, **values)
 
@@ -92,8 +114,12 @@ def test_a_snapshot_without_labels_names_the_missing_file() -> None:
 
 
 CODES = {  # labels.toml table: the codes of the data the letters print through it
-    "care_recipients": CARE_RECIPIENTS, "documents": DOCUMENTS, "benefits": OTHER_BENEFITS, "statuses": STATUSES,
-    "quarter_states": QUARTER_STATES, "units": ("month", "quarter", "document", "year"),
+    "care_recipients": CARE_RECIPIENTS,
+    "documents": DOCUMENTS,
+    "benefits": OTHER_BENEFITS,
+    "statuses": STATUSES,
+    "quarter_states": QUARTER_STATES,
+    "units": ("month", "quarter", "document", "year"),
 }
 
 
@@ -126,4 +152,6 @@ def test_the_mantelzorg_samples_are_what_the_engine_composes() -> None:
     """`python -m tests.mantelzorg_samples` rewrites them after a change of the trigger, composer or fund profile."""
     for (letter_type, sample), context in mantelzorg_samples.samples().items():
         path = TEMPLATES_DIR / letter_type / "samples" / f"{sample}.json"
-        assert json.loads(path.read_text(encoding="utf-8")) == context, f"{path}: run python -m tests.mantelzorg_samples"
+        assert json.loads(path.read_text(encoding="utf-8")) == context, (
+            f"{path}: run python -m tests.mantelzorg_samples"
+        )

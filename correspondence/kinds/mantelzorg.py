@@ -126,9 +126,10 @@ def _next_event(fund: Fund, day: date, params: Parameters, claim: dict[str, Any]
         key = f"{PREFIX}{claim['claim_id']}:{hashlib.sha256(';'.join(documents).encode()).hexdigest()[:12]}"
         if completed_on is None:  # §6: the first payment counts from the day the request became complete
             completed_on = day
-            notes = (("completed_on", f"claim {claim['claim_id']}: the documents arrived after the request, on a "
-                      f"day the claim does not give (completed_on): counted as complete on {day.isoformat()}, the "
-                      "night that found them [confirm]"),)
+            note = (f"claim {claim['claim_id']}: the documents arrived after the request, on a day the claim "
+                    f"does not give (completed_on): counted as complete on {day.isoformat()}, the night that found "
+                    "them [confirm]")
+            notes = (("completed_on", note),)
     elif latest["outcome"] == "incomplete":
         return held(f"{PREFIX}{claim['claim_id']}:no-documents", record, late) or _documents_expired(
             day, params, claim, past, latest, history)

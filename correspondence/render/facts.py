@@ -60,7 +60,9 @@ class Labels:
         if language not in self.read:
             path = LABELS.format(language=language)
             if path not in self.files:
-                raise UnknownLabel(f"{path} is not in the templates: the letter's words for codes are missing")
+                raise UnknownLabel(
+                    f"{path} is not in the templates: the letter's words for codes are missing"
+                )
             try:
                 self.read[language] = tomllib.loads(self.files[path].decode("utf-8"))
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -70,8 +72,10 @@ class Labels:
     def word(self, language: str, table: str, code: object) -> Any:
         words = self.of(language).get(table, {})
         if not isinstance(words, Mapping) or str(code) not in words:
-            raise UnknownLabel(f"{LABELS.format(language=language)} has no [{table}] words for {str(code)!r}: "
-                               "add them there (and in the other languages)")
+            raise UnknownLabel(
+                f"{LABELS.format(language=language)} has no [{table}] words for {str(code)!r}: "
+                "add them there (and in the other languages)"
+            )
         return words[str(code)]
 
 
@@ -103,7 +107,7 @@ def ordinal(context: Context, number: int | str) -> str:
 
 @pass_context
 def quarter(context: Context, label: str, article: str = "") -> str:
-    """"2026-Q3" → "3e kwartaal 2026"; `quarter("het")` → "het 3e kwartaal 2026" (labels.toml [periods])."""
+    """ "2026-Q3" → "3e kwartaal 2026"; `quarter("het")` → "het 3e kwartaal 2026" (labels.toml [periods])."""
     found = _QUARTER.fullmatch(str(label))
     if found is None:
         raise UnknownLabel(f"{label!r} is not a quarter written YYYY-Qn")
@@ -114,7 +118,7 @@ def quarter(context: Context, label: str, article: str = "") -> str:
 
 @pass_context
 def month(context: Context, value: str | date) -> str:
-    """"2026-07" or "2026-07-01" → "juli 2026", "juillet 2026", "Juli 2026"."""
+    """ "2026-07" or "2026-07-01" → "juli 2026", "juillet 2026", "Juli 2026"."""
     if isinstance(value, date):
         day = value.replace(day=1)
     else:

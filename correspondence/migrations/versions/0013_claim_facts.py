@@ -4,6 +4,7 @@ complete (`claims.completed_on`, when its last document came after it was receiv
 Revision ID: 0013_claim_facts
 Revises: 0010_requests_and_income
 """
+
 import sqlalchemy as sa
 from alembic import op
 
