@@ -63,6 +63,10 @@ def count(value: Any) -> str | None:
     return None if ok else "must be a whole number, 1 or more"
 
 
+def boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false (without quotes)"
+
+
 def iso_day(value: Any) -> str | None:
     """A calendar day written as text, "YYYY-MM-DD" (a TOML date is accepted too)."""
     if isinstance(value, date):
@@ -119,6 +123,9 @@ SHAPE = Table({
                               "height_mm": millimetres}),
     "postal": Table({"box_label": per_language}),
     "mailroom": Table({"max_sheets_per_file": count}),
+    # Mantelzorg requests (issue 17): the fund's request form as the letter asking for documents names it, where
+    # to find it, and whether that letter (a request, not yet a decision) carries the appeal block of art. 14.
+    "mantelzorg": Table({"form": per_language, "form_url": text, "incomplete_appeal": boolean}),
     # The switch-on day (README: How a fund switches on); absent, the engine owns every event.
     "cutover": Table({"go_live": iso_day}),
 }, optional=frozenset({"cutover"}))

@@ -24,6 +24,7 @@ from correspondence import fields as f
 from correspondence import removals, schema
 from correspondence.fields import FieldError
 from rules.language import LANGUAGES
+from rules.mantelzorg_input import OTHER_BENEFITS
 
 STATUSES = ("main", "secondary", "helper_main", "spouse_maxi", "spouse_mini", "pensioner", "art37")
 ADDRESS_FIELDS = ("street", "house_number", "box", "postcode", "city", "country")
@@ -141,6 +142,21 @@ def _income_on_regularisation(row: dict[str, Any], _known: Known) -> tuple[str, 
     if row["income"] is not None and row["kind"] != "regularisation":
         return "income", "is given on a provisional row: only a regularisation row carries the year's final income"
     return None
+
+
+def _claim_facts(row: dict[str, Any], _known: Known) -> tuple[str, str] | None:
+    if row["completed_on"] is not None and row["completed_on"] < row["received_on"]:
+        return "completed_on", (f"{row['completed_on'].isoformat()} is before the request was received "
+                                f"({row['received_on'].isoformat()})")
+    if row["other_benefit_kind"] is not None and not row["other_benefit"]:
+        return "other_benefit_kind", "names a benefit, but other_benefit is false"
+    return None
+
+
+def _optional_choice(*allowed: str) -> f.Parser:
+    """One of `allowed`, or empty (None)."""
+    parse = f.choice(*allowed)
+    return lambda value: parse(value) if value.strip() else None
 
 
 def _letter_sent(row: dict[str, Any], known: Known) -> tuple[str, str] | None:
@@ -281,9 +297,14 @@ SPECS: tuple[FileSpec, ...] = (
             "other_benefit": f.boolean,
             "months_before_engine": f.integer(0, 12),
             "exempt_quarters_before_engine": f.integer(0, 4),
+            # Which other benefit (rules/mantelzorg_input.py OTHER_BENEFITS): a refusal for it names it.
+            "other_benefit_kind": _optional_choice(*OTHER_BENEFITS),
+            # The day the request became complete, when its last document came after received_on (§6).
+            "completed_on": f.iso_date(required=False),
         },
         key=("claim_id",),
-        checks=(_affiliate_exists,),
+        checks=(_affiliate_exists, _claim_facts),
+        optional=("other_benefit_kind", "completed_on"),
     ),
     FileSpec(  # account statements and fiscal certificates affiliates asked for: each answered once (kinds/statements.py)
         "statement_requests.csv",

@@ -159,6 +159,8 @@ claims = Table(
     Column("other_benefit", Boolean, nullable=False, default=False),
     Column("months_before_engine", Integer, nullable=False, default=0),
     Column("exempt_quarters_before_engine", Integer, nullable=False, default=0),
+    Column("other_benefit_kind", String(30)),  # which other benefit (rules/mantelzorg_input.py OTHER_BENEFITS)
+    Column("completed_on", Date),  # the day the request became complete, when after received_on
 )
 
 # Account statements and fiscal certificates affiliates asked for (statement_requests.csv): each is answered

@@ -32,6 +32,15 @@ from rules.params import Parameters
 _MINIMUM_CONTRIBUTION_STATUSES = ("secondary", "pensioner", "art37")
 _ELIGIBLE_STATUSES = ("main", "helper_main", "spouse_maxi") + _MINIMUM_CONTRIBUTION_STATUSES
 _ALWAYS_ELIGIBLE_RECIPIENTS = ("spouse", "legal_cohabitant", "housemate")
+# Every ground a decision can give: the refusal grounds (§1, and a death before the break), the limits of §3 and
+# §5, and a request whose documents never came. Each has its legal source in mantelzorg_sources.toml and its
+# wording in letter_templates/partials/<lang>/grounds.docx (tests check both).
+GROUND_CODES = (
+    "STATUS_NOT_ELIGIBLE", "CONTRIBUTION_BELOW_MAIN_MINIMUM", "PRIOR_QUARTERS_NOT_PAID", "RECIPIENT_NOT_ELIGIBLE",
+    "REQUEST_LENGTH_INVALID", "RECIPIENT_DIED_BEFORE_BREAK", "OTHER_BENEFIT", "CAREER_CAP_REACHED",
+    "LATE_REQUEST_LIMITS", "RECIPIENT_DIED_LIMITS", "CAREER_CAP_LIMITS", "EXEMPTION_CAP_LIMITS",
+    "DOCUMENTS_NOT_RECEIVED",
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +100,7 @@ def decide_mantelzorg(applicant: Applicant, request: Request, params: Parameters
         grounds=tuple(limits + exemption_limits),
         months=monthly_amounts(months, request.mode, params),
         exempt_quarters=exempt,
-        first_payment_on=first_payment_on(months, request.received_on),
+        first_payment_on=first_payment_on(months, request.complete_on),
         missing_documents=(),
     )
 
@@ -148,6 +157,12 @@ def refusal_grounds(
                 maximum=cond.request_max_months,
             )
         )
+    died = request.care_recipient_died_on
+    if died is not None and died < request.break_start:
+        # (fund policy [confirm]) The benefit is for care given during the break; the month of a death and the
+        # month after are kept only for a death during it (§3.4): a death before the break leaves no care.
+        grounds.append(Ground.of("RECIPIENT_DIED_BEFORE_BREAK", died_on=died.isoformat(),
+                                 break_start=request.break_start.isoformat()))
     if applicant.other_benefit:
         grounds.append(Ground.of("OTHER_BENEFIT", other_benefit=True))
     if applicant.months_already_received >= cond.career_max_months:
@@ -159,6 +174,14 @@ def refusal_grounds(
             )
         )
     return grounds
+
+
+def documents_not_received(missing: tuple[str, ...], asked_on: date, deadline: date) -> Decision:
+    """The refusal of a request whose missing documents (§2) did not arrive by the date the fund asked them for
+    (fund policy [confirm]: rules/parameters/mantelzorg_policy.toml), naming them, the request and the date."""
+    ground = Ground.of("DOCUMENTS_NOT_RECEIVED", asked_on=asked_on.isoformat(), deadline=deadline.isoformat(),
+                       missing_documents=tuple(missing))
+    return _without_months("refused", [ground])
 
 
 def recipient_eligible(request: Request, cond: Conditions) -> bool:

@@ -22,6 +22,11 @@ QUARTER_STATES = ("paid", "unpaid", "not_affiliated")
 MODES = ("full", "partial")
 DOCUMENTS = ("medical_certificate", "sworn_statement")
 CARE_RECIPIENTS = ("spouse", "legal_cohabitant", "relative", "housemate", "disabled_child")
+# The other benefits that cannot be cumulated with mantelzorg (domain/mantelzorg.md §1 OTHER_BENEFIT): another
+# benefit of the self-employed scheme, or a career-break benefit for care of the national employment office.
+# The codes a claim may name (claims.csv other_benefit_kind); the letters print them in words
+# (letter_templates/partials/<lang>/labels.toml [benefits]). Which benefits exactly exclude mantelzorg [confirm].
+OTHER_BENEFITS = ("incapacity", "maternity", "birth_leave", "adoption_leave", "bridging_right", "career_break_care")
 
 _APPLICANT_FIELDS = (
     "status",
@@ -42,6 +47,9 @@ _REQUEST_FIELDS = (
     "documents",
     "care_recipient_died_on",
 )
+# Optional: the day the request became complete (the last required document received), when that was after
+# `received_on` (domain/mantelzorg.md §6: the first payment counts from it). Absent or null: `received_on`.
+_OPTIONAL_REQUEST_FIELDS = ("completed_on",)
 _QUARTER = re.compile(r"([0-9]{4})-Q([1-4])")
 # Dates outside these years are typing errors; the bound also keeps month arithmetic inside `date`.
 
@@ -71,6 +79,12 @@ class Request:
     child_age: int | None
     documents: frozenset[str]
     care_recipient_died_on: date | None
+    completed_on: date | None = None  # the complete request's day when after received_on (§6); None: received_on
+
+    @property
+    def complete_on(self) -> date:
+        """The day the complete request (form and physician's certificate) was received (§6)."""
+        return self.completed_on or self.received_on
 
 
 def parse_payload(payload: object) -> tuple[Applicant, Request]:
@@ -101,7 +115,7 @@ def _applicant(raw: object) -> Applicant:
 
 
 def _request(raw: object) -> Request:
-    data = read_fields(raw, "request", _REQUEST_FIELDS)
+    data = read_fields(raw, "request", _REQUEST_FIELDS, _OPTIONAL_REQUEST_FIELDS)
     recipient = data["care_recipient"]
     if not isinstance(recipient, str):
         raise InvalidInput("request.care_recipient", f"must be text, got {_kind(recipient)}")
@@ -116,8 +130,14 @@ def _request(raw: object) -> Request:
     if isinstance(months, bool) or not isinstance(months, int):
         raise InvalidInput("request.months", f"must be a whole number of months, got {months!r}")
     died = data["care_recipient_died_on"]
+    received_on = parse_date(data["received_on"], "request.received_on")
+    completed = data.get("completed_on")
+    completed_on = None if completed is None else parse_date(completed, "request.completed_on")
+    if completed_on is not None and completed_on < received_on:
+        raise InvalidInput("request.completed_on", f"{completed_on.isoformat()} is before the request was received "
+                                                   f"({received_on.isoformat()})")
     return Request(
-        received_on=parse_date(data["received_on"], "request.received_on"),
+        received_on=received_on,
         break_start=parse_date(data["break_start"], "request.break_start"),
         months=months,
         mode=parse_choice(data["mode"], "request.mode", MODES),
@@ -126,6 +146,7 @@ def _request(raw: object) -> Request:
         child_age=age,
         documents=_documents(data["documents"]),
         care_recipient_died_on=None if died is None else parse_date(died, "request.care_recipient_died_on"),
+        completed_on=completed_on,
     )
 
 

@@ -187,13 +187,13 @@ def exempt_quarters(
     return tuple(quarters[:room]), [ground]
 
 
-def first_payment_on(months: Sequence[date], received_on: date) -> date:
-    """End of the later of the first granted month and the month after the complete request's receipt.
+def first_payment_on(months: Sequence[date], complete_on: date) -> date:
+    """End of the later of the first granted month and the month after the complete request's receipt (§6).
 
-    (fund policy) `received_on` is taken as the day the complete request (form and physician's certificate)
-    arrived: a decision is only granted once nothing is missing, and the input has no other date for it.
+    `complete_on` is the request's `completed_on` (the last required document received) when given, else
+    `received_on`: a decision is only granted once nothing is missing.
     """
-    after_receipt = _shift(received_on.replace(day=1), 1)
+    after_receipt = _shift(complete_on.replace(day=1), 1)
     first = max(months[0], after_receipt)
     return month_end(first.year, first.month)
 

@@ -31,16 +31,16 @@ AFFILIATES = [  # id, first, last, street, number, postcode, city, country, lang
 ]
 CLAIM_COLUMNS = ("claim_id", "affiliate_id", "kind", "received_on", "break_start", "months", "mode", "care_recipient",
                  "relative_degree", "child_age", "documents", "care_recipient_died_on", "other_benefit",
-                 "months_before_engine", "exempt_quarters_before_engine")
+                 "months_before_engine", "exempt_quarters_before_engine", "other_benefit_kind", "completed_on")
 CLAIMS = {
     "K1": ("K1", "A0000101", "mantelzorg", "2026-06-25", "2026-07-01", "3", "full", "spouse", "", "",
-           "medical_certificate", "", "false", "0", "0"),
+           "medical_certificate", "", "false", "0", "0", "", ""),
     "K2": ("K2", "A0000102", "mantelzorg", "2026-06-26", "2026-07-01", "2", "partial", "housemate", "", "",
-           "medical_certificate", "", "false", "0", "0"),
+           "medical_certificate", "", "false", "0", "0", "", ""),
     "K3": ("K3", "A0000103", "mantelzorg", "2026-06-27", "2026-07-01", "2", "full", "relative", "3", "",
-           "medical_certificate", "", "true", "0", "0"),
+           "medical_certificate", "", "true", "0", "0", "incapacity", ""),
     "K4": ("K4", "A0000104", "mantelzorg", "2026-06-28", "2026-07-01", "2", "full", "spouse", "", "",
-           "medical_certificate", "", "false", "0", "0"),
+           "medical_certificate", "", "false", "0", "0", "", ""),
 }
 
 
@@ -115,17 +115,18 @@ def test_claims_become_decisions_night_after_night(settings: Settings, tmp_path:
         notes = connection.execute(select(schema.notes.c.event_key, schema.notes.c.kind)).all()
     assert ("decision:mantelzorg:K2", "language") in [tuple(n) for n in notes]
 
-    # the missing sworn statement arrives (documents update import), and K1's holder makes a second claim
+    # the missing sworn statement arrives on 18 July (documents update import), and K1's holder makes a second claim
     claims = dict(CLAIMS)
-    claims["K2"] = CLAIMS["K2"][:10] + ("medical_certificate;sworn_statement",) + CLAIMS["K2"][11:]
+    claims["K2"] = CLAIMS["K2"][:10] + ("medical_certificate;sworn_statement",) + CLAIMS["K2"][11:16] + ("2026-07-18",)
     claims["K5"] = ("K5", "A0000101", "mantelzorg", "2026-07-15", "2026-10-01", "6", "full", "spouse", "", "",
-                    "medical_certificate", "", "false", "0", "0")
+                    "medical_certificate", "", "false", "0", "0", "", "")
     import_dir(engine, _fund(tmp_path / "in2", claims))
     run_night(settings, date(2026, 7, 20))
     decisions = _decisions(settings)
     again = [k for k in decisions if k.startswith("decision:mantelzorg:K2:")]
     assert len(again) == 1 and decisions[again[0]]["outcome"] == "granted"
     assert decisions[again[0]]["result"]["amounts"] == {"2026-07": "819.13", "2026-08": "819.13"}
+    assert decisions[again[0]]["result"]["first_payment_on"] == "2026-08-31"  # from the month after 18 July (§6)
     second = decisions["decision:mantelzorg:K5"]["result"]
     assert second["basis"]["months_already_received"] == 3  # K5 sees K1's three months
     assert (second["outcome"], second["exempt_quarters"]) == ("granted", ["2026-Q4", "2027-Q1"])

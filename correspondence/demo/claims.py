@@ -1,13 +1,16 @@
 """The demo fund's mantelzorg claims: every outcome in each language, so the demo night prints each decision
 letter in nl, fr and de.
 
-Granted; refused (two grounds); incomplete (a partial break without the sworn statement); limited (a late
-request, the career cap, the cared-for person's death during the break) — as many of these as the language has
-eligible affiliates, the first three always (the showcase of demo/showcase.py has enough). A recovery letter
-needs a decision from an earlier night: in each language one more claim is received `RECOVERY_NIGHT_DAYS` before
-the demo night and granted on that earlier night; the cared-for person's death, five days into the break, is
-reported afterwards, so the demo night claims back the months paid beyond the month after the death
-(`before_death` gives the claims as the earlier night knew them; the demo command runs that night first).
+Granted; limited (a late request, the career cap, the cared-for person's death during the break, reported
+before the night); refused (three grounds, the other benefit named; a death before the break); incomplete (a
+partial break without the sworn statement) — as many of these as the language has eligible affiliates, the
+first three outcomes always (the showcase of demo/showcase.py has enough). More claims need a decision from an
+earlier night, received just before it (`RECOVERY_NIGHT_DAYS` before the demo night): in each language one
+granted there whose cared-for person's death, five days into the break, is reported afterwards, so the demo
+night claims back the months paid beyond the month after the death; one asked for its sworn statement there,
+which came ten days later (the demo night grants it, paying from the month after it became complete); one asked
+for its documents there that never came (the demo night refuses it). `before_death` gives the claims as the
+earlier night knew them; the demo command runs that night first.
 """
 
 from __future__ import annotations
@@ -25,12 +28,14 @@ from rules.payment_reference import digits_of, structured_reference
 # The three outcomes first: a language with few eligible affiliates still shows each.
 CASES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("granted", {}),
-    ("refused", {"care_recipient": "neighbour", "other_benefit": "true"}),
+    ("refused", {"care_recipient": "neighbour", "other_benefit": "true", "other_benefit_kind": "career_break_care"}),
     ("incomplete", {"mode": "partial", "documents": "medical_certificate"}),
     ("granted_6", {"months": 6}),
     ("late", {"break_start": -3}),  # months before the month preceding receipt are dropped
     ("career_cap", {"months": 4, "months_before_engine": 10}),
-    ("died", {"months": 6, "died_after_days": 20}),
+    # a break since last month, asked for before it; the death reported before tonight
+    ("died", {"months": 6, "break_start": -1, "received_before_break": 3, "died_after_days": 20}),
+    ("died_before", {"died_before_break_days": 3}),  # refused: no care during the break
     ("relative", {"care_recipient": "relative", "relative_degree": "2", "mode": "partial",
                   "documents": "medical_certificate;sworn_statement"}),
 )
@@ -50,9 +55,23 @@ def recovery_claim_ids(day: date) -> tuple[str, ...]:
     return tuple(f"MZ{day:%y}{9001 + n:04d}" for n in range(len(LANGUAGES)))
 
 
+def completed_claim_id(day: date) -> str:
+    """The claim asked for its sworn statement on the earlier night, completed ten days after it."""
+    return f"MZ{day:%y}9101"
+
+
+def unanswered_claim_id(day: date) -> str:
+    """The claim asked for its documents on the earlier night, which never came."""
+    return f"MZ{day:%y}9102"
+
+
+COMPLETED_AFTER_DAYS = 10  # after the earlier night, well within the documents' deadline
+
+
 def add_claims(rows: dict[str, list[dict[str, Any]]], seed: int, day: date) -> None:
     """Add claims.csv: in each language, the claim granted on the earlier night whose cared-for person's death is
-    reported since, and one claim per case, each for a main-profession affiliate with the two quarters paid."""
+    reported since, and one claim per case, each for a main-profession affiliate with the two quarters paid;
+    and the two claims that asked for documents on the earlier night (one completed since, one never)."""
     rng = random.Random(seed * 104729 + 4)
     language = {a["affiliate_id"]: a["language"] for a in rows["affiliates.csv"]}
     break_start = day.replace(day=1)
@@ -73,13 +92,29 @@ def add_claims(rows: dict[str, list[dict[str, Any]]], seed: int, day: date) -> N
             number += 1
             claims.append(claim_row(f"MZ{day:%y}{number:04d}", affiliate_id,
                                     day - timedelta(days=rng.randint(1, 5)), break_start, changes))
+    taken = {c["affiliate_id"] for c in claims}
+    candidates = sorted(a for a in earlier if a not in taken)
+    completed = (recovery_night(day) + timedelta(days=COMPLETED_AFTER_DAYS)).isoformat()
+    asked = ((completed_claim_id(day), {"mode": "partial", "documents": "medical_certificate;sworn_statement",
+                                        "completed_on": completed}),
+             (unanswered_claim_id(day), {"mode": "partial", "documents": ""}))
+    for (claim_id, changes), affiliate_id in zip(asked, rng.sample(candidates, min(2, len(candidates))),
+                                                 strict=False):
+        claims.append(claim_row(claim_id, affiliate_id, received, earlier_start, changes))
 
 
 def before_death(rows: dict[str, list[dict[str, Any]]], day: date) -> list[dict[str, Any]]:
-    """The claims as the earlier night knew them: the recovered claims' deaths not yet reported."""
+    """The claims as the earlier night knew them: the recovered claims' deaths not yet reported, the completed
+    claim's sworn statement not yet received."""
     recovered = recovery_claim_ids(day)
-    return [{**c, "care_recipient_died_on": ""} if c["claim_id"] in recovered else c
-            for c in rows.get("claims.csv", [])]
+    known = []
+    for c in rows.get("claims.csv", []):
+        if c["claim_id"] in recovered:
+            c = {**c, "care_recipient_died_on": ""}
+        elif c["claim_id"] == completed_claim_id(day):
+            c = {**c, "documents": "medical_certificate", "completed_on": ""}
+        known.append(c)
+    return known
 
 
 def claim_row(claim_id: str, affiliate_id: str, received_on: date, break_start: date,
@@ -88,7 +123,11 @@ def claim_row(claim_id: str, affiliate_id: str, received_on: date, break_start: 
     start = break_start
     if isinstance(changes.get("break_start"), int):
         start = date(*add_months(break_start.year, break_start.month, changes["break_start"]), 1)
+    if "received_before_break" in changes:
+        received_on = start - timedelta(days=changes["received_before_break"])
     died = (start + timedelta(days=changes["died_after_days"])).isoformat() if "died_after_days" in changes else ""
+    if "died_before_break_days" in changes:
+        died = (start - timedelta(days=changes["died_before_break_days"])).isoformat()
     return {
         "claim_id": claim_id, "affiliate_id": affiliate_id, "kind": "mantelzorg",
         "received_on": received_on.isoformat(),
@@ -98,6 +137,7 @@ def claim_row(claim_id: str, affiliate_id: str, received_on: date, break_start: 
         "documents": changes.get("documents", "medical_certificate"), "care_recipient_died_on": died,
         "other_benefit": changes.get("other_benefit", "false"),
         "months_before_engine": changes.get("months_before_engine", 0), "exempt_quarters_before_engine": 0,
+        "other_benefit_kind": changes.get("other_benefit_kind", ""), "completed_on": changes.get("completed_on", ""),
     }
 
 

@@ -55,7 +55,7 @@ def recipient_block(kind: str, row: dict[str, Any], day: date, box_label: dict[s
     }
 
 
-def _in(value: Any, language: str) -> Any:
+def in_language(value: Any, language: str) -> Any:
     return value[language] if isinstance(value, dict) and language in value else value
 
 
@@ -64,15 +64,15 @@ def fund_block(fund: dict[str, Any], language: str) -> dict[str, Any]:
     f = fund["fund"]
     keys = ("name", "short_name", "street", "postcode", "city", "phone", "email", "website",
             "enterprise_number", "recognition")
-    block = {k: _in(f[k], language) for k in keys}
+    block = {k: in_language(f[k], language) for k in keys}
     block["window"] = dict(fund["envelope_window"])
-    block["privacy"] = {k: _in(v, language) for k, v in fund["privacy"].items()}
+    block["privacy"] = {k: in_language(v, language) for k, v in fund["privacy"].items()}
     return block
 
 
 def service_block(fund: dict[str, Any], service: str, language: str) -> dict[str, Any]:
     s = fund["services"][service]
-    return {"name": _in(s["name"], language), "phone": s["phone"], "email": _in(s["email"], language)}
+    return {"name": in_language(s["name"], language), "phone": s["phone"], "email": in_language(s["email"], language)}
 
 
 def payment_block(fund: dict[str, Any], language: str, amount: str, reference: str, *,
@@ -84,6 +84,6 @@ def payment_block(fund: dict[str, Any], language: str, amount: str, reference: s
         "amount": amount,
         "iban": f["iban"],
         "bic": f["bic"],
-        "beneficiary": _in(f["name"], language),
+        "beneficiary": in_language(f["name"], language),
         "reference": reference,
     }

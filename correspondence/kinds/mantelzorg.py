@@ -3,7 +3,11 @@ an incomplete claim, recovery after a death; the decision recorded for the next 
 
 Keys: `decision:mantelzorg:<claim>` (the first decision); `decision:mantelzorg:<claim>:<docs>` (an incomplete
 claim decided again because its documents changed; <docs> = first 12 hex of sha256 of the sorted documents);
+`decision:mantelzorg:<claim>:no-documents` (an incomplete claim refused because its documents did not arrive by
+the date its letter asked them for, rules/parameters/mantelzorg_policy.toml);
 `decision:mantelzorg:<claim>:recovery` (months paid beyond the month after the cared-for person's death).
+A claim dated after the night (its cared-for person's death, its completion) is held as implausible; one
+received after the night waits for its day (a catch-up night decides what the fund had received by then).
 The applicant's history (quarters paid, months and exempt quarters received) comes from the fund, its
 decisions included, and `record` gives the row each planned decision leaves there (the night writes it in
 its transaction), so the next claim sees it. An affiliate gets at most one new decision a night, in order of
@@ -30,17 +34,23 @@ from decimal import Decimal
 from itertools import groupby
 from typing import Any
 
+from correspondence.kinds.blocks import in_language
 from correspondence.kinds.fund import Fund
+from correspondence.kinds.interlocks import held
 from correspondence.kinds.letter import ComposeEnv, Event, Held
 from correspondence.quarantine import Quarantine
 from rules.calendar import add_months, month_end, quarter_end, quarter_label, quarter_of, quarter_start
 from rules.errors import RuleError
-from rules.mantelzorg import decide_mantelzorg
+from rules.mantelzorg import decide_mantelzorg, documents_not_received
 from rules.mantelzorg_input import parse_payload
 from rules.mantelzorg_months import conditions
+from rules.mantelzorg_policy import NAME as POLICY
+from rules.mantelzorg_policy import documents_deadline
+from rules.mantelzorg_sources import sources
 from rules.money import fmt
 from rules.params import Parameters
 from rules.payment_reference import digits_of, structured_reference
+from rules.plausibility import dated_after
 
 PREFIX = "decision:mantelzorg:"
 LETTER_TYPES = {"granted": "mantelzorg_granted", "refused": "mantelzorg_refused",
@@ -76,6 +86,8 @@ class ClaimDecision:
     history: History
     decision: dict[str, Any]
     recovery: Recovery | None = None
+    deadline: str | None = None  # incomplete: the day the missing documents must have arrived (ISO)
+    notes: tuple[tuple[str, str], ...] = ()  # remarks for the morning report
 
 
 def mantelzorg_decisions(fund: Fund, day: date, params: Parameters) -> Iterator[Event | Held]:
@@ -103,29 +115,70 @@ def _next_event(fund: Fund, day: date, params: Parameters, claim: dict[str, Any]
     documents = sorted(d for d in (claim["documents"] or "").split(";") if d.strip())
     results = [json.loads(d["result"]) for d in past]
     latest = next((r for r in reversed(results) if r["outcome"] != "recovery"), None)
+    record = f"affiliate {claim['affiliate_id']}"
+    # A fact no letter of tonight may state: a death or a completion after the night (rules/plausibility.py).
+    late = dated_after({"care_recipient_died_on": claim["care_recipient_died_on"],
+                        "completed_on": claim.get("completed_on")}, day)
+    completed_on, notes = claim.get("completed_on"), ()
     if latest is None:
         key = f"{PREFIX}{claim['claim_id']}"
     elif latest["outcome"] == "incomplete" and sorted(latest["basis"]["documents"]) != documents:
         key = f"{PREFIX}{claim['claim_id']}:{hashlib.sha256(';'.join(documents).encode()).hexdigest()[:12]}"
+        if completed_on is None:  # §6: the first payment counts from the day the request became complete
+            completed_on = day
+            note = (f"claim {claim['claim_id']}: the documents arrived after the request, on a day the claim "
+                    f"does not give (completed_on): counted as complete on {day.isoformat()}, the night that found "
+                    "them [confirm]")
+            notes = (("completed_on", note),)
+    elif latest["outcome"] == "incomplete":
+        return held(f"{PREFIX}{claim['claim_id']}:no-documents", record, late) or _documents_expired(
+            day, params, claim, past, latest, history)
     elif latest["outcome"] == "granted" and not any(r["outcome"] == "recovery" for r in results):
-        return _recovery(day, params, claim, past, latest, history)
+        return held(f"{PREFIX}{claim['claim_id']}:recovery", record, late) or _recovery(
+            day, params, claim, past, latest, history)
     else:
         return None
-    record = f"affiliate {claim['affiliate_id']}"
     if affiliate is None:
         return Held(key, Quarantine(record, "recipient_id", "is not in the fund's data", "import the recipient, then rerun"))
+    if late:
+        return held(key, record, late)
+    if claim["other_benefit"] and not claim.get("other_benefit_kind"):
+        return Held(key, Quarantine(record, "other_benefit_kind", "is empty: the claim says another benefit is "
+                                    "received, and a refusal for it must name that benefit",
+                                    "name the benefit in the core system (claims.csv other_benefit_kind)"))
     try:
-        payload = _payload(fund, claim, documents, affiliate, history)
+        payload = _payload(fund, claim, documents, affiliate, history, completed_on)
         decision = decide_mantelzorg(*parse_payload(payload), params).to_json()
+        deadline = documents_deadline(day, params).isoformat() if decision["outcome"] == "incomplete" else None
     except RuleError as exc:  # the claim's data cannot be read by the rule: held, naming the field
         return Held(key, Quarantine(record, getattr(exc, "field", "claim"), str(exc),
                                     "complete the rule parameters or the data"))
+    plain = {**_plain_claim(claim, documents), "completed_on": _iso(completed_on)}
     return Event(key, LETTER_TYPES[decision["outcome"]], "affiliate", claim["affiliate_id"],
-                 ClaimDecision(_plain_claim(claim, documents), history, decision))
+                 ClaimDecision(plain, history, decision, deadline=deadline, notes=notes))
+
+
+def _documents_expired(day: date, params: Parameters, claim: dict[str, Any], past: list[dict[str, Any]],
+                       asked: dict[str, Any], history: History) -> Event | Held | None:
+    """An incomplete claim whose documents did not arrive by the date its letter gave: refused, naming them."""
+    asked_on = next(d["decided_on"] for d in reversed(past) if json.loads(d["result"])["outcome"] == "incomplete")
+    asked_on = asked_on if isinstance(asked_on, date) else date.fromisoformat(str(asked_on))
+    try:
+        deadline = date.fromisoformat(asked["deadline"]) if asked.get("deadline") else documents_deadline(
+            asked_on, params)
+    except RuleError as exc:
+        return Held(f"{PREFIX}{claim['claim_id']}:no-documents", Quarantine(
+            f"affiliate {claim['affiliate_id']}", "claim", str(exc), "complete the rule parameters"))
+    if day <= deadline:
+        return None
+    decision = documents_not_received(tuple(asked["missing_documents"]), asked_on, deadline).to_json()
+    documents = sorted(d for d in (claim["documents"] or "").split(";") if d.strip())
+    return Event(f"{PREFIX}{claim['claim_id']}:no-documents", "mantelzorg_refused", "affiliate",
+                 claim["affiliate_id"], ClaimDecision(_plain_claim(claim, documents), history, decision))
 
 
 def _payload(fund: Fund, claim: dict[str, Any], documents: list[str], affiliate: dict[str, Any],
-             history: History) -> dict[str, Any]:
+             history: History, completed_on: date | None = None) -> dict[str, Any]:
     start: date = claim["break_start"]
     year, quarter = start.year, quarter_of(start)
     quarters = {}
@@ -151,6 +204,7 @@ def _payload(fund: Fund, claim: dict[str, Any], documents: list[str], affiliate:
             "child_age": claim["child_age"],
             "documents": documents,
             "care_recipient_died_on": _iso(claim["care_recipient_died_on"]),
+            "completed_on": _iso(completed_on),
         },
     }
 
@@ -219,6 +273,7 @@ def record(event: Event, day: date) -> tuple[dict[str, Any], ...]:
             "amounts": {label: decision["amounts"][label] for label in decision["months"]},
             "total": decision["total"], "exempt_quarters": decision["exempt_quarters"],
             "first_payment_on": decision["first_payment_on"], "missing_documents": decision["missing_documents"],
+            **({"deadline": facts.deadline} if facts.deadline else {}),
             "basis": {"documents": list(claim["documents"]),
                       "months_already_received": facts.history.months_already_received,
                       "exempt_quarters_already_used": facts.history.exempt_quarters_already_used},
@@ -246,8 +301,9 @@ def _iso(value: Any) -> Any:
 
 
 def reference(claim_id: str) -> str:
-    """The file reference printed on the letter and in the appeal block."""
-    return f"MZ-{claim_id}"
+    """The file reference printed on the letter and in the appeal block: the claim's number in the fund's core
+    system, as the affiliate and the case handler know it (never prefixed again: "MZ260003", not "MZ-MZ260003")."""
+    return claim_id
 
 
 def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: str) -> dict[str, Any]:
@@ -266,6 +322,9 @@ def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: 
             "relative_degree": claim["relative_degree"],
             "child_age": claim["child_age"],
             "documents": list(claim["documents"]),
+            "other_benefit": claim.get("other_benefit_kind"),
+            "completed_on": claim.get("completed_on"),
+            "died_on": claim["care_recipient_died_on"],
         },
         "decision": {
             "reference": reference(claim["claim_id"]),
@@ -275,12 +334,25 @@ def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: 
             "total": result["total"],
             "exempt_quarters": result["exempt_quarters"],
             "first_payment_on": first_payment,
-            "payments": payment_schedule(months, first_payment),
+            "payments": payment_schedule(months, first_payment, None if facts.recovery else env.day),
             "missing_documents": result["missing_documents"],
             "months_already_received": facts.history.months_already_received,
             "exempt_quarters_already_used": facts.history.exempt_quarters_already_used,
+            # Where each rule stands in the law, in the letter's language (rules/parameters/mantelzorg_sources.toml)
+            "sources": sources(env.params, date.fromisoformat(claim["break_start"]), language,
+                               [g["code"] for g in result["grounds"]]),
         },
     }
+    if any(p["catch_up"] for p in context["decision"]["payments"]):
+        env.params.period(POLICY, env.day)  # the night reports the fund's choice it relied on ([confirm])
+    if facts.recovery is None and result["outcome"] == "incomplete":
+        profile = env.fund["mantelzorg"]
+        context["request"] = {  # the trigger's deadline is the one recorded; the same day's when composed alone
+            "deadline": facts.deadline or documents_deadline(env.day, env.params).isoformat(),
+            "form": in_language(profile["form"], language),
+            "form_url": in_language(profile["form_url"], language),
+            "appeal": bool(profile["incomplete_appeal"]),
+        }
     if facts.recovery is not None:
         recovery = facts.recovery
         fund = env.fund["fund"]
@@ -299,17 +371,26 @@ def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: 
     return context
 
 
-def payment_schedule(months: list[dict[str, str]], first_payment_on: str | None) -> list[dict[str, Any]]:
-    """Each month is paid at its end, but never before the first payment day: months due by then go together."""
+def payment_schedule(months: list[dict[str, str]], first_payment_on: str | None,
+                     decided_on: date | None = None) -> list[dict[str, Any]]:
+    """Each month is paid at its end, but never before the first payment day: months due by then go together.
+
+    (fund policy [confirm], rules/parameters/mantelzorg_policy.toml) Nothing is paid before the decision: months
+    whose payment day fell before it (a late decision, a request completed later) are paid together at the end
+    of the decision's month, and their payment says so (`catch_up`)."""
     if first_payment_on is None:
         return []
     first = date.fromisoformat(first_payment_on)
+    catch_up = None if decided_on is None else month_end(decided_on.year, decided_on.month)
     by_day: dict[date, list[dict[str, str]]] = defaultdict(list)
     for month in months:
-        by_day[max(first, month_end(*_year_month(month["label"])))].append(month)
+        due = max(first, month_end(*_year_month(month["label"])))
+        by_day[max(due, catch_up) if catch_up is not None and due < decided_on else due].append(month)
     return [
         {"on": day.isoformat(), "months": [m["label"] for m in group],
-         "amount": fmt(sum((Decimal(m["amount"]) for m in group), Decimal(0)))}
+         "amount": fmt(sum((Decimal(m["amount"]) for m in group), Decimal(0))),
+         "catch_up": day == catch_up and any(max(first, month_end(*_year_month(m["label"]))) < decided_on
+                                             for m in group)}
         for day, group in sorted(by_day.items())
     ]
 

@@ -58,7 +58,7 @@ class WordSnapshot:
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
-        self.env: ImmutableSandboxedEnvironment = environment(BaseLoader())
+        self.env: ImmutableSandboxedEnvironment = environment(BaseLoader(), snapshot.files)
         # docxtpl compiles each XML part at every render; the parts of a snapshot never change, so compile once.
         self.env.from_string = functools.lru_cache(maxsize=64)(self.env.from_string)  # type: ignore[method-assign]
         text = snapshot.files.get(appeal_check.MENTIONS_FILE)

@@ -22,7 +22,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from stdnum import iban as iban_number
 
-from correspondence.render import qr, slots
+from correspondence.render import facts, qr, slots
 from correspondence.render.limits import RenderTooLong, bounded, limit, memory_limit, time_limit
 from correspondence.render.slots import Marked
 
@@ -115,11 +115,12 @@ def epc_qr_slot(payment: Mapping[str, Any]) -> slots.EpcQr:
 
 
 FILTERS = {"money": money, "deduction": deduction, "number": number, "percent": percent, "date": long_date,
-           "plural": plural, "iban": iban, "epc_qr": epc_qr}
+           "plural": plural, "iban": iban, "epc_qr": epc_qr, **facts.FILTERS}
 
 
-def environment(loader: BaseLoader) -> ImmutableSandboxedEnvironment:
-    """The environment of previews, checks and Word letters: values print as they are."""
+def environment(loader: BaseLoader, files: Mapping[str, bytes] | None = None) -> ImmutableSandboxedEnvironment:
+    """The environment of previews, checks and Word letters: values print as they are. `files`: the template
+    snapshot whose `partials/<lang>/labels.toml` give the facts' words (correspondence/render/facts.py)."""
     env = ImmutableSandboxedEnvironment(
         loader=loader,
         undefined=StrictUndefined,
@@ -129,13 +130,14 @@ def environment(loader: BaseLoader) -> ImmutableSandboxedEnvironment:
         auto_reload=False,
     )
     env.filters.update(FILTERS)
+    env.labels = facts.Labels(files)  # type: ignore[attr-defined]  # read by the facts filters, not by templates
     return env
 
 
-def marked_environment(loader: BaseLoader) -> ImmutableSandboxedEnvironment:
+def marked_environment(loader: BaseLoader, files: Mapping[str, bytes] | None = None) -> ImmutableSandboxedEnvironment:
     """The environment of the night's HTML letters: each printed value is marked (`correspondence.render.slots`),
     so a letter's HTML and the places of its data come out of one fill."""
-    env = environment(loader)
+    env = environment(loader, files)
     env.finalize = slots.finalize
     env.filters["epc_qr"] = epc_qr_slot
     return env
@@ -158,7 +160,7 @@ class HtmlTemplates:
     """A snapshot's HTML templates in the letter environment, each compiled once, filled within the limits."""
 
     def __init__(self, files: Mapping[str, bytes]) -> None:
-        self.env = marked_environment(NamedLoader(texts(files)))
+        self.env = marked_environment(NamedLoader(texts(files)), files)
         self.too_long: dict[str, str] = {}  # templates whose compiling was cut: their letters fail at once
 
     def fill(self, letter_type: str, language: str, context: Mapping[str, Any]) -> Marked:

@@ -73,7 +73,13 @@ def read_pdf(pdf: bytes) -> tuple[str, int]:
 
 def missing_mentions(text: str, language: str, context: Mapping[str, Any],
                      mentions: Sequence[Mention] | None = None) -> list[str]:
-    """'mention <n>: <what> (<the missing words>)' for each mention the text lacks; [] when all six are there."""
+    """'mention <n>: <what> (<the missing words>)' for each mention the text lacks; [] when all six are there.
+
+    A letter that asks for documents and decides nothing yet (mantelzorg_incomplete) carries the block only as
+    the fund chooses (fund profile `[mantelzorg] incomplete_appeal`): its context says `request.appeal = false`
+    when it does not."""
+    if _lookup_or_none(context, "request.appeal") is False:
+        return []
     haystack = _normal(text)
     missing = []
     for mention in mentions if mentions is not None else default_mentions():

@@ -232,7 +232,7 @@ def check_template(templates_dir: Path, letter_type: catalog.LetterType, languag
     except snapshots.UnsafeFile as exc:
         return [_unsafe(exc, name, language)]
     texts = templating.texts(snapshot.files)
-    env = templating.environment(NamedLoader(texts))
+    env = templating.environment(NamedLoader(texts), snapshot.files)
     tree = variables.declared(templates_dir, letter_type)
     found: list[Finding] = []
 

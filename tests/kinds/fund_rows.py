@@ -50,7 +50,7 @@ def claim(claim_id: str, affiliate_id: str, **changes: Any) -> dict[str, Any]:
             "break_start": date(2026, 7, 1), "months": 3, "mode": "full", "care_recipient": "spouse",
             "relative_degree": None, "child_age": None, "documents": "medical_certificate",
             "care_recipient_died_on": None, "other_benefit": False, "months_before_engine": 0,
-            "exempt_quarters_before_engine": 0, **changes}
+            "exempt_quarters_before_engine": 0, "other_benefit_kind": None, "completed_on": None, **changes}
 
 
 def letter(letter_type: str, key: str, recipient_id: str, run_date: date) -> dict[str, Any]:

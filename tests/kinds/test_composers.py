@@ -60,7 +60,7 @@ def _company(interest: bool, notice: bool) -> Callable[[dict[str, Any]], None]:
 
 def _decision(outcome: str) -> Callable[[dict[str, Any]], None]:
     def check(context: dict[str, Any]) -> None:
-        assert context["decision"]["outcome"] == outcome and context["decision"]["reference"] == "MZ-K1"
+        assert context["decision"]["outcome"] == outcome and context["decision"]["reference"] == "K1"
         assert context["court"]["name"] == "Arbeidsrechtbank Antwerpen"  # every decision names its court
         assert context["claim"]["id"] == "K1"
     return check
@@ -69,7 +69,7 @@ def _decision(outcome: str) -> Callable[[dict[str, Any]], None]:
 def _recovery(context: dict[str, Any]) -> None:
     _decision("recovery")(context)
     assert [m["label"] for m in context["recovery"]["undue"]] == ["2026-09"]
-    assert context["recovery"]["communication"] == "MZ-K1" and context["recovery"]["cancelled"] == []
+    assert context["recovery"]["communication"] == "K1" and context["recovery"]["cancelled"] == []
 
 
 CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {  # letter kind: what its own part of the context holds

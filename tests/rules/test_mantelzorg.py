@@ -284,6 +284,16 @@ GRANTED_AND_REFUSED = [
     ),
     # other benefit, career cap reached
     pytest.param({"other_benefit": True}, {}, "refused", ["OTHER_BENEFIT"], [], [], None, id="other benefit"),
+    # the cared-for person died before the break started: no care given, refused with its own ground
+    pytest.param({}, {"care_recipient_died_on": "2026-02-27"}, "refused", ["RECIPIENT_DIED_BEFORE_BREAK"], [], [],
+                 None, id="death before the break"),
+    pytest.param({}, {"care_recipient_died_on": "2026-03-01"}, "granted", ["RECIPIENT_DIED_LIMITS"],
+                 ["2026-03", "2026-04"], [], "2026-03-31", id="death on the break's first day: two months"),
+    # §6: the first payment counts from the day the request became complete, the late-request limit from receipt
+    pytest.param({}, {"received_on": "2026-02-20", "completed_on": "2026-04-14"}, "granted", [],
+                 ["2026-03", "2026-04", "2026-05"], ["2026-Q2"], "2026-05-31", id="completed later: paid from then"),
+    pytest.param({}, {"received_on": "2026-02-20", "completed_on": None}, "granted", [],
+                 ["2026-03", "2026-04", "2026-05"], ["2026-Q2"], "2026-03-31", id="completed_on null: received_on"),
     pytest.param(
         {"months_already_received": 12},
         {},
@@ -529,13 +539,13 @@ LIMITS = [
     ),
     pytest.param(
         {},
-        {"received_on": "2026-01-05", "care_recipient_died_on": "2026-01-20"},
-        "refused",
-        {"RECIPIENT_DIED_LIMITS": ["2026-03", "2026-04", "2026-05"]},
+        {"received_on": "2026-02-05", "break_start": "2026-02-10", "care_recipient_died_on": "2026-02-20"},
+        "granted",
+        {"RECIPIENT_DIED_LIMITS": ["2026-04", "2026-05"]},
+        ["2026-03"],
         [],
-        [],
-        None,
-        id="death before the first month: nothing left",
+        "2026-03-31",
+        id="death before the first month: the month after the death only",
     ),
     pytest.param(
         {},
@@ -701,6 +711,31 @@ def test_limits(
     assert result["months"] == months
     assert result["exempt_quarters"] == exempt
     assert result["first_payment_on"] == paid_on
+
+
+def test_a_death_before_the_break_names_both_dates(params: Parameters) -> None:
+    result = decide(payload(care_recipient_died_on="2026-02-27"), params)
+    assert facts(result, "RECIPIENT_DIED_BEFORE_BREAK") == {"died_on": "2026-02-27", "break_start": "2026-03-01"}
+
+
+@pytest.mark.parametrize(("completed_on", "field"), [
+    ("2026-02-19", "request.completed_on"),  # before the request was received
+    ("2026-2-30", "request.completed_on"),
+    (20260301, "request.completed_on"),
+])
+def test_a_completion_that_cannot_be_is_an_input_error(params: Parameters, completed_on: Any, field: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        decide(payload(completed_on=completed_on), params)
+    assert caught.value.field == field
+
+
+def test_documents_not_received_is_a_refusal_naming_them() -> None:
+    from rules.mantelzorg import documents_not_received
+
+    result = documents_not_received(("sworn_statement",), date(2026, 7, 10), date(2026, 8, 10)).to_json()
+    assert (result["outcome"], result["months"], result["first_payment_on"]) == ("refused", [], None)
+    assert result["grounds"] == [{"code": "DOCUMENTS_NOT_RECEIVED", "facts": {
+        "asked_on": "2026-07-10", "deadline": "2026-08-10", "missing_documents": ["sworn_statement"]}}]
 
 
 def test_limiting_facts(params: Parameters) -> None:
@@ -960,6 +995,7 @@ GROUND_CODES = {
     "RECIPIENT_DIED_LIMITS",
     "CAREER_CAP_LIMITS",
     "EXEMPTION_CAP_LIMITS",
+    "RECIPIENT_DIED_BEFORE_BREAK",
 }
 _junk = st.one_of(
     st.none(),
