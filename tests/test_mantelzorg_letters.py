@@ -14,12 +14,15 @@ import pytest
 
 from correspondence.config import load_fund
 from correspondence.kinds.letter import ComposeEnv, Event, compose
-from correspondence.kinds.mantelzorg import ClaimDecision, History, Recovery
+from correspondence.kinds.mantelzorg import ClaimDecision, History
+from correspondence.kinds.mantelzorg_recovery import RecoveryFacts
 from correspondence.kinds.registry import by_name
 from correspondence.render.dispatch import Failed, Job, Rendered, Renderer
 from correspondence.templates import appeal_check, catalog, snapshots
 from rules.mantelzorg import decide
+from rules.mantelzorg_recovery import terms
 from rules.params import Parameters
+from rules.payment_reference import structured_reference
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "letter_templates"
@@ -38,6 +41,15 @@ CASES = {  # letter type: changes to the applicant and the request
     "mantelzorg_incomplete": ({}, {"mode": "partial", "documents": [], "received_on": "2026-06-20"}),
     "mantelzorg_recovery": ({}, {"received_on": "2026-06-20"}),
 }
+TERMS = terms(DAY, Parameters())
+RECOVERY = RecoveryFacts(  # October paid after a death in August; November and December cancelled; 2026-Q4 lost
+    outcome="recovery", decided_on="2026-06-24", died_on="2026-08-14", reported_on="2026-11-18", last_month="2026-09",
+    undue=({"month": "2026-10", "amount": "1638.26", "paid_on": "2026-10-31"},), cancelled=("2026-11", "2026-12"),
+    withdrawn=("2026-10", "2026-11", "2026-12"), exemption_lost=({"quarter": "2026-Q4", "month": "2026-12",
+                                                                  "ordinal": 6},),
+    exemption_kept=("2026-Q3",), total="1638.26", communication=structured_reference("A0000042", 2026, "recovery"),
+    repay_by=TERMS.repay_by.isoformat(), prescription_years=TERMS.prescription_years,
+    prescription_source=dict(TERMS.prescription_source))
 LETTERS = [  # letter type, recorded language, postcode, city, court expected in the letter, letter language
     ("mantelzorg_granted", "nl", "9000", "Gent", "Arbeidsrechtbank Gent", "nl"),
     ("mantelzorg_granted", "fr", "1050", "Ixelles", "Tribunal du travail francophone de Bruxelles", "fr"),
@@ -63,9 +75,7 @@ def _job(number: int, letter_type: str, recorded: str, postcode: str, city: str)
              "exempt_quarters_before_engine": 0}
     recovery = None
     if letter_type == "mantelzorg_recovery":
-        recovery = Recovery(decided_on="2026-06-24", died_on="2026-08-14", last_month="2026-09",
-                            undue=({"label": "2026-10", "amount": "1638.26", "paid_on": "2026-10-31"},),
-                            total="1638.26", cancelled=("2026-11", "2026-12"))
+        recovery = RECOVERY
     facts = ClaimDecision(claim, History(months_already_received=8, exempt_quarters_already_used=0), decision,
                           recovery)
     recipient = {"affiliate_id": "A0000042", "first_name": "Ann", "last_name": "Peeters & Zonen <BV>",
