@@ -63,6 +63,7 @@ def test_a_small_demo_fund_still_has_every_collection_and_recovery_case() -> Non
     """Even 200 affiliates: an unpaid company per language (company reminder, then formal notice), and a claim
     granted on the earlier night whose cared-for person's death is reported since (the recovery)."""
     from correspondence.demo.claims import before_death, recovery_claim_id, recovery_night
+    from rules.calendar import add_months
 
     rows = build(200, 1, DAY).rows
     unpaid = rows["companies.csv"][:3]
@@ -73,6 +74,13 @@ def test_a_small_demo_fund_still_has_every_collection_and_recovery_case() -> Non
     assert date.fromisoformat(claim["care_recipient_died_on"]) > date.fromisoformat(claim["break_start"])
     [earlier] = [c for c in before_death(rows, DAY) if c["claim_id"] == claim["claim_id"]]
     assert earlier["care_recipient_died_on"] == "" and earlier["affiliate_id"] == claim["affiliate_id"]
+    assert earlier["death_reported_on"] == "" and recovery_night(DAY) < date.fromisoformat(claim["death_reported_on"])
+    # what the fund paid on it, month by month, until the death was reported: some of it after the right ended
+    paid = [p for p in rows["benefit_payments.csv"] if p["claim_id"] == claim["claim_id"]]
+    assert all(date.fromisoformat(p["paid_on"]) <= date.fromisoformat(claim["death_reported_on"]) for p in paid)
+    died = date.fromisoformat(claim["care_recipient_died_on"])
+    kept = add_months(died.year, died.month, 1)  # the month of the death and the month after
+    assert any(p["month"] > f"{kept[0]}-{kept[1]:02d}" for p in paid), paid
 
 
 def test_the_demo_asks_for_statements_on_its_night_and_its_incomes_agree_with_its_regularisations() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from correspondence.templates import appeal_check, catalog, snapshots
 from rules.mantelzorg import decide
 from rules.mantelzorg_recovery import terms
 from rules.params import Parameters
-from rules.payment_reference import structured_reference
+from rules.payment_reference import digits_of, structured_reference
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "letter_templates"
@@ -159,3 +160,25 @@ def test_missing_mentions_names_each_absent_mention(remove: str, missing: list[s
     text = FULL["nl"].replace(remove, "") if remove else FULL["nl"]
     found = appeal_check.missing_mentions(text.replace(" ", "\n", 3), "nl", CONTEXT)
     assert [m.split(":")[0] for m in found] == missing
+
+
+@pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbar-tools is not installed (.ci/run installs it)")
+@pytest.mark.parametrize("number", [n for n, row in enumerate(LETTERS) if row[0] == "mantelzorg_recovery"])
+def test_a_recovery_s_qr_code_pays_its_amount_to_the_fund_with_its_own_communication(
+        rendered: dict, number: int, tmp_path: Path) -> None:
+    """Read back with zbar from the printed page, as a banking app reads it: the fund's IBAN, the amount claimed
+    back and the recovery's structured communication (EPC069-12 lines 7, 8 and 10)."""
+    job, result, _ = rendered[f"decision:mantelzorg:K{number}"]
+    assert isinstance(result, Rendered), result
+    (tmp_path / "letter.pdf").write_bytes(result.pdf)
+    subprocess.run(["pdftoppm", "-r", "200", "-png", str(tmp_path / "letter.pdf"), str(tmp_path / "page")], check=True)
+    codes = [subprocess.run(["zbarimg", "--raw", "-q", "-Sbinary", str(page)], capture_output=True,
+                            check=False).stdout  # exit 4 on a page without a code
+             for page in sorted(tmp_path.glob("page-*.png"))]
+    [payload] = [c.decode("utf-8").rstrip("\n").split("\n") for c in codes if c]
+    fund = load_fund(ROOT / "config" / "fund.toml")["fund"]
+    assert payload[:4] == ["BCD", "002", "1", "SCT"]
+    assert (payload[6], payload[7]) == (fund["iban"], f"EUR{RECOVERY.total}")
+    assert payload[9] == digits_of(RECOVERY.communication) == digits_of(job.context["payment"]["reference"])
+    text = " ".join(appeal_check.pdf_text(result.pdf).split())
+    assert RECOVERY.communication in text  # printed too, for a transfer typed by hand

@@ -3,9 +3,11 @@
 Granted; limited (a late request, the career cap, the cared-for person's death during the break); refused
 (two grounds); incomplete (a partial break without the sworn statement). A recovery letter needs a decision
 from an earlier night: one more claim is received `RECOVERY_NIGHT_DAYS` before the demo night and granted on
-that earlier night; the cared-for person's death, five days into the break, is reported afterwards, so the
-demo night claims back the months paid beyond the month after the death (`before_death` gives the claims as
-the earlier night knew them; the demo command runs that night first).
+that earlier night; the cared-for person's death, five days into the break, is reported to the fund
+`REPORTED_DAYS_BEFORE` the demo night, so the demo night claims back what the fund paid (benefit_payments.csv:
+each granted month at its payment date, up to the day the death was reported) for the months after the month
+after the death, and cancels the rest (`before_death` gives the claims as the earlier night knew them; the demo
+command runs that night first).
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from rules.calendar import add_months, quarter_of
+from rules.calendar import add_months, month_end, quarter_of
+from rules.mantelzorg_months import first_payment_on, monthly_amounts
+from rules.money import fmt
+from rules.params import Parameters
 from rules.payment_reference import digits_of, structured_reference
 
 # (name, changes to the standard claim: full break from the 1st of this month, 3 months, a spouse, certificate)
@@ -35,6 +40,9 @@ CASES: tuple[tuple[str, dict[str, Any]], ...] = (
 # Days before the demo night on which the claim that is recovered tonight was granted: long enough for the
 # months after the death to have been paid by the demo night.
 RECOVERY_NIGHT_DAYS = 100
+
+
+REPORTED_DAYS_BEFORE = 3  # the death of the recovered claim's cared-for person reaches the fund then
 
 
 def recovery_night(day: date) -> date:
@@ -60,15 +68,35 @@ def add_claims(rows: dict[str, list[dict[str, Any]]], seed: int, day: date) -> N
     earlier_start = received.replace(day=1)
     taken = {c["affiliate_id"] for c in claims}
     candidates = [a for a in _paid_up(rows, earlier_start) if a not in taken]
+    rows["benefit_payments.csv"] = []
     if candidates:
-        claims.append(claim_row(recovery_claim_id(day), rng.choice(candidates), received, earlier_start,
-                                {"months": 6, "died_after_days": 5}))
+        recovered = claim_row(recovery_claim_id(day), rng.choice(candidates), received, earlier_start,
+                              {"months": 6, "died_after_days": 5})
+        recovered["death_reported_on"] = (day - timedelta(days=REPORTED_DAYS_BEFORE)).isoformat()
+        claims.append(recovered)
+        rows["benefit_payments.csv"] = paid_until(recovered, date.fromisoformat(recovered["death_reported_on"]))
+
+
+def paid_until(claim: dict[str, Any], until: date) -> list[dict[str, Any]]:
+    """benefit_payments.csv rows of a granted claim: each month paid on its schedule (at its end, never before
+    the first payment day: rules/mantelzorg_months.py), up to `until`."""
+    start, received = date.fromisoformat(claim["break_start"]), date.fromisoformat(claim["received_on"])
+    months = [date(*add_months(start.year, start.month, n), 1) for n in range(int(claim["months"]))]
+    first = first_payment_on(months, received)
+    amounts = monthly_amounts(months, claim["mode"], Parameters())
+    payments = []
+    for month in amounts:
+        paid_on = max(first, month_end(month.month.year, month.month.month))
+        if paid_on <= until:
+            payments.append({"claim_id": claim["claim_id"], "month": month.label, "paid_on": paid_on.isoformat(),
+                             "amount": fmt(month.amount)})
+    return payments
 
 
 def before_death(rows: dict[str, list[dict[str, Any]]], day: date) -> list[dict[str, Any]]:
     """The claims as the earlier night knew them: the recovered claim's death not yet reported."""
-    return [{**c, "care_recipient_died_on": ""} if c["claim_id"] == recovery_claim_id(day) else c
-            for c in rows.get("claims.csv", [])]
+    return [{**c, "care_recipient_died_on": "", "death_reported_on": ""} if c["claim_id"] == recovery_claim_id(day)
+            else c for c in rows.get("claims.csv", [])]
 
 
 def claim_row(claim_id: str, affiliate_id: str, received_on: date, break_start: date,
@@ -87,6 +115,7 @@ def claim_row(claim_id: str, affiliate_id: str, received_on: date, break_start: 
         "documents": changes.get("documents", "medical_certificate"), "care_recipient_died_on": died,
         "other_benefit": changes.get("other_benefit", "false"),
         "months_before_engine": changes.get("months_before_engine", 0), "exempt_quarters_before_engine": 0,
+        "death_reported_on": "",
     }
 
 
