@@ -112,8 +112,9 @@ def test_each_decision_carries_the_six_mentions_and_its_court(rendered: dict, nu
     assert [kind for kind, _ in letter.notes] == ([] if row[1] == language else ["language"])
 
 
-def test_the_same_decision_renders_to_the_same_bytes(rendered: dict) -> None:
-    job, first, _ = rendered["decision:mantelzorg:K0"]
+@pytest.mark.parametrize("number", [0, 9])  # a grant; a recovery, with its QR picture
+def test_the_same_decision_renders_to_the_same_bytes(rendered: dict, number: int) -> None:
+    job, first, _ = rendered[f"decision:mantelzorg:K{number}"]
     snapshot = snapshots.working_copy(TEMPLATES, job.letter_type, job.language)
     again = Renderer(lambda _: snapshot).render([job])[0]
     assert isinstance(first, Rendered) and isinstance(again, Rendered)

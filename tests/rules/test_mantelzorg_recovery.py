@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from rules.errors import InvalidInput, RuleError
-from rules.mantelzorg_recovery import BenefitPayment, LostExemption, exemptions, recover, repay_by, terms
+from rules.mantelzorg_recovery import (
+    BenefitPayment,
+    LostExemption,
+    Recovery,
+    exemptions,
+    recover,
+    repay_by,
+    terms,
+)
 from rules.params import Parameters
 
 SIX = ("2026-07", "2026-08", "2026-09", "2026-10", "2026-11", "2026-12")  # a full break, July to December
@@ -106,32 +114,18 @@ def test_nothing_to_decide_when_every_granted_month_is_within_the_right() -> Non
 
 
 def test_a_later_decision_states_only_what_is_new() -> None:
-    """November was cancelled on 5 November; paid all the same on 30 November: only that payment is claimed."""
+    """October to December were cancelled on 5 November; November paid all the same on 30 November: only that
+    payment is claimed back, once."""
     paid = PAID_TO_OCTOBER[:3] + (pay("2026-11", date(2026, 11, 30)),)
-    found = recover(
-        SIX,
-        EXEMPT,
-        date(2026, 8, 14),
-        1,
-        paid,
-        date(2026, 12, 3),
-        withdrawn_before=("2026-10", "2026-11", "2026-12"),
-        lost_before=("2026-Q4",),
-    )
+
+    def after_cancellation(day: date, claimed: tuple = ()) -> Recovery | None:
+        return recover(SIX, EXEMPT, date(2026, 8, 14), 1, paid, day, claimed_before=claimed,
+                       withdrawn_before=("2026-10", "2026-11", "2026-12"), lost_before=("2026-Q4",))
+
+    found = after_cancellation(date(2026, 12, 3))
     assert found is not None
     assert ([p.month for p in found.undue], found.cancelled, found.exemption_lost) == (["2026-11"], (), ())
-    again = recover(
-        SIX,
-        EXEMPT,
-        date(2026, 8, 14),
-        1,
-        paid,
-        date(2026, 12, 4),
-        claimed_before=(("2026-11", date(2026, 11, 30)),),
-        withdrawn_before=("2026-10", "2026-11", "2026-12"),
-        lost_before=("2026-Q4",),
-    )
-    assert again is None
+    assert after_cancellation(date(2026, 12, 4), claimed=(("2026-11", date(2026, 11, 30)),)) is None
 
 
 def test_a_death_after_the_letter_is_an_input_error() -> None:
