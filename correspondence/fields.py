@@ -101,6 +101,17 @@ def amount(*, allow_negative: bool = False, required: bool = True) -> Parser:
     return parse
 
 
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+def month(value: str) -> str:
+    """A calendar month written YYYY-MM (2026-10), kept as that text."""
+    value = value.strip()
+    if not _MONTH.match(value) or not 1 <= int(value[5:]) <= 12:
+        raise FieldError(f"'{value}' is not a month written YYYY-MM")
+    return value
+
+
 def integer(low: int, high: int, *, required: bool = True, default: int | None = None) -> Parser:
     """A whole number from low to high; empty (when not required): `default`."""
 

@@ -53,6 +53,7 @@ class Known:
 
     affiliates: set[str] = field(default_factory=set)
     companies: set[str] = field(default_factory=set)
+    claims: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -109,6 +110,29 @@ def _period(row: dict[str, Any], _known: Known) -> tuple[str, str] | None:
 def _affiliate_exists(row: dict[str, Any], known: Known) -> tuple[str, str] | None:
     if row["affiliate_id"] not in known.affiliates:
         return "affiliate_id", f"'{row['affiliate_id']}' is not a known affiliate"
+    return None
+
+
+def _claim_exists(row: dict[str, Any], known: Known) -> tuple[str, str] | None:
+    if row["claim_id"] not in known.claims:
+        return "claim_id", f"'{row['claim_id']}' is not a known claim"
+    return None
+
+
+def _death_reported(row: dict[str, Any], _known: Known) -> tuple[str, str] | None:
+    reported, died = row["death_reported_on"], row["care_recipient_died_on"]
+    if reported is not None and died is None:
+        return "death_reported_on", "is given, but care_recipient_died_on is empty"
+    if reported is not None and reported < died:
+        return "death_reported_on", f"{reported.isoformat()} is before care_recipient_died_on ({died.isoformat()})"
+    return None
+
+
+def _benefit_paid(row: dict[str, Any], _known: Known) -> tuple[str, str] | None:
+    if row["amount"] <= 0:
+        return "amount", f"{row['amount']} is not above zero: a row is a payment the fund made"
+    if row["paid_on"] < date.fromisoformat(f"{row['month']}-01"):
+        return "paid_on", f"{row['paid_on'].isoformat()} is before the month it pays ({row['month']})"
     return None
 
 
@@ -301,10 +325,19 @@ SPECS: tuple[FileSpec, ...] = (
             "other_benefit_kind": _optional_choice(*OTHER_BENEFITS),
             # The day the request became complete, when its last document came after received_on (§6).
             "completed_on": f.iso_date(required=False),
+            # The day the fund learnt of the death (a recovery names it); an optional column.
+            "death_reported_on": f.iso_date(required=False),
         },
         key=("claim_id",),
-        checks=(_affiliate_exists, _claim_facts),
-        optional=("other_benefit_kind", "completed_on"),
+        checks=(_affiliate_exists, _claim_facts, _death_reported),
+        optional=("other_benefit_kind", "completed_on", "death_reported_on"),
+    ),
+    FileSpec(  # what the fund paid on each claim, one row per payment: a recovery claims back what was paid
+        "benefit_payments.csv",
+        schema.benefit_payments,
+        {"claim_id": f.identifier(30), "month": f.month, "paid_on": f.iso_date(), "amount": f.amount()},
+        key=("claim_id", "month", "paid_on"),
+        checks=(_claim_exists, _benefit_paid),
     ),
     FileSpec(  # account statements and fiscal certificates affiliates asked for: each answered once (kinds/statements.py)
         "statement_requests.csv",
@@ -418,6 +451,8 @@ def _read_rows(spec: FileSpec, reader: csv.DictReader[str], known: Known,
                 known.affiliates.add(row["affiliate_id"])
             elif spec.table is schema.companies:
                 known.companies.add(row["company_id"])
+            elif spec.table is schema.claims:
+                known.claims.add(row["claim_id"])
     except csv.Error as exc:
         report.errors.append(f"{spec.name}:{reader.line_num}: row: {exc}; the rest of the file was not read")
         return rows
@@ -504,6 +539,7 @@ def known_ids(connection: Connection) -> Known:
     return Known(
         affiliates=set(connection.scalars(select(schema.affiliates.c.affiliate_id))),
         companies=set(connection.scalars(select(schema.companies.c.company_id))),
+        claims=set(connection.scalars(select(schema.claims.c.claim_id))),
     )
 
 

@@ -89,7 +89,7 @@ def _remove(connection: Connection, spec: FileSpec, gone: list[tuple[Any, ...]],
 
 def _still_referred_to(connection: Connection, spec: FileSpec, gone: list[tuple[Any, ...]]) -> dict[
         tuple[Any, ...], list[str]]:
-    """Of the gone affiliates or companies, those that rows of other tables still name, with those tables."""
+    """Of the gone affiliates, companies or claims, those that rows of other tables still name, with those tables."""
     if spec.table is schema.affiliates:
         kind = "affiliate"
         children = [(t.name, t.c.affiliate_id, None)
@@ -98,11 +98,18 @@ def _still_referred_to(connection: Connection, spec: FileSpec, gone: list[tuple[
     elif spec.table is schema.companies:
         kind = "company"
         children = []
+    elif spec.table is schema.claims:
+        return _referred_to(connection, [k[0] for k in gone], [("benefit_payments", schema.benefit_payments.c.claim_id,
+                                                                 None)])
     else:
         return {}
     p = schema.payments.c
     children.append(("payments", p.payer_id, p.payer_type == kind))
-    ids = [k[0] for k in gone]
+    return _referred_to(connection, [k[0] for k in gone], children)
+
+
+def _referred_to(connection: Connection, ids: list[Any], children: list[tuple[str, Any, Any]]) -> dict[
+        tuple[Any, ...], list[str]]:
     held: dict[tuple[Any, ...], list[str]] = {}
     for name, column, condition in children:
         for start in range(0, len(ids), 500):

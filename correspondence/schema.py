@@ -161,6 +161,19 @@ claims = Table(
     Column("exempt_quarters_before_engine", Integer, nullable=False, default=0),
     Column("other_benefit_kind", String(30)),  # which other benefit (rules/mantelzorg_input.py OTHER_BENEFITS)
     Column("completed_on", Date),  # the day the request became complete, when after received_on
+    # The day the fund learnt of the cared-for person's death (a recovery names it); NULL: not given.
+    Column("death_reported_on", Date),
+)
+
+# What the fund's payment system paid on a claim (benefit_payments.csv), one row per payment: a recovery claims
+# back what was paid for months without a right, never what the payment schedule said would be paid.
+benefit_payments = Table(
+    "benefit_payments",
+    metadata,
+    Column("claim_id", String(30), ForeignKey("claims.claim_id"), primary_key=True),
+    Column("month", String(7), primary_key=True),  # the month the benefit is for, YYYY-MM
+    Column("paid_on", Date, primary_key=True),
+    Column("amount", Money, nullable=False),
 )
 
 # Account statements and fiscal certificates affiliates asked for (statement_requests.csv): each is answered

@@ -2,7 +2,9 @@
 
 Base (10 digits) = payer number (7 digits) + year (2 digits) + period code (1 digit); check = base mod 97,
 97 when that is 0. Period codes: 1-4 the quarter's contribution, 5 a regularisation, 6 the company
-contribution, 9 the whole open account (reminders, formal notices, statements). See domain/payments.md.
+contribution, 7 a benefit claimed back (a mantelzorg recovery: the year is that of the break's first day, so
+the communication is the claim's own), 9 the whole open account (reminders, formal notices, statements). See
+domain/payments.md.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import re
 
 from rules.errors import InvalidInput
 
-PERIOD_CODES = {"Q1": 1, "Q2": 2, "Q3": 3, "Q4": 4, "regularisation": 5, "company": 6, "account": 9}
+PERIOD_CODES = {"Q1": 1, "Q2": 2, "Q3": 3, "Q4": 4, "regularisation": 5, "company": 6, "recovery": 7, "account": 9}
 
 
 def payer_number(payer_id: str) -> int:

@@ -65,6 +65,7 @@ def test_a_small_demo_fund_still_has_every_collection_and_recovery_case() -> Non
     each language a claim granted on the earlier night whose cared-for person's death is reported since (the
     recovery), and claims refused and incomplete."""
     from correspondence.demo.claims import before_death, recovery_claim_ids, recovery_night
+    from rules.calendar import add_months
 
     rows = build(200, 1, DAY).rows
     unpaid, new = rows["companies.csv"][:3], rows["companies.csv"][3:6]
@@ -79,6 +80,14 @@ def test_a_small_demo_fund_still_has_every_collection_and_recovery_case() -> Non
         assert date.fromisoformat(claim["care_recipient_died_on"]) > date.fromisoformat(claim["break_start"])
         [earlier] = [c for c in before_death(rows, DAY) if c["claim_id"] == claim["claim_id"]]
         assert earlier["care_recipient_died_on"] == "" and earlier["affiliate_id"] == claim["affiliate_id"]
+        assert earlier["death_reported_on"] == "" and recovery_night(DAY) < date.fromisoformat(
+            claim["death_reported_on"])
+        # what the fund paid on it, month by month, until the death was reported: some of it after the right ended
+        paid = [p for p in rows["benefit_payments.csv"] if p["claim_id"] == claim["claim_id"]]
+        assert all(date.fromisoformat(p["paid_on"]) <= date.fromisoformat(claim["death_reported_on"]) for p in paid)
+        died = date.fromisoformat(claim["care_recipient_died_on"])
+        kept = add_months(died.year, died.month, 1)  # the month of the death and the month after
+        assert any(p["month"] > f"{kept[0]}-{kept[1]:02d}" for p in paid), paid
     refused = Counter(languages[c["affiliate_id"]] for c in rows["claims.csv"] if c["care_recipient"] == "neighbour")
     incomplete = Counter(languages[c["affiliate_id"]] for c in rows["claims.csv"] if c["mode"] == "partial"
                          and "sworn_statement" not in c["documents"])

@@ -41,7 +41,8 @@ VALID: dict[str, dict[str, str]] = {
                    "break_start": "2026-03-01", "months": "3", "mode": "full", "care_recipient": "spouse",
                    "relative_degree": "", "child_age": "", "documents": "medical_certificate",
                    "care_recipient_died_on": "", "other_benefit": "false", "months_before_engine": "0",
-                   "exempt_quarters_before_engine": "0"},
+                   "exempt_quarters_before_engine": "0", "death_reported_on": ""},
+    "benefit_payments.csv": {"claim_id": "M1", "month": "2026-03", "paid_on": "2026-04-30", "amount": "1638.26"},
 }
 HOSTILE = [
     "", " ", "{{ 7*7 }}", "{% include '/etc/passwd' %}", "<script>alert(1)</script>", "Dupont & Fils <BV>",
@@ -53,7 +54,7 @@ HOSTILE = [
 SPEC = {spec.name: spec for spec in SPECS}
 MESSAGE = re.compile(r"^(?P<file>[a-z_]+\.csv):(?P<line>\d+): (?P<field>[a-z_0-9]+): \S")
 NATIONAL_NUMBER = re.compile(r"(?<!\d)(\d[\s./-]?){10}\d(?!\d)")
-KNOWN = Known(affiliates={"A0000001", "A0000002"}, companies={"C0000001"})
+KNOWN = Known(affiliates={"A0000001", "A0000002"}, companies={"C0000001"}, claims={"M1"})
 
 
 def _csv(header: list[str], rows: list[dict[str, str]]) -> str:
@@ -90,7 +91,7 @@ def test_every_importer_names_file_line_and_field(name: str) -> None:
     def check(case: tuple[list[str], list[dict[str, str]]]) -> None:
         header, rows = case
         report = FileReport(name)
-        known = Known(set(KNOWN.affiliates), set(KNOWN.companies))
+        known = Known(set(KNOWN.affiliates), set(KNOWN.companies), set(KNOWN.claims))
         loaded = parse_rows(spec, _csv(header, rows), known, report)
         for message in report.errors + report.warnings:
             match = MESSAGE.match(message)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -14,12 +15,15 @@ import pytest
 
 from correspondence.config import load_fund
 from correspondence.kinds.letter import ComposeEnv, Event, compose
-from correspondence.kinds.mantelzorg import ClaimDecision, History, Recovery
+from correspondence.kinds.mantelzorg import ClaimDecision, History
+from correspondence.kinds.mantelzorg_recovery import RecoveryFacts
 from correspondence.kinds.registry import by_name
 from correspondence.render.dispatch import Failed, Job, Rendered, Renderer
 from correspondence.templates import appeal_check, catalog, snapshots
 from rules.mantelzorg import decide
+from rules.mantelzorg_recovery import terms
 from rules.params import Parameters
+from rules.payment_reference import digits_of, structured_reference
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "letter_templates"
@@ -38,6 +42,15 @@ CASES = {  # letter type: changes to the applicant and the request
     "mantelzorg_incomplete": ({}, {"mode": "partial", "documents": [], "received_on": "2026-06-20"}),
     "mantelzorg_recovery": ({}, {"received_on": "2026-06-20"}),
 }
+TERMS = terms(DAY, Parameters())
+RECOVERY = RecoveryFacts(  # October paid after a death in August; November and December cancelled; 2026-Q4 lost
+    outcome="recovery", decided_on="2026-06-24", died_on="2026-08-14", reported_on="2026-11-18", last_month="2026-09",
+    undue=({"month": "2026-10", "amount": "1638.26", "paid_on": "2026-10-31"},), cancelled=("2026-11", "2026-12"),
+    withdrawn=("2026-10", "2026-11", "2026-12"), exemption_lost=({"quarter": "2026-Q4", "month": "2026-12",
+                                                                  "ordinal": 6},),
+    exemption_kept=("2026-Q3",), total="1638.26", communication=structured_reference("A0000042", 2026, "recovery"),
+    repay_by=TERMS.repay_by.isoformat(), prescription_years=TERMS.prescription_years,
+    prescription_source=dict(TERMS.prescription_source))
 LETTERS = [  # letter type, recorded language, postcode, city, court expected in the letter, letter language
     ("mantelzorg_granted", "nl", "9000", "Gent", "Arbeidsrechtbank Gent", "nl"),
     ("mantelzorg_granted", "fr", "1050", "Ixelles", "Tribunal du travail francophone de Bruxelles", "fr"),
@@ -63,9 +76,7 @@ def _job(number: int, letter_type: str, recorded: str, postcode: str, city: str)
              "exempt_quarters_before_engine": 0}
     recovery = None
     if letter_type == "mantelzorg_recovery":
-        recovery = Recovery(decided_on="2026-06-24", died_on="2026-08-14", last_month="2026-09",
-                            undue=({"label": "2026-10", "amount": "1638.26", "paid_on": "2026-10-31"},),
-                            total="1638.26", cancelled=("2026-11", "2026-12"))
+        recovery = RECOVERY
     facts = ClaimDecision(claim, History(months_already_received=8, exempt_quarters_already_used=0), decision,
                           recovery)
     recipient = {"affiliate_id": "A0000042", "first_name": "Ann", "last_name": "Peeters & Zonen <BV>",
@@ -101,8 +112,9 @@ def test_each_decision_carries_the_six_mentions_and_its_court(rendered: dict, nu
     assert [kind for kind, _ in letter.notes] == ([] if row[1] == language else ["language"])
 
 
-def test_the_same_decision_renders_to_the_same_bytes(rendered: dict) -> None:
-    job, first, _ = rendered["decision:mantelzorg:K0"]
+@pytest.mark.parametrize("number", [0, 9])  # a grant; a recovery, with its QR picture
+def test_the_same_decision_renders_to_the_same_bytes(rendered: dict, number: int) -> None:
+    job, first, _ = rendered[f"decision:mantelzorg:K{number}"]
     snapshot = snapshots.working_copy(TEMPLATES, job.letter_type, job.language)
     again = Renderer(lambda _: snapshot).render([job])[0]
     assert isinstance(first, Rendered) and isinstance(again, Rendered)
@@ -149,3 +161,25 @@ def test_missing_mentions_names_each_absent_mention(remove: str, missing: list[s
     text = FULL["nl"].replace(remove, "") if remove else FULL["nl"]
     found = appeal_check.missing_mentions(text.replace(" ", "\n", 3), "nl", CONTEXT)
     assert [m.split(":")[0] for m in found] == missing
+
+
+@pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbar-tools is not installed (.ci/run installs it)")
+@pytest.mark.parametrize("number", [n for n, row in enumerate(LETTERS) if row[0] == "mantelzorg_recovery"])
+def test_a_recovery_s_qr_code_pays_its_amount_to_the_fund_with_its_own_communication(
+        rendered: dict, number: int, tmp_path: Path) -> None:
+    """Read back with zbar from the printed page, as a banking app reads it: the fund's IBAN, the amount claimed
+    back and the recovery's structured communication (EPC069-12 lines 7, 8 and 10)."""
+    job, result, _ = rendered[f"decision:mantelzorg:K{number}"]
+    assert isinstance(result, Rendered), result
+    (tmp_path / "letter.pdf").write_bytes(result.pdf)
+    subprocess.run(["pdftoppm", "-r", "200", "-png", str(tmp_path / "letter.pdf"), str(tmp_path / "page")], check=True)
+    codes = [subprocess.run(["zbarimg", "--raw", "-q", "-Sbinary", str(page)], capture_output=True,
+                            check=False).stdout  # exit 4 on a page without a code
+             for page in sorted(tmp_path.glob("page-*.png"))]
+    [payload] = [c.decode("utf-8").rstrip("\n").split("\n") for c in codes if c]
+    fund = load_fund(ROOT / "config" / "fund.toml")["fund"]
+    assert payload[:4] == ["BCD", "002", "1", "SCT"]
+    assert (payload[6], payload[7]) == (fund["iban"], f"EUR{RECOVERY.total}")
+    assert payload[9] == digits_of(RECOVERY.communication) == digits_of(job.context["payment"]["reference"])
+    text = " ".join(appeal_check.pdf_text(result.pdf).split())
+    assert RECOVERY.communication in text  # printed too, for a transfer typed by hand

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ def _per_letter_subdocuments(prepared: WordSnapshot, job: Job) -> bytes:
         partial = DocxTemplate(io.BytesIO(files[path]))
         partial.render(job.context, prepared.env, autoescape=True)
         context[path.removeprefix(prefix).removesuffix(".docx")] = template.new_subdoc(io.BytesIO(_stable_zip(partial)))
+    prepared.filling = template  # `| epc_qr` adds its picture to the letter being filled
     template.render(context, prepared.env, autoescape=True)
     return _stable_zip(template)
 
@@ -55,6 +57,10 @@ def test_prepared_partials_fill_the_same_docx(letter_type: str, sample: str, mon
     unpruned = WordSnapshot(snapshot).fill(job)
     assert unpruned == _per_letter_subdocuments(prepared, job)  # merged once = merged for every letter
     ours, reference = _parts(filled), _parts(unpruned)
+    # A picture the letter adds (the EPC QR code of a recovery) is related under the next free id, which depends
+    # on how many parts the template kept: the same picture, another number.
+    for parts in (ours, reference):
+        parts["word/document.xml"] = re.sub(rb'r:embed="rId[0-9]+"', b'r:embed="rId"', parts["word/document.xml"])
     assert {n: b for n, b in ours.items() if n not in PRUNED} == {n: b for n, b in reference.items() if n not in PRUNED}
     assert set(reference) - set(ours) == {"word/stylesWithEffects.xml", "docProps/thumbnail.jpeg"}
     assert len(ours["word/styles.xml"]) < len(reference["word/styles.xml"]) / 5

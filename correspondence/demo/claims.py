@@ -6,8 +6,10 @@ before the night); refused (three grounds, the other benefit named; a death befo
 partial break without the sworn statement) — as many of these as the language has eligible affiliates, the
 first three outcomes always (the showcase of demo/showcase.py has enough). More claims need a decision from an
 earlier night, received just before it (`RECOVERY_NIGHT_DAYS` before the demo night): in each language one
-granted there whose cared-for person's death, five days into the break, is reported afterwards, so the demo
-night claims back the months paid beyond the month after the death; one asked for its sworn statement there,
+granted there whose cared-for person's death, five days into the break, is reported to the fund `REPORTED_DAYS_BEFORE`
+the demo night, so the demo night claims back what the fund paid (benefit_payments.csv: each granted month at
+its payment date, up to the day the death was reported) for the months after the month after the death, and
+cancels the rest; one asked for its sworn statement there,
 which came ten days later (the demo night grants it, paying from the month after it became complete); one asked
 for its documents there that never came (the demo night refuses it). `before_death` gives the claims as the
 earlier night knew them; the demo command runs that night first.
@@ -20,8 +22,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from rules.calendar import add_months, quarter_of
+from rules.calendar import add_months, month_end, quarter_of
 from rules.language import LANGUAGES
+from rules.mantelzorg_months import first_payment_on, monthly_amounts
+from rules.money import fmt
+from rules.params import Parameters
 from rules.payment_reference import digits_of, structured_reference
 
 # (name, changes to the standard claim: full break from the 1st of this month, 3 months, a spouse, certificate)
@@ -44,6 +49,7 @@ CASES: tuple[tuple[str, dict[str, Any]], ...] = (
 # Days before the demo night on which the claim that is recovered tonight was granted: long enough for the
 # months after the death to have been paid by the demo night.
 RECOVERY_NIGHT_DAYS = 100
+REPORTED_DAYS_BEFORE = 3  # the death of a recovered claim's cared-for person reaches the fund then
 
 
 def recovery_night(day: date) -> date:
@@ -79,6 +85,8 @@ def add_claims(rows: dict[str, list[dict[str, Any]]], seed: int, day: date) -> N
     earlier_start = received.replace(day=1)
     now, earlier = _paid_up(rows, break_start), set(_paid_up(rows, earlier_start))
     claims = rows.setdefault("claims.csv", [])
+    paid = rows.setdefault("benefit_payments.csv", [])
+    reported = day - timedelta(days=REPORTED_DAYS_BEFORE)
     number = 0
     for claim_id, spoken in zip(recovery_claim_ids(day), LANGUAGES, strict=True):
         eligible = [a for a in now if language[a] == spoken]
@@ -87,7 +95,10 @@ def add_claims(rows: dict[str, list[dict[str, Any]]], seed: int, day: date) -> N
         recovered = next((a for a in eligible if a in earlier), None)
         if recovered is not None:
             eligible.remove(recovered)
-            claims.append(claim_row(claim_id, recovered, received, earlier_start, {"months": 6, "died_after_days": 5}))
+            claim = claim_row(claim_id, recovered, received, earlier_start, {"months": 6, "died_after_days": 5})
+            claim["death_reported_on"] = reported.isoformat()
+            claims.append(claim)
+            paid.extend(paid_until(claim, reported))
         for (_, changes), affiliate_id in zip(CASES, eligible, strict=False):
             number += 1
             claims.append(claim_row(f"MZ{day:%y}{number:04d}", affiliate_id,
@@ -103,6 +114,22 @@ def add_claims(rows: dict[str, list[dict[str, Any]]], seed: int, day: date) -> N
         claims.append(claim_row(claim_id, affiliate_id, received, earlier_start, changes))
 
 
+def paid_until(claim: dict[str, Any], until: date) -> list[dict[str, Any]]:
+    """benefit_payments.csv rows of a granted claim: each month paid on its schedule (at its end, never before
+    the first payment day: rules/mantelzorg_months.py), up to `until`."""
+    start, received = date.fromisoformat(claim["break_start"]), date.fromisoformat(claim["received_on"])
+    months = [date(*add_months(start.year, start.month, n), 1) for n in range(int(claim["months"]))]
+    first = first_payment_on(months, received)
+    amounts = monthly_amounts(months, claim["mode"], Parameters())
+    payments = []
+    for month in amounts:
+        paid_on = max(first, month_end(month.month.year, month.month.month))
+        if paid_on <= until:
+            payments.append({"claim_id": claim["claim_id"], "month": month.label, "paid_on": paid_on.isoformat(),
+                             "amount": fmt(month.amount)})
+    return payments
+
+
 def before_death(rows: dict[str, list[dict[str, Any]]], day: date) -> list[dict[str, Any]]:
     """The claims as the earlier night knew them: the recovered claims' deaths not yet reported, the completed
     claim's sworn statement not yet received."""
@@ -110,7 +137,7 @@ def before_death(rows: dict[str, list[dict[str, Any]]], day: date) -> list[dict[
     known = []
     for c in rows.get("claims.csv", []):
         if c["claim_id"] in recovered:
-            c = {**c, "care_recipient_died_on": ""}
+            c = {**c, "care_recipient_died_on": "", "death_reported_on": ""}
         elif c["claim_id"] == completed_claim_id(day):
             c = {**c, "documents": "medical_certificate", "completed_on": ""}
         known.append(c)
@@ -138,6 +165,7 @@ def claim_row(claim_id: str, affiliate_id: str, received_on: date, break_start: 
         "other_benefit": changes.get("other_benefit", "false"),
         "months_before_engine": changes.get("months_before_engine", 0), "exempt_quarters_before_engine": 0,
         "other_benefit_kind": changes.get("other_benefit_kind", ""), "completed_on": changes.get("completed_on", ""),
+        "death_reported_on": "",
     }
 
 

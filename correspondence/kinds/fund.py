@@ -100,6 +100,10 @@ class Fund(Protocol):
         """The decisions already taken, per claim id, oldest first."""
         ...
 
+    def benefit_payments(self, claim_id: str) -> list[dict[str, Any]]:
+        """What the fund paid on a claim (month, paid_on, amount), by month then day of payment."""
+        ...
+
     def provisional(self, affiliate_id: str, year: int, quarter: int) -> list[tuple[Decimal, Decimal]]:
         """(amount, fee) of each provisional contribution recorded for one quarter."""
         ...
@@ -275,6 +279,11 @@ class FundView:
         for row in self.connection.execute(select(schema.decisions).order_by(d.claim_id, d.decided_on, d.event_key)).mappings():
             found.setdefault(row["claim_id"], []).append(dict(row))
         return found
+
+    def benefit_payments(self, claim_id: str) -> list[dict[str, Any]]:
+        b = schema.benefit_payments.c
+        query = select(b.month, b.paid_on, b.amount).where(b.claim_id == claim_id).order_by(b.month, b.paid_on)
+        return [dict(row) for row in self.connection.execute(query).mappings()]
 
     def provisional(self, affiliate_id: str, year: int, quarter: int) -> list[tuple[Decimal, Decimal]]:
         c = schema.contributions.c

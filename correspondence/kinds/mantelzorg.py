@@ -5,7 +5,8 @@ Keys: `decision:mantelzorg:<claim>` (the first decision); `decision:mantelzorg:<
 claim decided again because its documents changed; <docs> = first 12 hex of sha256 of the sorted documents);
 `decision:mantelzorg:<claim>:no-documents` (an incomplete claim refused because its documents did not arrive by
 the date its letter asked them for, rules/parameters/mantelzorg_policy.toml);
-`decision:mantelzorg:<claim>:recovery` (months paid beyond the month after the cared-for person's death).
+`decision:mantelzorg:<claim>:recovery` and `…:ended` (after the cared-for person's death: the months paid beyond
+the month after it claimed back, or, nothing paid yet, cancelled — kinds/mantelzorg_recovery.py).
 A claim dated after the night (its cared-for person's death, its completion) is held as implausible; one
 received after the night waits for its day (a catch-up night decides what the fund had received by then).
 The applicant's history (quarters paid, months and exempt quarters received) comes from the fund, its
@@ -34,16 +35,17 @@ from decimal import Decimal
 from itertools import groupby
 from typing import Any
 
+from correspondence.kinds import mantelzorg_recovery
 from correspondence.kinds.blocks import in_language
 from correspondence.kinds.fund import Fund
 from correspondence.kinds.interlocks import held
 from correspondence.kinds.letter import ComposeEnv, Event, Held
+from correspondence.kinds.mantelzorg_recovery import RecoveryFacts
 from correspondence.quarantine import Quarantine
-from rules.calendar import add_months, month_end, quarter_end, quarter_label, quarter_of, quarter_start
+from rules.calendar import month_end, quarter_end, quarter_label, quarter_of, quarter_start
 from rules.errors import RuleError
 from rules.mantelzorg import decide_mantelzorg, documents_not_received
 from rules.mantelzorg_input import parse_payload
-from rules.mantelzorg_months import conditions
 from rules.mantelzorg_policy import NAME as POLICY
 from rules.mantelzorg_policy import documents_deadline
 from rules.mantelzorg_sources import sources
@@ -66,18 +68,6 @@ class History:
 
 
 @dataclass(frozen=True)
-class Recovery:
-    """The months paid beyond the month after the cared-for person's death: claimed back, or cancelled."""
-
-    decided_on: str  # the granting decision's date (ISO)
-    died_on: str
-    last_month: str  # the last month kept (YYYY-MM)
-    undue: tuple[dict[str, str], ...]  # label, amount, paid_on
-    total: str
-    cancelled: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class ClaimDecision:
     """A decision on one claim: the claim as plain values (dates ISO, documents sorted), the history it was
     taken on, the rule's decision (its JSON output; for a recovery, the granting decision's result)."""
@@ -85,7 +75,7 @@ class ClaimDecision:
     claim: dict[str, Any]
     history: History
     decision: dict[str, Any]
-    recovery: Recovery | None = None
+    recovery: RecoveryFacts | None = None
     deadline: str | None = None  # incomplete: the day the missing documents must have arrived (ISO)
     notes: tuple[tuple[str, str], ...] = ()  # remarks for the morning report
 
@@ -100,10 +90,11 @@ def mantelzorg_decisions(fund: Fund, day: date, params: Parameters) -> Iterator[
         affiliate = fund.recipients("affiliate", [affiliate_id]).get(affiliate_id)
         for claim in claims:
             past = taken.get(claim["claim_id"], [])
+            others = [json.loads(d["result"]) for c in claims if c is not claim for d in taken.get(c["claim_id"], [])]
             event = _next_event(fund, day, params, claim, past, affiliate, History(
                 months_already_received=before_engine + len(history["months"]),
                 exempt_quarters_already_used=exempt_before + len(history["exempt"]),
-            ))
+            ), others)
             if event is not None:
                 yield event
                 break  # later claims of this affiliate wait until this decision is in the database
@@ -111,10 +102,10 @@ def mantelzorg_decisions(fund: Fund, day: date, params: Parameters) -> Iterator[
 
 
 def _next_event(fund: Fund, day: date, params: Parameters, claim: dict[str, Any], past: list[dict[str, Any]],
-                affiliate: dict[str, Any] | None, history: History) -> Event | Held | None:
+                affiliate: dict[str, Any] | None, history: History, others: list[dict[str, Any]]) -> Event | Held | None:
     documents = sorted(d for d in (claim["documents"] or "").split(";") if d.strip())
     results = [json.loads(d["result"]) for d in past]
-    latest = next((r for r in reversed(results) if r["outcome"] != "recovery"), None)
+    latest = next((r for r in reversed(results) if r["outcome"] not in mantelzorg_recovery.OUTCOMES), None)
     record = f"affiliate {claim['affiliate_id']}"
     # A fact no letter of tonight may state: a death or a completion after the night (rules/plausibility.py).
     late = dated_after({"care_recipient_died_on": claim["care_recipient_died_on"],
@@ -133,9 +124,9 @@ def _next_event(fund: Fund, day: date, params: Parameters, claim: dict[str, Any]
     elif latest["outcome"] == "incomplete":
         return held(f"{PREFIX}{claim['claim_id']}:no-documents", record, late) or _documents_expired(
             day, params, claim, past, latest, history)
-    elif latest["outcome"] == "granted" and not any(r["outcome"] == "recovery" for r in results):
+    elif latest["outcome"] == "granted":
         return held(f"{PREFIX}{claim['claim_id']}:recovery", record, late) or _recovery(
-            day, params, claim, past, latest, history)
+            fund, day, params, claim, past, latest, history, others)
     else:
         return None
     if affiliate is None:
@@ -228,34 +219,22 @@ def quarter_state(fund: Fund, affiliate: dict[str, Any], year: int, quarter: int
     return "paid" if paid >= sum((amount + fee for amount, fee in due), Decimal(0)) else "unpaid"
 
 
-def _recovery(day: date, params: Parameters, claim: dict[str, Any], past: list[dict[str, Any]],
-              granted: dict[str, Any], history: History) -> Event | None:
-    """The months paid beyond the month after the death are claimed back; later unpaid ones are cancelled."""
-    died: date | None = claim["care_recipient_died_on"]
-    if died is None:
-        return None
-    kept = conditions(params, claim["break_start"]).months_kept_after_death_month
-    year, month = add_months(died.year, died.month, kept)
-    last = f"{year:04d}-{month:02d}"
-    first_payment = date.fromisoformat(granted["first_payment_on"])
-    undue, cancelled = [], []
-    for label in granted["months"]:
-        if label <= last:
-            continue
-        paid_on = max(first_payment, month_end(int(label[:4]), int(label[5:])))
-        if paid_on <= day:
-            undue.append({"label": label, "amount": granted["amounts"][label], "paid_on": paid_on.isoformat()})
-        else:
-            cancelled.append(label)
-    if not undue:
-        return None  # (fund policy) nothing paid unduly yet: the payment run stops the later months itself
+def _recovery(fund: Fund, day: date, params: Parameters, claim: dict[str, Any], past: list[dict[str, Any]],
+              granted: dict[str, Any], history: History, others: list[dict[str, Any]]) -> Event | Held | None:
+    """After the cared-for person's death: what was paid for months without a right is claimed back, the
+    granted months not yet paid are cancelled (kinds/mantelzorg_recovery.py)."""
     decided_on = next(d["decided_on"] for d in reversed(past) if json.loads(d["result"])["outcome"] == "granted")
-    total = sum((Decimal(m["amount"]) for m in undue), Decimal(0))
+    earlier = [r for r in (json.loads(d["result"]) for d in past) if r["outcome"] in mantelzorg_recovery.OUTCOMES]
+    found = mantelzorg_recovery.find(fund, day, params, claim, granted, _iso(decided_on), earlier, others)
+    if found is None:
+        return None
+    if isinstance(found, Quarantine):
+        suffix = "recovery" if not earlier else "recovery:held"
+        return Held(f"{PREFIX}{claim['claim_id']}:{suffix}", found)
+    suffix, facts = found
     documents = sorted(d for d in (claim["documents"] or "").split(";") if d.strip())
-    return Event(f"{PREFIX}{claim['claim_id']}:recovery", "mantelzorg_recovery", "affiliate", claim["affiliate_id"],
-                 ClaimDecision(_plain_claim(claim, documents), history, granted, Recovery(
-                     decided_on=_iso(decided_on), died_on=died.isoformat(), last_month=last, undue=tuple(undue),
-                     total=fmt(total), cancelled=tuple(cancelled))))
+    return Event(f"{PREFIX}{claim['claim_id']}:{suffix}", "mantelzorg_recovery", "affiliate", claim["affiliate_id"],
+                 ClaimDecision(_plain_claim(claim, documents), history, granted, facts))
 
 
 def record(event: Event, day: date) -> tuple[dict[str, Any], ...]:
@@ -264,9 +243,7 @@ def record(event: Event, day: date) -> tuple[dict[str, Any], ...]:
     facts: ClaimDecision = event.facts
     decision, claim = facts.decision, facts.claim
     if facts.recovery is not None:
-        recovery = facts.recovery
-        result = {"outcome": "recovery", "withdrawn": [m["label"] for m in recovery.undue] + list(recovery.cancelled),
-                  "total": recovery.total, "died_on": recovery.died_on}
+        result = mantelzorg_recovery.result(facts.recovery)
     else:
         result = {
             "outcome": decision["outcome"], "grounds": decision["grounds"], "months": list(decision["months"]),
@@ -288,8 +265,9 @@ def _add_history(history: dict[str, set[str]], past: list[dict[str, Any]]) -> No
         if result["outcome"] == "granted":
             history["months"].update(result["months"])
             history["exempt"].update(result["exempt_quarters"])
-        elif result["outcome"] == "recovery":
+        elif result["outcome"] in mantelzorg_recovery.OUTCOMES:  # the career counters stop counting what it took back
             history["months"].difference_update(result["withdrawn"])
+            history["exempt"].difference_update(result.get("exemption_lost", ()))
 
 
 def _plain_claim(claim: dict[str, Any], documents: list[str]) -> dict[str, Any]:
@@ -328,7 +306,7 @@ def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: 
         },
         "decision": {
             "reference": reference(claim["claim_id"]),
-            "outcome": "recovery" if facts.recovery is not None else result["outcome"],
+            "outcome": facts.recovery.outcome if facts.recovery is not None else result["outcome"],
             "grounds": result["grounds"],
             "months": months,
             "total": result["total"],
@@ -354,20 +332,7 @@ def compose(event: Event, recipient: dict[str, Any], env: ComposeEnv, language: 
             "appeal": bool(profile["incomplete_appeal"]),
         }
     if facts.recovery is not None:
-        recovery = facts.recovery
-        fund = env.fund["fund"]
-        context["recovery"] = {
-            "decided_on": recovery.decided_on,
-            "died_on": recovery.died_on,
-            "last_month": recovery.last_month,
-            "undue": [{**_month(m["label"], m["amount"]), "paid_on": m["paid_on"]} for m in recovery.undue],
-            "total": recovery.total,
-            "cancelled": list(recovery.cancelled),
-            "iban": fund["iban"],
-            "bic": fund["bic"],
-            "beneficiary": fund["name"][language] if isinstance(fund["name"], dict) else fund["name"],
-            "communication": reference(claim["claim_id"]),
-        }
+        context.update(mantelzorg_recovery.context(facts.recovery, env.fund, language))
     return context
 
 

@@ -28,6 +28,7 @@ class MemoryFund:
     suspensions: Rows = field(default_factory=list)
     payment_plans: Rows = field(default_factory=list)
     claims: Rows = field(default_factory=list)
+    benefit_payment_rows: Rows = field(default_factory=list)  # claim_id, month, paid_on, amount
     decisions: Rows = field(default_factory=list)
     letters: Rows = field(default_factory=list)  # letter_type, recipient_id, event_key, run_date
     case_list_entries: Rows = field(default_factory=list)  # key, list, run_date
@@ -145,6 +146,11 @@ class MemoryFund:
         for row in sorted(self.decisions, key=lambda d: (d["claim_id"], d["decided_on"], d["event_key"])):
             found.setdefault(row["claim_id"], []).append(dict(row))
         return found
+
+    def benefit_payments(self, claim_id: str) -> list[dict[str, Any]]:
+        rows = [r for r in self.benefit_payment_rows if r["claim_id"] == claim_id]
+        return [{k: r[k] for k in ("month", "paid_on", "amount")}
+                for r in sorted(rows, key=lambda r: (r["month"], r["paid_on"]))]
 
     def provisional(self, affiliate_id: str, year: int, quarter: int) -> list[tuple[Decimal, Decimal]]:
         return [(r["amount"], r["fee"]) for r in self.contributions if r["affiliate_id"] == affiliate_id

@@ -3,7 +3,9 @@
 Templates come from the letter's snapshot and run in the sandboxed, autoescaping, strict environment of
 correspondence/render/templating.py. Every `partials/<lang>/*.docx` (the appeal block, the grounds) is rendered
 with the same context and offered to the letter as a subdocument named after its file (`{{p appeal }}`). A
-decision whose PDF lacks one of the six mentions of Charter art. 14 comes back `Failed`, never `Rendered`.
+decision whose PDF lacks one of the six mentions of Charter art. 14 comes back `Failed`, never `Rendered`, and
+so does a recovery (`recovery = true`) lacking one of the six of art. 15. `{{ payment | epc_qr }}` prints the
+EPC 'scan to pay' QR code as a picture (30 mm), drawn from the same matrix as the HTML letters'.
 The filled DOCX loses every reference outside itself but hyperlinks before conversion
 (correspondence/templates/word_links.py). `WordSnapshot.fill` is the filling `templates check` uses too.
 """
@@ -21,20 +23,23 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from docx.oxml import CT_SectPr
 from docx.oxml.ns import qn
-from docxtpl import DocxTemplate
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
 from jinja2 import BaseLoader, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from correspondence.render import qr
 from correspondence.render.jobs import Failed, Job, Rendered
 from correspondence.render.libreoffice import ConversionFailed, LibreOffice, normalise
 from correspondence.render.limits import time_limit
 from correspondence.render.templating import environment
-from correspondence.templates import appeal_check, word_links, word_styles
+from correspondence.templates import appeal_check, recovery_check, word_links, word_styles
 from correspondence.templates.snapshots import Snapshot
 from correspondence.timing import Stopwatch
 
 # A paragraph that prints a partial: `{{p appeal }}` alone (docxtpl's own syntax for a subdocument).
 _PARTIAL = re.compile(r"\s*\{\{p\s+(\w+)\s*\}\}\s*")
+QR_WIDTH = Mm(30)  # the EPC code's printed width, as the HTML payment slip's
 
 
 class _Template(DocxTemplate):
@@ -63,19 +68,33 @@ class WordSnapshot:
         self.env.from_string = functools.lru_cache(maxsize=64)(self.env.from_string)  # type: ignore[method-assign]
         text = snapshot.files.get(appeal_check.MENTIONS_FILE)
         self.mentions = appeal_check.load_mentions(text.decode("utf-8")) if text is not None else None
+        self.recovery = recovery_check.required(snapshot.files)  # art. 15 mentions checked too
+        self.recovery_mentions = recovery_check.mentions_in(snapshot.files) if self.recovery else None
         self.prepared: dict[tuple[str, str], bytes] = {}
         self.patched: dict[str, str] = {}  # docxtpl's patch_xml, per part source
+        self.filling: DocxTemplate | None = None  # the letter being filled: `| epc_qr` adds its picture to it
+        self.env.filters["epc_qr"] = self._qr_picture
+
+    def _qr_picture(self, payment: dict) -> InlineImage:
+        """`{{ payment | epc_qr }}` in a Word letter: the EPC code as a PNG picture of the letter being filled."""
+        png = io.BytesIO()
+        qr.matrix(qr.epc_payload(payment)).save(png, kind="png", scale=8, border=0)
+        png.seek(0)
+        return InlineImage(self.filling, png, width=QR_WIDTH)
 
     def fill(self, job: Job) -> bytes:
         """The filled DOCX, within the time limit; TemplateError (with the file's name), KeyError for a missing
         file, RenderTooLong for a template whose loop never ends."""
         with time_limit():  # a template whose loop never ends costs this letter, not the night
             template = _Template(io.BytesIO(self._prepared(job.letter_type, job.language)), self.patched)
+            self.filling = template
             try:
                 template.render(dict(job.context), self.env, autoescape=True)
             except TemplateError as exc:
                 exc.name = exc.name if getattr(exc, "name", None) else f"{job.letter_type}/{job.language}.docx"  # type: ignore[attr-defined]
                 raise
+            finally:
+                self.filling = None
         # Defence in depth behind `templates check`: whatever points outside the letter (a linked picture, an
         # INCLUDETEXT field …) is taken out before LibreOffice opens it, so it can neither read a file of the
         # machine into the letter nor call a server.
@@ -176,7 +195,7 @@ class DocxRenderer:
                     results[job.letter_id] = Failed(job.letter_id, "template", fill_failure(exc))
                     continue
             converted = self.converter.submit(self._converted, job, docx)
-            results[job.letter_id] = self.checker.submit(self._checked, job, docx, prepared.mentions, converted)
+            results[job.letter_id] = self.checker.submit(self._checked, job, docx, prepared, converted)
         return [r.result() if isinstance(r, Future) else r for r in (results[job.letter_id] for job in order)]
 
     def _converted(self, job: Job, docx: bytes) -> bytes | ConversionFailed:
@@ -195,9 +214,10 @@ class DocxRenderer:
             self.office.close()
             self.office = None
 
-    def _checked(self, job: Job, docx: bytes, mentions: tuple[appeal_check.Mention, ...] | None,
+    def _checked(self, job: Job, docx: bytes, prepared: WordSnapshot,
                  converted: Future[bytes | ConversionFailed]) -> Rendered | Failed:
-        """In the `check` thread: the normalised PDF, once its six appeal mentions are found in its text.
+        """In the `check` thread: the normalised PDF, once its six appeal mentions (and a recovery's six of
+        art. 15) are found in its text.
 
         Whatever goes wrong with one letter here (a PDF that cannot be read, a file that cannot be written)
         quarantines that letter with the reason; the chunk and the night go on.
@@ -208,25 +228,28 @@ class DocxRenderer:
             return Failed(job.letter_id, "libreoffice", f"{type(exc).__name__}: {exc}")
         with self.watch.step("check"):
             try:
-                return self._check(job, docx, mentions, raw)
+                return self._check(job, docx, prepared, raw)
             except Exception as exc:  # noqa: BLE001 - a PDF LibreOffice wrote but nobody can read is not mailed
                 return Failed(job.letter_id, "pdf", f"the PDF could not be read back: {type(exc).__name__}: {exc}")
 
     @staticmethod
-    def _check(job: Job, docx: bytes, mentions: tuple[appeal_check.Mention, ...] | None,
-               raw: bytes | ConversionFailed) -> Rendered | Failed:
+    def _check(job: Job, docx: bytes, prepared: WordSnapshot, raw: bytes | ConversionFailed) -> Rendered | Failed:
         if isinstance(raw, ConversionFailed):
             return Failed(job.letter_id, "libreoffice", str(raw))
-        if mentions is None:
-            return Failed(job.letter_id, "appeal_mentions", f"{appeal_check.MENTIONS_FILE} is not in the snapshot")
+        checks = [("appeal", appeal_check.MENTIONS_FILE, prepared.mentions)]
+        if prepared.recovery:  # Charter art. 15: a decision claiming a benefit back
+            checks.append(("recovery", recovery_check.MENTIONS_FILE, prepared.recovery_mentions))
         pdf = normalise(raw)
         text, pages = appeal_check.read_pdf(pdf)
-        try:
-            missing = appeal_check.missing_numbers(text, job.language, job.context, mentions)
-        except KeyError as exc:
-            return Failed(job.letter_id, "appeal_mentions", f"the context has no {exc} for the appeal check")
-        if missing:
-            number, what = missing[0]
-            rest = f" (and {len(missing) - 1} more mention(s) missing)" if len(missing) > 1 else ""
-            return Failed(job.letter_id, f"appeal_mention_{number}", f"{what}{rest}")
+        for name, file, mentions in checks:
+            if mentions is None:
+                return Failed(job.letter_id, f"{name}_mentions", f"{file} is not in the snapshot")
+            try:
+                missing = appeal_check.missing_numbers(text, job.language, job.context, mentions)
+            except (KeyError, TypeError, ArithmeticError) as exc:
+                return Failed(job.letter_id, f"{name}_mentions", f"the context has no {exc} for the {name} check")
+            if missing:
+                number, what = missing[0]
+                rest = f" (and {len(missing) - 1} more mention(s) missing)" if len(missing) > 1 else ""
+                return Failed(job.letter_id, f"{name}_mention_{number}", f"{what}{rest}")
         return Rendered(job.letter_id, pdf, pages, hashlib.sha256(pdf).hexdigest(), docx=docx)

@@ -52,8 +52,13 @@ def _language(context: Context) -> str:
 @pass_context
 def money(context: Context, value: str | Decimal) -> str:
     """An amount in the letter's locale; a zero prints without a sign ("0,00 €", never "-0,00 €")."""
+    return money_in(value, _language(context))
+
+
+def money_in(value: str | Decimal, language: str) -> str:
+    """`| money` outside a template: the amount as a letter in `language` prints it."""
     amount = Decimal(value)
-    return format_currency(amount if amount else abs(amount), "EUR", locale=_locale(context))
+    return format_currency(amount if amount else abs(amount), "EUR", locale=LOCALES[language])
 
 
 @pass_context

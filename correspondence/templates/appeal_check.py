@@ -17,6 +17,7 @@ from typing import Any
 
 import pypdfium2
 
+from correspondence.render.templating import money_in
 from rules.language import LANGUAGES
 
 MENTIONS_FILE = "partials/appeal_mentions.toml"
@@ -31,13 +32,15 @@ class Mention:
     context: tuple[str, ...]  # dotted paths into the letter's context whose values must be printed
     phrases: Mapping[str, tuple[str, ...]]  # per language
     when: str = ""  # a dotted path into the context: the mention is required only when its value is true
+    amounts: tuple[str, ...] = ()  # dotted paths to amounts that must be printed as `| money` prints them
 
 
 def load_mentions(text: str) -> tuple[Mention, ...]:
     data = tomllib.loads(text)
     return tuple(
         Mention(int(m["number"]), str(m["what"]), tuple(m.get("context", ())),
-                {lang: tuple(m.get(lang, ())) for lang in LANGUAGES}, str(m.get("when", "")))
+                {lang: tuple(m.get(lang, ())) for lang in LANGUAGES}, str(m.get("when", "")),
+                tuple(m.get("amounts", ())))
         for m in data["mention"]
     )
 
@@ -89,6 +92,7 @@ def missing_mentions(text: str, language: str, context: Mapping[str, Any],
         for path in mention.context:
             value = _lookup(context, path)
             wanted.extend(value if isinstance(value, list | tuple) else [value])
+        wanted.extend(money_in(_lookup(context, path), language) for path in mention.amounts)
         absent = [str(w) for w in wanted if _normal(str(w)) not in haystack]
         if absent:
             missing.append(f"mention {mention.number}: {mention.what} (not found: {'; '.join(absent)})")

@@ -25,7 +25,7 @@ LAYOUTS = ("each", "once")  # HTML letters: laid out one by one, or once per sha
 MAX_PAGES = 6  # the longest shipped letter has 2 pages; a letter over its cap is held (a loop printing too much)
 MAX_PAGES_LIMIT = 100  # the most `max_pages` may allow
 _KEYS = {"description", "format", "mail_class", "service", "recipient", "languages", "decision", "layout", "context",
-         "max_pages", "contest"}
+         "max_pages", "contest", "recovery"}
 
 
 class CatalogError(Exception):
@@ -66,6 +66,9 @@ class LetterType:
     # A letter stating an amount owed or certified: it ends with the contest block (partials/<lang>/contest.html:
     # contest with the fund by a date, the competent labour court named), checked before it is sent.
     contest: bool = False
+    # A decision claiming a benefit back: besides the six art. 14 mentions, the six of Charter art. 15
+    # (partials/recovery_mentions.toml), checked before it is sent.
+    recovery: bool = False
 
 
 def _shown(value: Any) -> str:
@@ -133,6 +136,11 @@ def read(name: str, text: str, services: Collection[str] | None = None) -> tuple
     contest = data.get("contest", False)
     if not isinstance(contest, bool):
         check("contest", None, "must be true or false")
+    recovery = data.get("recovery", False)
+    if not isinstance(recovery, bool):
+        check("recovery", None, "must be true or false")
+    elif recovery and not (decision is True and letter_format == "docx"):
+        check("recovery", recovery, "a recovery is a Word decision: it needs format = \"docx\" and decision = true")
     max_pages = data.get("max_pages", MAX_PAGES)
     if isinstance(max_pages, bool) or not isinstance(max_pages, int) or not 1 <= max_pages <= MAX_PAGES_LIMIT:
         check("max_pages", None, f"must be a whole number of pages from 1 to {MAX_PAGES_LIMIT}")
@@ -155,6 +163,7 @@ def read(name: str, text: str, services: Collection[str] | None = None) -> tuple
         layout=layout,
         max_pages=max_pages,
         contest=contest,
+        recovery=recovery,
     ), []
 
 

@@ -43,7 +43,15 @@ from correspondence.render.limits import (
     time_limit,
 )
 from correspondence.render.templating import HtmlTemplates, NamedLoader
-from correspondence.templates import catalog, contest_check, snapshots, variables, word_links, word_tags
+from correspondence.templates import (
+    catalog,
+    contest_check,
+    recovery_check,
+    snapshots,
+    variables,
+    word_links,
+    word_tags,
+)
 from correspondence.templates.appeal_check import missing_mentions
 from correspondence.templates.asset_refs import refused_in_stylesheets, refused_urls
 
@@ -479,6 +487,10 @@ def _render_sample(fill: _Fill, language: str, units: list[Unit], sample: str, c
         for missing in _missing_mentions(text, language, job.context):
             found.append(Finding("error", units[0].file, "", f'with sample "{sample}": the appeal text lacks {missing}',
                                  letter_type.name, language))
+    if letter_type.recovery:
+        for missing in _missing_recovery(text, language, job.context, snapshot.files):
+            found.append(Finding("error", units[0].file, "", f'with sample "{sample}": the recovery decision lacks '
+                                 f"{missing} (Charter art. 15)", letter_type.name, language))
     return found
 
 
@@ -502,6 +514,16 @@ def _missing_mentions(text: str, language: str, context: dict[str, Any]) -> list
         return missing_mentions(text, language, context)
     except KeyError as exc:
         return [f"the value {exc} that the appeal mentions need"]
+
+
+def _missing_recovery(text: str, language: str, context: dict[str, Any], files: dict[str, bytes]) -> list[str]:
+    mentions = recovery_check.mentions_in(files)
+    if mentions is None:
+        return [f"{recovery_check.MENTIONS_FILE}, the list of its mentions"]
+    try:
+        return [what for _, what in recovery_check.missing(text, language, context, mentions)]
+    except (KeyError, TypeError, ArithmeticError) as exc:
+        return [f"the value {exc} that the recovery mentions need"]
 
 
 def _missing_contest(text: str, language: str, context: dict[str, Any]) -> list[str]:

@@ -50,7 +50,13 @@ def claim(claim_id: str, affiliate_id: str, **changes: Any) -> dict[str, Any]:
             "break_start": date(2026, 7, 1), "months": 3, "mode": "full", "care_recipient": "spouse",
             "relative_degree": None, "child_age": None, "documents": "medical_certificate",
             "care_recipient_died_on": None, "other_benefit": False, "months_before_engine": 0,
-            "exempt_quarters_before_engine": 0, "other_benefit_kind": None, "completed_on": None, **changes}
+            "exempt_quarters_before_engine": 0, "other_benefit_kind": None, "completed_on": None,
+            "death_reported_on": None, **changes}
+
+
+def benefit_paid(claim_id: str, month: str, on: date, amount: str = "1638.26") -> dict[str, Any]:
+    """One payment of a claim's benefit (benefit_payments.csv)."""
+    return {"claim_id": claim_id, "month": month, "paid_on": on, "amount": D(amount)}
 
 
 def letter(letter_type: str, key: str, recipient_id: str, run_date: date) -> dict[str, Any]:

@@ -10,7 +10,16 @@ from correspondence.kinds import mantelzorg
 from correspondence.kinds.letter import Event
 from correspondence.kinds.memory import MemoryFund
 from rules.params import Parameters
-from tests.kinds.fund_rows import affiliate, claim, company, letter, paid, paying_affiliate, quarter
+from tests.kinds.fund_rows import (
+    affiliate,
+    benefit_paid,
+    claim,
+    company,
+    letter,
+    paid,
+    paying_affiliate,
+    quarter,
+)
 
 A, C = "A0000001", "C0000007"
 
@@ -51,13 +60,18 @@ def claims(*rows: dict) -> Callable[[], MemoryFund]:
     return fund
 
 
-def granted_then_died() -> MemoryFund:
-    """K1 granted on 2026-07-10 for July-September; the cared-for spouse died on 15 July."""
+def granted_then_died(reported_on: date = date(2026, 9, 20), paid: tuple[str, ...] = ("2026-07", "2026-08", "2026-09"),
+                      ) -> MemoryFund:
+    """K1 granted on 2026-07-10 for July-September (2026-Q3 exempt, on September); the cared-for spouse died on
+    15 July, which the fund learnt on `reported_on`; the months `paid` were paid at their month's end, so August
+    is the last month with a right and a paid September is claimed back."""
     fund = claims(claim("K1", A))()
     [event] = mantelzorg.mantelzorg_decisions(fund, date(2026, 7, 10), Parameters())
     assert isinstance(event, Event)
     fund.decisions.extend(mantelzorg.record(event, date(2026, 7, 10)))
-    fund.claims[0] = {**fund.claims[0], "care_recipient_died_on": date(2026, 7, 15)}
+    fund.claims[0] = {**fund.claims[0], "care_recipient_died_on": date(2026, 7, 15), "death_reported_on": reported_on}
+    ends = {"2026-07": date(2026, 7, 31), "2026-08": date(2026, 8, 31), "2026-09": date(2026, 9, 30)}
+    fund.benefit_payment_rows.extend(benefit_paid("K1", month, ends[month]) for month in paid)
     return fund
 
 

@@ -3,6 +3,7 @@ fund: the letter's own part of the context, and the failures that become quarant
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -68,8 +69,16 @@ def _decision(outcome: str) -> Callable[[dict[str, Any]], None]:
 
 def _recovery(context: dict[str, Any]) -> None:
     _decision("recovery")(context)
-    assert [m["label"] for m in context["recovery"]["undue"]] == ["2026-09"]
-    assert context["recovery"]["communication"] == "K1" and context["recovery"]["cancelled"] == []
+    recovery, payment = context["recovery"], context["payment"]
+    assert [(m["label"], m["paid_on"], m["amount"]) for m in recovery["undue"]] == [("2026-09", "2026-09-30", "1638.26")]
+    assert recovery["cancelled"] == [] and [m["label"] for m in recovery["withdrawn"]] == ["2026-09"]
+    # September was the 3rd granted month: 2026-Q3's exemption rested on it
+    assert [(q["label"], q["month"]["label"], q["ordinal"]) for q in recovery["exemption_lost"]] == [("2026-Q3", "2026-09", 3)]
+    assert (recovery["reported_on"], recovery["repay_by"]) == ("2026-09-20", "2026-12-14")  # 10 Oct + 3 working days + 2 months
+    assert recovery["prescription"]["years"] == 10 and "2262bis" in recovery["prescription"]["source"]
+    # its own structured communication (affiliate 1, break year 26, code 7), the amount claimed back
+    assert (payment["reference"], payment["amount"], payment["whole_account"]) == ("+++000/0001/26706+++", "1638.26",
+                                                                                    False)
 
 
 CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {  # letter kind: what its own part of the context holds
@@ -162,7 +171,9 @@ def test_a_decision_is_recorded_from_its_facts() -> None:
         "decision:mantelzorg:K1", "K1", env.day, "granted")
     recovery, _, env = event_of("mantelzorg_recovery")
     [row] = mantelzorg.record(recovery, env.day)
-    assert row["outcome"] == "recovery" and '"withdrawn": ["2026-09"]' in row["result"]
+    result = json.loads(row["result"])
+    assert (row["outcome"], result["withdrawn"], result["claimed"], result["exemption_lost"]) == (
+        "recovery", ["2026-09"], [["2026-09", "2026-09-30"]], ["2026-Q3"])
 
 
 def test_no_decision_record_for_letters_that_are_not_decisions() -> None:

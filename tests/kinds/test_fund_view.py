@@ -46,6 +46,7 @@ def _store(connection: Connection, fund: MemoryFund) -> None:
         schema.former_letters: [{"recipient_type": "affiliate", "run_date": row["due_on"], **row}
                                 for row in fund.former_letters],
         schema.statement_requests: fund.request_rows,
+        schema.benefit_payments: fund.benefit_payment_rows,
     }
     runs = {row["run_date"] for row in fund.letters} | {row["due_on"] for row in fund.former_letters}
     if runs:

@@ -16,7 +16,7 @@ from correspondence.kinds.memory import MemoryFund
 from correspondence.kinds.registry import KINDS, by_name
 from rules.params import Parameters
 from tests.kinds.fund_rows import affiliate, claim, letter, paid, quarter
-from tests.kinds.scenarios import SCENARIOS, A, C, claims, one_company, reminded, unpaid_q1
+from tests.kinds.scenarios import SCENARIOS, A, C, claims, granted_then_died, one_company, reminded, unpaid_q1
 
 PARAMS = Parameters()
 
@@ -144,9 +144,31 @@ CASES = [  # (case, trigger, fund, change to it, night, expected (key, letter ty
     ("mantelzorg: recovery once a month after the death was paid", mantelzorg.mantelzorg_decisions,
      SCENARIOS["mantelzorg_recovery"][0], _same, date(2026, 10, 10),
      [("decision:mantelzorg:K1:recovery", "mantelzorg_recovery")]),
-    ("mantelzorg: no recovery before an undue month is paid", mantelzorg.mantelzorg_decisions,
-     SCENARIOS["mantelzorg_recovery"][0], _same, date(2026, 9, 29), []),
+    ("mantelzorg: nothing paid after the death yet: the months are cancelled, nothing claimed back",
+     mantelzorg.mantelzorg_decisions, lambda: granted_then_died(paid=("2026-07", "2026-08")), _same,
+     date(2026, 9, 29), [("decision:mantelzorg:K1:ended", "mantelzorg_recovery")]),
+    ("mantelzorg: the claim-back follows what was paid, not the schedule", mantelzorg.mantelzorg_decisions,
+     lambda: granted_then_died(paid=("2026-07", "2026-08")), _same, date(2026, 10, 10),
+     [("decision:mantelzorg:K1:ended", "mantelzorg_recovery")]),
+    ("mantelzorg: a payment dated after the night waits for its day", mantelzorg.mantelzorg_decisions,
+     SCENARIOS["mantelzorg_recovery"][0], _same, date(2026, 9, 29),
+     [("decision:mantelzorg:K1:ended", "mantelzorg_recovery")]),
+    ("mantelzorg: nothing before the fund learns of the death", mantelzorg.mantelzorg_decisions,
+     lambda: granted_then_died(reported_on=date(2026, 10, 11)), _same, date(2026, 10, 10), []),
+    ("mantelzorg: a death whose report date is not given is held, naming the field",
+     mantelzorg.mantelzorg_decisions, lambda: granted_then_died(reported_on=None), _same, date(2026, 10, 10),
+     [("decision:mantelzorg:K1:recovery", "held: death_reported_on")]),
+    ("mantelzorg: a death after the night is held as implausible", mantelzorg.mantelzorg_decisions,
+     lambda: _died_on(granted_then_died(), date(2026, 10, 12)), _same, date(2026, 10, 10),
+     [("decision:mantelzorg:K1:recovery", "held: care_recipient_died_on")]),
+    ("mantelzorg: every granted month within the right: nothing to decide", mantelzorg.mantelzorg_decisions,
+     lambda: _died_on(granted_then_died(), date(2026, 9, 2)), _same, date(2026, 10, 10), []),
 ]
+
+
+def _died_on(fund: MemoryFund, died: date) -> MemoryFund:
+    fund.claims[0] = {**fund.claims[0], "care_recipient_died_on": died}
+    return fund
 
 
 @pytest.mark.parametrize(("trigger", "fund", "change", "day", "expected"), [c[1:] for c in CASES],

@@ -10,7 +10,7 @@ from alembic import op
 
 revision = "0013_claim_facts"
 # The lead chains this after the newest revision when merging (0011, 0012 are other branches').
-down_revision = "0010_requests_and_income"
+down_revision = "0012_benefit_payments"
 branch_labels = None
 depends_on = None
 
