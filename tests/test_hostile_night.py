@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import csv
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import night_process as np
 import pytest
+
+from rules.calendar import quarter_of, quarter_start
 
 pytestmark = pytest.mark.slow
 
@@ -24,18 +27,30 @@ HOSTILE = [
 ]
 
 
-def test_hostile_names_are_printed_literally_and_the_night_completes(tmp_path: Path) -> None:
-    fund = np.demo_fund(tmp_path / "fund", affiliates=6)
-    with (fund / "affiliates.csv").open(encoding="utf-8", newline="") as handle:
+def _rewrite(path: Path, change: Callable[[list[dict[str, str]]], list[dict[str, str]]]) -> None:
+    with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         header, rows = list(reader.fieldnames or []), list(reader)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(change(rows))
+
+
+def _hostile_names(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     by_id = {r["affiliate_id"]: r for r in rows}
     for affiliate, first, last, street, _ in HOSTILE:
         by_id[affiliate].update(first_name=first, last_name=last, street=street)
-    with (fund / "affiliates.csv").open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=header)
-        writer.writeheader()
-        writer.writerows(rows)
+    return rows
+
+
+def test_hostile_names_are_printed_literally_and_the_night_completes(tmp_path: Path) -> None:
+    fund = np.demo_fund(tmp_path / "fund", affiliates=6)
+    _rewrite(fund / "affiliates.csv", _hostile_names)
+    # none of them has paid the night's quarter yet, so each gets its due notice
+    hostile, since = {affiliate for affiliate, *_ in HOSTILE}, quarter_start(np.NIGHT.year, quarter_of(np.NIGHT))
+    _rewrite(fund / "payments.csv", lambda rows: [r for r in rows if r["payer_id"] not in hostile
+                                                   or r["received_on"] < since.isoformat()])
     templates = np.templates_copy(tmp_path / "letter_templates")
     url = f"sqlite:///{tmp_path / 'night.db'}"
     np.seed_database(url, fund, templates)
