@@ -354,7 +354,7 @@ def test_an_approved_word_template_pointing_outside_reads_no_file_and_calls_no_s
     renderer, known = word_renderer
     snapshot = snapshots.working_copy(templates, WORD_LETTER, "nl")  # as if approved without the check
     known[snapshot.hash] = snapshot
-    context = json.loads((templates / WORD_LETTER / "samples" / "nl-gent.json").read_text(encoding="utf-8"))
+    context = json.loads((templates / WORD_LETTER / "samples" / "nl-simple.json").read_text(encoding="utf-8"))
     before = len(outside[1].seen())
     [result] = renderer.render([Job("20261122-000001", WORD_LETTER, "nl", snapshot.hash, context)])
     assert isinstance(result, Rendered), result  # the letter still prints, without what it pointed to

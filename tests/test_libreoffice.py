@@ -30,7 +30,7 @@ from scheduler.night import run_night
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "letter_templates"
-SAMPLES = [("mantelzorg_granted", "fr-namur"), ("mantelzorg_refused", "de-eupen"), ("mantelzorg_incomplete", "nl-gent")]
+SAMPLES = [("mantelzorg_granted", "fr-limits"), ("mantelzorg_refused", "de-grounds"), ("mantelzorg_incomplete", "nl-statement")]
 
 
 def _job(letter_type: str, sample: str, letter_id: str = "20261122-000001") -> tuple[Job, snapshots.Snapshot]:
@@ -196,7 +196,7 @@ def test_a_killed_worker_does_not_leave_libreoffice_running(tmp_path: Path) -> N
 
 
 def test_renderer_quarantines_a_letter_libreoffice_cannot_finish(monkeypatch: pytest.MonkeyPatch) -> None:
-    job, snapshot = _job("mantelzorg_granted", "nl-gent")
+    job, snapshot = _job("mantelzorg_granted", "nl-simple")
     monkeypatch.setattr(libreoffice, "DOCUMENT_TIMEOUT_S", 0.01)
     renderer = DocxRenderer(lambda _: snapshot)
     try:
@@ -232,7 +232,7 @@ def test_a_letter_that_breaks_after_filling_is_quarantined_alone(
         monkeypatch: pytest.MonkeyPatch, target: object, name: str, replacement: object, field: str,
         reason: str) -> None:
     """One letter whose PDF cannot be read back, or whose conversion raises, fails alone; the next is printed."""
-    job, snapshot = _job("mantelzorg_granted", "nl-gent", FIRST)
+    job, snapshot = _job("mantelzorg_granted", "nl-simple", FIRST)
     monkeypatch.setattr(target, name, replacement)
     monkeypatch.setattr(_first_unreadable, "done", False, raising=False)
     renderer = DocxRenderer(lambda _: snapshot)
