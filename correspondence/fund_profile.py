@@ -106,7 +106,9 @@ class Table:
 # The fund's identity in each language (issue 16): its name, short name, street and municipality are words a
 # letter prints, so one per language is required — a Dutch street in a French letter is a mistake, not a
 # default. A mailbox or the website may be one string when it is the same in every language.
-SERVICE = Table({"name": per_language, "phone": string, "email": text})
+# `signatory` and `capacity`: who signs the service's decisions, named (issue 17: the charter promises the
+# insured someone who knows the file).
+SERVICE = Table({"name": per_language, "phone": string, "email": text, "signatory": string, "capacity": per_language})
 
 SHAPE = Table({
     "fund": Table({

@@ -1,12 +1,13 @@
 """The mantelzorg decisions' samples, taken by the engine itself: each case is a claim in a small in-memory fund,
 decided night after night by the trigger of correspondence/kinds/mantelzorg.py and composed as the night composes
 it, so a sample is exactly a letter the engine can write. `python -m tests.mantelzorg_samples` rewrites
-letter_templates/mantelzorg_{granted,refused,incomplete}/samples/ (the recovery's samples are not made here).
+letter_templates/mantelzorg_{granted,refused,incomplete,recovery}/samples/.
 
 Every outcome in every language, with a death during the break, a late request, the career cap and the
 exemption cap (one letter with all four limits), an incomplete file completed later, a refusal with five
 grounds, a death before the break, documents that never came, and a letter asking for documents with and
-without the appeal block (the fund profile's choice).
+without the appeal block (the fund profile's choice); after a death during the break, a recovery of a paid
+month with the exemption it takes away, and a cancellation of months not yet paid.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from correspondence.kinds.memory import MemoryFund
 from correspondence.kinds.registry import by_name
 from correspondence.templates import catalog
 from rules.params import Parameters
-from tests.kinds.fund_rows import affiliate, claim, paid, quarter
+from tests.kinds.fund_rows import affiliate, benefit_paid, claim, paid, quarter
 
 A = "A0001234"
 DAY = date(2026, 11, 22)
@@ -75,6 +76,7 @@ class Case:
     unpaid: tuple[str, ...] = ()  # quarters charged and not paid ("2026-Q2")
     contribution: str = "890.42"  # the provisional quarterly contribution charged
     appeal: bool = True  # the fund profile's [mantelzorg] incomplete_appeal
+    paid: tuple[str, ...] = ()  # benefit months paid at their month's end (benefit_payments.csv), "2026-07"
 
 
 D = date
@@ -186,6 +188,23 @@ CASES: dict[str, Case] = {
         {"received_on": D(2026, 11, 16), "break_start": D(2026, 12, 1), "documents": ""},
         appeal=False,
     ),
+    # after a death during the break: October paid without a right, November and December cancelled, the
+    # exemption of 2026-Q4 (on December) lost; the fund learnt of the death on 18 November
+    "recovery/undue": Case(
+        "mantelzorg_recovery",
+        {"received_on": D(2026, 6, 20), "break_start": D(2026, 7, 1), "months": 6},
+        nights=(D(2026, 6, 26), DAY),
+        later={"care_recipient_died_on": D(2026, 8, 14), "death_reported_on": D(2026, 11, 18)},
+        paid=("2026-07", "2026-08", "2026-09", "2026-10"),
+    ),
+    # nothing paid without a right: the months after the right are cancelled, nothing is claimed back
+    "recovery/ended": Case(
+        "mantelzorg_recovery",
+        {"received_on": D(2026, 9, 10), "break_start": D(2026, 10, 1), "months": 6},
+        nights=(D(2026, 9, 14), DAY),
+        later={"care_recipient_died_on": D(2026, 10, 5), "death_reported_on": D(2026, 11, 20)},
+        paid=("2026-10",),
+    ),
 }
 LANGUAGES = {  # which cases are written in which language: every case in each of them
     "nl": tuple(CASES),
@@ -207,8 +226,18 @@ def _fund(case: Case, language: str) -> MemoryFund:
         affiliate_rows=[person],
         contributions=contributions,
         payments=payments,
-        claims=[claim(f"MZ26{_number(case)}", A, **_csv(case.claim))],
+        claims=[claim(_claim_id(case), A, **_csv(case.claim))],
+        benefit_payment_rows=[benefit_paid(_claim_id(case), month, _month_end(month)) for month in case.paid],
     )
+
+
+def _claim_id(case: Case) -> str:
+    return f"MZ26{_number(case)}"
+
+
+def _month_end(month: str) -> date:
+    year, number = map(int, month.split("-"))
+    return date(year + number // 12, number % 12 + 1, 1) - timedelta(days=1)
 
 
 def _number(case: Case) -> str:

@@ -115,6 +115,8 @@ FUND_CASES = [
     ('postcode = "1000"', "postcode = 1000", "fund.postcode: must be text"),
     ('fee_rate = "0.0305"', "fee_rate = 0.0305", "fund.fee_rate: must be a decimal number in quotes"),
     ('phone = "+32 2 555 01 20"', "", "services.contributions.phone: missing"),
+    ('signatory = "An Peeters"', "", "services.benefits.signatory: missing"),
+    ('capacity = { nl = "Diensthoofd Uitkeringen", ', "capacity = { ", "services.benefits.capacity: has no nl"),
     ("[mailroom]", "[mailrom]", "mailrom: unknown key"),
     ("[postal]", "[postal.x]", "postal.x: unknown key"),
     # the go-live cut-over (optional): a day written YYYY-MM-DD

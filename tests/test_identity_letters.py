@@ -125,8 +125,15 @@ def test_every_word_letter_prints_the_privacy_partial(name: str, language: str) 
     assert "{{ recipient.name }}" in section.header.paragraphs[0].text
     assert "{{ letter.id }}" in section.header.paragraphs[0].text
     assert section.first_page_header.paragraphs[0].text == ""
-    footer = section.footer.paragraphs[0]._p.xml
-    assert "PAGE" in footer and "NUMPAGES" in footer
+    for footer in (section.footer, section.first_page_footer):  # every page: the fund's identity, "1/2"
+        assert "{{ fund.name }}" in footer.paragraphs[0].text and "{{ fund.enterprise_number }}" in footer.paragraphs[0].text
+        page = footer.paragraphs[1]._p.xml
+        assert "PAGE" in page and "NUMPAGES" in page
+    texts = [p.text for p in letter.paragraphs]
+    signature = texts.index("{{ service.signatory }}")  # a named signatory and the capacity, as the charter promises
+    assert texts[signature + 1:signature + 3] == ["{{ service.capacity }}", "{{ fund.name }}"]
+    if language == "nl":  # the salutation the HTML letters use
+        assert "Geachte {{ recipient.name }}," in texts
     partial = docx.Document(str(TEMPLATES_DIR / "partials" / language / "privacy.docx"))
     assert PRIVACY[language] in " ".join(p.text for p in partial.paragraphs)
 

@@ -26,8 +26,8 @@ from correspondence.templates.wording import faults
 from tests import night_process as np
 from tests.test_golden import GOLDEN
 
-# The recovery letter's wording is reworked with its payment (issue 17, item 5); until then it is not scanned.
-NOT_SCANNED = ("mantelzorg_recovery",)
+# Every letter type is scanned; a type whose wording is being reworked may be named here for the time being.
+NOT_SCANNED: tuple[str, ...] = ()
 
 
 def fill(language: str, source: str, **values: object) -> str:
@@ -115,12 +115,12 @@ def test_the_scan_finds_each_fault_and_passes_good_wording(language: str, text: 
 
 
 def _golden_letters() -> list[Path]:
-    return sorted(p for p in GOLDEN.rglob("*.txt") if not p.parent.name.startswith(NOT_SCANNED))
+    return sorted(p for p in GOLDEN.rglob("*.txt") if p.parent.name not in NOT_SCANNED)
 
 
 def test_golden_letters_of_every_scanned_type_are_there() -> None:
     scanned = {p.parent.name for p in _golden_letters()}
-    assert scanned == {t for t in catalog.load(np.TEMPLATES_DIR) if not t.startswith(NOT_SCANNED)}
+    assert scanned == {t for t in catalog.load(np.TEMPLATES_DIR) if t not in NOT_SCANNED}
 
 
 @pytest.mark.parametrize("path", _golden_letters(), ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -158,7 +158,7 @@ def test_every_letter_of_demo_nights_passes_the_wording_scan(tmp_path: Path) -> 
                                               .where(l.archive_path.is_not(None))))
         engine.dispose()
         for letter_type, language, letter_id, archive_path in letters:
-            if letter_type.startswith(NOT_SCANNED):
+            if letter_type in NOT_SCANNED:
                 continue
             text = subprocess.run(["pdftotext", "-layout", str(root / "archive" / archive_path), "-"],
                                   capture_output=True, text=True, check=True).stdout

@@ -72,7 +72,8 @@ def fund_block(fund: dict[str, Any], language: str) -> dict[str, Any]:
 
 def service_block(fund: dict[str, Any], service: str, language: str) -> dict[str, Any]:
     s = fund["services"][service]
-    return {"name": in_language(s["name"], language), "phone": s["phone"], "email": in_language(s["email"], language)}
+    return {"name": in_language(s["name"], language), "phone": s["phone"], "email": in_language(s["email"], language),
+            "signatory": s["signatory"], "capacity": in_language(s["capacity"], language)}
 
 
 def payment_block(fund: dict[str, Any], language: str, amount: str, reference: str, *,
