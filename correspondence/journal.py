@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy import Connection, bindparam, delete, func, select
 
 from correspondence import schema
 from correspondence.kinds.letter import Event, Letter
 from correspondence.quarantine import Quarantine
-from correspondence.render.jobs import Failed
+from correspondence.render.jobs import STAMP_MIN_LETTERS, Failed
 
 RENDER_ACTION = "correct the template (templates check), then rerun"
 
@@ -60,6 +60,15 @@ def handled(connection: Connection, keys: list[str]) -> set[str]:
     for table in (schema.letters, schema.former_letters, schema.letters_sent):
         found.update(connection.scalars(select(table.c.event_key).where(table.c.event_key.in_(keys))))
     return found
+
+
+def stamped_snapshots(connection: Connection, day: date) -> frozenset[str]:
+    """The template snapshots with enough letters on night `day` to be worth stamping (jobs.STAMP_MIN_LETTERS),
+    counted over every letter of the night whatever its status: a rerun, or a reprint, decides as the first run."""
+    l = schema.letters.c
+    rows = connection.execute(select(l.template_hash, func.count()).where(l.run_date == day)
+                              .group_by(l.template_hash)).all()
+    return frozenset(h for h, n in rows if h is not None and n >= STAMP_MIN_LETTERS)
 
 
 def record_former(connection: Connection, day: date, events: list[Event]) -> None:

@@ -49,6 +49,8 @@ def _chunks(engine: Engine, day: date, size: int, owners: dict[str, Owner]) -> I
     """The planned letters, `size` at a time, read chunk by chunk; each chunk's owners are added to `owners`
     (the caller removes them once the chunk is journaled, so it holds the chunks in flight only)."""
     l = schema.letters.c
+    with engine.connect() as connection:
+        stamped = journal.stamped_snapshots(connection, day)
     last = ""
     while True:
         with engine.connect() as connection:
@@ -62,7 +64,8 @@ def _chunks(engine: Engine, day: date, size: int, owners: dict[str, Owner]) -> I
             return
         last = rows[-1].letter_id
         owners.update((r.letter_id, Owner(r.recipient_type, r.recipient_id, r.letter_type, r.event_key)) for r in rows)
-        yield [Job(r.letter_id, r.letter_type, r.language, r.template_hash, json.loads(r.context)) for r in rows]
+        yield [Job(r.letter_id, r.letter_type, r.language, r.template_hash, json.loads(r.context),
+                   r.template_hash in stamped) for r in rows]
 
 
 def render(engine: Engine, day: date, settings: Settings, lock: night_lock.Lock, progress: Progress | None,

@@ -25,6 +25,10 @@ from conftest import PG_URL, _fresh_postgres, postgres_reachable
 pytestmark = pytest.mark.slow
 
 AFFILIATES, CHUNK, MAX_SHEETS = 8, 2, 3
+# Only the due notice is approved: the demo's showcase would add reminders and formal notices in three languages,
+# each template snapshot laid out cold in every one of the ~130 nights, for no stage the due notices do not cross
+# (the others are held for approval, which the night also crosses).
+APPROVED = ("due_notice",)
 SLOTS = 75  # test slots for kill points; the night of this fund crosses fewer (checked below)
 MIN_POINTS = 50
 # What must be among the kill points: the stages the issue names, by checkpoint.
@@ -75,13 +79,13 @@ def night(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     fund = np.demo_fund(root / "fund", AFFILIATES)
     if request.param == "sqlite":
         seed = f"sqlite:///{root / 'seed.db'}"
-        np.seed_database(seed, fund, templates)
+        np.seed_database(seed, fund, templates, APPROVED)
         yield Night(root, np.Databases(seed, root), templates, fund_file)
     else:
         if not postgres_reachable():
             pytest.skip(f"no PostgreSQL reachable at {PG_URL}")
         for seed in _fresh_postgres():
-            np.seed_database(seed, fund, templates)
+            np.seed_database(seed, fund, templates, APPROVED)
             yield Night(root, np.Databases(seed, root), templates, fund_file)
     import shutil
 
@@ -94,7 +98,7 @@ def test_the_night_crosses_every_named_stage_at_least_50_times(night: Night) -> 
     assert MIN_POINTS <= len(night.points) <= SLOTS, f"{len(night.points)} kill points; SLOTS is {SLOTS}"
     assert len(set(night.points)) == len(night.points)
     reference = night.reference
-    assert len(reference.letters) >= AFFILIATES and len(reference.print_files) >= 3
+    assert len(reference.letters) >= 3 * CHUNK and len(reference.print_files) >= 3
     assert {r["status"] for r in reference.letters.values()} == {"batched"}
 
 

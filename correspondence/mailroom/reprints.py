@@ -33,10 +33,11 @@ class CannotReprint(Exception):
 
 
 def _rerender(engine: Engine, letter: dict[str, object]) -> tuple[bytes | None, str]:
-    job = Job(str(letter["letter_id"]), str(letter["letter_type"]), str(letter["language"]),
-              str(letter["template_hash"]), json.loads(str(letter["context"])))
     try:
         with engine.connect() as connection:
+            stamp = letter["template_hash"] in journal.stamped_snapshots(connection, letter["run_date"])
+            job = Job(str(letter["letter_id"]), str(letter["letter_type"]), str(letter["language"]),
+                      str(letter["template_hash"]), json.loads(str(letter["context"])), stamp)
             [result] = Renderer(lambda h: snapshots.load(connection, h)).render([job])
     except (LookupError, ValueError) as exc:
         return None, str(exc)

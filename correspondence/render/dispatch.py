@@ -62,7 +62,7 @@ class Renderer:
                 if (refused := renderer.contest_failed(job, marked)) is not None:
                     results[job.letter_id] = refused
                     continue
-                stamped = renderer.stamped(job.letter_id, marked)
+                stamped = renderer.stamped(job.letter_id, marked) if job.stamp else None
                 if stamped is not None:
                     results[job.letter_id] = stamped
                     continue
