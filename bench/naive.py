@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import Engine, select
 from weasyprint import HTML
 
-from correspondence import schema
+from correspondence import journal, schema
 from correspondence.render.dispatch import Failed, Job, Rendered, Renderer
 from correspondence.render.html import BASE_URL
 from correspondence.templates import snapshots
@@ -38,8 +38,9 @@ def _sample(engine: Engine, day: date, size: int) -> list[tuple[Job, str]]:
             select(l.letter_id, l.letter_type, l.language, l.template_hash, l.context, l.sha256)
             .where(l.run_date == day, l.sha256.is_not(None)).order_by(l.letter_id).limit(size)
         ).all()
-    return [(Job(r.letter_id, r.letter_type, r.language, r.template_hash, json.loads(r.context)), r.sha256)
-            for r in rows]
+        stamped = journal.stamped_snapshots(connection, day)  # as the night chose
+    return [(Job(r.letter_id, r.letter_type, r.language, r.template_hash, json.loads(r.context),
+                 r.template_hash in stamped), r.sha256) for r in rows]
 
 
 def run(engine: Engine, day: date, size: int) -> Baseline:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from bench import fund, naive
@@ -36,6 +36,7 @@ from bench.probe import PeakMemory, Stopwatch
 from correspondence import schema
 from correspondence.config import Settings
 from correspondence.mailroom import print_files as mailroom
+from correspondence.render.dispatch import TYPE_STEP
 from correspondence.store import connect, init
 from rules.language import LANGUAGES
 from scheduler import run_record
@@ -70,6 +71,25 @@ def stage_seconds(db_url: str, day: date) -> dict[str, float]:
         stages = run_record.timings(connection, day)
     engine.dispose()
     return {k: round(v, 2) for k, v in stages.items()}
+
+
+def per_type(db_url: str, day: date, workers: int) -> dict[str, dict[str, float]]:
+    """Each letter type's letters tonight, its render CPU per letter (the workers' own seconds for its letters,
+    from the night's record: render.type.<type>) and the letters a second that gives on `workers` cores."""
+    engine = connect(db_url)
+    l = schema.letters.c
+    with engine.connect() as connection:
+        counts = dict(connection.execute(select(l.letter_type, func.count()).where(l.run_date == day,
+                                                                                  l.sha256.is_not(None))
+                                         .group_by(l.letter_type)).all())
+        stages = run_record.timings(connection, day)
+    engine.dispose()
+    found = {}
+    for letter_type, letters in sorted(counts.items()):
+        seconds = stages.get(f"render.{TYPE_STEP}{letter_type}", 0.0)
+        found[letter_type] = {"letters": letters, "render_ms_per_letter": round(1000 * seconds / letters, 1),
+                              "letters_per_second": round(letters * workers / seconds, 1) if seconds else None}
+    return found
 
 
 def workspace(stack: contextlib.ExitStack, prefix: str, keep: Path | None, postgres: str | None, workers: int,
@@ -148,14 +168,24 @@ def run_night_process(settings: Settings, day: date, log: Path) -> Night:
     return Night(exit_code, json.loads(summary_file.read_text()), seconds, cpu, peak.bytes)
 
 
+MIXES = ("due-notices", "quarter-end")
+
+
 def run(affiliates: int, workers: int, chunk: int, day: date, sample: int, postgres: str | None,
-        keep: Path | None) -> dict[str, Any]:
+        keep: Path | None, mix: str = "due-notices") -> dict[str, Any]:
+    """One benchmark night: `mix` "due-notices" (the quarter's due notices alone, bench/fund.py `load`) or
+    "quarter-end" (the whole demo fund on that day: every letter type the day brings, `load_mix`)."""
     with contextlib.ExitStack() as stack:
         settings, engine = workspace(stack, "bench-night-", keep, postgres, workers, chunk)
         db_url = settings.db_url
         clock = Stopwatch()
-        rows = fund.load(engine, affiliates, day)
-        fund.approve_working_copy(engine, settings.templates_dir, "due_notice", LANGUAGES)
+        if mix == "quarter-end":
+            rows, profile = fund.load_mix(engine, affiliates, day, settings.output_dir.parent / "fund",
+                                          settings.templates_dir)
+            settings = replace(settings, fund_file=profile)
+        else:
+            rows = fund.load(engine, affiliates, day)
+            fund.approve_working_copy(engine, settings.templates_dir, "due_notice", LANGUAGES)
         build_seconds = clock.seconds()
         result = run_night_process(settings, day, settings.output_dir.parent / "night.log")
         seconds, cpu = result.seconds, result.cpu_seconds
@@ -167,7 +197,7 @@ def run(affiliates: int, workers: int, chunk: int, day: date, sample: int, postg
             "commit": _commit(),
             "machine": _machine(),
             "database": "postgresql" if postgres else "sqlite",
-            "affiliates": affiliates, "workers": workers, "chunk": chunk, "night": day.isoformat(),
+            "mix": mix, "affiliates": affiliates, "workers": workers, "chunk": chunk, "night": day.isoformat(),
             "fund_rows": rows, "fund_build_seconds": round(build_seconds, 2),
             "letters": result.letters, "quarantined": result.quarantined,
             "seconds": round(seconds, 2), "letters_per_second": round(rate, 1),
@@ -175,6 +205,7 @@ def run(affiliates: int, workers: int, chunk: int, day: date, sample: int, postg
             "load_average_1min": round(os.getloadavg()[0], 1),
             "peak_rss_mb": round(result.peak_bytes / 2**20),
             "stages": stage_seconds(db_url, day),
+            "letter_types": per_type(db_url, day, workers),
             "print_files": len(result.summary.get("print_files", [])),
             "naive": {"letters": baseline.letters, "seconds": round(baseline.seconds, 2),
                       "letters_per_second": round(baseline.per_second, 2),
@@ -216,7 +247,8 @@ def report(result: dict[str, Any]) -> str:
         (f"CPU              {result['cpu_seconds']} s = {result['cpu_ms_per_letter']} ms per letter "
          f"(load average {result['load_average_1min']} on {result['machine']['cpus']} CPUs)"),
         f"peak RSS (tree)  {result['peak_rss_mb']} MB",
-        "stages (s)       " + _stages(result["stages"]),
+        "stages (s)       " + _stages(_without_types(result["stages"])),
+        *_type_lines(result.get("letter_types", {})),
         (f"naive            {n['letters']} letters in {n['seconds']} s = {n['letters_per_second']} letters/s "
          f"(one write_pdf per letter, one process); reprints identical {n['reprints_identical']}/{n['letters']}"),
         f"ratio            {result['ratio_to_naive']}× the naive pipeline",
@@ -224,6 +256,20 @@ def report(result: dict[str, Any]) -> str:
          f"workers {result['workers']}, chunk {result['chunk']}"),
     ]
     return "\n".join(lines)
+
+
+def _without_types(stages: dict[str, float]) -> dict[str, float]:
+    return {k: v for k, v in stages.items() if not k.startswith(f"render.{TYPE_STEP}")}
+
+
+def _type_lines(types: dict[str, dict[str, Any]]) -> list[str]:
+    """One line per letter type: letters, render ms per letter, the letters a second that makes."""
+    lines = []
+    for letter_type, figures in sorted(types.items(), key=lambda item: -item[1]["letters"]):
+        rate = figures["letters_per_second"]
+        lines.append(f"  {letter_type:<22} {figures['letters']:>6} letters  {figures['render_ms_per_letter']:>7} ms/letter "
+                     f"rendering  {rate if rate is not None else '-':>7} letters/s")
+    return ["per letter type  (render CPU of the workers, letters/s on the night's workers)"] + lines if lines else []
 
 
 def _stages(stages: dict[str, float]) -> str:
@@ -254,6 +300,11 @@ def median(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The median of each figure over the runs (stages per stage; the naive baseline's rate too)."""
     figures = median_of(runs, MEDIAN_FIGURES)
     figures["naive_letters_per_second"] = statistics.median(r["naive"]["letters_per_second"] for r in runs)
+    types = {t for r in runs for t in r.get("letter_types", {})}
+    figures["letter_types"] = {t: {k: statistics.median(r["letter_types"][t][k] or 0 for r in runs
+                                                        if t in r["letter_types"])
+                                   for k in ("letters", "render_ms_per_letter", "letters_per_second")}
+                               for t in sorted(types)}
     return figures
 
 
@@ -263,7 +314,8 @@ def median_report(size: int, figures: dict[str, Any], runs: int) -> str:
         (f"  letters {figures['letters']}, {figures['seconds']} s, {figures['letters_per_second']} letters/s, "
          f"CPU {figures['cpu_seconds']} s ({figures['cpu_ms_per_letter']} ms/letter), peak RSS {figures['peak_rss_mb']} MB"),
         f"  naive {figures['naive_letters_per_second']} letters/s, ratio {figures.get('ratio_to_naive')}×",
-        "  stages (s) " + _stages(figures["stages"]).replace("\n                 ", "\n             "),
+        "  stages (s) " + _stages(_without_types(figures["stages"])).replace("\n                 ", "\n             "),
+        *("  " + line for line in _type_lines(figures.get("letter_types", {}))),
     ])
 
 
@@ -289,6 +341,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--naive-sample", type=int, default=100)
     p.add_argument("--postgres", metavar="URL", help="run on a fresh database of this PostgreSQL server")
     p.add_argument("--keep", type=Path, help="keep the night's folder and database here (one run only)")
+    p.add_argument("--mix", choices=MIXES, default="due-notices",
+                   help="due-notices: the quarter's due notices alone (default); quarter-end: the whole demo fund "
+                        "on that day, every letter type it brings, with figures per letter type")
     args = p.parse_args(argv)
     sizes = args.sizes or [args.affiliates]
     if args.keep and (args.runs > 1 or len(sizes) > 1):
@@ -297,7 +352,8 @@ def main(argv: list[str] | None = None) -> int:
     medians: dict[int, dict[str, Any]] = {}
     for size in sizes:
         for number in range(1, args.runs + 1):
-            result = run(size, args.workers, args.chunk, args.as_of, args.naive_sample, args.postgres, args.keep)
+            result = run(size, args.workers, args.chunk, args.as_of, args.naive_sample, args.postgres, args.keep,
+                         args.mix)
             print(f"--- {size} affiliates, run {number} of {args.runs}")
             print(report(result), flush=True)
             all_runs.setdefault(size, []).append(result)
@@ -307,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
         print(flatness_report(medians))
     RESULTS.mkdir(exist_ok=True)
     name = "-".join(str(s) for s in sizes)
-    target = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-night-{name}.json"
+    target = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-night-{args.mix}-{name}.json"
     target.write_text(json.dumps({"sizes": sizes, "runs": args.runs, "workers": args.workers, "chunk": args.chunk,
                                   "median": {str(k): v for k, v in medians.items()},
                                   "each_run": {str(k): v for k, v in all_runs.items()}}, indent=2) + "\n")

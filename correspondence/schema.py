@@ -331,7 +331,7 @@ run_stages = Table(
     metadata,
     Column("run_date", Date, primary_key=True),
     Column("attempt", Integer, primary_key=True),
-    Column("stage", String(20), primary_key=True),  # plan, render, assemble; their steps as plan.compose ...
+    Column("stage", String(60), primary_key=True),  # plan, render, assemble; plan.compose …
     Column("seconds", Float, nullable=False),
     Column("letters", Integer, nullable=False, default=0),
 )

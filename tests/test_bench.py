@@ -25,6 +25,19 @@ def test_due_notice_bench_runs_the_night_in_its_own_process(tmp_path: Path) -> N
     assert "letters/s" in night.report(result)
 
 
+def test_quarter_end_bench_reports_every_letter_type_the_day_brings(tmp_path: Path) -> None:
+    result = night.run(120, 2, 40, date(2026, 10, 1), 4, None, tmp_path / "night", mix="quarter-end")
+    types = result["letter_types"]
+    assert {"due_notice", "regularisation", "formal_notice"} <= set(types), types
+    assert sum(t["letters"] for t in types.values()) == result["letters"]
+    assert all(t["render_ms_per_letter"] > 0 and t["letters_per_second"] > 0 for t in types.values()), types
+    assert result["mix"] == "quarter-end" and result["naive"]["reprints_identical"] == 4
+    text = night.report(result)
+    assert "per letter type" in text and "regularisation" in text
+    figures = night.median([result, result])
+    assert figures["letter_types"]["due_notice"]["letters"] == types["due_notice"]["letters"]
+
+
 def test_decision_bench_reports_the_word_path(tmp_path: Path) -> None:
     result = decisions.run(4, 1, 2, decisions.DEFAULT_NIGHT, None, tmp_path / "decisions")
     assert result["letters"] == 4 and result["quarantined"] == 0

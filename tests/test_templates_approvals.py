@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from correspondence import schema
+from correspondence import journal, schema
 from correspondence.config import TEMPLATES_DIR, Settings
 from correspondence.importing import import_dir
 from correspondence.render.dispatch import Job, Rendered, Renderer
@@ -124,8 +124,9 @@ def test_a_letter_of_an_earlier_night_rerenders_byte_identical_from_its_snapshot
     with connect(settings.db_url).connect() as connection:
         rows = connection.execute(select(schema.letters)).mappings().all()
         renderer = Renderer(lambda h: snapshots.load(connection, h))
+        stamped = journal.stamped_snapshots(connection, NIGHT)  # a rerendering chooses as the night did
         results = renderer.render(Job(r["letter_id"], r["letter_type"], r["language"], r["template_hash"],
-                                      json.loads(r["context"])) for r in reversed(rows))
+                                      json.loads(r["context"]), r["template_hash"] in stamped) for r in reversed(rows))
     for row, result in zip(reversed(rows), results, strict=True):
         assert isinstance(result, Rendered), result
         archived = (settings.archive_dir / row["archive_path"]).read_bytes()

@@ -8,6 +8,8 @@ letter comes back as its `Failed`, never as an exception for the chunk. Nothing 
 
 from __future__ import annotations
 
+import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 
 from jinja2 import TemplateError
@@ -20,7 +22,9 @@ from correspondence.render.limits import RenderTooHungry, RenderTooLarge, Render
 from correspondence.templates.snapshots import Snapshot
 from correspondence.timing import Stopwatch
 
-__all__ = ["Failed", "Job", "Rendered", "Renderer"]
+__all__ = ["TYPE_STEP", "Failed", "Job", "Rendered", "Renderer"]
+
+TYPE_STEP = "type."  # watch.seconds["type.reminder"]: a letter type's render seconds (the night's render.type.*)
 
 
 class Renderer:
@@ -47,12 +51,17 @@ class Renderer:
         return self.cache[snapshot_hash]
 
     def render(self, jobs: Iterable[Job]) -> list[Rendered | Failed]:
+        """Also adds each letter type's seconds to `watch.seconds["type.<letter type>"]` (a chunk document's
+        layout to its type, the Word letters' conversion shared by count), for the night's figures per type."""
         results: dict[str, Rendered | Failed] = {}
         groups: dict[str, list[tuple[str, str]]] = {}
+        group_types: dict[str, str] = {}
         order: list[Job] = []
         docx_jobs: list[Job] = []
+        spent: Counter[str] = Counter()
         for job in jobs:
             order.append(job)
+            started = time.perf_counter()
             try:
                 renderer = self._for(job.template_hash)
                 if f"{job.letter_type}/{job.language}.docx" in renderer.snapshot.files:
@@ -67,6 +76,7 @@ class Renderer:
                     results[job.letter_id] = stamped
                     continue
                 groups.setdefault(job.template_hash, []).append((job.letter_id, marked.html()))
+                group_types[job.template_hash] = job.letter_type
             except TemplateError as exc:
                 results[job.letter_id] = Failed(job.letter_id, "template", _template_reason(job, exc))
             except (RenderTooLarge, RenderTooHungry) as exc:
@@ -75,17 +85,27 @@ class Renderer:
                 results[job.letter_id] = Failed(job.letter_id, "asset", f"{exc}: {exc.__cause__}")
             except Exception as exc:  # noqa: BLE001 - a broken snapshot quarantines its letters, not the night
                 results[job.letter_id] = Failed(job.letter_id, "template", f"{type(exc).__name__}: {exc}")
+            finally:
+                spent[job.letter_type] += time.perf_counter() - started
         for snapshot_hash, sections in groups.items():
+            started = time.perf_counter()
             renderer = self._for(snapshot_hash)
             try:
                 rendered: list[Rendered | Failed] = list(renderer.pdf(sections))
             except (Exception, FatalURLFetchingError):  # noqa: BLE001 - isolate the failing letter, keep the others
                 rendered = [self._alone(renderer, section) for section in sections]
             results.update((r.letter_id, r) for r in rendered)
+            spent[group_types[snapshot_hash]] += time.perf_counter() - started
         if docx_jobs:
+            started = time.perf_counter()
             if self.docx_renderer is None:
                 self.docx_renderer = DocxRenderer(lambda h: self._for(h).snapshot, self.watch)
             results.update((r.letter_id, r) for r in self.docx_renderer.render(docx_jobs))
+            share = (time.perf_counter() - started) / len(docx_jobs)
+            for job in docx_jobs:
+                spent[job.letter_type] += share
+        for letter_type, seconds in spent.items():
+            self.watch.seconds[f"{TYPE_STEP}{letter_type}"] += seconds
         return [self._within_pages(job, results[job.letter_id]) for job in order]
 
     def close(self) -> None:

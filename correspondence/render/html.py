@@ -88,7 +88,7 @@ class SnapshotRenderer:
         with time_limit():  # compiling is inside the limit too: a huge template costs its letters, not the night
             self.document = self.env.get_template("partials/document.html")
         self.max_pages = _max_pages(snapshot)
-        self.usual_pages = 1  # the page count most letters of this snapshot had: the first guess of pdf()
+        self.usual_pages: int | None = None  # the page count most letters of this snapshot had: pdf()'s guess
         self.contest = _contest(snapshot)
         mentions = snapshot.files.get(contest_check.MENTIONS_FILE)
         self.contest_mentions = load_mentions(mentions.decode("utf-8")) if mentions is not None else None
@@ -149,8 +149,17 @@ class SnapshotRenderer:
 
         Each letter's footer says "1/2": its own page count, which only the layout knows. The sections are laid
         out with the count most letters of this snapshot had so far; a letter whose count differs is laid out
-        again with its own (the footer's text never moves the letter's body, so the count stays)."""
-        guess = self.usual_pages
+        again with its own (the footer's text never moves the letter's body, so the count stays). The first
+        time, that count is learnt from the first letter laid out alone: guessing one page for a snapshot whose
+        letters all have two laid its whole first chunk out twice."""
+        if self.usual_pages is None and len(sections) > 1:
+            letter_id, html = sections[0]
+            [first] = self._pdf([(letter_id, page_count(html, 1))])
+            if first.pages != 1:
+                [first] = self._pdf([(letter_id, page_count(html, first.pages))])
+            self.usual_pages = first.pages
+            return [first, *self.pdf(sections[1:])]
+        guess = self.usual_pages or 1
         results = self._pdf([(letter_id, page_count(html, guess)) for letter_id, html in sections])
         self.usual_pages = Counter(r.pages for r in results).most_common(1)[0][0] if results else guess
         wrong = [i for i, r in enumerate(results) if r.pages != guess]

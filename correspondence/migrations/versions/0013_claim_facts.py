@@ -2,7 +2,7 @@
 complete (`claims.completed_on`, when its last document came after it was received); NULL when not given
 
 Revision ID: 0013_claim_facts
-Revises: 0010_requests_and_income
+Revises: 0012_benefit_payments
 """
 
 import sqlalchemy as sa
