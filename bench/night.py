@@ -73,16 +73,16 @@ def stage_seconds(db_url: str, day: date) -> dict[str, float]:
     return {k: round(v, 2) for k, v in stages.items()}
 
 
-def per_type(db_url: str, day: date, workers: int) -> dict[str, dict[str, float]]:
+def per_type(db_url: str, day: date, workers: int, stages: dict[str, float]) -> dict[str, dict[str, float]]:
     """Each letter type's letters tonight, its render CPU per letter (the workers' own seconds for its letters,
-    from the night's record: render.type.<type>) and the letters a second that gives on `workers` cores."""
+    from the night's `stages` (stage_seconds): render.type.<type>) and the letters a second that gives on
+    `workers` cores."""
     engine = connect(db_url)
     l = schema.letters.c
     with engine.connect() as connection:
         counts = dict(connection.execute(select(l.letter_type, func.count()).where(l.run_date == day,
                                                                                   l.sha256.is_not(None))
                                          .group_by(l.letter_type)).all())
-        stages = run_record.timings(connection, day)
     engine.dispose()
     found = {}
     for letter_type, letters in sorted(counts.items()):
@@ -192,6 +192,7 @@ def run(affiliates: int, workers: int, chunk: int, day: date, sample: int, postg
         baseline = naive.run(engine, day, sample)
         engine.dispose()
         rate = result.letters / seconds
+        stages = stage_seconds(db_url, day)
         return {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "commit": _commit(),
@@ -204,8 +205,8 @@ def run(affiliates: int, workers: int, chunk: int, day: date, sample: int, postg
             "cpu_seconds": round(cpu, 1), "cpu_ms_per_letter": round(1000 * cpu / result.letters, 1),
             "load_average_1min": round(os.getloadavg()[0], 1),
             "peak_rss_mb": round(result.peak_bytes / 2**20),
-            "stages": stage_seconds(db_url, day),
-            "letter_types": per_type(db_url, day, workers),
+            "stages": stages,
+            "letter_types": per_type(db_url, day, workers, stages),
             "print_files": len(result.summary.get("print_files", [])),
             "naive": {"letters": baseline.letters, "seconds": round(baseline.seconds, 2),
                       "letters_per_second": round(baseline.per_second, 2),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from correspondence.kinds.letter import ComposeEnv, Event, compose
 from correspondence.kinds.memory import MemoryFund
 from correspondence.kinds.registry import by_name
 from correspondence.templates import catalog
+from rules.calendar import month_end
 from rules.params import Parameters
 from tests.kinds.fund_rows import affiliate, benefit_paid, claim, paid, quarter
 
@@ -227,17 +228,13 @@ def _fund(case: Case, language: str) -> MemoryFund:
         contributions=contributions,
         payments=payments,
         claims=[claim(_claim_id(case), A, **_csv(case.claim))],
-        benefit_payment_rows=[benefit_paid(_claim_id(case), month, _month_end(month)) for month in case.paid],
+        benefit_payment_rows=[benefit_paid(_claim_id(case), month, month_end(*map(int, month.split("-"))))
+                              for month in case.paid],
     )
 
 
 def _claim_id(case: Case) -> str:
     return f"MZ26{_number(case)}"
-
-
-def _month_end(month: str) -> date:
-    year, number = map(int, month.split("-"))
-    return date(year + number // 12, number % 12 + 1, 1) - timedelta(days=1)
 
 
 def _number(case: Case) -> str:
