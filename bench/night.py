@@ -36,7 +36,7 @@ from bench.probe import PeakMemory, Stopwatch
 from correspondence import schema
 from correspondence.config import Settings
 from correspondence.mailroom import print_files as mailroom
-from correspondence.render.dispatch import TYPE_STEP
+from correspondence.render.dispatch import STAMPED_STEP, TYPE_STEP
 from correspondence.store import connect, init
 from rules.language import LANGUAGES
 from scheduler import run_record
@@ -75,20 +75,22 @@ def stage_seconds(db_url: str, day: date) -> dict[str, float]:
 
 def per_type(db_url: str, day: date, workers: int, stages: dict[str, float]) -> dict[str, dict[str, float]]:
     """Each letter type's letters tonight, its render CPU per letter (the workers' own seconds for its letters,
-    from the night's `stages` (stage_seconds): render.type.<type>) and the letters a second that gives on
-    `workers` cores."""
+    from the night's `stages` (stage_seconds): render.type.<type>), the letters a second that gives on
+    `workers` cores, and how many of its letters were stamped into a shape's plan (render.stamped.<type>)."""
     engine = connect(db_url)
     l = schema.letters.c
     with engine.connect() as connection:
         counts = dict(connection.execute(select(l.letter_type, func.count()).where(l.run_date == day,
                                                                                   l.sha256.is_not(None))
                                          .group_by(l.letter_type)).all())
+        counted = run_record.letters_counted(connection, day)
     engine.dispose()
     found = {}
     for letter_type, letters in sorted(counts.items()):
         seconds = stages.get(f"render.{TYPE_STEP}{letter_type}", 0.0)
         found[letter_type] = {"letters": letters, "render_ms_per_letter": round(1000 * seconds / letters, 1),
-                              "letters_per_second": round(letters * workers / seconds, 1) if seconds else None}
+                              "letters_per_second": round(letters * workers / seconds, 1) if seconds else None,
+                              "stamped": counted.get(f"render.{STAMPED_STEP}{letter_type}", 0)}
     return found
 
 
@@ -260,16 +262,19 @@ def report(result: dict[str, Any]) -> str:
 
 
 def _without_types(stages: dict[str, float]) -> dict[str, float]:
-    return {k: v for k, v in stages.items() if not k.startswith(f"render.{TYPE_STEP}")}
+    return {k: v for k, v in stages.items()
+            if not k.startswith((f"render.{TYPE_STEP}", f"render.{STAMPED_STEP}"))}
 
 
 def _type_lines(types: dict[str, dict[str, Any]]) -> list[str]:
-    """One line per letter type: letters, render ms per letter, the letters a second that makes."""
+    """One line per letter type: letters, render ms per letter, the letters a second that makes, the share
+    stamped into a shape's plan (the others laid out on their own)."""
     lines = []
     for letter_type, figures in sorted(types.items(), key=lambda item: -item[1]["letters"]):
         rate = figures["letters_per_second"]
+        stamped = round(100 * figures.get("stamped", 0) / figures["letters"]) if figures["letters"] else 0
         lines.append(f"  {letter_type:<22} {figures['letters']:>6} letters  {figures['render_ms_per_letter']:>7} ms/letter "
-                     f"rendering  {rate if rate is not None else '-':>7} letters/s")
+                     f"rendering  {rate if rate is not None else '-':>7} letters/s  {stamped:>3} % stamped")
     return ["per letter type  (render CPU of the workers, letters/s on the night's workers)"] + lines if lines else []
 
 
@@ -304,7 +309,7 @@ def median(runs: list[dict[str, Any]]) -> dict[str, Any]:
     types = {t for r in runs for t in r.get("letter_types", {})}
     figures["letter_types"] = {t: {k: statistics.median(r["letter_types"][t][k] or 0 for r in runs
                                                         if t in r["letter_types"])
-                                   for k in ("letters", "render_ms_per_letter", "letters_per_second")}
+                                   for k in ("letters", "render_ms_per_letter", "letters_per_second", "stamped")}
                                for t in sorted(types)}
     return figures
 

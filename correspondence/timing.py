@@ -15,10 +15,11 @@ class Stopwatch:
     """`with watch.step("compose"): ...` adds the block's seconds to `watch.seconds["compose"]`;
     `watch.timed(items, "triggers")` adds the time spent producing each item of an iterator;
     `watch.lap("write")` adds the time since the previous lap (or since the watch was made), for a sequence of
-    steps that follow each other."""
+    steps that follow each other. `watch.letters[name]`: how many letters a step handled, where it counts them."""
 
     def __init__(self, seconds: Counter[str] | None = None) -> None:
         self.seconds: Counter[str] = Counter() if seconds is None else seconds
+        self.letters: Counter[str] = Counter()
         self._last = time.perf_counter()
 
     def lap(self, name: str) -> None:

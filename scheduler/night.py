@@ -267,9 +267,11 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
 
 
 def _record_steps(connection: Connection, day: date, attempt: int, stage: str, steps: Stopwatch) -> None:
-    """A stage's steps in the night's record beside the stage, as `stage.step` (render.layout, plan.compose)."""
-    for step, spent in sorted(steps.seconds.items()):
-        run_record.record_stage(connection, day, attempt, f"{stage}.{step}", spent, 0)
+    """A stage's steps in the night's record beside the stage, as `stage.step` (render.layout, plan.compose),
+    with the letters a step counts (render.type.reminder: the reminders rendered; render.stamped.reminder: those
+    printed into their shape's plan, the others were laid out on their own)."""
+    for step in sorted(steps.seconds.keys() | steps.letters.keys()):
+        run_record.record_stage(connection, day, attempt, f"{stage}.{step}", steps.seconds[step], steps.letters[step])
 
 
 def output_path(settings: Settings, day: date) -> Path:

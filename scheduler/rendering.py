@@ -20,6 +20,7 @@ from correspondence.config import Settings
 from correspondence.files import OutsideRoot, atomic_write, inside, sync_dir
 from correspondence.log import log
 from correspondence.quarantine import Quarantine
+from correspondence.render.dispatch import STAMPED_STEP, TYPE_STEP
 from correspondence.render.jobs import Failed, Job
 from correspondence.render.pool import RenderPool
 from correspondence.timing import Stopwatch
@@ -106,6 +107,8 @@ def render(engine: Engine, day: date, settings: Settings, lock: night_lock.Lock,
                         faults.checkpoint("render.pdf_written")
                         folders.add(target.parent)
                         archived.append(journal.Archived(result.letter_id, result.pages, result.sha256, relative))
+                        watch.letters[f"{TYPE_STEP}{owner.letter_type}"] += 1
+                        watch.letters[f"{STAMPED_STEP}{owner.letter_type}"] += result.stamped
                     for folder in folders:
                         sync_dir(folder)
                     faults.checkpoint("render.synced")

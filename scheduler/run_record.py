@@ -34,6 +34,13 @@ def timings(connection: Connection, day: date) -> dict[str, float]:
     return {stage: float(rows[stage]) for stage in sorted(rows, key=place)}
 
 
+def letters_counted(connection: Connection, day: date) -> dict[str, int]:
+    """The letters each stage or step counted, summed over the night's attempts (render.stamped.reminder …)."""
+    s = schema.run_stages.c
+    return {stage: int(n) for stage, n in connection.execute(
+        select(s.stage, func.sum(s.letters)).where(s.run_date == day).group_by(s.stage)).all() if n}
+
+
 def record_parameters(connection: Connection, day: date, params: Parameters) -> None:
     """Remember the periods `params` served tonight (same transaction as the planning)."""
     p = schema.run_parameters.c

@@ -11,12 +11,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import settings_for
 from sqlalchemy import select
 
 from bench import decisions, fund
-from correspondence import schema
+from correspondence import journal, schema
 from correspondence.config import Settings
 from correspondence.store import connect, init
+from scheduler import run_record
 from scheduler.night import run_night
 
 NIGHT = date(2026, 10, 1)
@@ -82,3 +84,41 @@ def test_word_decisions_are_the_same_for_any_worker_count_and_chunk_size(setting
     assert len({sha for sha, _ in reference.values()}) == 6
     for letter_id, (sha, pdf) in reference.items():
         assert other[letter_id] == (sha, pdf), letter_id
+
+
+MIX_AFFILIATES = 30
+
+
+def _mixed_night(settings: Settings, folder: Path) -> tuple[dict[str, tuple[str, str]], dict[str, int]]:
+    """letter id -> (letter type, journal sha256) of the demo fund's quarter-end night, every letter type approved,
+    and the letters the night stamped per type (its record's render.stamped.<type>)."""
+    engine = connect(settings.db_url)
+    init(engine)
+    _, profile = fund.load_mix(engine, MIX_AFFILIATES, NIGHT, folder, settings.templates_dir)
+    result = run_night(replace(settings, fund_file=profile), NIGHT)
+    assert result.status == "complete"
+    l = schema.letters.c
+    with engine.connect() as connection:
+        rows = connection.execute(select(l.letter_id, l.letter_type, l.sha256).where(
+            l.run_date == NIGHT, l.sha256.is_not(None))).all()
+        stamped = {stage.removeprefix("render.stamped."): n for stage, n in
+                   run_record.letters_counted(connection, NIGHT).items() if stage.startswith("render.stamped.")}
+    engine.dispose()
+    return {r.letter_id: (r.letter_type, r.sha256) for r in rows}, stamped
+
+
+@pytest.mark.slow
+def test_every_letter_type_is_the_same_for_any_worker_count_and_chunk_size(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The quarter-end mix, stamped wherever it can be (the night's minimum of letters per snapshot lowered to one,
+    so a small night stamps): one letter per chunk in the night's own process, against two worker processes with
+    chunks of 50. On SQLite only: the database does not touch the bytes (the due-notice test above runs on both)."""
+    monkeypatch.setattr(journal, "STAMP_MIN_LETTERS", 1)
+    one = settings_for(f"sqlite:///{tmp_path / 'one.db'}", tmp_path / "one")
+    reference, stamped = _mixed_night(replace(one, workers=0, chunk_size=1), tmp_path / "fund1")
+    two = settings_for(f"sqlite:///{tmp_path / 'two.db'}", tmp_path / "two")
+    other, _ = _mixed_night(replace(two, workers=2, chunk_size=50), tmp_path / "fund2")
+    assert other == reference
+    types = {letter_type for letter_type, _ in reference.values()}
+    assert {"due_notice", "formal_notice", "regularisation", "company_due_notice"} <= types
+    assert {t for t in types if stamped.get(t)} >= {"due_notice", "formal_notice", "regularisation"}, stamped

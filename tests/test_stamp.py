@@ -45,18 +45,21 @@ def both(letter_type: str, context: dict[str, Any]) -> tuple[Rendered | None, Re
     return r.stamped(context["letter"]["id"], marked), r.pdf([(context["letter"]["id"], marked.html())])[0], r
 
 
-def words(pdf: bytes) -> list[tuple[str, float, float, float, float]]:
+def words(pdf: bytes) -> list[tuple[str, int, float, float, float, float]]:
+    """Each word with its page number and box."""
     html = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True, check=True).stdout
     pattern = r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
-    return [(w, float(a), float(b), float(c), float(d)) for a, b, c, d, w in re.findall(pattern, html.decode())]
+    return [(w, number, float(a), float(b), float(c), float(d))
+            for number, page in enumerate(html.decode().split("<page ")[1:])
+            for a, b, c, d, w in re.findall(pattern, page)]
 
 
 def assert_same_words(stamped: bytes, plain: bytes) -> None:
-    # In reading position, not drawing order: the stamped lines are drawn after the background.
-    got, expected = (sorted(words(pdf), key=lambda w: (round(w[2]), w[1])) for pdf in (stamped, plain))
-    assert [w[0] for w in got] == [w[0] for w in expected]
+    # In reading position, page by page, not drawing order: the stamped lines are drawn after the background.
+    got, expected = (sorted(words(pdf), key=lambda w: (w[1], round(w[3]), w[2])) for pdf in (stamped, plain))
+    assert [w[:2] for w in got] == [w[:2] for w in expected]
     for g, e in zip(got, expected, strict=True):
-        assert all(abs(a - b) <= 0.05 for a, b in zip(g[1:], e[1:], strict=True)), (g, e)
+        assert all(abs(a - b) <= 0.05 for a, b in zip(g[2:], e[2:], strict=True)), (g, e)
 
 
 def pages(pdf: bytes, folder: Path, dpi: int = 100) -> list[Image.Image]:
@@ -68,7 +71,40 @@ def pages(pdf: bytes, folder: Path, dpi: int = 100) -> list[Image.Image]:
 
 @pytest.mark.parametrize(("letter_type", "sample"), SAMPLES)
 def test_a_stamped_letter_reads_and_looks_as_if_laid_out_alone(letter_type: str, sample: str, tmp_path: Path) -> None:
-    stamped, plain, r = both(letter_type, samples(TEMPLATES_DIR, letter_type)[sample])
+    assert_stamped_as_alone(letter_type, samples(TEMPLATES_DIR, letter_type)[sample], tmp_path)
+
+
+def _periods(rows: int) -> dict[str, Any]:
+    """The Dutch reminder's sample with `rows` periods (and their surcharge lines), amounts varied per row."""
+    context = copy.deepcopy(samples(TEMPLATES_DIR, "reminder")["nl-reminder"])
+    periods = context["account"]["periods"]
+    context["account"]["periods"] = [
+        {**copy.deepcopy(periods[i % len(periods)]), "year": 2020 + i // 4, "quarter": i % 4 + 1,
+         "owed": f"{(i + 1) * 1234.56:.2f}", "contribution": f"{900 + 97 * i:.2f}"} for i in range(rows)]
+    context["account"]["total"] = f"{sum((i + 1) * 1234.56 for i in range(rows)):.2f}"
+    return context
+
+
+def _months(rows: int) -> dict[str, Any]:
+    """The Dutch company reminder's sample with `rows` months of interest."""
+    context = copy.deepcopy(samples(TEMPLATES_DIR, "company_reminder")["nl-company_reminder"])
+    contribution = context["company_contribution"]
+    contribution["interest"] = [{"amount": f"{9.98 + i:.2f}", "base": "998.47", "month": f"{2026 + i // 12}-"
+                                 f"{i % 12 + 1:02d}-01"} for i in range(rows)]
+    return context
+
+
+@pytest.mark.parametrize(("letter_type", "context"), [
+    *[pytest.param("reminder", _periods(rows), id=f"reminder-{rows}-periods") for rows in (1, 2, 5, 9, 14)],
+    *[pytest.param("company_reminder", _months(rows), id=f"company_reminder-{rows}-months") for rows in (1, 12, 30)],
+])
+def test_a_stamped_table_of_any_length_reads_and_looks_as_if_laid_out_alone(
+        letter_type: str, context: dict[str, Any], tmp_path: Path) -> None:
+    assert_stamped_as_alone(letter_type, context, tmp_path)
+
+
+def assert_stamped_as_alone(letter_type: str, context: dict[str, Any], tmp_path: Path) -> None:
+    stamped, plain, r = both(letter_type, context)
     assert stamped is not None, r.stamper.outcomes if r.stamper else "no stamper"
     assert stamped.pages == plain.pages
     assert_same_words(stamped.pdf, plain.pdf)
@@ -121,8 +157,12 @@ def test_values_that_cannot_be_stamped_exactly_are_laid_out(context: dict[str, A
 
 
 def test_a_letter_type_laid_out_each_time_is_never_stamped() -> None:
-    assert "reminder" not in STAMPED_TYPES
-    assert renderer("reminder", "nl").stamper is None
+    snapshot = snapshots.working_copy(TEMPLATES_DIR, "reminder", "nl")
+    meta = snapshot.text("reminder/letter.toml").replace('layout = "once"', 'layout = "each"')
+    assert 'layout = "each"' in meta
+    each = snapshots.Snapshot(snapshot.hash, {**snapshot.files, "reminder/letter.toml": meta.encode()})
+    assert SnapshotRenderer(each).stamper is None
+    assert renderer("reminder", "nl").stamper is not None
 
 
 def _slot(value: str) -> str:

@@ -22,9 +22,10 @@ from correspondence.render.limits import RenderTooHungry, RenderTooLarge, Render
 from correspondence.templates.snapshots import Snapshot
 from correspondence.timing import Stopwatch
 
-__all__ = ["TYPE_STEP", "Failed", "Job", "Rendered", "Renderer"]
+__all__ = ["STAMPED_STEP", "TYPE_STEP", "Failed", "Job", "Rendered", "Renderer"]
 
 TYPE_STEP = "type."  # watch.seconds["type.reminder"]: a letter type's render seconds (the night's render.type.*)
+STAMPED_STEP = "stamped."  # watch.letters["stamped.reminder"]: its letters printed into a shape's plan
 
 
 class Renderer:

@@ -89,6 +89,7 @@ class SnapshotRenderer:
             self.document = self.env.get_template("partials/document.html")
         self.max_pages = _max_pages(snapshot)
         self.usual_pages: int | None = None  # the page count most letters of this snapshot had: pdf()'s guess
+        self.plan_pages = 1  # the page count of the last layout for a plan: layout()'s guess
         self.contest = _contest(snapshot)
         mentions = snapshot.files.get(contest_check.MENTIONS_FILE)
         self.contest_mentions = load_mentions(mentions.decode("utf-8")) if mentions is not None else None
@@ -109,7 +110,7 @@ class SnapshotRenderer:
         if self.contest_mentions is None:
             return Failed(job.letter_id, "contest_mentions", f"{contest_check.MENTIONS_FILE} is not in the snapshot")
         with self.watch.step("check"):
-            html = marked.html()
+            html = marked.html(qr_codes=False)
             text = lxml_html.fromstring(html).text_content() if html.strip() else ""
             try:
                 missing = contest_check.missing(text, job.language, job.context, self.contest_mentions)
@@ -122,11 +123,15 @@ class SnapshotRenderer:
         return Failed(job.letter_id, f"contest_mention_{number}", f"{what}{rest}")
 
     def layout(self, html: str) -> Any:
-        """One letter laid out alone, as the stamped path's plans need it."""
+        """One letter laid out alone, as the stamped path's plans need it. Its footer says "1/2": laid out with
+        the page count the last one had, and again with its own when that was not it (a plan lays a shape out
+        four times or so, nearly always with the count of the one before: one layout each instead of two)."""
         with self.watch.step("plan"):
-            document = self._alone_document(html)
-            if len(document.pages) > 1:  # its footer says "1/2": laid out again with its own page count
+            guess = self.plan_pages
+            document = self._alone_document(page_count(html, guess))
+            if len(document.pages) != guess:
                 document = self._alone_document(page_count(html, len(document.pages)))
+            self.plan_pages = len(document.pages)
             return document
 
     def _alone_document(self, html: str) -> Any:
@@ -142,7 +147,7 @@ class SnapshotRenderer:
         if stamped is None:
             return None
         pdf, pages = stamped
-        return Rendered(letter_id, pdf, pages, hashlib.sha256(pdf).hexdigest())
+        return Rendered(letter_id, pdf, pages, hashlib.sha256(pdf).hexdigest(), stamped=True)
 
     def pdf(self, sections: list[tuple[str, str]]) -> list[Rendered]:
         """One document for these (letter id, HTML) sections, split back into one PDF per letter.

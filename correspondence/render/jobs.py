@@ -35,6 +35,7 @@ class Rendered:
     pages: int
     sha256: str
     docx: bytes | None = None  # Word-template letters: the filled DOCX, archived beside the PDF
+    stamped: bool = False  # printed into its shape's plan, not laid out on its own (the night counts them)
 
 
 @dataclass(frozen=True)

@@ -99,9 +99,11 @@ class Marked:
         parts.append(self.source[at:])
         return "".join(parts)
 
-    def html(self) -> str:
-        """The letter as it prints: values escaped, the QR code as an SVG data URI."""
-        return self._join(lambda i, s: qr.svg_data_uri(s.value) if s.kind == "qr" else str(escape(s.value)))
+    def html(self, qr_codes: bool = True) -> str:
+        """The letter as it prints: values escaped, the QR code as an SVG data URI (or left out: the text alone,
+        for the checks that read it, without drawing the code)."""
+        return self._join(lambda i, s: (qr.svg_data_uri(s.value) if qr_codes else "") if s.kind == "qr"
+                          else str(escape(s.value)))
 
     def with_codes(self, stamped: frozenset[int] | None = None, widen: dict[int, int] | None = None) -> str:
         """The letter's shape: the text slots in `stamped` (all text slots if None) as probe codes (widened

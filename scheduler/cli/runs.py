@@ -94,7 +94,8 @@ def show(settings: Settings, day: date) -> int:
               f"{day}` (or the scheduler's next firing) resumes it.")
         print("Letters in the journal: " + (", ".join(f"{k} {v}" for k, v in sorted(by_status.items())) or "none"))
     for s in stages:
-        print(f"  attempt {s['attempt']}: {s['stage']} {s['seconds']:.1f} s")
+        letters = f", {s['letters']} letters" if s["letters"] else ""
+        print(f"  attempt {s['attempt']}: {s['stage']} {s['seconds']:.1f} s{letters}")
     if run["summary"]:
         summary = json.loads(run["summary"])
         print(summary_text(summary), end="")
