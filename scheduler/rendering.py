@@ -108,7 +108,8 @@ def render(engine: Engine, day: date, settings: Settings, lock: night_lock.Lock,
                         folders.add(target.parent)
                         archived.append(journal.Archived(result.letter_id, result.pages, result.sha256, relative))
                         watch.letters[f"{TYPE_STEP}{owner.letter_type}"] += 1
-                        watch.letters[f"{STAMPED_STEP}{owner.letter_type}"] += result.stamped
+                        if result.stamped:
+                            watch.letters[f"{STAMPED_STEP}{owner.letter_type}"] += 1
                     for folder in folders:
                         sync_dir(folder)
                     faults.checkpoint("render.synced")

@@ -19,6 +19,7 @@ from correspondence.render.docx import DocxRenderer
 from correspondence.render.html import SnapshotRenderer
 from correspondence.render.jobs import Failed, Job, Rendered
 from correspondence.render.limits import RenderTooHungry, RenderTooLarge, RenderTooLong, limit
+from correspondence.render.stamp.shared import SharedPlans
 from correspondence.templates.snapshots import Snapshot
 from correspondence.timing import Stopwatch
 
@@ -30,10 +31,12 @@ STAMPED_STEP = "stamped."  # watch.letters["stamped.reminder"]: its letters prin
 
 class Renderer:
     """Renders chunks; keeps one `SnapshotRenderer` per template snapshot it has met, and a `DocxRenderer`
-    (one LibreOffice) once a Word letter comes. `watch.seconds`: the seconds of each render step so far."""
+    (one LibreOffice) once a Word letter comes. `watch.seconds`: the seconds of each render step so far.
+    `shared`: the night's shapes and plans, planned once for all its workers (stamp/shared.py)."""
 
-    def __init__(self, load_snapshot: Callable[[str], Snapshot]) -> None:
+    def __init__(self, load_snapshot: Callable[[str], Snapshot], shared: SharedPlans | None = None) -> None:
         self.load_snapshot = load_snapshot
+        self.shared = shared
         self.watch = Stopwatch()
         self.cache: dict[str, SnapshotRenderer] = {}
         self.too_long: dict[str, str] = {}  # snapshots whose document template could not be compiled in time
@@ -44,7 +47,8 @@ class Renderer:
             raise RenderTooLong(self.too_long[snapshot_hash])
         if snapshot_hash not in self.cache:
             try:
-                self.cache[snapshot_hash] = SnapshotRenderer(self.load_snapshot(snapshot_hash), self.watch)
+                self.cache[snapshot_hash] = SnapshotRenderer(self.load_snapshot(snapshot_hash), self.watch,
+                                                             self.shared)
             except RenderTooLong:
                 self.too_long[snapshot_hash] = (f"compiling partials/document.html took more than {limit():g} s — "
                                                 "a template too large or too deeply nested?")

@@ -26,6 +26,7 @@ from correspondence.render.limits import time_limit
 from correspondence.render.slots import Marked
 from correspondence.render.stamp.fonts import FILES, FontMetrics
 from correspondence.render.stamp.overlay import Stamper
+from correspondence.render.stamp.shared import SharedPlans
 from correspondence.render.templating import HtmlTemplates
 from correspondence.templates import catalog, contest_check
 from correspondence.templates.appeal_check import load_mentions
@@ -72,7 +73,7 @@ class SnapshotRenderer:
     Its steps' seconds go to `watch` (fill, plan, stamp, layout, pdf, split: the night records them as
     render.fill …)."""
 
-    def __init__(self, snapshot: Snapshot, watch: Stopwatch | None = None) -> None:
+    def __init__(self, snapshot: Snapshot, watch: Stopwatch | None = None, shared: SharedPlans | None = None) -> None:
         self.snapshot = snapshot
         self.watch = watch if watch is not None else Stopwatch()
         self.templates = HtmlTemplates(snapshot.files)
@@ -96,7 +97,7 @@ class SnapshotRenderer:
         self.stamper = None
         if _layout_once(snapshot) and all(path in snapshot.files for path in FILES.values()):
             fonts = {name: FontMetrics.load(name, snapshot.files[path]) for name, path in FILES.items()}
-            self.stamper = Stamper(self.layout, fonts)
+            self.stamper = Stamper(self.layout, fonts, shared, snapshot.hash)
 
     def fill(self, job: Job) -> Marked:
         """The filled-in letter (correspondence.render.templating.HtmlTemplates.fill)."""

@@ -17,12 +17,14 @@ import ctypes
 import multiprocessing
 import os
 import signal
+import tempfile
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any, Self
 
 from correspondence import faults
@@ -30,6 +32,7 @@ from correspondence.log import log
 from correspondence.render import libreoffice
 from correspondence.render.dispatch import Renderer
 from correspondence.render.jobs import Failed, Job, Rendered
+from correspondence.render.stamp.shared import SharedPlans
 from correspondence.store import connect
 from correspondence.templates import snapshots
 
@@ -60,7 +63,7 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _init(db_url: str, parent: int | None = None) -> None:
+def _init(db_url: str, parent: int | None = None, plans: str | None = None) -> None:
     global _renderer
     if parent is not None:  # a worker process (else: the night renders itself)
         die_with_parent(parent)
@@ -71,7 +74,7 @@ def _init(db_url: str, parent: int | None = None) -> None:
         with engine.connect() as connection:
             return snapshots.load(connection, snapshot_hash)
 
-    _renderer = Renderer(load)
+    _renderer = Renderer(load, SharedPlans(Path(plans)) if plans is not None else None)
 
 
 def _ready() -> bool:
@@ -97,8 +100,12 @@ class _Chunk:
 
 
 class RenderPool:
+    """The night's workers. With more than one, they share a folder of planned shapes (stamp/shared.py), a
+    temporary directory that ends with the pool."""
+
     def __init__(self, db_url: str, workers: int) -> None:
         self.db_url, self.workers = db_url, workers
+        self.plans: tempfile.TemporaryDirectory[str] | None = None
         self.executor: ProcessPoolExecutor | None = None
         self.alone: ProcessPoolExecutor | None = None  # one worker, for letters rendered one by one
         self.breaks = 0  # pools lost in a row
@@ -106,10 +113,11 @@ class RenderPool:
 
     def _pool(self, size: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(size, mp_context=multiprocessing.get_context("spawn"), initializer=_init,
-                                   initargs=(self.db_url, os.getpid()))
+                                   initargs=(self.db_url, os.getpid(), self.plans.name if self.plans else None))
 
     def __enter__(self) -> Self:
         if self.workers > 0:
+            self.plans = tempfile.TemporaryDirectory(prefix="correspondence-plans-")
             self.executor = self._pool(self.workers)
         else:
             _init(self.db_url)
@@ -121,6 +129,8 @@ class RenderPool:
                 executor.shutdown(wait=True, cancel_futures=True)  # workers end their LibreOffice at exit
         if self.executor is None and _renderer is not None:
             _renderer.close()  # rendering in this process: end LibreOffice with the night
+        if self.plans is not None:
+            self.plans.cleanup()
         log("stages", stage="render", **{f"{step}_s": round(s, 3) for step, s in sorted(self.seconds.items())})
 
     def render(self, chunks: Iterable[list[Job]]) -> Iterator[tuple[list[Job], list[Rendered | Failed]]]:

@@ -2,7 +2,8 @@
 and QR code drawn in a small content stream. See `stamp.plan` for when a letter may be stamped.
 
 Per worker, shapes and plans are kept in small LRU caches, so memory is bounded by the number of letter
-shapes (types x languages x address lengths ...), never by the night's size.
+shapes (types x languages x address lengths ...), never by the night's size. With the night's `SharedPlans`
+(stamp/shared.py), each shape is planned by one worker and read by the others.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from correspondence.render import qr
 from correspondence.render.slots import Marked, find_codes
 from correspondence.render.stamp.fonts import FontMetrics
 from correspondence.render.stamp.plan import TOLERANCE_PX, Layout, NotStampable, Plan, build, candidates
+from correspondence.render.stamp.shared import SharedPlans
 
 CACHE = 64  # shapes and plans kept per worker
 PX = 0.75  # a CSS px in PDF points
@@ -167,10 +169,12 @@ class _Template:
 
 
 class Stamper:
-    """One worker's shapes and plans for one template snapshot."""
+    """One worker's shapes and plans for one template snapshot (`namespace`: its hash, in `shared`'s keys)."""
 
-    def __init__(self, layout: Layout, fonts: dict[str, FontMetrics]) -> None:
+    def __init__(self, layout: Layout, fonts: dict[str, FontMetrics], shared: SharedPlans | None = None,
+                 namespace: str = "") -> None:
         self.layout, self.fonts = layout, fonts
+        self.shared, self.namespace = shared, namespace
         self.shapes = _Lru()
         self.plans = _Lru()
         self.outcomes: Counter[str] = Counter()  # stamped, or why not: for the night's figures
@@ -189,23 +193,38 @@ class Stamper:
         self.outcomes["stamped" if isinstance(outcome, tuple) else outcome] += 1
         return outcome if isinstance(outcome, tuple) else None
 
+    def _shared(self, kind: str, key: str, make: Any) -> Any:
+        return make() if self.shared is None else self.shared.get_or(kind, f"{self.namespace}\n{key}", make)
+
     def _candidates(self, marked: Marked) -> frozenset[int]:
-        try:
-            return candidates(marked, self.layout, self.fonts)
-        except Exception:  # noqa: BLE001 - kept as "nothing to stamp", so the planner is not retried per letter
-            return frozenset()
+        def find() -> frozenset[int]:
+            try:
+                return candidates(marked, self.layout, self.fonts)
+            except Exception:  # noqa: BLE001 - kept as "nothing to stamp", so the planner is not retried per letter
+                return frozenset()
+
+        return self._shared("shape", marked.with_codes(), find)
 
     def _print(self, marked: Marked, stamped: frozenset[int]) -> tuple[bytes, int] | str | frozenset[int]:
         if not stamped:
             return "no value of this letter type can be stamped"
         key = marked.with_codes(stamped)
-        template = self.plans.get_or(key, lambda: self._template(marked, stamped))
+        template = self.plans.get_or(key, lambda: self._template(marked, stamped, key))
         return f"shape: {template}" if isinstance(template, NotStampable) else template.letter(marked)
 
-    def _template(self, marked: Marked, stamped: frozenset[int]) -> _Template | NotStampable:
+    def _template(self, marked: Marked, stamped: frozenset[int], key: str) -> _Template | NotStampable:
+        def plan() -> Plan | str:  # why not, as text: what the other workers can read
+            try:
+                return build(marked, stamped, self.layout, self.fonts)
+            except NotStampable as exc:
+                return str(exc)
+            except Exception as exc:  # noqa: BLE001 - a shape that breaks the planner is laid out letter by letter
+                return f"{type(exc).__name__}: {exc}"
+
+        made = self._shared("plan", key, plan)
+        if isinstance(made, str):
+            return NotStampable(made)
         try:
-            return _Template(build(marked, stamped, self.layout, self.fonts), self.fonts)
-        except NotStampable as exc:
-            return exc
-        except Exception as exc:  # noqa: BLE001 - a shape that breaks the planner is laid out letter by letter
+            return _Template(made, self.fonts)
+        except Exception as exc:  # noqa: BLE001 - a background pikepdf cannot take: laid out letter by letter
             return NotStampable(f"{type(exc).__name__}: {exc}")
