@@ -10,6 +10,7 @@ a bad value must reach the check at start, not a traceback while modules load.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import os
 import tomllib
@@ -208,11 +209,18 @@ class Settings:
         )
 
 
-@lru_cache(maxsize=8)
 def load_fund(path: Path) -> dict[str, Any]:
     """The fund profile as plain values (it goes into every letter's context), checked against its declared
     shape (fund_profile.py). A file that is missing, not TOML or not of that shape is a ConfigError naming
-    CORRESPONDENCE_FUND, the file and the key, never a traceback or a KeyError in the middle of a night."""
+    CORRESPONDENCE_FUND, the file and the key, never a traceback or a KeyError in the middle of a night.
+
+    Read and checked once per file; each caller gets its own copy, so a caller that changes it (a test's
+    variant of the profile) never changes what the next caller reads."""
+    return copy.deepcopy(_load_fund(path))
+
+
+@lru_cache(maxsize=8)
+def _load_fund(path: Path) -> dict[str, Any]:
     try:
         profile = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -152,6 +152,15 @@ def test_the_shipped_profile_fits_and_is_returned_as_plain_values() -> None:
     assert load_fund(DEFAULT_FUND) == raw  # what the letters read is the file, unchanged
 
 
+def test_a_caller_that_changes_the_profile_does_not_change_the_next_callers() -> None:
+    """A test's variant of the profile (`incomplete_appeal = false`) once stayed in the cached profile and
+    failed the test above when both ran in one worker."""
+    mine = load_fund(DEFAULT_FUND)
+    mine["mantelzorg"]["incomplete_appeal"] = not mine["mantelzorg"]["incomplete_appeal"]
+    mine["fund"].clear()
+    assert load_fund(DEFAULT_FUND) == tomllib.loads(DEFAULT_FUND.read_text(encoding="utf-8"))
+
+
 @pytest.mark.parametrize(("cutover", "go_live"), [
     ("", None),  # no cut-over: every event is the engine's
     ('[cutover]\ngo_live = "2026-12-01"\n', date(2026, 12, 1)),
