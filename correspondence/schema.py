@@ -53,7 +53,7 @@ class Money(TypeDecorator[Decimal]):
         return int(cents)
 
     def process_result_value(self, value: int | None, dialect: object) -> Decimal | None:
-        return None if value is None else (Decimal(value) / 100).quantize(Decimal("0.01"))
+        return None if value is None else Decimal(value).scaleb(-2)  # exact: 12345 -> 123.45, 100 -> 1.00
 
 
 def _address() -> list[Column]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from functools import lru_cache
 
 
 def quarter_of(day: date) -> int:
@@ -18,6 +19,7 @@ def quarter_end(year: int, quarter: int) -> date:
     return month_end(year, 3 * quarter)
 
 
+@lru_cache(maxsize=1024)  # pure; a night asks the same few months hundreds of thousands of times
 def month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 

@@ -83,16 +83,24 @@ def _load(path: Path, mtime: float) -> tuple[Period, ...]:
 
 @dataclass
 class Parameters:
-    """The parameter files of one directory; records which periods were consulted."""
+    """The parameter files of one directory; records which periods were consulted.
+
+    An instance reads each file once: a night (one instance) sees one set of figures from start to end, and
+    does not stat a file for each of the hundreds of thousands of amounts it computes. A new instance reads
+    the files again (as edited since)."""
 
     directory: Path = DEFAULT_DIR
     consulted: set[tuple[str, date]] = field(default_factory=set)
+    _read: dict[str, tuple[Period, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def periods(self, name: str) -> tuple[Period, ...]:
+        if (read := self._read.get(name)) is not None:
+            return read
         path = self.directory / f"{name}.toml"
         if not path.exists():
             raise RuleError(f"no parameter file rules/parameters/{name}.toml")
-        return _load(path, path.stat().st_mtime)
+        read = self._read[name] = _load(path, path.stat().st_mtime)
+        return read
 
     def period(self, name: str, day: date, key: str = "*") -> Period:
         """The period of `name` in force on `day`; MissingParameter (naming `key`) if none is."""

@@ -26,12 +26,16 @@ def payer_number(payer_id: str) -> int:
 
 def structured_reference(payer_id: str, year: int, period: str) -> str:
     """`+++DDD/DDDD/DDDDD+++` for this payer, year and period code name."""
+    digits = reference_digits(payer_number(payer_id), year, period)
+    return f"+++{digits[:3]}/{digits[3:7]}/{digits[7:]}+++"
+
+
+def reference_digits(number: int, year: int, period: str) -> str:
+    """The twelve digits of the communication of payer number `number` (`payer_number`), year and period."""
     if period not in PERIOD_CODES:
         raise InvalidInput("period", f"unknown period code '{period}'")
-    base = f"{payer_number(payer_id):07d}{year % 100:02d}{PERIOD_CODES[period]}"
-    check = int(base) % 97 or 97
-    digits = f"{base}{check:02d}"
-    return f"+++{digits[:3]}/{digits[3:7]}/{digits[7:]}+++"
+    base = number * 1000 + (year % 100) * 10 + PERIOD_CODES[period]
+    return f"{base:010d}{base % 97 or 97:02d}"
 
 
 def digits_of(reference: str) -> str:

@@ -22,7 +22,7 @@ from correspondence.config import TEMPLATES_DIR
 from correspondence.render.html import SnapshotRenderer
 from correspondence.render.jobs import Job, Rendered
 from correspondence.render.slots import Marked, finalize
-from correspondence.render.stamp import plan
+from correspondence.render.stamp import overlay, plan
 from correspondence.templates import catalog, snapshots
 from correspondence.templates.check import samples
 
@@ -154,6 +154,34 @@ def test_values_that_cannot_be_stamped_exactly_are_laid_out(context: dict[str, A
     assert (stamped is not None) == (outcome == "stamped")
     if stamped is not None:
         assert_same_words(stamped.pdf, plain.pdf)
+
+
+def test_when_the_likely_slots_do_not_hold_the_checked_slots_are_stamped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shape is planned first with its likely slots (one layout); if that plan moves when a value grows, the
+    slots checked line by line (`plan.candidates`) are planned instead, and the letter is still stamped."""
+    context = _nl_due_notice()
+    r = SnapshotRenderer(snapshots.working_copy(TEMPLATES_DIR, "due_notice", "nl"))
+    assert r.stamper is not None
+    marked = r.fill(Job(context["letter"]["id"], "due_notice", "nl", "", context))
+    likely = plan.likely(marked, r.layout, r.stamper.fonts)
+    name = {i for i, s in enumerate(marked.slots) if s.kind == "text" and s.value == context["recipient"]["name"]}
+    assert name and name <= likely
+    built: list[frozenset[int]] = []
+
+    def build(marked: Marked, stamped: frozenset[int], *args: Any) -> plan.Plan:
+        built.append(stamped)
+        if stamped == likely:
+            raise plan.NotStampable("the layout moves when a value grows")
+        return plan.build(marked, stamped, *args)
+
+    monkeypatch.setattr(overlay, "build", build)
+    monkeypatch.setattr(overlay, "candidates", lambda *args: likely - name)
+    stamped = r.stamped(context["letter"]["id"], marked)
+    assert built == [likely, likely - name]
+    assert stamped is not None and r.stamper.outcomes == {"stamped": 1}
+    assert_same_words(stamped.pdf, r.pdf([(context["letter"]["id"], marked.html())])[0].pdf)
+    again = r.fill(Job(context["letter"]["id"], "due_notice", "nl", "", context))
+    assert r.stamped(context["letter"]["id"], again).pdf == stamped.pdf and len(built) == 2  # both kept
 
 
 def test_a_letter_type_laid_out_each_time_is_never_stamped() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from rules.account import Charge, Received, allocate
 from rules.errors import RuleError
-from rules.payment_reference import digits_of, structured_reference
+from rules.payment_reference import payer_number, reference_digits
 
 # Kinds of suspension during which no reminder, formal notice or hand-over goes out.
 HOLDS = ("exemption_request", "appeal", "bankruptcy", "death")
@@ -33,13 +33,17 @@ def reference(payer_id: str, year: int, period: str) -> str:
     """The twelve digits of the period's structured communication; empty when the id has no payer number
     (the letter asking money then fails to compose and is quarantined, naming the id)."""
     try:
-        return digits_of(structured_reference(payer_id, year, period))
+        return reference_digits(payer_number(payer_id), year, period)
     except RuleError:
         return ""
 
 
 def charges_of(payer_id: str, rows: list[dict[str, Any]]) -> tuple[Charge, ...]:
     """Provisional contributions per quarter (`2026-Q1`), regularisations per contribution year (`2024-REG`)."""
+    try:
+        number: int | None = payer_number(payer_id)
+    except RuleError:
+        number = None
     grouped: dict[tuple[str, int], tuple[date, Decimal, str]] = {}
     fees: dict[tuple[str, int], Decimal] = {}
     for row in rows:
@@ -50,7 +54,8 @@ def charges_of(payer_id: str, rows: list[dict[str, Any]]) -> tuple[Charge, ...]:
         due, amount, _ = grouped.get((period, row["year"]), (row["due_date"], Decimal(0), code))
         grouped[(period, row["year"])] = (max(due, row["due_date"]), amount + row["amount"] + row["fee"], code)
         fees[(period, row["year"])] = fees.get((period, row["year"]), Decimal(0)) + row["fee"]
-    return tuple(Charge(period, due, amount, reference(payer_id, year, code), fees[(period, year)])
+    return tuple(Charge(period, due, amount, "" if number is None else reference_digits(number, year, code),
+                        fees[(period, year)])
                  for (period, year), (due, amount, code) in sorted(grouped.items()))
 
 

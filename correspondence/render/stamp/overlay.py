@@ -20,7 +20,7 @@ import pikepdf
 from correspondence.render import qr
 from correspondence.render.slots import Marked, find_codes
 from correspondence.render.stamp.fonts import FontMetrics
-from correspondence.render.stamp.plan import TOLERANCE_PX, Layout, NotStampable, Plan, build, candidates
+from correspondence.render.stamp.plan import TOLERANCE_PX, Layout, NotStampable, Plan, build, candidates, likely
 from correspondence.render.stamp.shared import SharedPlans
 
 CACHE = 64  # shapes and plans kept per worker
@@ -168,6 +168,12 @@ class _Template:
         return b"".join(out + table)
 
 
+class _ShapeFailed(str):
+    """Why a shape's plan could not be made (the letter is laid out, or planned with fewer slots)."""
+
+    __slots__ = ()
+
+
 class Stamper:
     """One worker's shapes and plans for one template snapshot (`namespace`: its hash, in `shared`'s keys)."""
 
@@ -175,14 +181,27 @@ class Stamper:
                  namespace: str = "") -> None:
         self.layout, self.fonts = layout, fonts
         self.shared, self.namespace = shared, namespace
-        self.shapes = _Lru()
+        self.shapes = _Lru()  # shape -> its likely slots
+        self.verified = _Lru()  # shape -> its checked slots, when the likely slots' plan did not hold
         self.plans = _Lru()
         self.outcomes: Counter[str] = Counter()  # stamped, or why not: for the night's figures
 
     def pdf(self, marked: Marked) -> tuple[bytes, int] | None:
         """The stamped letter and its page count, or None when it must be laid out on its own."""
         shape = marked.with_codes()
-        stamped = self.shapes.get_or(shape, lambda: self._candidates(marked))
+        stamped = self.shapes.get_or(shape, lambda: self._slots("likely", marked, likely))
+        outcome = self._fitted(marked, stamped)
+        if isinstance(outcome, _ShapeFailed):
+            # The likely slots' plan moved when a value grew: the slots whose lines are checked to hold, alone
+            # if not together (a function of the shape only, as the likely slots are: bytes stay the same
+            # whichever worker and letter met the shape first).
+            verified = self.verified.get_or(shape, lambda: self._slots("verified", marked, candidates))
+            if verified != stamped:
+                outcome = self._fitted(marked, verified)
+        self.outcomes["stamped" if isinstance(outcome, tuple) else str(outcome)] += 1
+        return outcome if isinstance(outcome, tuple) else None
+
+    def _fitted(self, marked: Marked, stamped: frozenset[int]) -> tuple[bytes, int] | str:
         outcome = self._print(marked, stamped)
         if isinstance(outcome, frozenset):
             # A value too wide for its line (a long address line, a fund name that wraps) is printed into the
@@ -190,27 +209,26 @@ class Stamper:
             outcome = self._print(marked, stamped - outcome)
             if isinstance(outcome, frozenset):
                 outcome = "values wider than their lines"
-        self.outcomes["stamped" if isinstance(outcome, tuple) else outcome] += 1
-        return outcome if isinstance(outcome, tuple) else None
+        return outcome
 
     def _shared(self, kind: str, key: str, make: Any) -> Any:
         return make() if self.shared is None else self.shared.get_or(kind, f"{self.namespace}\n{key}", make)
 
-    def _candidates(self, marked: Marked) -> frozenset[int]:
-        def find() -> frozenset[int]:
+    def _slots(self, kind: str, marked: Marked, find: Any) -> frozenset[int]:
+        def found() -> frozenset[int]:
             try:
-                return candidates(marked, self.layout, self.fonts)
+                return find(marked, self.layout, self.fonts)
             except Exception:  # noqa: BLE001 - kept as "nothing to stamp", so the planner is not retried per letter
                 return frozenset()
 
-        return self._shared("shape", marked.with_codes(), find)
+        return self._shared(kind, marked.with_codes(), found)
 
     def _print(self, marked: Marked, stamped: frozenset[int]) -> tuple[bytes, int] | str | frozenset[int]:
         if not stamped:
             return "no value of this letter type can be stamped"
         key = marked.with_codes(stamped)
         template = self.plans.get_or(key, lambda: self._template(marked, stamped, key))
-        return f"shape: {template}" if isinstance(template, NotStampable) else template.letter(marked)
+        return _ShapeFailed(f"shape: {template}") if isinstance(template, NotStampable) else template.letter(marked)
 
     def _template(self, marked: Marked, stamped: frozenset[int], key: str) -> _Template | NotStampable:
         def plan() -> Plan | str:  # why not, as text: what the other workers can read

@@ -259,13 +259,29 @@ def _codes(lines: list[_Found]) -> set[int]:
     return {c for f in lines for c in f.codes}
 
 
+def _texts(marked: Marked) -> frozenset[int]:
+    return frozenset(i for i, s in enumerate(marked.slots) if s.kind == "text")
+
+
+def _roomy(analysis: _Analysis) -> list[_Found]:
+    return [f for f in analysis.lines if f.reason is None and f.parent.width - f.line.width >= MIN_ROOM_PX]
+
+
+def likely(marked: Marked, layout: Layout, fonts: dict[str, FontMetrics]) -> frozenset[int]:
+    """The text slots of a letter's shape on stampable lines with room to grow, from one layout with every
+    slot a probe code: what `candidates` keeps when the lines hold together, as they nearly always do. A plan
+    of these slots (`build`) checks that a value filling its room moves nothing; only when it does not hold
+    are the candidates sought line by line. One layout instead of two: a shape's planning is mostly layouts."""
+    return frozenset(_codes(_roomy(analyse(layout(marked.with_codes()), fonts)))) & _texts(marked)
+
+
 def candidates(marked: Marked, layout: Layout, fonts: dict[str, FontMetrics]) -> frozenset[int]:
     """The text slots of a letter's shape that can be stamped, found with every slot a probe code: on a
     stampable line with room to grow, and a value filling that room moves nothing else and lands where the
     alignment model says. Lines are tried together, then alone."""
-    texts = frozenset(i for i, s in enumerate(marked.slots) if s.kind == "text")
+    texts = _texts(marked)
     first = analyse(layout(marked.with_codes()), fonts)
-    lines = [f for f in first.lines if f.reason is None and f.parent.width - f.line.width >= MIN_ROOM_PX]
+    lines = _roomy(first)
     if not lines:
         return frozenset()
     drop = _codes(lines)
