@@ -37,7 +37,8 @@ def finalize(value: Any) -> Any:
         return Markup(QR_OPEN + value.encode("utf-8").hex() + QR_CLOSE)
     if isinstance(value, Markup):
         return value
-    return Markup(TEXT_OPEN + escape(str(value).translate(_MARKS)) + TEXT_CLOSE)
+    # One Markup made from plain strings: adding str and Markup escapes and copies at every step.
+    return Markup(TEXT_OPEN + str(escape(str(value).translate(_MARKS))) + TEXT_CLOSE)
 
 
 def code(index: int, zeros: int = 0) -> str:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from babel import Locale
@@ -27,10 +28,12 @@ from correspondence.render.limits import RenderTooLong, bounded, limit, memory_l
 from correspondence.render.slots import Marked
 
 LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "de": "de_BE"}
+# Parsed once: Babel parses a locale name on every call it is given one (hundreds of times a letter).
+_PARSED = {language: Locale.parse(name) for language, name in LOCALES.items()}
 
 
-def _locale(context: Context) -> str:
-    return LOCALES[context["letter"]["language"]]
+def _locale(context: Context) -> Locale:
+    return _PARSED[context["letter"]["language"]]
 
 
 def _as_date(value: str | date) -> date:
@@ -57,8 +60,12 @@ def money(context: Context, value: str | Decimal) -> str:
 
 def money_in(value: str | Decimal, language: str) -> str:
     """`| money` outside a template: the amount as a letter in `language` prints it."""
-    amount = Decimal(value)
-    return format_currency(amount if amount else abs(amount), "EUR", locale=LOCALES[language])
+    return _money(Decimal(value), language)
+
+
+@lru_cache(maxsize=4096)  # an account table prints the same few amounts (a quarter's contribution, 0) many times
+def _money(amount: Decimal, language: str) -> str:
+    return format_currency(amount if amount else abs(amount), "EUR", locale=_PARSED[language])
 
 
 @pass_context
@@ -97,7 +104,7 @@ def plural(context: Context, count: int | str | Decimal, one: str, other: str) -
     """`{{ n }} {{ n | plural("maand", "maanden") }}`: the word for the count by the language's plural rule
     (CLDR through Babel: French counts 0 and 1 as singular, Dutch and German only 1). The words stay in the
     template; only the choice is made here."""
-    form = Locale.parse(_locale(context)).plural_form(abs(Decimal(count)))
+    form = _locale(context).plural_form(abs(Decimal(count)))
     return one if form == "one" else other
 
 
