@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import multiprocessing
+import re
 import subprocess
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -20,6 +23,7 @@ from sqlalchemy import select
 from bench import fund
 from correspondence import schema
 from correspondence.config import Settings
+from correspondence.mailroom import pdf as mailroom_pdf
 from correspondence.mailroom.pdf import PrintFileWriter
 from correspondence.mailroom.print_files import build_print_file
 from correspondence.store import connect, init
@@ -122,6 +126,66 @@ def test_the_same_letters_give_the_same_bytes_and_each_page_its_content() -> Non
                         for n in range(12) for k in range(n % 3 + 1)]
 
 
+def _update(base: bytes, text: str, image: bytes | None = None) -> bytes:
+    """`base` plus an incremental update, as the stamper writes one: page 1 gets a new content stream; with
+    `image`, the update also defines the shared image object again (which no stamped letter does)."""
+    pdf = pikepdf.open(io.BytesIO(base))
+    page = pdf.pages[0].obj
+    size, root = int(pdf.trailer.Size), pdf.trailer.Root.objgen
+    content = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET q 64 0 0 12 72 600 cm /Im1 Do Q".encode()
+    page_text = re.sub(rb"/Contents \d+ 0 R", b"/Contents %d 0 R" % size, page.unparse(resolved=True))
+    objects = {size: b"<< /Length %d >>\nstream\n%b\nendstream" % (len(content), content),
+               page.objgen[0]: page_text}
+    if image is not None:
+        picture = page.Resources.XObject.Im1
+        objects[picture.objgen[0]] = (b"<< /Type /XObject /Subtype /Image /Width 64 /Height 12 /ColorSpace "
+                                      b"/DeviceGray /BitsPerComponent 8 /Length %d >>\nstream\n%b\nendstream"
+                                      % (len(image), image))
+    out, offsets = [base], {}
+    for number, body in objects.items():
+        offsets[number] = sum(len(part) for part in out)
+        out.append(b"%d 0 obj\n%b\nendobj\n" % (number, body))
+    at = sum(len(part) for part in out)
+    table = b"xref\n" + b"".join(b"%d 1\n%010d 00000 n \n" % (n, offsets[n]) for n in sorted(offsets))
+    prev = int(base[base.rindex(b"startxref") + 9:].split()[0])
+    out.append(table + b"trailer\n<< /Size %d /Root %d %d R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (
+        size + 1, *root, prev, at))
+    return b"".join(out)
+
+
+def _walked_whole(letters: list[bytes], monkeypatch: pytest.MonkeyPatch) -> bytes:
+    with monkeypatch.context() as patch:
+        patch.setattr(mailroom_pdf, "_revision", lambda data: None)
+        return _assembled(letters)[0]
+
+
+def test_letters_of_one_shape_take_its_objects_without_walking_them_and_the_file_is_the_same(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    base = _letter("the shape")
+    letters = [_update(base, f"letter {n}") for n in range(8)]
+    data, writer = _assembled(letters)
+    assert writer.counts["seeded"] > 0
+    assert data == _walked_whole(letters, monkeypatch)
+    _qpdf_check(data, tmp_path)
+    batch = pikepdf.open(io.BytesIO(data))
+    assert [p.obj.Contents.read_bytes().split(b" Tj")[0] for p in batch.pages if "/Contents" in p.obj] == [
+        f"BT /F1 12 Tf 72 720 Td (letter {n})".encode() for n in range(8)]
+    assert len(_streams(data, _is_font_file)) == 1 and len(_streams(data, _is_image)) == 1
+
+
+def test_a_letter_whose_update_defines_a_shared_object_again_is_walked_whole(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    base = _letter("the shape")
+    other = bytes(reversed(IMAGE))
+    letters = [_update(base, "a"), _update(base, "b", image=other), _update(base, "c")]
+    data, writer = _assembled(letters)
+    assert data == _walked_whole(letters, monkeypatch)
+    _qpdf_check(data, tmp_path)
+    images = [p.obj.Resources.XObject.Im1.read_bytes() for p in pikepdf.open(io.BytesIO(data)).pages
+              if "/Contents" in p.obj]
+    assert images == [IMAGE, other, IMAGE]
+
+
 NIGHT = date(2026, 10, 1)
 
 
@@ -171,7 +235,8 @@ def test_print_files_built_side_by_side_in_worker_processes_are_the_ones_built_h
     covers = [sheets.Cover(NIGHT, "ordinary", k, 3, 3, 4, 0, f"ordinary/batch-{k:04d}.pdf", "1000", "9999")
               for k in (1, 2, 3)]
     groups = [(c, _letter(f"cover {c.number}"), letters[3 * i: 3 * i + 3]) for i, c in enumerate(covers)]
-    here = [(c.file, data, p) for c, _, data, p in mailroom._built(iter(groups), tmp_path, 0)]
-    side_by_side = [(c.file, data, p) for c, _, data, p in mailroom._built(iter(groups), tmp_path, 2)]
+    here = [(c.file, data, p) for c, _, data, p in mailroom._built(iter(groups), tmp_path, None, 0)]
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        side_by_side = [(c.file, data, p) for c, _, data, p in mailroom._built(iter(groups), tmp_path, pool, 2)]
     assert side_by_side == here
     assert [p.first_page for _, _, placed in here for p in placed] == [3, 5, 7] * 3  # every letter takes two pages

@@ -8,6 +8,12 @@ entries, a reference by the key of what it points to. Nothing here knows what a 
 change in what the renderer writes changes nothing here. Pages are never shared (each is its own page in
 the file), and neither is anything that points back to a page (a link annotation's /P).
 
+A stamped letter is its shape's PDF plus an incremental update (the letter's own lines and QR code on each
+page). Letters that begin with the same revision share every object of it that neither their update nor a page
+touches: the first such letter's objects are remembered by their number in that revision (`_Base`), and the
+next ones take them without walking them again (a night's letters are mostly a few shapes: walking each
+shape's fonts and resources again cost most of a print file's time). The file is the same, byte for byte.
+
 Only the unique objects are kept in memory, so a file's memory is its size on disk; the letter PDFs are
 closed once copied. The bytes depend only on the letters and their order: objects are numbered in the
 order they are first met, and the file ID is derived from the content (qpdf's deterministic ID).
@@ -20,6 +26,7 @@ import io
 import re
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +48,49 @@ class _InProgress:
 
 
 Memo = dict[ObjGen, tuple[Object, bytes] | _InProgress]  # one letter's objects already met
+_PER_LETTER = (b"page ", b"cycle ", b"cyclic ")  # keys of objects never shared between letters
+_PREV = re.compile(rb"/Prev\s+(\d+)")
+
+
+@dataclass(frozen=True)
+class _Base:
+    """What the letters beginning with one revision share: its objects, by number, as placed in the file."""
+    objects: dict[ObjGen, tuple[Object, bytes]]
+
+
+def _revision(data: bytes) -> tuple[bytes, set[int]] | None:
+    """The digest of a PDF's first revision and the object numbers its incremental updates define again or
+    free, when the
+    updates are classic cross-reference tables (as the stamped letters write them); else None. The tables are
+    found from the last `startxref` back along the trailers' /Prev, never by searching the bytes."""
+    first_end = data.find(b"%%EOF")
+    if first_end < 0 or not data[first_end + 5:].strip():
+        return None
+    first_end += 5
+    updated: set[int] = set()
+    try:
+        offset = int(data[data.rindex(b"startxref") + 9:].split()[0])
+        while offset >= first_end:
+            if not data.startswith(b"xref", offset):
+                return None
+            trailer = data.index(b"trailer", offset)
+            words, i = data[offset + 4:trailer].split(), 0
+            while i < len(words):
+                first, count = int(words[i]), int(words[i + 1])
+                entries = words[i + 2:i + 2 + 3 * count]
+                if len(entries) != 3 * count or any(kind not in (b"n", b"f") for kind in entries[2::3]):
+                    return None
+                updated.update(range(first, first + count))
+                i += 2 + 3 * count
+            previous = _PREV.search(data, trailer, data.index(b"startxref", trailer))
+            if previous is None:
+                return None
+            offset = int(previous[1])
+    except (ValueError, IndexError):
+        return None  # not tables this reads: the letter is walked whole
+    if not updated:
+        return None
+    return hashlib.sha256(data[:first_end]).digest(), updated
 
 
 class PrintFileWriter:
@@ -49,8 +99,11 @@ class PrintFileWriter:
     def __init__(self) -> None:
         self.out = Pdf.new()
         self.shared: dict[bytes, Object] = {}  # content key -> the object in the file
-        self.counts: Counter[str] = Counter()  # copied / shared objects, for tests and figures
+        self.counts: Counter[str] = Counter()  # copied / shared / seeded objects, for tests and figures
         self._serial = 0
+        self._bases: dict[bytes, _Base] = {}
+        self._volatile: set[bytes] = set()  # this letter's keys that depend on its pages or its update
+        self._updated: set[int] = set()  # the object numbers this letter's incremental updates define again
 
     @property
     def pages(self) -> int:
@@ -58,11 +111,27 @@ class PrintFileWriter:
 
     def add(self, source: bytes | Path) -> list[tuple[float, float]]:
         """Append every page of the letter PDF; returns each page's size (width, height) in points."""
-        opened = pikepdf.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+        data = source if isinstance(source, bytes) else source.read_bytes()
+        revision = _revision(data)
+        memo: Memo = {}
+        base = self._bases.get(revision[0]) if revision else None
+        if base is not None and revision is not None and not any(o[0] in revision[1] for o in base.objects):
+            memo.update(base.objects)
+            self.counts["seeded"] += len(base.objects)
+        opened = pikepdf.open(io.BytesIO(data))
+        self._volatile = set()
         try:
-            return self._add(opened)
+            sizes = self._add(opened, memo, revision[1] if revision else set())
         finally:
             opened.close()
+        if revision is not None and base is None:
+            self._bases[revision[0]] = _Base({objgen: known for objgen, known in memo.items()
+                                              if isinstance(known, tuple) and objgen[0] not in revision[1]
+                                              and not self._is_volatile(known[1])})
+        return sizes
+
+    def _is_volatile(self, key: bytes) -> bool:
+        return key.startswith(_PER_LETTER) or key in self._volatile
 
     def blank_page(self, width: float, height: float) -> None:
         self.out.pages.append(pikepdf.Page(self.out.make_indirect(Dictionary(
@@ -75,8 +144,8 @@ class PrintFileWriter:
                       object_stream_mode=pikepdf.ObjectStreamMode.disable)
         return buffer.getvalue()
 
-    def _add(self, source: Pdf) -> list[tuple[float, float]]:
-        memo: Memo = {}
+    def _add(self, source: Pdf, memo: Memo, updated: set[int]) -> list[tuple[float, float]]:
+        self._updated = updated
         pages = list(source.pages)
         targets = []
         for page in pages:  # registered first, so a reference to a page (a link's /P, a /Dest) finds it
@@ -114,10 +183,17 @@ class PrintFileWriter:
         if not isinstance(value, Dictionary | Array) or not _REFERENCE.search(text):
             return (lambda: Object.parse(text)), text  # no reference inside: its text is its content
         if isinstance(value, Array):
-            items = [self._copy(item, memo) for item in value]
-            return (lambda: Array([make() for make, _ in items])), _key(b"array", dict(enumerate(items)))
+            items = dict(enumerate(self._copy(item, memo) for item in value))
+            return (lambda: Array([make() for make, _ in items.values()])), self._composite(b"array", items)
         entries = {k: self._copy(value[k], memo) for k in value.keys()}
-        return (lambda: Dictionary({k: make() for k, (make, _) in entries.items()})), _key(b"dict", entries)
+        key = self._composite(b"dict", entries)
+        return (lambda: Dictionary({k: make() for k, (make, _) in entries.items()})), key
+
+    def _composite(self, kind: bytes, entries: dict[Any, tuple[Make, bytes]]) -> bytes:
+        key = _key(kind, entries)
+        if any(self._is_volatile(k) for _, k in entries.values()):
+            self._volatile.add(key)
+        return key
 
     def _indirect(self, value: Object, memo: Memo) -> tuple[Object, bytes]:
         objgen = value.objgen
@@ -135,9 +211,13 @@ class PrintFileWriter:
             raw = value.read_raw_bytes()
             entries = {k: self._copy(value.stream_dict[k], memo) for k in value.stream_dict.keys() if k != "/Length"}
             key = _key(b"stream", entries, raw)
+            children = list(entries.values())
         else:
             make, inner = self._contents(value, memo)
             key = b"indirect " + inner
+            children = [(make, inner)]
+        if objgen[0] in self._updated or any(self._is_volatile(k) for _, k in children):
+            self._volatile.add(key)  # differs between letters of the same first revision: never seeded
         if progress.placeholder is not None:  # part of a cycle: its own object, filled in now
             self._serial += 1
             key, target = b"cyclic %d" % self._serial, progress.placeholder

@@ -8,6 +8,7 @@ journal records every file's sha256 (`mailroom verify`), and READY is written on
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -122,29 +123,28 @@ def _placements(letters: list[dict[str, Any]], name: str, taken: list[int], befo
 
 
 def _built(groups: Iterable[tuple[mailroom_sheets.Cover, bytes, list[dict[str, Any]]]], archive_dir: Path,
-           workers: int) -> Iterator[tuple[mailroom_sheets.Cover, list[dict[str, Any]], bytes, list[Placement]]]:
-    """Each print file built, in order; with workers > 1 several files are built side by side in worker
+           pool: ProcessPoolExecutor | None, workers: int,
+           ) -> Iterator[tuple[mailroom_sheets.Cover, list[dict[str, Any]], bytes, list[Placement]]]:
+    """Each print file built, in order; with a pool several files are built side by side in its worker
     processes, at most workers + 1 of them in flight (memory: a few files, never the night)."""
-    if workers <= 1:
+    if pool is None:
         for cover, cover_pdf, group in groups:
             yield cover, group, *build_print_file(group, cover.file, archive_dir, cover_pdf)
         return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        in_flight: deque[tuple[mailroom_sheets.Cover, list[dict[str, Any]], Future[tuple[bytes, list[int]]]]] = deque()
+    in_flight: deque[tuple[mailroom_sheets.Cover, list[dict[str, Any]], Future[tuple[bytes, list[int]]]]] = deque()
 
-        def done() -> tuple[mailroom_sheets.Cover, list[dict[str, Any]], bytes, list[Placement]]:
-            cover, group, future = in_flight.popleft()
-            data, taken = future.result()
-            return cover, group, data, _placements(group, cover.file, taken, COVER_PAGES)
+    def done() -> tuple[mailroom_sheets.Cover, list[dict[str, Any]], bytes, list[Placement]]:
+        cover, group, future = in_flight.popleft()
+        data, taken = future.result()
+        return cover, group, data, _placements(group, cover.file, taken, COVER_PAGES)
 
-        for cover, cover_pdf, group in groups:
-            paths = [inside(archive_dir, x["archive_path"]) for x in group]  # the journal's paths, proven again
-            in_flight.append((cover, group, pool.submit(mailroom_pdf.print_file, cover_pdf, paths)))
-            if len(in_flight) > workers:
-                yield done()
-        while in_flight:
+    for cover, cover_pdf, group in groups:
+        paths = [inside(archive_dir, x["archive_path"]) for x in group]  # the journal's paths, proven again
+        in_flight.append((cover, group, pool.submit(mailroom_pdf.print_file, cover_pdf, paths)))
+        if len(in_flight) > workers:
             yield done()
+    while in_flight:
+        yield done()
 
 
 def _csv(rows: Iterable[Iterable[Any]], header: Iterable[str]) -> bytes:
@@ -245,7 +245,19 @@ def assemble(
     to the configured ones (CORRESPONDENCE_TEMPLATES, CORRESPONDENCE_FUND). `seconds` receives the time spent
     on cover sheets (covers), building the print files (files), writing them (write) and the journal (journal).
     Memory holds one print file and the list of files, never the night's letters. With `workers` > 1 the
-    print files are built that many at a time in worker processes (the same bytes as built here)."""
+    print files are built that many at a time in worker processes (the same bytes as built here), and the
+    deposit list is laid out beside them."""
+    with contextlib.ExitStack() as stack:  # the print files' process pool, when there is one, shut down on leaving
+        return _assemble(connection, day, output_dir, archive_dir, max_sheets, summary, summary_text, extra_files,
+                         templates_dir=templates_dir, fund=fund, seconds=seconds, workers=workers, stack=stack)
+
+
+def _assemble(
+    connection: Connection, day: date, output_dir: Path, archive_dir: Path, max_sheets: int,
+    summary: dict[str, Any], summary_text: str, extra_files: dict[str, bytes] | None = None,
+    *, templates_dir: Path | None = None, fund: dict[str, Any] | None = None, seconds: Counter[str] | None = None,
+    workers: int = 0, stack: contextlib.ExitStack,
+) -> list[PrintFile]:
     seconds = Counter() if seconds is None else seconds
     clock = Stopwatch(seconds)
     if templates_dir is None or fund is None:
@@ -282,7 +294,16 @@ def assemble(
     groups_in_order = ((next(covers_in_order), next(cover_pdfs), group) for mail_class in groups
                        for group in split_into_files(_letters(connection, day, mail_class), per_file))
     files_side_by_side = workers if len(covers) > 1 else 0
-    for cover, group, data, placed in _built(groups_in_order, archive_dir, files_side_by_side):
+    pool = stack.enter_context(ProcessPoolExecutor(files_side_by_side, mp_context=multiprocessing.get_context(
+        "spawn"))) if files_side_by_side > 1 else None
+    # The deposit list depends on the registered letters and the files' names only: laid out (seconds for a
+    # few hundred lines) in the pool while the print files are built.
+    registered = registered_rows(_letters(connection, day, "registered", REGISTERED_READ))
+    registered_files = [c.file for c in covers if c.mail_class == "registered"]
+    deposit_args = (templates_dir, fund, day, [dict(zip(REGISTERED_COLUMNS, r, strict=True)) for r in registered],
+                    registered_files)
+    deposit = pool.submit(mailroom_sheets.deposit_list, *deposit_args) if pool is not None and registered else None
+    for cover, group, data, placed in _built(groups_in_order, archive_dir, pool, files_side_by_side):
         clock.lap("files")
         put(cover.file, data)
         clock.lap("write")
@@ -301,12 +322,9 @@ def assemble(
     faults.checkpoint("mailroom.file")
     clock.lap("write")
     put("files.csv", _csv(file_rows, FILES_COLUMNS))
-    registered = registered_rows(_letters(connection, day, "registered", REGISTERED_READ))
     if registered:
         put("registered.csv", _csv(registered, REGISTERED_COLUMNS))
-        put(DEPOSIT_LIST, mailroom_sheets.deposit_list(
-            templates_dir, fund, day, [dict(zip(REGISTERED_COLUMNS, r, strict=True)) for r in registered],
-            [pf.file for pf in print_files if pf.mail_class == "registered"]))
+        put(DEPOSIT_LIST, deposit.result() if deposit is not None else mailroom_sheets.deposit_list(*deposit_args))
     summary["print_files"] = [pf.__dict__ for pf in print_files]
     put("summary.json", json.dumps(summary, indent=2, sort_keys=True).encode())
     put("summary.txt", summary_text.encode())
@@ -325,7 +343,6 @@ def assemble(
     journal.record_folder_files(connection, day, written)
     clock.lap("journal")
     return print_files
-
 
 
 def mark_ready(output_dir: Path, day: date) -> None:
