@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,30 @@ def test_when_the_likely_slots_do_not_hold_the_checked_slots_are_stamped(monkeyp
     assert_same_words(stamped.pdf, r.pdf([(context["letter"]["id"], marked.html())])[0].pdf)
     again = r.fill(Job(context["letter"]["id"], "due_notice", "nl", "", context))
     assert r.stamped(context["letter"]["id"], again).pdf == stamped.pdf and len(built) == 2  # both kept
+
+
+def test_letters_share_a_plan_exactly_when_the_shape_they_print_into_is_the_same() -> None:
+    """`overlay.plan_key` stands for `marked.with_codes(stamped)` (what a plan lays out): equal keys, equal
+    shapes printed; a value printed into the shape (not stamped) makes another plan, a stamped one does not."""
+    r = renderer("due_notice", "nl")
+    assert r.stamper is not None
+
+    def marked(context: dict[str, Any]) -> Marked:
+        return r.fill(Job(context["letter"]["id"], "due_notice", "nl", "", context))
+
+    first = marked(_nl_due_notice())
+    stamped = plan.likely(first, r.layout, r.stamper.fonts)
+    printed = next(i for i, s in enumerate(first.slots) if s.kind == "text" and i not in stamped)
+    name = next(i for i, s in enumerate(first.slots) if s.value == _nl_due_notice()["recipient"]["name"])
+    assert name in stamped
+    for index, same in ((name, True), (printed, False)):
+        slots = list(first.slots)
+        slots[index] = replace(slots[index], value=slots[index].value + "x")
+        other = Marked(first.source, tuple(slots))
+        assert other.with_codes() == first.with_codes()
+        keys = [overlay.plan_key(m, m.with_codes(), stamped) for m in (first, other)]
+        assert (keys[0] == keys[1]) is same
+        assert (first.with_codes(stamped) == other.with_codes(stamped)) is same
 
 
 def test_a_letter_type_laid_out_each_time_is_never_stamped() -> None:

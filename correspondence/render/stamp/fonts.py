@@ -28,6 +28,12 @@ class FontMetrics:
     descent: int
     cap_height: int
     _widths: dict[tuple[str, float], float] = field(default_factory=dict, repr=False)
+    _scaled: dict[float, dict[str, int]] = field(default_factory=dict, repr=False)  # size -> char -> advance
+
+    def __post_init__(self) -> None:
+        # Per character, what a line's hundreds of characters need, for str and set methods (C loops):
+        self._chars = frozenset(chr(cp) for cp in self.cmap)
+        self._hex = str.maketrans({cp: f"{gid:04X}" for cp, gid in self.cmap.items()})
 
     @classmethod
     def load(cls, name: str, data: bytes) -> FontMetrics:
@@ -48,7 +54,7 @@ class FontMetrics:
         )
 
     def covers(self, text: str) -> bool:
-        return all(ord(ch) in self.cmap for ch in text)
+        return self._chars.issuperset(text)
 
     def width(self, text: str, size: float) -> float:
         """Advance width of `text` at `size` px, the font covering every character, rounded as Pango lays
@@ -56,14 +62,19 @@ class FontMetrics:
         key = (text, size)
         width = self._widths.get(key)
         if width is None:
-            scale, em = int(size * 1024), self.units_per_em
-            width = sum((self.advances[self.cmap[ord(ch)]] * scale + em // 2) // em for ch in text) / 1024
+            advances = self._scaled.get(size)
+            if advances is None:
+                scale, em = int(size * 1024), self.units_per_em
+                advances = self._scaled[size] = {chr(cp): (self.advances[gid] * scale + em // 2) // em
+                                                 for cp, gid in self.cmap.items()}
+            width = sum(map(advances.__getitem__, text)) / 1024
             if len(self._widths) < 50_000:
                 self._widths[key] = width
         return width
 
     def glyph_hex(self, text: str) -> str:
-        return "".join(f"{self.cmap[ord(ch)]:04X}" for ch in text)
+        """The glyph ids of `text` (every character covered) as hex, four digits each."""
+        return text.translate(self._hex)
 
     def pdf_font(self, pdf: pikepdf.Pdf, font_file: pikepdf.Object | None = None) -> pikepdf.Object:
         """A Type 0 font for `pdf` drawing glyph ids (Identity-H), with widths and text extraction for all;

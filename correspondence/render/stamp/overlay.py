@@ -42,8 +42,11 @@ class _Lru(OrderedDict[str, Any]):
 def printable(value: str) -> bool:
     """A value WeasyPrint would lay out exactly as measured: no collapsible or unusual white space, nothing
     that shapes, breaks or reorders text."""
-    return (bool(value) and value == value.strip() and "  " not in value
-            and not any(ch in "\t\n\r\f" or unicodedata.category(ch).startswith(_UNSAFE) for ch in value))
+    if not value or value != value.strip() or "  " in value:
+        return False
+    if value.isascii():  # printable ASCII: no control character, nothing that shapes or reorders text
+        return value.isprintable()
+    return not any(ch in "\t\n\r\f" or unicodedata.category(ch).startswith(_UNSAFE) for ch in value)
 
 
 def _font_files(pdf: pikepdf.Pdf) -> dict[bytes, pikepdf.Object]:
@@ -168,6 +171,14 @@ class _Template:
         return b"".join(out + table)
 
 
+def plan_key(marked: Marked, shape: str, stamped: frozenset[int]) -> str:
+    """What a plan depends on: the shape, the slots stamped, and the values printed into the shape (the other
+    text slots). Two letters with the same key have the same `marked.with_codes(stamped)`, which the plan
+    lays out; the key costs a few values, not a second copy of the letter."""
+    printed = tuple(s.value for i, s in enumerate(marked.slots) if s.kind == "text" and i not in stamped)
+    return repr((sorted(stamped), printed)) + shape  # a literal first: where it ends is never in doubt
+
+
 class _ShapeFailed(str):
     """Why a shape's plan could not be made (the letter is laid out, or planned with fewer slots)."""
 
@@ -190,23 +201,23 @@ class Stamper:
         """The stamped letter and its page count, or None when it must be laid out on its own."""
         shape = marked.with_codes()
         stamped = self.shapes.get_or(shape, lambda: self._slots("likely", marked, likely))
-        outcome = self._fitted(marked, stamped)
+        outcome = self._fitted(marked, shape, stamped)
         if isinstance(outcome, _ShapeFailed):
             # The likely slots' plan moved when a value grew: the slots whose lines are checked to hold, alone
             # if not together (a function of the shape only, as the likely slots are: bytes stay the same
             # whichever worker and letter met the shape first).
             verified = self.verified.get_or(shape, lambda: self._slots("verified", marked, candidates))
             if verified != stamped:
-                outcome = self._fitted(marked, verified)
+                outcome = self._fitted(marked, shape, verified)
         self.outcomes["stamped" if isinstance(outcome, tuple) else str(outcome)] += 1
         return outcome if isinstance(outcome, tuple) else None
 
-    def _fitted(self, marked: Marked, stamped: frozenset[int]) -> tuple[bytes, int] | str:
-        outcome = self._print(marked, stamped)
+    def _fitted(self, marked: Marked, shape: str, stamped: frozenset[int]) -> tuple[bytes, int] | str:
+        outcome = self._print(marked, shape, stamped)
         if isinstance(outcome, frozenset):
             # A value too wide for its line (a long address line, a fund name that wraps) is printed into the
             # shape as it is, the rest stamped: the plan of that narrower set of slots.
-            outcome = self._print(marked, stamped - outcome)
+            outcome = self._print(marked, shape, stamped - outcome)
             if isinstance(outcome, frozenset):
                 outcome = "values wider than their lines"
         return outcome
@@ -223,10 +234,10 @@ class Stamper:
 
         return self._shared(kind, marked.with_codes(), found)
 
-    def _print(self, marked: Marked, stamped: frozenset[int]) -> tuple[bytes, int] | str | frozenset[int]:
+    def _print(self, marked: Marked, shape: str, stamped: frozenset[int]) -> tuple[bytes, int] | str | frozenset[int]:
         if not stamped:
             return "no value of this letter type can be stamped"
-        key = marked.with_codes(stamped)
+        key = plan_key(marked, shape, stamped)
         template = self.plans.get_or(key, lambda: self._template(marked, stamped, key))
         return _ShapeFailed(f"shape: {template}") if isinstance(template, NotStampable) else template.letter(marked)
 
