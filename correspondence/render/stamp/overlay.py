@@ -20,7 +20,15 @@ import pikepdf
 from correspondence.render import qr
 from correspondence.render.slots import Marked, find_codes
 from correspondence.render.stamp.fonts import FontMetrics
-from correspondence.render.stamp.plan import TOLERANCE_PX, Layout, NotStampable, Plan, build, candidates, likely
+from correspondence.render.stamp.plan import (
+    TOLERANCE_PX,
+    Layout,
+    NotStampable,
+    Plan,
+    build,
+    candidates,
+    likely,
+)
 from correspondence.render.stamp.shared import SharedPlans
 
 CACHE = 64  # shapes and plans kept per worker
