@@ -3,7 +3,7 @@
 Planning a shape costs a few full layouts (about a second). Each worker used to plan every shape it met, so
 two workers planned every shape twice (at 5,000 affiliates, 58 of the night's 208 CPU seconds). The night
 gives its workers one folder (a temporary directory, removed when the render stage ends): the first worker
-to meet a shape claims it (a lock file created exclusively), plans it and writes the result (pickled, then
+to meet a shape claims it (a lock file, locked before it is linked into place), plans it and writes the result (pickled, then
 renamed into place); a worker meeting a claimed shape waits for it. A plan depends only on its key (the
 snapshot and the letter's shape), so a letter's bytes are the same whichever worker planned its shape. A
 claim is held locked (flock) by its worker while it plans: a claim whose worker died (killed while planning)
@@ -39,9 +39,8 @@ class SharedPlans:
         path, claim = self.folder / name, self.folder / f"{name}.claim"
         deadline = time.monotonic() + WAIT
         while not path.exists():
-            try:
-                descriptor = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-            except FileExistsError:  # another worker is planning it
+            descriptor = _locked_claim(claim)
+            if descriptor is None:  # another worker is planning it
                 if time.monotonic() > deadline:
                     return make()
                 if _abandoned(claim):
@@ -49,7 +48,6 @@ class SharedPlans:
                 time.sleep(POLL)
                 continue
             try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX)  # held while planning; the kernel lets go if we die
                 if path.exists():  # made between our look and our claim
                     break
                 value = make()
@@ -61,6 +59,23 @@ class SharedPlans:
                 claim.unlink(missing_ok=True)
                 os.close(descriptor)
         return pickle.loads(path.read_bytes())  # noqa: S301 - written by this night's own workers, in its own folder
+
+
+def _locked_claim(claim: Path) -> int | None:
+    """The claim, created already locked (flock, held while planning; the kernel lets go if we die), or None if
+    another worker holds it. Made under a name of our own, locked, then linked to the claim's name: a claim is
+    never seen unlocked, so no worker takes a live claim for an abandoned one."""
+    own = claim.with_name(f"{claim.name}.{os.getpid()}")
+    descriptor = os.open(own, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        os.link(own, claim)
+    except FileExistsError:
+        os.close(descriptor)
+        return None
+    finally:
+        own.unlink(missing_ok=True)
+    return descriptor
 
 
 def _abandoned(claim: Path) -> bool:
