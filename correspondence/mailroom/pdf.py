@@ -60,9 +60,8 @@ class _Base:
 
 def _revision(data: bytes) -> tuple[bytes, set[int]] | None:
     """The digest of a PDF's first revision and the object numbers its incremental updates define again or
-    free, when the
-    updates are classic cross-reference tables (as the stamped letters write them); else None. The tables are
-    found from the last `startxref` back along the trailers' /Prev, never by searching the bytes."""
+    free, when the updates are classic cross-reference tables (as the stamped letters write them); else None.
+    The tables are found from the last `startxref` back along the trailers' /Prev, never by searching."""
     first_end = data.find(b"%%EOF")
     if first_end < 0 or not data[first_end + 5:].strip():
         return None

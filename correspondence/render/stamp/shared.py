@@ -3,8 +3,8 @@
 Planning a shape costs a few full layouts (about a second). Each worker used to plan every shape it met, so
 two workers planned every shape twice (at 5,000 affiliates, 58 of the night's 208 CPU seconds). The night
 gives its workers one folder (a temporary directory, removed when the render stage ends): the first worker
-to meet a shape claims it (a lock file, locked before it is linked into place), plans it and writes the result (pickled, then
-renamed into place); a worker meeting a claimed shape waits for it. A plan depends only on its key (the
+to meet a shape claims it (a lock file, locked before it is linked into place), plans it and writes the
+result (pickled, then renamed into place); a worker meeting a claimed shape waits for it. A plan depends only on its key (the
 snapshot and the letter's shape), so a letter's bytes are the same whichever worker planned its shape. A
 claim is held locked (flock) by its worker while it plans: a claim whose worker died (killed while planning)
 can be locked by another worker, which takes it over at once; and a worker waits at most `WAIT` seconds for
