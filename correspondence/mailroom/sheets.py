@@ -14,12 +14,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 from jinja2 import DictLoader
 from markupsafe import Markup
 from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML
 
 from correspondence.render.html import BASE_URL, SnapshotFetcher
+from correspondence.render.stamp.fonts import FontMetrics
 from correspondence.render.templating import environment
 from correspondence.templates import snapshots
 from correspondence.templates.snapshots import Snapshot
@@ -76,7 +78,49 @@ def covers(templates_dir: Path, fund: dict[str, Any], items: list[Cover]) -> lis
 
 def deposit_list(templates_dir: Path, fund: dict[str, Any], day: date, rows: list[dict[str, Any]],
                  files: list[str]) -> bytes:
-    """The printed deposit list: one line per registered item, in the order of the print files."""
+    """The printed deposit list: one line per registered item, in the order of the print files.
+
+    Laid out DEPOSIT_ROWS lines at a time (WeasyPrint holds a whole document: ~4 MB a page, a 5,400-line list
+    took 904 MB in one piece), each part from a new page, the parts joined and each page numbered "n / N" in
+    its footer here, where the total is known."""
     sheets = _files(templates_dir)
-    return _pdf(sheets, _render(sheets, "deposit_list.html",
-                                {"day": day, "fund": fund["fund"], "rows": rows, "files": files}))
+    parts = [rows[start:start + DEPOSIT_ROWS] for start in range(0, len(rows), DEPOSIT_ROWS)] or [[]]
+    pdfs = [_pdf(sheets, _render(sheets, "deposit_list.html", {
+        "day": day, "fund": fund["fund"], "rows": part, "count": len(rows), "files": files,
+        "first": number == 0, "last": number == len(parts) - 1})) for number, part in enumerate(parts)]
+    return _numbered(pdfs, FontMetrics.load("regular", sheets[PAGE_NUMBER_FONT]))
+
+
+DEPOSIT_ROWS = 400  # lines laid out in one document: about 16 pages, ~65 MB
+PAGE_NUMBER_FONT = "assets/fonts/LetterSans-Regular.ttf"
+PAGE_NUMBER = (8.0, 34.016, 19.9)  # size, right edge from the page's right, baseline from its bottom (pt):
+# where mailroom.css's 8 pt bottom-right margin box put it (12 mm margin, centred in the 16 mm bottom margin)
+
+
+def _numbered(parts: list[bytes], font: FontMetrics) -> bytes:
+    out = pikepdf.new()
+    opened = [pikepdf.open(io.BytesIO(part)) for part in parts]
+    for source in opened:
+        out.pages.extend(source.pages)
+    size, right, baseline = PAGE_NUMBER
+    font_object = font.pdf_font(out)
+    total = len(out.pages)
+    for number, page in enumerate(out.pages, start=1):
+        text = f"{number} / {total}"
+        width = sum(font.advances[font.cmap[ord(ch)]] for ch in text) * size / font.units_per_em
+        x = float(page.mediabox[2]) - right - width
+        resources = page.obj.get("/Resources")
+        if resources is None:
+            resources = page.obj.Resources = pikepdf.Dictionary()
+        if "/Font" not in resources:
+            resources.Font = pikepdf.Dictionary()
+        resources.Font[pikepdf.Name("/PageNumber")] = font_object
+        page.contents_add(out.make_stream(b"q\n"), prepend=True)
+        page.contents_add(out.make_stream(
+            f"Q q BT /PageNumber {size} Tf 0 0 0 rg {x:.3f} {baseline} Td <{font.glyph_hex(text)}> Tj ET Q\n"
+            .encode("ascii")))
+    buffer = io.BytesIO()
+    out.save(buffer, deterministic_id=True)
+    for source in opened:
+        source.close()
+    return buffer.getvalue()
