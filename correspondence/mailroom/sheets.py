@@ -98,6 +98,7 @@ PAGE_NUMBER = (8.0, 34.016, 19.9)  # size, right edge from the page's right, bas
 
 
 def _numbered(parts: list[bytes], font: FontMetrics) -> bytes:
+    """The parts' pages in one PDF, each with "n / N" drawn at the right of its footer in the letter font."""
     out = pikepdf.new()
     opened = [pikepdf.open(io.BytesIO(part)) for part in parts]
     for source in opened:
@@ -109,9 +110,9 @@ def _numbered(parts: list[bytes], font: FontMetrics) -> bytes:
         text = f"{number} / {total}"
         width = sum(font.advances[font.cmap[ord(ch)]] for ch in text) * size / font.units_per_em
         x = float(page.mediabox[2]) - right - width
-        resources = page.obj.get("/Resources")
-        if resources is None:
-            resources = page.obj.Resources = pikepdf.Dictionary()
+        if "/Resources" not in page.obj:
+            page.obj.Resources = pikepdf.Dictionary()
+        resources = page.obj.Resources
         if "/Font" not in resources:
             resources.Font = pikepdf.Dictionary()
         resources.Font[pikepdf.Name("/PageNumber")] = font_object
