@@ -10,12 +10,14 @@ domain/payments.md.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rules.errors import InvalidInput
 
 PERIOD_CODES = {"Q1": 1, "Q2": 2, "Q3": 3, "Q4": 4, "regularisation": 5, "company": 6, "recovery": 7, "account": 9}
 
 
+@lru_cache(maxsize=4096)  # a payer's charges ask it once each, one payer after another
 def payer_number(payer_id: str) -> int:
     """The digits of an affiliate or company id (`A0001234` → 1234); at most seven."""
     digits = re.sub(r"\D", "", payer_id)

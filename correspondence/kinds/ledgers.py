@@ -40,10 +40,6 @@ def reference(payer_id: str, year: int, period: str) -> str:
 
 def charges_of(payer_id: str, rows: list[dict[str, Any]]) -> tuple[Charge, ...]:
     """Provisional contributions per quarter (`2026-Q1`), regularisations per contribution year (`2024-REG`)."""
-    try:
-        number: int | None = payer_number(payer_id)
-    except RuleError:
-        number = None
     grouped: dict[tuple[str, int], tuple[date, Decimal, str]] = {}
     fees: dict[tuple[str, int], Decimal] = {}
     for row in rows:
@@ -54,8 +50,7 @@ def charges_of(payer_id: str, rows: list[dict[str, Any]]) -> tuple[Charge, ...]:
         due, amount, _ = grouped.get((period, row["year"]), (row["due_date"], Decimal(0), code))
         grouped[(period, row["year"])] = (max(due, row["due_date"]), amount + row["amount"] + row["fee"], code)
         fees[(period, row["year"])] = fees.get((period, row["year"]), Decimal(0)) + row["fee"]
-    return tuple(Charge(period, due, amount, "" if number is None else reference_digits(number, year, code),
-                        fees[(period, year)])
+    return tuple(Charge(period, due, amount, reference(payer_id, year, code), fees[(period, year)])
                  for (period, year), (due, amount, code) in sorted(grouped.items()))
 
 

@@ -93,6 +93,7 @@ def deposit_list(templates_dir: Path, fund: dict[str, Any], day: date, rows: lis
 
 DEPOSIT_ROWS = 400  # lines laid out in one document: about 16 pages, ~65 MB
 PAGE_NUMBER_FONT = "assets/fonts/LetterSans-Regular.ttf"
+PT_PER_PX = 0.75  # FontMetrics measures in CSS px
 PAGE_NUMBER = (8.0, 34.016, 19.9)  # size, right edge from the page's right, baseline from its bottom (pt):
 # where mailroom.css's 8 pt bottom-right margin box put it (12 mm margin, centred in the 16 mm bottom margin)
 
@@ -108,7 +109,7 @@ def _numbered(parts: list[bytes], font: FontMetrics) -> bytes:
     total = len(out.pages)
     for number, page in enumerate(out.pages, start=1):
         text = f"{number} / {total}"
-        width = sum(font.advances[font.cmap[ord(ch)]] for ch in text) * size / font.units_per_em
+        width = font.width(text, size / PT_PER_PX) * PT_PER_PX
         x = float(page.mediabox[2]) - right - width
         if "/Resources" not in page.obj:
             page.obj.Resources = pikepdf.Dictionary()

@@ -208,13 +208,13 @@ class Stamper:
     def pdf(self, marked: Marked) -> tuple[bytes, int] | None:
         """The stamped letter and its page count, or None when it must be laid out on its own."""
         shape = marked.with_codes()
-        stamped = self.shapes.get_or(shape, lambda: self._slots("likely", marked, likely))
+        stamped = self.shapes.get_or(shape, lambda: self._slots("likely", marked, shape, likely))
         outcome = self._fitted(marked, shape, stamped)
         if isinstance(outcome, _ShapeFailed):
             # The likely slots' plan moved when a value grew: the slots whose lines are checked to hold, alone
             # if not together (a function of the shape only, as the likely slots are: bytes stay the same
             # whichever worker and letter met the shape first).
-            verified = self.verified.get_or(shape, lambda: self._slots("verified", marked, candidates))
+            verified = self.verified.get_or(shape, lambda: self._slots("verified", marked, shape, candidates))
             if verified != stamped:
                 outcome = self._fitted(marked, shape, verified)
         self.outcomes["stamped" if isinstance(outcome, tuple) else str(outcome)] += 1
@@ -233,14 +233,14 @@ class Stamper:
     def _shared(self, kind: str, key: str, make: Any) -> Any:
         return make() if self.shared is None else self.shared.get_or(kind, f"{self.namespace}\n{key}", make)
 
-    def _slots(self, kind: str, marked: Marked, find: Any) -> frozenset[int]:
+    def _slots(self, kind: str, marked: Marked, shape: str, find: Any) -> frozenset[int]:
         def found() -> frozenset[int]:
             try:
                 return find(marked, self.layout, self.fonts)
             except Exception:  # noqa: BLE001 - kept as "nothing to stamp", so the planner is not retried per letter
                 return frozenset()
 
-        return self._shared(kind, marked.with_codes(), found)
+        return self._shared(kind, shape, found)
 
     def _print(self, marked: Marked, shape: str, stamped: frozenset[int]) -> tuple[bytes, int] | str | frozenset[int]:
         if not stamped:
