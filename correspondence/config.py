@@ -130,6 +130,9 @@ LO_TIMEOUT = Variable("CORRESPONDENCE_LO_TIMEOUT", "time LibreOffice may take to
 MAILROOM_GROUP = Variable("CORRESPONDENCE_MAILROOM_GROUP", "the group every written file and folder is given "
                           "to, so the mailroom can read them", _text, "", "none (files keep the service's group)",
                           "a group name (ignored if there is no such group)")
+WEB_SECRET_FILE = Variable("CORRESPONDENCE_WEB_SECRET_FILE", "the desk's key for its session cookies and form "
+                         "tokens (made on first start, readable by the service only)", Path, Path(""),
+                         "`var/desk-secret`", "a file path")
 SCHEDULER_CONFIG = Variable("CORRESPONDENCE_SCHEDULER_CONFIG", "the scheduler daemon's configuration (when "
                             "`scheduler --config` is not given)", Path, DEFAULT_SCHEDULER_CONFIG, "`config/scheduler.toml`",
                             "a TOML file")
@@ -144,7 +147,7 @@ TEST_PG = Variable("CORRESPONDENCE_TEST_PG", "the test suite's PostgreSQL server
 
 VARIABLES: tuple[Variable[Any], ...] = (
     VAR, DB, OUTPUT, ARCHIVE, FUND, TEMPLATES, WORKERS, CHUNK, RENDER_SECONDS, RENDER_CHARS, RENDER_MEMORY_MB,
-    SOFFICE, UNO_PYTHON, LO_TIMEOUT, MAILROOM_GROUP, SCHEDULER_CONFIG, FAULT, FAULT_ONCE, TEST_PG,
+    SOFFICE, UNO_PYTHON, LO_TIMEOUT, MAILROOM_GROUP, WEB_SECRET_FILE, SCHEDULER_CONFIG, FAULT, FAULT_ONCE, TEST_PG,
 )
 _KNOWN = {v.name: v for v in VARIABLES}
 
@@ -191,6 +194,7 @@ class Settings:
     workers: int
     chunk_size: int
     scheduler_config: Path = DEFAULT_SCHEDULER_CONFIG
+    web_secret_file: Path = Path("var/desk-secret")
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -206,6 +210,7 @@ class Settings:
             workers=get(WORKERS),
             chunk_size=get(CHUNK),
             scheduler_config=get(SCHEDULER_CONFIG),
+            web_secret_file=get(WEB_SECRET_FILE) if is_set(WEB_SECRET_FILE) else var / "desk-secret",
         )
 
 

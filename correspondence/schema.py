@@ -404,3 +404,40 @@ night_lock = Table(
     Column("since", DateTime(timezone=True)),
     Column("heartbeat", DateTime(timezone=True)),
 )
+
+# The desk (correspondence/desk/): its people, and what each of them did there.
+desk_users = Table(
+    "desk_users",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(200), nullable=False),  # argon2id, never the password
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# A working copy put forward for approval: four eyes, the approver is never its submitter (templates/submissions.py).
+template_submissions = Table(
+    "template_submissions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("letter_type", String(40), nullable=False),
+    Column("language", String(2), nullable=False),
+    Column("hash", String(64), ForeignKey("template_snapshots.hash"), nullable=False),
+    Column("submitted_by", String(100), nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("state", String(20), nullable=False),  # pending, approved, withdrawn, superseded
+    Column("decided_by", String(100)),
+    Column("decided_at", DateTime(timezone=True)),
+)
+
+desk_audit = Table(
+    "desk_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("user_name", String(100), nullable=False),  # who (a desk user, or the system user of a command)
+    Column("action", String(40), nullable=False),
+    Column("subject", String(200), nullable=False, default=""),
+    Column("detail", Text, nullable=False, default=""),
+)

@@ -5,7 +5,9 @@ periods the triggers and rules consulted while planning (their `[confirm]` marks
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 
@@ -57,3 +59,25 @@ def parameters(connection: Connection, day: date) -> Parameters:
     params = Parameters()
     params.consulted.update(connection.execute(select(p.name, p.valid_from).where(p.run_date == day)).all())
     return params
+
+
+def duration(started: datetime | None, finished: datetime | None) -> float | None:
+    if started is None or finished is None:
+        return None
+    return round((finished.replace(tzinfo=None) - started.replace(tzinfo=None)).total_seconds(), 1)
+
+
+def nights(connection: Connection) -> list[dict[str, Any]]:
+    """Every night, newest first: status, attempts, letters, quarantined, registered, sheets, duration."""
+    r, l = schema.runs.c, schema.letters.c
+    journaled = dict(connection.execute(select(l.run_date, func.count()).group_by(l.run_date)).all())
+    out = []
+    for run in connection.execute(select(schema.runs).order_by(r.run_date.desc())).mappings():
+        summary = json.loads(run["summary"] or "{}")
+        out.append({
+            "run_date": run["run_date"].isoformat(), "status": run["status"], "attempts": run["attempts"],
+            "letters": summary.get("letters", journaled.get(run["run_date"], 0)),
+            "quarantined": len(summary.get("quarantined", [])), "registered": summary.get("registered"),
+            "sheets": summary.get("sheets"), "seconds": duration(run["started_at"], run["finished_at"]),
+        })
+    return out

@@ -50,6 +50,8 @@ def test_the_commands_the_readme_names() -> None:
         "mailroom reprint": [], "mailroom verify": [], "mailroom archive": [],
         "runs": ["--json"], "runs show": [], "stats": ["--csv", "--quarter", "--year"],
         "scheduler": ["--catch-up-now", "--config"],
+        "users": [], "users add": ["--role"], "users list": ["--json"], "users disable": [],
+        "web": ["--host", "--port", "--proxied", "--threads"],
     }
 
 

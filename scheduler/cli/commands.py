@@ -1,11 +1,12 @@
 """The `correspondence` command group: one module per command group, each registered here by name — night
-(init, run, demo), imports, decide, letters, templates, mailroom, runs (runs, stats), daemon (scheduler)."""
+(init, run, demo), imports, decide, letters, templates, mailroom, runs (runs, stats), daemon (scheduler),
+desk (users, web)."""
 
 from __future__ import annotations
 
 import click
 
-from scheduler.cli import daemon, decide, imports, letters, mailroom, night, runs, templates
+from scheduler.cli import daemon, decide, desk, imports, letters, mailroom, night, runs, templates
 from scheduler.cli.base import Group
 
 
@@ -15,7 +16,7 @@ def correspondence() -> None:
 
 
 for command in (night.init, imports.import_, night.demo, night.run, decide.decide, letters.letters,
-                templates.templates, mailroom.mailroom, runs.runs, runs.stats, daemon.scheduler):
+                templates.templates, mailroom.mailroom, runs.runs, runs.stats, daemon.scheduler, desk.users, desk.web):
     correspondence.add_command(command)
 
 

@@ -6,39 +6,17 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime
-from typing import Any
+from datetime import date
 
 import click
-from sqlalchemy import Connection, func, select
+from sqlalchemy import func, select
 
 from correspondence import csv_out, schema
 from correspondence.config import Settings
 from correspondence.store import existing
 from scheduler.cli.base import DATE, YEAR, Command, Group, argument, pass_settings
 from scheduler.report import summary_text
-
-
-def _duration(started: datetime | None, finished: datetime | None) -> float | None:
-    if started is None or finished is None:
-        return None
-    return round((finished.replace(tzinfo=None) - started.replace(tzinfo=None)).total_seconds(), 1)
-
-
-def nights(connection: Connection) -> list[dict[str, Any]]:
-    """Every night, newest first: status, attempts, letters, quarantined, registered, sheets, duration."""
-    r, l = schema.runs.c, schema.letters.c
-    journaled = dict(connection.execute(select(l.run_date, func.count()).group_by(l.run_date)).all())
-    out = []
-    for run in connection.execute(select(schema.runs).order_by(r.run_date.desc())).mappings():
-        summary = json.loads(run["summary"] or "{}")
-        out.append({
-            "run_date": run["run_date"].isoformat(), "status": run["status"], "attempts": run["attempts"],
-            "letters": summary.get("letters", journaled.get(run["run_date"], 0)),
-            "quarantined": len(summary.get("quarantined", [])), "registered": summary.get("registered"),
-            "sheets": summary.get("sheets"), "seconds": _duration(run["started_at"], run["finished_at"]),
-        })
-    return out
+from scheduler.run_record import duration, nights
 
 
 @click.group("runs", cls=Group, invoke_without_command=True)
@@ -86,9 +64,9 @@ def show(settings: Settings, day: date) -> int:
                                             .group_by(l.status)).all())
         stages = connection.execute(select(schema.run_stages).where(schema.run_stages.c.run_date == day)
                                     .order_by(schema.run_stages.c.attempt, schema.run_stages.c.seconds.desc())).mappings().all()
-    duration = _duration(run["started_at"], run["finished_at"])
+    took = duration(run["started_at"], run["finished_at"])
     print(f"Night of {day}: {run['status']}, {run['attempts']} attempt(s), started "
-          f"{run['started_at']:%Y-%m-%d %H:%M:%S}" + (f", took {duration:.0f} s" if duration is not None else ""))
+          f"{run['started_at']:%Y-%m-%d %H:%M:%S}" + (f", took {took:.0f} s" if took is not None else ""))
     if run["status"] != "complete":
         print("Not finished: the next `correspondence run --as-of "
               f"{day}` (or the scheduler's next firing) resumes it.")

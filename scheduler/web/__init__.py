@@ -1,0 +1,195 @@
+"""The desk in a browser (`correspondence web`): server-side pages over the night's own database and folders.
+
+Flask, because it is small and well kept, and its extensions give what a desk for legal correspondence must have
+without a build step: Flask-Login (sessions), Flask-WTF (forms with a CSRF token on every POST), Flask-Limiter
+(login attempts). Every page but /login and /healthz needs a signed-in, enabled desk user, and its role is
+checked on the server (correspondence/desk/people.py); every action goes to the audit log. Wording per language
+in wording/, markup in pages/: neither is in this file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import lru_cache, wraps
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import Flask, abort, g, jsonify, redirect, render_template, request, session, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
+from flask_wtf import CSRFProtect, FlaskForm
+from sqlalchemy import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from correspondence.desk import audit, people
+from scheduler.run_record import nights
+
+HERE = Path(__file__).resolve().parent
+BRUSSELS = ZoneInfo("Europe/Brussels")
+DESK_LANGUAGES = ("nl", "fr", "en")  # the fund's staff read Dutch or French; English for its IT
+LOGIN_LIMIT = "10 per minute"  # attempts per address: enough for typos, far too few to guess a passphrase
+SESSION_HOURS = 9  # a working day; then one signs in again
+
+
+class _User(UserMixin):  # type: ignore[misc]
+    def __init__(self, person: people.Person) -> None:
+        self.person = person
+        self.id = person.name
+
+
+class LoginForm(FlaskForm):  # type: ignore[misc]
+    name = StringField(validators=[DataRequired(), Length(max=60)])
+    password = PasswordField(validators=[DataRequired(), Length(max=200)])
+
+
+class PostForm(FlaskForm):  # type: ignore[misc]
+    """A form with nothing but its CSRF token (sign out, and the buttons of later pages)."""
+
+
+@lru_cache(maxsize=len(DESK_LANGUAGES))
+def wording(language: str) -> dict[str, str]:
+    with (HERE / "wording" / f"{language}.toml").open("rb") as file:
+        return tomllib.load(file)
+
+
+def create_app(engine: Engine, secret: bytes, *, proxied: bool = False) -> Flask:
+    """The desk over this database. `secret` signs the session cookies and CSRF tokens; `proxied`: behind one
+    reverse proxy whose X-Forwarded-For/-Proto/-Host are trusted (the client's address for the login limit)."""
+    app = Flask(__name__, template_folder=str(HERE / "pages"), static_folder=None)
+    app.config.update(
+        SECRET_KEY=secret, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=proxied,  # behind the TLS proxy the cookie never travels in clear
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS), REMEMBER_COOKIE_DURATION=timedelta(0),
+        WTF_CSRF_TIME_LIMIT=SESSION_HOURS * 3600,
+    )
+    if proxied:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    CSRFProtect(app)
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", default_limits=[])
+    logins = LoginManager(app)
+    logins.login_view = "login"
+    logins.login_message = ""
+
+    @logins.user_loader
+    def load(name: str) -> _User | None:
+        with engine.connect() as connection:
+            person = people.find(connection, name)
+        return _User(person) if person is not None and not person.disabled else None
+
+    @app.before_request
+    def language() -> None:
+        chosen = session.get("lang")
+        g.lang = chosen if chosen in DESK_LANGUAGES else (request.accept_languages.best_match(DESK_LANGUAGES) or "nl")
+
+    @app.context_processor
+    def helpers() -> dict[str, Any]:
+        words = wording(g.get("lang", "nl"))
+
+        def when(moment: datetime | None) -> str:
+            if moment is None:
+                return ""
+            return format_datetime(moment.astimezone(BRUSSELS) if moment.tzinfo else moment.replace(
+                tzinfo=BRUSSELS), "short", tzinfo=BRUSSELS, locale=g.lang) + " (Brussels)"
+
+        return {"t": lambda key: words.get(key, key), "lang": g.lang, "languages": DESK_LANGUAGES, "when": when,
+                "post": PostForm(), "user": current_user.person if current_user.is_authenticated else None}
+
+    def _fresh_session() -> None:
+        """Nothing of the session before signing in or out is kept but the language chosen."""
+        chosen = session.get("lang")
+        session.clear()
+        if chosen in DESK_LANGUAGES:
+            session["lang"] = chosen
+
+    def requires(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+            @wraps(view)
+            @login_required  # type: ignore[misc]
+            def checked(*args: Any, **kwargs: Any) -> Any:
+                if not people.may(current_user.person, *roles):
+                    abort(403)
+                return view(*args, **kwargs)
+
+            return checked
+
+        return decorate
+
+    def note(action: str, subject: str = "", detail: str = "", name: str | None = None) -> None:
+        with engine.begin() as connection:
+            audit.record(connection, name or current_user.person.name, action, subject, detail)
+
+    @app.get("/healthz")
+    def healthz() -> Any:
+        """For monitoring: 200 and the last completed night (null before the first)."""
+        with engine.connect() as connection:
+            done = [n for n in nights(connection) if n["status"] == "complete"]
+        return jsonify({"status": "ok", "last_completed_night": done[0] if done else None})
+
+    @app.route("/login", methods=["GET", "POST"])
+    @limiter.limit(LOGIN_LIMIT, methods=["POST"])
+    def login() -> Any:
+        form = LoginForm()
+        refused = False
+        if form.validate_on_submit():
+            name = form.name.data.strip().lower()
+            with engine.begin() as connection:
+                person = people.authenticate(connection, name, form.password.data)
+            if person is not None:
+                _fresh_session()
+                session.permanent = True
+                login_user(_User(person))
+                note("login")
+                return redirect(url_for("home"))
+            refused = True
+            # the name only if it could be one (never a password typed into the wrong field)
+            note("login refused", name=name if people.valid_name(name) else "(not a desk name)")
+        return render_template("login.html", form=form, refused=refused), 401 if refused else 200
+
+    @app.post("/logout")
+    @login_required  # type: ignore[misc]
+    def logout() -> Any:
+        note("logout")
+        logout_user()
+        _fresh_session()
+        return redirect(url_for("login"))
+
+    @app.get("/lang/<code>")
+    def choose(code: str) -> Any:
+        if code in DESK_LANGUAGES:
+            session["lang"] = code
+        return redirect(url_for("home"))
+
+    @app.get("/")
+    @login_required  # type: ignore[misc]
+    def home() -> Any:
+        return render_template("home.html")
+
+    @app.get("/runs")
+    @requires("operator")
+    def runs() -> Any:
+        with engine.connect() as connection:
+            return render_template("runs.html", nights=nights(connection))
+
+    @app.get("/audit")
+    @requires()  # admin only
+    def audit_log() -> Any:
+        with engine.connect() as connection:
+            return render_template("audit.html", entries=audit.latest(connection))
+
+    @app.errorhandler(403)
+    def forbidden(_: Exception) -> Any:
+        return render_template("refused.html"), 403
+
+    @app.errorhandler(429)
+    def too_many(_: Exception) -> Any:
+        return render_template("login.html", form=LoginForm(), too_many=True), 429
+
+    return app
+

@@ -1,0 +1,111 @@
+"""The desk in a real browser: Debian's Chromium driven by Playwright against `correspondence web` started as
+the operator starts it. Signing in (a wrong password first), a role refused, the nights, the audit log,
+signing out. `UPDATE_SCREENSHOTS=1` writes each page's picture for the README into docs/desk/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from correspondence.config import PROJECT_ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PASSWORD = "correct horse battery staple"
+SHOTS = PROJECT_ROOT / "docs" / "desk"
+
+pytestmark = pytest.mark.slow
+if not Path(CHROMIUM).exists() and not os.environ.get("CI"):  # CI installs it (.ci/run): there it must run
+    pytestmark = [pytest.mark.slow, pytest.mark.skip(reason="Debian's chromium is not installed")]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[str]:
+    env = {**os.environ, "CORRESPONDENCE_VAR": str(tmp_path / "var"), "CORRESPONDENCE_OUTPUT": str(tmp_path / "out")}
+    env.pop("CORRESPONDENCE_DB", None)
+
+    def cli(*argv: str, stdin: str = "") -> None:
+        subprocess.run([sys.executable, "-m", "scheduler.cli", *argv], input=stdin, text=True, env=env, check=True,
+                       capture_output=True, cwd=PROJECT_ROOT)
+
+    cli("init")
+    for name, role in (("mia", "mailroom"), ("ada", "admin")):
+        cli("users", "add", name, "--role", role, stdin=PASSWORD + "\n")
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "web", "--port", str(port)], env=env,
+                              cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=1) as answer:
+                    assert answer.status == 200
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError(f"the desk did not start: {server.stderr.read1(2000) if server.stderr else ''}")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert b"Traceback" not in (server.stderr.read() if server.stderr else b"")
+
+
+def test_signing_in_roles_nights_audit_and_signing_out(desk: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(locale="fr-BE", viewport={"width": 1100, "height": 700})
+
+        def shot(name: str) -> None:
+            if os.environ.get("UPDATE_SCREENSHOTS"):
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+        page.goto(f"{desk}/runs")  # not signed in: the sign-in page, in the browser's language
+        expect(page.locator("h1")).to_have_text("Se connecter")
+        page.fill("#name", "mia")
+        page.fill("#password", "not her password")
+        page.click("button[type=submit]")
+        expect(page.get_by_role("alert")).to_contain_text("Connexion refusée")
+        shot("login-refused")
+        page.fill("#name", "mia")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        expect(page.locator("h1")).to_have_text("Bienvenue, mia")
+        page.goto(f"{desk}/audit")  # the mailroom may not read the audit log
+        expect(page.get_by_role("alert")).to_contain_text("Votre rôle ne donne pas accès")
+        shot("refused")
+        page.click("text=Se déconnecter")
+        expect(page.locator("h1")).to_have_text("Se connecter")
+        page.click("text=NL")
+        page.fill("#name", "ada")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        expect(page.locator("h1")).to_have_text("Welkom, ada")
+        shot("home")
+        page.click("header >> text=Nachten")
+        expect(page.locator("main")).to_contain_text("Nog geen nacht gelopen.")
+        page.click("header >> text=Auditlog")
+        rows = page.locator("tbody tr")
+        expect(rows.first).to_contain_text("aangemeld")
+        expect(page.locator("tbody")).to_contain_text("aanmelden geweigerd")
+        expect(page.locator("tbody")).to_contain_text("gebruiker toegevoegd")
+        shot("audit")
+        browser.close()

@@ -1,0 +1,131 @@
+"""The desk's pages over a real database through Flask's test client: signing in (CSRF token, wrong password,
+rate limit, cookie flags), roles checked on the server, the audit log, /healthz, the wording in three languages.
+(The same pages in a real browser: tests/desk/test_browser.py.)"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import Engine
+
+from correspondence import schema
+from correspondence.desk import audit, people
+from correspondence.store import connect
+from scheduler.web import DESK_LANGUAGES, HERE, create_app, wording
+
+PASSWORD = "correct horse battery staple"
+PAGES = ("/", "/runs", "/audit")
+
+
+@pytest.fixture
+def engine(sqlite_url: str) -> Engine:
+    engine = connect(sqlite_url)
+    with engine.begin() as connection:
+        for name, role in (("rita", "reviewer"), ("mia", "mailroom"), ("otto", "operator"), ("ada", "admin")):
+            people.add(connection, name, role, PASSWORD)
+    return engine
+
+
+@pytest.fixture
+def client(engine: Engine) -> FlaskClient:
+    return create_app(engine, b"k" * 64).test_client()
+
+
+def _token(client: FlaskClient, path: str = "/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def _login(client: FlaskClient, name: str, password: str = PASSWORD) -> Any:
+    return client.post("/login", data={"name": name, "password": password, "csrf_token": _token(client)})
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_but_login_and_healthz_needs_a_signed_in_user(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 302 and response.location.startswith("/login")
+
+
+def test_healthz_answers_the_last_completed_night(client: FlaskClient, engine: Engine) -> None:
+    assert client.get("/healthz").get_json() == {"status": "ok", "last_completed_night": None}
+    with engine.begin() as connection:
+        for day, status in ((date(2026, 10, 1), "complete"), (date(2026, 10, 2), "rendering")):
+            connection.execute(schema.runs.insert().values(run_date=day, status=status, attempts=1,
+                                                           started_at=datetime(2026, 10, 1, 1, tzinfo=UTC)))
+    answer = client.get("/healthz")
+    assert answer.status_code == 200 and answer.get_json()["last_completed_night"]["run_date"] == "2026-10-01"
+
+
+def test_signing_in_needs_the_form_token_and_the_right_password(client: FlaskClient, engine: Engine) -> None:
+    assert client.post("/login", data={"name": "ada", "password": PASSWORD}).status_code == 400  # no CSRF token
+    refused = _login(client, "ada", "wrong password here")
+    assert refused.status_code == 401 and "Aanmelden geweigerd" in refused.get_data(as_text=True)  # Dutch by default
+    assert _login(client, "ada", "").status_code == 200  # an empty field: the form again, nothing checked
+    signed_in = _login(client, "ada")
+    assert signed_in.status_code == 302 and signed_in.location == "/"
+    cookie = signed_in.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert client.get("/").status_code == 200
+    with engine.connect() as connection:
+        assert [(e.user_name, e.action) for e in reversed(audit.latest(connection))][-2:] == [
+            ("ada", "login refused"), ("ada", "login")]
+
+
+def test_a_password_typed_as_the_name_never_reaches_the_audit_log(client: FlaskClient, engine: Engine) -> None:
+    _login(client, "My Secret Passphrase 1!", "x")
+    with engine.connect() as connection:
+        assert audit.latest(connection)[0].user_name == "(not a desk name)"
+
+
+@pytest.mark.parametrize(("name", "allowed"), [
+    ("rita", {"/"}), ("mia", {"/"}), ("otto", {"/", "/runs"}), ("ada", {"/", "/runs", "/audit"})])
+def test_roles_are_enforced_on_the_server(client: FlaskClient, name: str, allowed: set[str]) -> None:
+    _login(client, name)
+    assert {path for path in PAGES if client.get(path).status_code == 200} == allowed
+    assert {path for path in PAGES if client.get(path).status_code == 403} == set(PAGES) - allowed
+
+
+def test_a_disabled_user_is_signed_out_at_the_next_page(client: FlaskClient, engine: Engine) -> None:
+    _login(client, "otto")
+    assert client.get("/runs").status_code == 200
+    with engine.begin() as connection:
+        people.disable(connection, "otto")
+    assert client.get("/runs").status_code == 302
+
+
+def test_signing_out_needs_the_token_and_ends_the_session(client: FlaskClient) -> None:
+    _login(client, "ada")
+    assert client.post("/logout").status_code == 400
+    assert client.post("/logout", data={"csrf_token": _token(client, "/")}).status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_login_attempts_are_limited_per_address(client: FlaskClient) -> None:
+    codes = [_login(client, "ada", "wrong password here").status_code for _ in range(11)]
+    assert codes == [401] * 10 + [429]
+
+
+@pytest.mark.parametrize(("language", "says"), [("nl", "Aanmelden"), ("fr", "Se connecter"), ("en", "Sign in")])
+def test_the_desk_speaks_the_users_language(client: FlaskClient, language: str, says: str) -> None:
+    assert f"<h1>{says}</h1>" in client.get("/login", headers={"Accept-Language": f"{language},en;q=0.1"}).get_data(
+        as_text=True)
+    client.get(f"/lang/{language}")
+    assert f"<h1>{says}</h1>" in client.get("/login", headers={"Accept-Language": "de"}).get_data(as_text=True)
+
+
+def test_every_word_the_pages_use_is_in_every_language() -> None:
+    used = set()
+    for page in (HERE / "pages").glob("*.html"):
+        used |= set(re.findall(r't\("([^"~]+)"\)', page.read_text(encoding="utf-8")))
+    dynamic = {f"role.{r}" for r in people.ROLES} | {f"home.role.{r}" for r in people.ROLES} | {
+        f"status.{s}" for s in ("planning", "rendering", "assembling", "complete")} | {
+        f"action.{a}" for a in ("login", "login refused", "logout", "user added", "user disabled")}
+    for language in DESK_LANGUAGES:
+        assert set(wording(language)) == set(wording("nl")), language
+        assert (used | dynamic) <= set(wording(language)), (used | dynamic) - set(wording(language))
+    assert Path(HERE / "wording").is_dir()
