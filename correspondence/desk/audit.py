@@ -3,6 +3,7 @@ returned, reprint, people changed). Staff names only: no affiliate's name or nat
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -11,6 +12,14 @@ from sqlalchemy import Connection, select
 from correspondence import schema
 
 SYSTEM = "system"  # the user of a command typed at the server (`correspondence users add`, …)
+
+
+def command_user() -> str:
+    """Who typed a command at the server, as the audit log names them: `system (<login name>)`."""
+    try:
+        return f"{SYSTEM} ({getpass.getuser()})"
+    except (KeyError, OSError):  # no name for this uid (a container's)
+        return SYSTEM
 
 
 @dataclass(frozen=True)

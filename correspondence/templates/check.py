@@ -98,15 +98,16 @@ def samples(templates_dir: Path, letter_type: str) -> dict[str, dict[str, Any]]:
     return found
 
 
-def check(templates_dir: Path, only: str | None = None, services: Collection[str] | None = None) -> list[Finding]:
-    """Every finding of the letter types (or of `only`). `services`: those of the fund profile, by default the
-    configured one's (CORRESPONDENCE_FUND)."""
+def check(templates_dir: Path, only: str | None = None, services: Collection[str] | None = None,
+          languages: Collection[str] = catalog.LANGUAGES) -> list[Finding]:
+    """Every finding of the letter types (or of `only`), in these languages (the findings of no language
+    always). `services`: those of the fund profile, by default the configured one's (CORRESPONDENCE_FUND)."""
     findings = linked_files(templates_dir, only)
     types, wrong_settings = settings_findings(templates_dir, only, services)
     findings += wrong_settings
     for letter_type in types.values():
         if only in (None, letter_type.name):
-            findings.extend(check_type(templates_dir, letter_type))
+            findings.extend(check_type(templates_dir, letter_type, languages))
     return _once(findings)
 
 
@@ -186,7 +187,8 @@ def _configured_services() -> tuple[Collection[str] | None, list[Finding]]:
                               "that letter.toml files name are not checked")]
 
 
-def check_type(templates_dir: Path, letter_type: catalog.LetterType) -> list[Finding]:
+def check_type(templates_dir: Path, letter_type: catalog.LetterType,
+               languages: Collection[str] = catalog.LANGUAGES) -> list[Finding]:
     name = letter_type.name
     findings = []
     data: dict[str, dict[str, Any]] = {}
@@ -199,7 +201,7 @@ def check_type(templates_dir: Path, letter_type: catalog.LetterType) -> list[Fin
     if not data:
         findings.append(Finding("error", f"{name}/samples", "", "no sample data: add at least one "
                                 "samples/<name>.json (see the reviewer's guide)", name))
-    for language in catalog.LANGUAGES:
+    for language in (x for x in catalog.LANGUAGES if x in languages):
         ext = EXTENSIONS.get(letter_type.format, letter_type.format)
         file = f"{name}/{language}.{ext}"
         if language not in letter_type.languages:

@@ -93,6 +93,32 @@ def preview(settings: Settings, letter_type: str, language: str, sample: str | N
 
 def _preview(settings: Settings, letter_type: str, language: str, sample: str | None, affiliate: str | None,
              out: Path | None, png: bool, day: date | None) -> list[Path]:
+    name, pdf = _pdf(settings, letter_type, language, sample, affiliate, day)
+    target = out or Path(f"preview-{letter_type}-{language}-{affiliate or name}.pdf")
+    atomic_write(target, pdf, sync=False)  # a real affiliate's name and address: 0640, never 0644
+    written = [target]
+    if png:
+        stem = target.with_suffix("")
+        subprocess.run(["pdftoppm", "-r", "100", "-png", str(target), str(stem)], check=True, umask=0o027)
+        pages = sorted(target.parent.glob(f"{stem.name}-*.png"))
+        for page in pages:  # one written over keeps its old mode
+            os.chmod(page, FILE_MODE)
+        written += pages
+    return written
+
+
+def pdf(settings: Settings, letter_type: str, language: str, sample: str | None = None,
+        affiliate: str | None = None, day: date | None = None) -> bytes:
+    """The preview as PDF bytes (the desk's preview page); PreviewError as `preview`."""
+    try:
+        return _pdf(settings, letter_type, language, sample, affiliate, day)[1]
+    except snapshots.UnsafeFile as exc:
+        raise PreviewError(str(exc)) from None
+
+
+def _pdf(settings: Settings, letter_type: str, language: str, sample: str | None, affiliate: str | None,
+         day: date | None) -> tuple[str, bytes]:
+    """(the sample's name, the working copy's letter printed with it)."""
     try:
         kind = catalog.one(settings.templates_dir, letter_type, catalog.services_of(load_fund(settings.fund_file)))
     except catalog.CatalogError as exc:
@@ -106,14 +132,4 @@ def _preview(settings: Settings, letter_type: str, language: str, sample: str | 
     if isinstance(result, Failed):
         raise PreviewError(f"{letter_type}/{language} cannot be printed ({result.field}): {result.reason} — "
                            f"run `correspondence templates check {letter_type}`")
-    target = out or Path(f"preview-{letter_type}-{language}-{affiliate or name}.pdf")
-    atomic_write(target, result.pdf, sync=False)  # a real affiliate's name and address: 0640, never 0644
-    written = [target]
-    if png:
-        stem = target.with_suffix("")
-        subprocess.run(["pdftoppm", "-r", "100", "-png", str(target), str(stem)], check=True, umask=0o027)
-        pages = sorted(target.parent.glob(f"{stem.name}-*.png"))
-        for page in pages:  # one written over keeps its old mode
-            os.chmod(page, FILE_MODE)
-        written += pages
-    return written
+    return name, result.pdf

@@ -13,6 +13,7 @@ import click
 
 from correspondence.config import Settings
 from correspondence.desk import audit, people
+from correspondence.templates import approvals
 from correspondence.store import existing
 from scheduler.cli.base import Command, Group, argument, pass_settings
 
@@ -109,7 +110,7 @@ def secret(path: Path) -> bytes:
               help="behind one reverse proxy that terminates TLS: trust its X-Forwarded-* headers, secure cookies")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
               help="requests served at once")
-@pass_settings()
+@pass_settings(templates=True)
 def web(settings: Settings, host: str, port: int, proxied: bool, threads: int) -> int:
     """Serve the desk (reviewers, approvers, mailroom, operator) until interrupted."""
     from waitress import serve
@@ -117,11 +118,12 @@ def web(settings: Settings, host: str, port: int, proxied: bool, threads: int) -
     from scheduler.web import create_app
 
     engine = existing(settings.db_url)
-    with engine.connect() as connection:
+    with engine.begin() as connection:
+        approvals.import_shipped(connection, settings.templates_dir)  # as the night does: shipped = approved
         if not people.everyone(connection):
             print("nobody may sign in yet: add someone with `correspondence users add NAME --role admin`",
                   file=sys.stderr)
-    app = create_app(engine, secret(settings.web_secret_file), proxied=proxied)
+    app = create_app(settings, secret(settings.web_secret_file), proxied=proxied, engine=engine)
     print(f"the desk is at http://{host}:{port}/ (Ctrl-C ends it)", file=sys.stderr)
     serve(app, host=host, port=port, threads=threads, ident="correspondence")
     return 0

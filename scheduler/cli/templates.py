@@ -14,8 +14,9 @@ import click
 from sqlalchemy import Connection
 
 from correspondence.config import Settings
+from correspondence.desk import audit
 from correspondence.store import existing, init
-from correspondence.templates import approvals, catalog, snapshots
+from correspondence.templates import approvals, catalog, snapshots, submissions
 from scheduler.cli.base import DATE, LANGUAGE, Group, argument, pass_settings, today
 
 
@@ -183,7 +184,7 @@ def _approve(settings: Settings, name: str | None, lang: list[str], by: str, eff
         print(f"templates approve: not approved — {link}", file=sys.stderr)
     if linked:
         return 1
-    errors = [f for f in check(settings.templates_dir, letter_type.name)
+    errors = [f for f in check(settings.templates_dir, letter_type.name, languages=languages)
               if f.level == "error" and (f.language is None or f.language in languages)]
     if errors:
         print(report(errors), end="", file=sys.stderr)
@@ -192,10 +193,24 @@ def _approve(settings: Settings, name: str | None, lang: list[str], by: str, eff
     effective = effective or today()
     engine = existing(settings.db_url)
     init(engine)
-    with engine.begin() as connection:
-        for language in languages:
-            approval = approvals.approve(connection, settings.templates_dir, letter_type.name, language, by,
-                                         effective)
-            print(f"approved {approval.name} version {approval.hash[:12]} by {approval.approved_by}, "
-                  f"in force from the night of {approval.effective_from}")
+    done = []
+    try:
+        with engine.begin() as connection:
+            for language in languages:
+                # A version submitted at the desk is approved as its submission: by someone else (four eyes).
+                if submissions.pending(connection, letter_type.name, language) is not None:
+                    approval = submissions.approve(connection, settings.templates_dir, letter_type.name, language,
+                                                   by, effective)
+                else:
+                    approval = approvals.approve(connection, settings.templates_dir, letter_type.name, language,
+                                                 by, effective)
+                audit.record(connection, audit.command_user(), "approve", approval.name,
+                             f"version {approval.hash[:12]} as approved by {by}, in force from {effective}")
+                done.append(approval)
+    except submissions.Refused as exc:
+        print(f"templates approve: not approved — {exc}", file=sys.stderr)
+        return 1
+    for approval in done:
+        print(f"approved {approval.name} version {approval.hash[:12]} by {approval.approved_by}, "
+              f"in force from the night of {approval.effective_from}")
     return 0

@@ -9,16 +9,11 @@ in wording/, markup in pages/: neither is in this file.
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Callable
-from datetime import datetime, timedelta
-from functools import lru_cache, wraps
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from flask import Flask, abort, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Flask, g, jsonify, redirect, render_template, request, session, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
@@ -28,12 +23,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from correspondence.config import Settings
 from correspondence.desk import audit, people
+from correspondence.store import existing
 from scheduler.run_record import nights
+from scheduler.web import access, reviewing
+from scheduler.web.access import BRUSSELS
+from scheduler.web.words import DESK_LANGUAGES, HERE, wording
 
-HERE = Path(__file__).resolve().parent
-BRUSSELS = ZoneInfo("Europe/Brussels")
-DESK_LANGUAGES = ("nl", "fr", "en")  # the fund's staff read Dutch or French; English for its IT
 LOGIN_LIMIT = "10 per minute"  # attempts per address: enough for typos, far too few to guess a passphrase
 SESSION_HOURS = 9  # a working day; then one signs in again
 
@@ -53,16 +50,13 @@ class PostForm(FlaskForm):  # type: ignore[misc]
     """A form with nothing but its CSRF token (sign out, and the buttons of later pages)."""
 
 
-@lru_cache(maxsize=len(DESK_LANGUAGES))
-def wording(language: str) -> dict[str, str]:
-    with (HERE / "wording" / f"{language}.toml").open("rb") as file:
-        return tomllib.load(file)
-
-
-def create_app(engine: Engine, secret: bytes, *, proxied: bool = False) -> Flask:
-    """The desk over this database. `secret` signs the session cookies and CSRF tokens; `proxied`: behind one
-    reverse proxy whose X-Forwarded-For/-Proto/-Host are trusted (the client's address for the login limit)."""
+def create_app(settings: Settings, secret: bytes, *, proxied: bool = False, engine: Engine | None = None) -> Flask:
+    """The desk over the night's database and folders. `secret` signs the session cookies and CSRF tokens;
+    `proxied`: behind one reverse proxy whose X-Forwarded-For/-Proto/-Host are trusted (the client's address for
+    the login limit)."""
+    engine = engine or existing(settings.db_url)
     app = Flask(__name__, template_folder=str(HERE / "pages"), static_folder=None)
+    app.extensions[access.KEY] = access.Desk(settings, engine)
     app.config.update(
         SECRET_KEY=secret, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=proxied,  # behind the TLS proxy the cookie never travels in clear
@@ -95,11 +89,11 @@ def create_app(engine: Engine, secret: bytes, *, proxied: bool = False) -> Flask
         def when(moment: datetime | None) -> str:
             if moment is None:
                 return ""
-            return format_datetime(moment.astimezone(BRUSSELS) if moment.tzinfo else moment.replace(
-                tzinfo=BRUSSELS), "short", tzinfo=BRUSSELS, locale=g.lang) + " (Brussels)"
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # stored in UTC (SQLite drops the zone)
+            return format_datetime(moment, "short", tzinfo=BRUSSELS, locale=g.lang) + " (Brussels)"
 
         return {"t": lambda key: words.get(key, key), "lang": g.lang, "languages": DESK_LANGUAGES, "when": when,
-                "post": PostForm(), "user": current_user.person if current_user.is_authenticated else None}
+                "post": PostForm(), "day": access.day, "user": current_user.person if current_user.is_authenticated else None}
 
     def _fresh_session() -> None:
         """Nothing of the session before signing in or out is kept but the language chosen."""
@@ -107,23 +101,6 @@ def create_app(engine: Engine, secret: bytes, *, proxied: bool = False) -> Flask
         session.clear()
         if chosen in DESK_LANGUAGES:
             session["lang"] = chosen
-
-    def requires(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-            @wraps(view)
-            @login_required  # type: ignore[misc]
-            def checked(*args: Any, **kwargs: Any) -> Any:
-                if not people.may(current_user.person, *roles):
-                    abort(403)
-                return view(*args, **kwargs)
-
-            return checked
-
-        return decorate
-
-    def note(action: str, subject: str = "", detail: str = "", name: str | None = None) -> None:
-        with engine.begin() as connection:
-            audit.record(connection, name or current_user.person.name, action, subject, detail)
 
     @app.get("/healthz")
     def healthz() -> Any:
@@ -145,17 +122,17 @@ def create_app(engine: Engine, secret: bytes, *, proxied: bool = False) -> Flask
                 _fresh_session()
                 session.permanent = True
                 login_user(_User(person))
-                note("login")
+                access.note("login")
                 return redirect(url_for("home"))
             refused = True
             # the name only if it could be one (never a password typed into the wrong field)
-            note("login refused", name=name if people.valid_name(name) else "(not a desk name)")
+            access.note("login refused", name=name if people.valid_name(name) else "(not a desk name)")
         return render_template("login.html", form=form, refused=refused), 401 if refused else 200
 
     @app.post("/logout")
     @login_required  # type: ignore[misc]
     def logout() -> Any:
-        note("logout")
+        access.note("logout")
         logout_user()
         _fresh_session()
         return redirect(url_for("login"))
@@ -172,16 +149,18 @@ def create_app(engine: Engine, secret: bytes, *, proxied: bool = False) -> Flask
         return render_template("home.html")
 
     @app.get("/runs")
-    @requires("operator")
+    @access.requires("operator")
     def runs() -> Any:
         with engine.connect() as connection:
             return render_template("runs.html", nights=nights(connection))
 
     @app.get("/audit")
-    @requires()  # admin only
+    @access.requires()  # admin only
     def audit_log() -> Any:
         with engine.connect() as connection:
             return render_template("audit.html", entries=audit.latest(connection))
+
+    app.register_blueprint(reviewing.pages)
 
     @app.errorhandler(403)
     def forbidden(_: Exception) -> Any:

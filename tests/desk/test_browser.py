@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from correspondence.config import PROJECT_ROOT
+from tests.template_copies import copy_templates, edit_once
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "correct horse battery staple"
@@ -34,8 +35,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def desk(tmp_path: Path) -> Iterator[str]:
-    env = {**os.environ, "CORRESPONDENCE_VAR": str(tmp_path / "var"), "CORRESPONDENCE_OUTPUT": str(tmp_path / "out")}
+def templates(tmp_path: Path) -> Path:
+    return copy_templates(tmp_path)
+
+
+@pytest.fixture
+def desk(tmp_path: Path, templates: Path) -> Iterator[str]:
+    env = {**os.environ, "CORRESPONDENCE_VAR": str(tmp_path / "var"), "CORRESPONDENCE_OUTPUT": str(tmp_path / "out"),
+           "CORRESPONDENCE_TEMPLATES": str(templates)}
     env.pop("CORRESPONDENCE_DB", None)
 
     def cli(*argv: str, stdin: str = "") -> None:
@@ -43,7 +50,7 @@ def desk(tmp_path: Path) -> Iterator[str]:
                        capture_output=True, cwd=PROJECT_ROOT)
 
     cli("init")
-    for name, role in (("mia", "mailroom"), ("ada", "admin")):
+    for name, role in (("mia", "mailroom"), ("ada", "admin"), ("rita", "reviewer"), ("abe", "approver")):
         cli("users", "add", name, "--role", role, stdin=PASSWORD + "\n")
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "web", "--port", str(port)], env=env,
@@ -108,4 +115,45 @@ def test_signing_in_roles_nights_audit_and_signing_out(desk: str) -> None:
         expect(page.locator("tbody")).to_contain_text("aanmelden geweigerd")
         expect(page.locator("tbody")).to_contain_text("gebruiker toegevoegd")
         shot("audit")
+        browser.close()
+
+
+def test_a_reviewer_submits_a_change_and_another_approves_it(desk: str, templates: Path) -> None:
+    from playwright.sync_api import Page, expect, sync_playwright
+
+    edit_once(templates / "due_notice" / "fr.html", "chaque trimestre", "tous les trimestres")
+
+    def sign_in(page: Page, name: str) -> None:
+        page.goto(f"{desk}/login")
+        page.fill("#name", name)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(locale="fr-BE", viewport={"width": 1100, "height": 900})
+        page.set_default_timeout(60_000)  # approving runs the template's check (seconds on a busy machine)
+        sign_in(page, "rita")
+        page.click("header >> text=Modèles")
+        row = page.get_by_role("row", name="due_notice FR", exact=False).filter(has_not_text="company")
+        expect(row).to_contain_text("modifié")
+        if os.environ.get("UPDATE_SCREENSHOTS"):
+            page.screenshot(path=str(SHOTS / "templates.png"))
+        row.get_by_role("link").click()
+        expect(page.locator("del").first).to_have_text("chaque")
+        expect(page.locator("ins").first).to_have_text("tous")
+        page.click("text=Soumettre à l'approbation")
+        expect(page.get_by_role("status")).to_contain_text("est soumise à l'approbation")
+        expect(page.locator("h1")).to_contain_text("en attente d'approbation")
+        if os.environ.get("UPDATE_SCREENSHOTS"):
+            page.screenshot(path=str(SHOTS / "redline.png"), full_page=False)
+        page.click("text=Se déconnecter")
+        sign_in(page, "abe")
+        page.goto(f"{desk}/templates/due_notice/fr")
+        page.click("button:has-text('Approuver')")
+        expect(page.get_by_role("status")).to_contain_text("en vigueur à partir de la nuit du")
+        expect(page.locator("h1")).to_contain_text("approuvé, en vigueur")
+        expect(page.locator("main")).to_contain_text("Aucune : la copie de travail est la version en vigueur.")
+        answer = page.request.get(f"{desk}/templates/due_notice/fr/preview.pdf")  # with the page's session
+        assert answer.status == 200 and answer.body().startswith(b"%PDF")
         browser.close()

@@ -17,6 +17,7 @@ from correspondence import schema
 from correspondence.desk import audit, people
 from correspondence.store import connect
 from scheduler.web import DESK_LANGUAGES, HERE, create_app, wording
+from tests.conftest import settings_for
 
 PASSWORD = "correct horse battery staple"
 PAGES = ("/", "/runs", "/audit")
@@ -32,8 +33,8 @@ def engine(sqlite_url: str) -> Engine:
 
 
 @pytest.fixture
-def client(engine: Engine) -> FlaskClient:
-    return create_app(engine, b"k" * 64).test_client()
+def client(engine: Engine, sqlite_url: str, tmp_path: Path) -> FlaskClient:
+    return create_app(settings_for(sqlite_url, tmp_path), b"k" * 64, engine=engine).test_client()
 
 
 def _token(client: FlaskClient, path: str = "/login") -> str:
@@ -124,7 +125,11 @@ def test_every_word_the_pages_use_is_in_every_language() -> None:
         used |= set(re.findall(r't\("([^"~]+)"\)', page.read_text(encoding="utf-8")))
     dynamic = {f"role.{r}" for r in people.ROLES} | {f"home.role.{r}" for r in people.ROLES} | {
         f"status.{s}" for s in ("planning", "rendering", "assembling", "complete")} | {
-        f"action.{a}" for a in ("login", "login refused", "logout", "user added", "user disabled")}
+        f"action.{a}" for a in ("login", "login refused", "logout", "user added", "user disabled", "submit",
+                                "approve", "withdraw", "submit refused", "approve refused", "withdraw refused")} | {
+        f"tstate.{s}" for s in ("approved", "changed", "pending", "later", "new", "unreadable")} | {
+        f"submission.{s}" for s in ("pending", "approved", "withdrawn", "superseded")} | {
+        f"file.{k}" for k in ("changed", "added", "removed", "binary")} | {"level.error", "level.warning"}
     for language in DESK_LANGUAGES:
         assert set(wording(language)) == set(wording("nl")), language
         assert (used | dynamic) <= set(wording(language)), (used | dynamic) - set(wording(language))
