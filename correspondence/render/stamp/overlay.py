@@ -8,6 +8,7 @@ shapes (types x languages x address lengths ...), never by the night's size. Wit
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import unicodedata
@@ -36,12 +37,16 @@ PX = 0.75  # a CSS px in PDF points
 _UNSAFE = ("C", "M", "Zl", "Zp")  # controls, format characters (soft hyphen, bidi), combining marks
 
 
-class _Lru(OrderedDict[str, Any]):
+class _Lru(OrderedDict[bytes, Any]):
+    """At most CACHE entries, the least recently used dropped first. Keyed by the key's digest: a key is a
+    letter's whole shape (tens of kilobytes), and a worker keeps many."""
+
     def get_or(self, key: str, make: Any) -> Any:
-        if key in self:
-            self.move_to_end(key)
-            return self[key]
-        value = self[key] = make()
+        digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+        if digest in self:
+            self.move_to_end(digest)
+            return self[digest]
+        value = self[digest] = make()
         if len(self) > CACHE:
             self.popitem(last=False)
         return value
@@ -93,6 +98,7 @@ class _Template:
         buffer = io.BytesIO()
         pdf.save(buffer, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable)
         self.bytes = buffer.getvalue()
+        self.plan = dataclasses.replace(plan, background=b"")  # in self.bytes: kept once, not twice
         self._prepare_update()
 
     def _prepare_update(self) -> None:
