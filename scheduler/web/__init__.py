@@ -80,7 +80,8 @@ def create_app(settings: Settings, secret: bytes, *, proxied: bool = False, engi
     @app.before_request
     def language() -> None:
         chosen = session.get("lang")
-        g.lang = chosen if chosen in DESK_LANGUAGES else (request.accept_languages.best_match(DESK_LANGUAGES) or "nl")
+        g.lang = chosen if chosen in DESK_LANGUAGES else (
+            request.accept_languages.best_match(DESK_LANGUAGES) or "nl")
 
     @app.context_processor
     def helpers() -> dict[str, Any]:
@@ -93,7 +94,8 @@ def create_app(settings: Settings, secret: bytes, *, proxied: bool = False, engi
             return format_datetime(moment, "short", tzinfo=BRUSSELS, locale=g.lang) + " (Brussels)"
 
         return {"t": lambda key: words.get(key, key), "lang": g.lang, "languages": DESK_LANGUAGES, "when": when,
-                "post": PostForm(), "day": access.day, "user": current_user.person if current_user.is_authenticated else None}
+                "post": PostForm(), "day": access.day,
+                "user": current_user.person if current_user.is_authenticated else None}
 
     def _fresh_session() -> None:
         """Nothing of the session before signing in or out is kept but the language chosen."""
