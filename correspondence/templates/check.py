@@ -339,7 +339,7 @@ def _laid_out_once(snapshot: snapshots.Snapshot, letter_type: catalog.LetterType
                                  f'shape ({outcome}); see "Layout once" in the README', letter_type.name, language))
             continue
         own = _own_data(context)
-        stamped = renderer.stamper.shapes.get(marked.with_codes(), frozenset())
+        stamped = renderer.stamper.shapes.peek(marked.with_codes(), frozenset())
         shaped = sorted({s.value for i, s in enumerate(marked.slots)
                          if s.kind == "text" and i not in stamped and (s.value in own or "€" in s.value)})
         if shaped:

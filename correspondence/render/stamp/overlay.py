@@ -41,8 +41,16 @@ class _Lru(OrderedDict[bytes, Any]):
     """At most CACHE entries, the least recently used dropped first. Keyed by the key's digest: a key is a
     letter's whole shape (tens of kilobytes), and a worker keeps many."""
 
+    @staticmethod
+    def digest(key: str) -> bytes:
+        return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+
+    def peek(self, key: str, default: Any = None) -> Any:
+        """The entry for `key` if kept, without making it nor changing the order."""
+        return self.get(self.digest(key), default)
+
     def get_or(self, key: str, make: Any) -> Any:
-        digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+        digest = self.digest(key)
         if digest in self:
             self.move_to_end(digest)
             return self[digest]
