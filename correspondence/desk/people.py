@@ -1,6 +1,6 @@
 """The desk's people: a name, one role, an argon2id password hash, enabled or not.
 
-A role is what the server lets a person do (web.py checks it on every page and form): reviewers edit and submit
+A role is what the server lets a person do (scheduler/web/access.py checks it on every page and form): reviewers edit and submit
 templates, approvers approve someone else's submission, the mailroom collects and records returned mail, the
 operator watches the nights, an admin manages people and reads the audit log (and may do everything else).
 """
@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, select
 
 from correspondence import schema
 
@@ -68,23 +69,28 @@ def disable(connection: Connection, name: str) -> None:
         raise PeopleError(f"{name[:60]}: no desk user of that name")
 
 
-def find(connection: Connection, name: str) -> Person | None:
+def _people() -> Select[Any]:
     u = schema.desk_users.c
-    row = connection.execute(select(u.name, u.role, u.disabled, u.created_at).where(u.name == name)).first()
-    return Person(row.name, row.role, row.disabled, row.created_at) if row else None
+    return select(u.name, u.role, u.disabled, u.created_at, u.password_hash)
+
+
+def _person(row: Any) -> Person:
+    return Person(row.name, row.role, row.disabled, row.created_at)
+
+
+def find(connection: Connection, name: str) -> Person | None:
+    row = connection.execute(_people().where(schema.desk_users.c.name == name)).first()
+    return _person(row) if row else None
 
 
 def everyone(connection: Connection) -> list[Person]:
-    u = schema.desk_users.c
-    return [Person(r.name, r.role, r.disabled, r.created_at)
-            for r in connection.execute(select(u.name, u.role, u.disabled, u.created_at).order_by(u.name))]
+    return [_person(r) for r in connection.execute(_people().order_by(schema.desk_users.c.name))]
 
 
 def authenticate(connection: Connection, name: str, password: str) -> Person | None:
     """The enabled person with this name and password, else None (unknown, disabled or wrong: one answer)."""
     u = schema.desk_users.c
-    row = connection.execute(select(u.name, u.role, u.disabled, u.created_at, u.password_hash)
-                             .where(u.name == name)).first()
+    row = connection.execute(_people().where(u.name == name)).first()
     try:
         _HASHER.verify(row.password_hash if row else _DUMMY, password)
     except (VerificationError, InvalidHashError):
@@ -94,7 +100,7 @@ def authenticate(connection: Connection, name: str, password: str) -> Person | N
     if _HASHER.check_needs_rehash(row.password_hash):  # argon2's parameters grew since: stored anew
         connection.execute(schema.desk_users.update().where(u.name == name)
                            .values(password_hash=_HASHER.hash(password)))
-    return Person(row.name, row.role, row.disabled, row.created_at)
+    return _person(row)
 
 
 def may(person: Person, *roles: str) -> bool:

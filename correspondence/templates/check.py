@@ -187,6 +187,14 @@ def _configured_services() -> tuple[Collection[str] | None, list[Finding]]:
                               "that letter.toml files name are not checked")]
 
 
+def of_languages(templates_dir: Path, letter_type: str, languages: Collection[str]) -> list[Finding]:
+    """The findings of one letter type that concern these languages (or none in particular): what an approval
+    of those languages must see, errors first."""
+    found = [f for f in check(templates_dir, letter_type, languages=languages)
+             if f.language is None or f.language in languages]
+    return sorted(found, key=lambda f: f.level != "error")
+
+
 def check_type(templates_dir: Path, letter_type: catalog.LetterType,
                languages: Collection[str] = catalog.LANGUAGES) -> list[Finding]:
     name = letter_type.name

@@ -13,11 +13,9 @@ import click
 
 from correspondence.config import Settings
 from correspondence.desk import audit, people
-from correspondence.templates import approvals
 from correspondence.store import existing
+from correspondence.templates import approvals
 from scheduler.cli.base import Command, Group, argument, pass_settings
-
-PASSWORD_HELP = "read from standard input (one line), never from the command line where `ps` would show it"
 
 
 @click.group("users", cls=Group)

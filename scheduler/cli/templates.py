@@ -177,15 +177,14 @@ def _approve(settings: Settings, name: str | None, lang: list[str], by: str, eff
     if unknown:
         print(f"templates approve: {letter_type.name} has no language {', '.join(unknown)}", file=sys.stderr)
         return 2
-    from correspondence.templates.check import check, linked_files, report
+    from correspondence.templates.check import linked_files, of_languages, report
 
     linked = linked_files(settings.templates_dir, letter_type.name)
     for link in linked:  # refused before anything is read, in one line each
         print(f"templates approve: not approved — {link}", file=sys.stderr)
     if linked:
         return 1
-    errors = [f for f in check(settings.templates_dir, letter_type.name, languages=languages)
-              if f.level == "error" and (f.language is None or f.language in languages)]
+    errors = [f for f in of_languages(settings.templates_dir, letter_type.name, languages) if f.level == "error"]
     if errors:
         print(report(errors), end="", file=sys.stderr)
         print("templates approve: not approved — correct the errors above first", file=sys.stderr)

@@ -103,12 +103,10 @@ def one(letter_type: str, language: str) -> Any:
 @requires(*REVIEW)
 def check(letter_type: str, language: str) -> Any:
     """The template's check, errors first, one line per finding with what to do."""
-    from correspondence.templates.check import check as run_check
+    from correspondence.templates.check import of_languages
 
     _known(letter_type, language)
-    findings = [f for f in run_check(desk().settings.templates_dir, letter_type, languages=(language,))
-                if f.language in (None, language)]
-    findings.sort(key=lambda f: (f.level != "error", f.file, f.place))
+    findings = of_languages(desk().settings.templates_dir, letter_type, (language,))
     return render_template("check.html", letter_type=letter_type, language=language, findings=findings)
 
 
@@ -190,7 +188,6 @@ def withdraw(letter_type: str, language: str) -> Any:
 
 
 def _errors(letter_type: str, language: str) -> list[Any]:
-    from correspondence.templates.check import check as run_check
+    from correspondence.templates.check import of_languages
 
-    return [f for f in run_check(desk().settings.templates_dir, letter_type, languages=(language,))
-            if f.level == "error" and f.language in (None, language)]
+    return [f for f in of_languages(desk().settings.templates_dir, letter_type, (language,)) if f.level == "error"]
