@@ -109,16 +109,16 @@ def assert_stamped_as_alone(letter_type: str, context: dict[str, Any], tmp_path:
     assert stamped is not None, r.stamper.outcomes if r.stamper else "no stamper"
     assert stamped.pages == plain.pages
     assert_same_words(stamped.pdf, plain.pdf)
-    qr = [box for shape in r.stamper.plans.values() for box in getattr(getattr(shape, "plan", None), "qr_boxes", ())]
+    drawn = [box for shape in r.stamper.plans.values() for box in getattr(getattr(shape, "plan", None), "drawn", ())]
     images = pages(stamped.pdf, tmp_path / "stamped"), pages(plain.pdf, tmp_path / "plain")
     assert len(images[0]) == stamped.pages
     for number, (a, b) in enumerate(zip(*images, strict=True)):
         difference = ImageChops.difference(a, b).point(lambda v: 255 if v > 64 else 0)
-        for box in qr:  # the same modules, drawn as a path instead of an SVG image
+        for box in drawn:  # the same modules, drawn as a path instead of an SVG image
             if box.page == number:
                 scale = 100 / 96
                 difference.paste(0, tuple(round(v * scale) + d for v, d in (
-                    (box.x, -2), (box.y, -2), (box.x + box.size, 2), (box.y + box.size, 2))))
+                    (box.x, -2), (box.y, -2), (box.x + box.width, 2), (box.y + box.height, 2))))
         assert difference.histogram()[255] <= 3  # a few anti-aliased pixels at most
     path = tmp_path / "letter.pdf"
     path.write_bytes(stamped.pdf)

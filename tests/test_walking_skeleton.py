@@ -83,8 +83,11 @@ def test_each_due_notice_carries_a_valid_ogm_and_a_matching_epc_qr(settings: Set
         subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", str(page), "-l", str(page), str(batch), str(image)],
                        check=True)
         [png] = tmp_path.glob(f"p{page}*.png")
-        payload = subprocess.run(["zbarimg", "--raw", "-q", str(png)], check=True, capture_output=True,
-                                 text=True).stdout.strip().split("\n")
+        payload = subprocess.run(["zbarimg", "--raw", "-q", "-Sdisable", "-Sqrcode.enable", str(png)], check=True,
+                                 capture_output=True, text=True).stdout.strip().split("\n")
+        scanned = subprocess.run(["zbarimg", "--raw", "-q", "-Sdisable", "-Scode128.enable", str(png)], check=True,
+                                 capture_output=True, text=True).stdout.split()
+        assert scanned == [letter["letter_id"]]  # the barcode beside the address: what the mailroom scans
         assert payload[:4] == ["BCD", "002", "1", "SCT"]
         assert payload[6] == fund["iban"]
         total = Decimal(payload[7].removeprefix("EUR"))

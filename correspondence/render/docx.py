@@ -28,7 +28,7 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2 import BaseLoader, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from correspondence.render import qr
+from correspondence.render import barcode, qr
 from correspondence.render.jobs import Failed, Job, Rendered
 from correspondence.render.libreoffice import ConversionFailed, LibreOffice, normalise
 from correspondence.render.limits import time_limit
@@ -40,6 +40,7 @@ from correspondence.timing import Stopwatch
 # A paragraph that prints a partial: `{{p appeal }}` alone (docxtpl's own syntax for a subdocument).
 _PARTIAL = re.compile(r"\s*\{\{p\s+(\w+)\s*\}\}\s*")
 QR_WIDTH = Mm(30)  # the EPC code's printed width, as the HTML payment slip's
+BARCODE_WIDTH, BARCODE_HEIGHT = Mm(45), Mm(9)  # the letter id's barcode, as assets/letter.css prints it
 
 
 class _Template(DocxTemplate):
@@ -74,6 +75,7 @@ class WordSnapshot:
         self.patched: dict[str, str] = {}  # docxtpl's patch_xml, per part source
         self.filling: DocxTemplate | None = None  # the letter being filled: `| epc_qr` adds its picture to it
         self.env.filters["epc_qr"] = self._qr_picture
+        self.env.filters["barcode"] = self._barcode_picture
 
     def _qr_picture(self, payment: dict) -> InlineImage:
         """`{{ payment | epc_qr }}` in a Word letter: the EPC code as a PNG picture of the letter being filled."""
@@ -81,6 +83,11 @@ class WordSnapshot:
         qr.matrix(qr.epc_payload(payment)).save(png, kind="png", scale=8, border=0)
         png.seek(0)
         return InlineImage(self.filling, png, width=QR_WIDTH)
+
+    def _barcode_picture(self, text: str) -> InlineImage:
+        """`{{ letter.id | barcode }}` in a Word letter: the Code 128 bars as a PNG picture, as wide as the HTML
+        letters' barcode."""
+        return InlineImage(self.filling, barcode.png(str(text)), width=BARCODE_WIDTH, height=BARCODE_HEIGHT)
 
     def fill(self, job: Job) -> bytes:
         """The filled DOCX, within the time limit; TemplateError (with the file's name), KeyError for a missing

@@ -111,7 +111,7 @@ class SnapshotRenderer:
         if self.contest_mentions is None:
             return Failed(job.letter_id, "contest_mentions", f"{contest_check.MENTIONS_FILE} is not in the snapshot")
         with self.watch.step("check"):
-            html = marked.html(qr_codes=False)
+            html = marked.html(drawings=False)
             text = lxml_html.fromstring(html).text_content() if html.strip() else ""
             try:
                 missing = contest_check.missing(text, job.language, job.context, self.contest_mentions)

@@ -23,7 +23,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from stdnum import iban as iban_number
 
-from correspondence.render import facts, qr, slots
+from correspondence.render import barcode, facts, qr, slots
 from correspondence.render.limits import RenderTooLong, bounded, limit, memory_limit, time_limit
 from correspondence.render.slots import Marked
 
@@ -126,8 +126,19 @@ def epc_qr_slot(payment: Mapping[str, Any]) -> slots.EpcQr:
     return slots.EpcQr(qr.epc_payload(payment))
 
 
+def barcode_picture(text: str) -> str:
+    """`{{ letter.id | barcode }}`: the text as a Code 128 barcode, an SVG data URI (vector, as the QR code)."""
+    return barcode.svg_data_uri(str(text))
+
+
+def barcode_slot(text: str) -> slots.Barcode:
+    """`| barcode` in the letter environment: the text, drawn by whichever path prints the letter."""
+    return slots.Barcode(str(text))
+
+
 FILTERS = {"money": money, "deduction": deduction, "number": number, "percent": percent, "date": long_date,
-           "plural": plural, "iban": iban, "epc_qr": epc_qr, **facts.FILTERS}
+           "plural": plural, "iban": iban, "epc_qr": epc_qr,
+           "barcode": barcode_picture, **facts.FILTERS}
 
 
 def environment(loader: BaseLoader, files: Mapping[str, bytes] | None = None) -> ImmutableSandboxedEnvironment:
@@ -152,6 +163,7 @@ def marked_environment(loader: BaseLoader, files: Mapping[str, bytes] | None = N
     env = environment(loader, files)
     env.finalize = slots.finalize
     env.filters["epc_qr"] = epc_qr_slot
+    env.filters["barcode"] = barcode_slot
     return env
 
 

@@ -1,5 +1,5 @@
 """Print a letter into its shape's plan: the background WeasyPrint drew once, plus the letter's own lines
-and QR code drawn in a small content stream. See `stamp.plan` for when a letter may be stamped.
+and drawn codes (QR, barcode) in a small content stream. See `stamp.plan` for when a letter may be stamped.
 
 Per worker, shapes and plans are kept in small LRU caches, so memory is bounded by the number of letter
 shapes (types x languages x address lengths ...), never by the night's size. With the night's `SharedPlans`
@@ -18,7 +18,7 @@ from typing import Any
 
 import pikepdf
 
-from correspondence.render import qr
+from correspondence.render import barcode, qr
 from correspondence.render.slots import Marked, find_codes
 from correspondence.render.stamp.fonts import FontMetrics
 from correspondence.render.stamp.plan import (
@@ -158,8 +158,10 @@ class _Template:
                 before += delta
         if too_wide:
             return frozenset(too_wide)
-        for box in self.plan.qr_boxes:
-            ops[box.page].append(qr.pdf_path(marked.slots[box.slot].value, box.x, box.y, box.size))
+        for box in self.plan.drawn:
+            slot = marked.slots[box.slot]
+            ops[box.page].append(qr.pdf_path(slot.value, box.x, box.y, box.width) if slot.kind == "qr"
+                                 else barcode.pdf_path(slot.value, box.x, box.y, box.width, box.height))
         overlays = [f"q {PX} 0 0 {-PX} 0 {height:.4f} cm\n" + "\n".join(page_ops) + "\nQ\n" if page_ops else None
                     for height, page_ops in zip(self.heights, ops, strict=True)]
         return self._update(overlays), len(self.heights)

@@ -24,7 +24,7 @@ from typing import Any
 
 from weasyprint.formatting_structure import boxes
 
-from correspondence.render.slots import Marked, find_codes, qr_index
+from correspondence.render.slots import Marked, drawing_index, find_codes
 from correspondence.render.stamp.fonts import FontMetrics
 
 MIN_ROOM_PX = 6.0  # a line with less room than about one character is left to the shape (key)
@@ -61,19 +61,22 @@ class Line:
 
 
 @dataclass(frozen=True)
-class QrBox:
+class DrawnBox:
+    """Where a drawn code (the EPC QR code, the letter's barcode) goes: its slot's value is drawn there."""
+
     page: int
     slot: int
     x: float
     y: float
-    size: float
+    width: float
+    height: float
 
 
 @dataclass(frozen=True)
 class Plan:
-    background: bytes  # WeasyPrint's PDF of the shape, stamped lines and QR codes left out
+    background: bytes  # WeasyPrint's PDF of the shape, stamped lines and drawn codes left out
     lines: tuple[Line, ...]
-    qr_boxes: tuple[QrBox, ...]
+    drawn: tuple[DrawnBox, ...]
     stamped: frozenset[int]
 
 
@@ -91,7 +94,7 @@ class _Found:
 class _Analysis:
     document: Any
     lines: list[_Found]
-    qr: list[tuple[QrBox, boxes.Box, boxes.Box]]
+    drawn: list[tuple[DrawnBox, boxes.Box, boxes.Box]]
 
     def stampable_codes(self) -> set[int]:
         return {c for f in self.lines if f.reason is None for c in f.codes}
@@ -177,15 +180,16 @@ def _run_problem(leaf: boxes.TextBox, fonts: dict[str, FontMetrics]) -> str | No
 
 def analyse(document: Any, fonts: dict[str, FontMetrics]) -> _Analysis:
     found: list[_Found] = []
-    qr: list[tuple[QrBox, boxes.Box, boxes.Box]] = []
+    drawn: list[tuple[DrawnBox, boxes.Box, boxes.Box]] = []
     # Elements with lines on each page: a block split by a page break is not a hard start or end there.
     pages = [{id(parent.element) for box, parent in _walk(page._page_box)  # noqa: SLF001
               if isinstance(box, boxes.LineBox) and parent is not None} for page in document.pages]
     for number, page in enumerate(document.pages):
         for box, ancestors in _lines(page._page_box):  # noqa: SLF001 - the laid-out tree WeasyPrint draws
             parent = ancestors[-1] if ancestors else None
-            if isinstance(box, boxes.ReplacedBox) and (index := qr_index(box.element.get("src"))) is not None:
-                qr.append((QrBox(number, index, box.content_box_x(), box.content_box_y(), box.width), box, parent))
+            if isinstance(box, boxes.ReplacedBox) and (index := drawing_index(box.element.get("src"))) is not None:
+                drawn.append((DrawnBox(number, index, box.content_box_x(), box.content_box_y(), box.width,
+                                       box.height), box, parent))
             if not isinstance(box, boxes.LineBox):
                 continue
             leaves = [b for b, _ in _walk(box) if isinstance(b, boxes.TextBox)]
@@ -202,7 +206,7 @@ def analyse(document: Any, fonts: dict[str, FontMetrics]) -> _Analysis:
             else:
                 reason = next(filter(None, (_run_problem(leaf, fonts) for leaf in leaves)), None)
             found.append(_Found(box, parent, number, leaves, codes, reason))
-    return _Analysis(document, found, qr)
+    return _Analysis(document, found, drawn)
 
 
 def _align(found: _Found) -> float:
@@ -224,9 +228,9 @@ def _runs(found: _Found) -> tuple[Run, ...]:
 
 
 def background(analysis: _Analysis, lines: list[_Found]) -> bytes:
-    """The laid-out document drawn without the stamped lines' text and without the QR codes."""
-    drop = {id(leaf) for f in lines for leaf in f.leaves} | {id(box) for _, box, _ in analysis.qr}
-    for _, parent in [(b, p) for f in lines for b, p in _walk(f.line)] + [(b, p) for _, b, p in analysis.qr]:
+    """The laid-out document drawn without the stamped lines' text and without the drawn codes."""
+    drop = {id(leaf) for f in lines for leaf in f.leaves} | {id(box) for _, box, _ in analysis.drawn}
+    for _, parent in [(b, p) for f in lines for b, p in _walk(f.line)] + [(b, p) for _, b, p in analysis.drawn]:
         if parent is not None and any(id(c) in drop for c in parent.children):
             parent.children = [c for c in parent.children if id(c) not in drop]
     return analysis.document.write_pdf(full_fonts=True)
@@ -319,7 +323,7 @@ def build(marked: Marked, stamped: frozenset[int], layout: Layout, fonts: dict[s
         raise NotStampable("the layout moves when a value grows")
     plan_lines = tuple(Line(narrow.page, _align(narrow), narrow.line.width, broad.line.width, _runs(narrow))
                        for narrow, broad in zip(lines, wide, strict=True))
-    return Plan(plain, plan_lines, tuple(q for q, _, _ in first.qr), stamped)
+    return Plan(plain, plan_lines, tuple(d for d, _, _ in first.drawn), stamped)
 
 
 def _same_shape(narrow: list[_Found], wide: list[_Found]) -> bool:
