@@ -19,6 +19,7 @@ from test_mailroom_print_files import fund_profile, mailroom_templates
 
 from correspondence import schema
 from correspondence.config import Settings
+from correspondence.desk import audit
 from correspondence.files import atomic_write, make_dir
 from correspondence.importing import import_dir
 from correspondence.mailroom.print_files import split_into_files
@@ -64,6 +65,10 @@ def test_collect_records_who_and_refuses_a_second_time(night: Settings, capsys: 
     code, out = _cli(night, capsys, "mailroom", "collect", "2026-11-22", "--by", "Jan")
     assert code == 1 and "already collected by Els Peeters" in out
     assert "by Els Peeters at" in _cli(night, capsys, "mailroom", "list")[1]
+    with connect(night.db_url).connect() as connection:  # in the desk's audit log, as the system user
+        [entry] = audit.latest(connection)
+    assert (entry.action, entry.subject, entry.detail) == ("collect", "night 2026-11-22", "by Els Peeters")
+    assert entry.user_name.startswith("system")
 
 
 @pytest.mark.slow

@@ -1,6 +1,7 @@
 """Reprint one letter exactly as it was sent: re-rendered from the journal's template snapshot and context,
 accepted only when its sha256 equals the journal's; otherwise the archived copy (checked the same way).
-The print file goes to output/reprints/<date>/ and the reprint is recorded in the journal.
+The print file goes to output/reprints/<date>/ and the reprint is recorded in the journal. `before` tells the
+mailroom what to know first: the letter went registered, its address has changed since, it came back.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from correspondence import journal, schema
 from correspondence.files import OutsideRoot, atomic_write, inside, make_dir
+from correspondence.mailroom import addresses
 from correspondence.render.dispatch import Failed, Job, Renderer
 from correspondence.templates import snapshots
 
@@ -30,6 +32,39 @@ class Reprint:
 
 class CannotReprint(Exception):
     """Neither a re-rendering nor the archived copy matches the journal (or the letter is unknown)."""
+
+
+@dataclass(frozen=True)
+class Before:
+    """What the mailroom must know before printing a letter again."""
+
+    letter_id: str
+    letter_type: str
+    run_date: date
+    recipient: str  # "affiliate A0000001": the id, never the name
+    mail_class: str
+    rendered: bool
+    reprints: int
+    returned: bool  # recorded as returned mail
+    address_changed: bool  # the recipient's address today is not the one printed on the letter
+    gone: bool  # the recipient is no longer in the fund's data
+
+
+def before(connection: Connection, letter_id: str, on: date, box_label: dict[str, str]) -> Before | None:
+    """The letter as the reprint form shows it, with its warnings; None for an unknown letter."""
+    letter = connection.execute(select(schema.letters).where(schema.letters.c.letter_id == letter_id)).mappings().first()
+    if letter is None:
+        return None
+    kind, recipient_id = letter["recipient_type"], letter["recipient_id"]
+    sent_to = json.loads(letter["context"])["recipient"]["address_lines"][1:]
+    now = addresses.today(connection, kind, recipient_id, on, box_label)
+    reprinted = connection.scalar(select(func.count()).select_from(schema.reprints)
+                                  .where(schema.reprints.c.letter_id == letter_id))
+    returned = connection.scalar(select(func.count()).select_from(schema.returned_mail)
+                                 .where(schema.returned_mail.c.letter_id == letter_id))
+    return Before(letter_id, letter["letter_type"], letter["run_date"], f"{kind} {recipient_id}",
+                  letter["mail_class"], bool(letter["sha256"]), int(reprinted or 0), bool(returned),
+                  now is not addresses.GONE and now != sent_to, now is addresses.GONE)
 
 
 def _rerender(engine: Engine, letter: dict[str, object]) -> tuple[bytes | None, str]:

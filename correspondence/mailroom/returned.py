@@ -8,13 +8,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy import Connection, select
 
 from correspondence import journal, schema
-from correspondence.kinds.blocks import recipient_block
-from correspondence.quarantine import Quarantine
+from correspondence.mailroom import addresses
 
 LIST = "returned_mail"
 
@@ -41,14 +39,6 @@ def next_night(connection: Connection, on: date) -> date:
     return night
 
 
-def _address_lines(row: dict[str, Any], day: date, box_label: dict[str, str]) -> list[str] | None:
-    try:
-        block = recipient_block("affiliate", {**row, "address_unreliable_since": None}, day, box_label)
-    except Quarantine:
-        return None
-    return block["address_lines"][1:]
-
-
 def record(connection: Connection, letter_id: str, reason: str, on: date, box_label: dict[str, str]) -> Returned:
     """Record a returned letter once; mark the address only if it is still the one the letter went to."""
     reason = " ".join(reason.split())
@@ -69,11 +59,11 @@ def record(connection: Connection, letter_id: str, reason: str, on: date, box_la
                         f"letter {letter_id} was already recorded as returned on {known['recorded_on']} "
                         f"({known['reason']}): nothing changed")
     a = schema.affiliates.c
-    row = connection.execute(select(schema.affiliates).where(a.affiliate_id == affiliate_id)).mappings().first()
-    if row is None:
+    current = addresses.today(connection, "affiliate", affiliate_id, on, box_label)
+    if current is addresses.GONE:
         raise CannotRecord(f"affiliate {affiliate_id} of letter {letter_id} is no longer in the fund's data")
+    row = connection.execute(select(schema.affiliates).where(a.affiliate_id == affiliate_id)).mappings().one()
     sent_to = json.loads(letter["context"])["recipient"]["address_lines"][1:]
-    current = _address_lines(dict(row), on, box_label)
     connection.execute(schema.returned_mail.insert().values(
         letter_id=letter_id, affiliate_id=affiliate_id, reason=reason, recorded_on=on))
     if current is not None and current != sent_to:

@@ -1,6 +1,6 @@
 """`correspondence mailroom list|collect|returned|reprint|verify|archive`: the mailroom's and case handlers'
 commands — what is ready, who took it, what came back, an exact reprint, an integrity check, a recipient's
-letters. Exit 0 when done, 1 when refused or a difference was found, 2 on a usage error.
+letters. Collect, returned and reprint go to the desk's audit log as the system user, as on the desk's /mailroom. Exit 0 when done, 1 when refused or a difference was found, 2 on a usage error.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from datetime import date, datetime
 import click
 
 from correspondence.config import Settings, load_fund
+from correspondence.desk import audit
 from correspondence.mailroom import archive, pickups, reprints
 from correspondence.mailroom import returned as returned_mail
 from correspondence.mailroom import verify as mailroom_verify
@@ -62,6 +63,8 @@ def collect(settings: Settings, day: date, by: str) -> int:
     try:
         with _engine(settings).begin() as connection:
             done = pickups.collect(connection, settings.output_dir, day, by)
+            if done.first_time:
+                audit.record(connection, audit.command_user(), "collect", f"night {day}", f"by {done.by}")
     except (ValueError, LookupError) as exc:
         print(f"mailroom collect: {exc}", file=sys.stderr)
         return 1
@@ -83,6 +86,8 @@ def returned(settings: Settings, letter_id: str, reason: str, on: date | None) -
     try:
         with _engine(settings).begin() as connection:
             result = returned_mail.record(connection, letter_id, reason, on or today(), box_label)
+            if result.status != "already recorded":
+                audit.record(connection, audit.command_user(), "returned", f"letter {letter_id}", reason)
     except returned_mail.CannotRecord as exc:
         print(f"mailroom returned: {exc}", file=sys.stderr)
         return 1
@@ -101,6 +106,8 @@ def reprint(settings: Settings, letter_id: str) -> int:
     except reprints.CannotReprint as exc:
         print(f"mailroom reprint: {exc}", file=sys.stderr)
         return 1
+    with _engine(settings).begin() as connection:
+        audit.record(connection, audit.command_user(), "reprint", f"letter {done.letter_id}", done.source)
     print(f"reprint of {done.letter_id}: {done.path}")
     print(done.message)
     return 0

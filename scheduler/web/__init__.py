@@ -27,7 +27,7 @@ from correspondence.config import Settings
 from correspondence.desk import audit, people
 from correspondence.store import existing
 from scheduler.run_record import nights
-from scheduler.web import access, reviewing
+from scheduler.web import access, mailroom, reviewing
 from scheduler.web.access import BRUSSELS
 from scheduler.web.words import DESK_LANGUAGES, HERE, wording
 
@@ -163,6 +163,7 @@ def create_app(settings: Settings, secret: bytes, *, proxied: bool = False, engi
             return render_template("audit.html", entries=audit.latest(connection))
 
     app.register_blueprint(reviewing.pages)
+    app.register_blueprint(mailroom.pages)
 
     @app.errorhandler(403)
     def forbidden(_: Exception) -> Any:

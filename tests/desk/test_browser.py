@@ -1,6 +1,7 @@
 """The desk in a real browser: Debian's Chromium driven by Playwright against `correspondence web` started as
 the operator starts it. Signing in (a wrong password first), a role refused, the nights, the audit log,
-signing out. `UPDATE_SCREENSHOTS=1` writes each page's picture for the README into docs/desk/."""
+signing out; a template submitted and approved by two people; the mailroom collecting a night and recording
+a returned letter by typing its scanned barcode. `UPDATE_SCREENSHOTS=1` writes each page's picture for the README into docs/desk/."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ import pytest
 
 from correspondence.config import PROJECT_ROOT
 from tests.template_copies import copy_templates, edit_once
+
+SMALL_FUND = Path(__file__).parent.parent / "fixtures" / "small_fund"
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "correct horse battery staple"
@@ -39,15 +42,24 @@ def templates(tmp_path: Path) -> Path:
     return copy_templates(tmp_path)
 
 
-@pytest.fixture
-def desk(tmp_path: Path, templates: Path) -> Iterator[str]:
+def _env(tmp_path: Path, templates: Path) -> dict[str, str]:
     env = {**os.environ, "CORRESPONDENCE_VAR": str(tmp_path / "var"), "CORRESPONDENCE_OUTPUT": str(tmp_path / "out"),
            "CORRESPONDENCE_TEMPLATES": str(templates)}
     env.pop("CORRESPONDENCE_DB", None)
+    return env
+
+
+def _cli(env: dict[str, str], *argv: str, stdin: str = "") -> None:
+    subprocess.run([sys.executable, "-m", "scheduler.cli", *argv], input=stdin, text=True, env=env, check=True,
+                   capture_output=True, cwd=PROJECT_ROOT)
+
+
+@pytest.fixture
+def desk(tmp_path: Path, templates: Path) -> Iterator[str]:
+    env = _env(tmp_path, templates)
 
     def cli(*argv: str, stdin: str = "") -> None:
-        subprocess.run([sys.executable, "-m", "scheduler.cli", *argv], input=stdin, text=True, env=env, check=True,
-                       capture_output=True, cwd=PROJECT_ROOT)
+        _cli(env, *argv, stdin=stdin)
 
     cli("init")
     for name, role in (("mia", "mailroom"), ("ada", "admin"), ("rita", "reviewer"), ("abe", "approver")):
@@ -156,4 +168,49 @@ def test_a_reviewer_submits_a_change_and_another_approves_it(desk: str, template
         expect(page.locator("main")).to_contain_text("Aucune : la copie de travail est la version en vigueur.")
         answer = page.request.get(f"{desk}/templates/due_notice/fr/preview.pdf")  # with the page's session
         assert answer.status == 200 and answer.body().startswith(b"%PDF")
+        browser.close()
+
+
+def test_the_mailroom_collects_a_night_and_scans_a_returned_letter(desk: str, tmp_path: Path, templates: Path) -> None:
+    """The barcode is read from the night's print file with zbar, then typed into the form as a scanner types
+    it: the characters and Enter."""
+    from playwright.sync_api import expect, sync_playwright
+
+    env = _env(tmp_path, templates)
+    _cli(env, "import", str(SMALL_FUND))
+    _cli(env, "run", "--as-of", "2026-11-22")
+    [print_file, *_] = sorted((tmp_path / "out" / "2026-11-22").rglob("*.pdf"))
+    subprocess.run(["pdftoppm", "-r", "200", "-png", str(print_file), str(tmp_path / "page")], check=True)
+    scanned = [line for png in sorted(tmp_path.glob("page*.png")) for line in subprocess.run(
+        ["zbarimg", "--raw", "-q", "-Sdisable", "-Scode128.enable", str(png)], capture_output=True, text=True,
+        check=False).stdout.split()]
+    assert scanned and all(len(s) == 15 for s in scanned), scanned
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(locale="fr-BE", viewport={"width": 1100, "height": 900})
+        page.goto(f"{desk}/login")
+        page.fill("#name", "mia")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.click("header >> text=Service courrier")
+        night = page.get_by_role("row", name="22 novembre 2026", exact=False)
+        expect(night).to_contain_text("prête")
+        night.get_by_role("button", name="Enlever").click()
+        expect(page.get_by_role("status")).to_contain_text("La nuit du 22 novembre 2026 est enlevée.")
+        expect(page.get_by_role("row", name="22 novembre 2026", exact=False)).to_contain_text("mia")
+        page.fill("#reason", "déménagé")
+        page.locator("#letter").press_sequentially(scanned[0])  # the scanner types the id, then Enter
+        page.locator("#letter").press("Enter")
+        expect(page.get_by_role("status")).to_contain_text(f"{scanned[0]}: enregistrée comme revenue")
+        expect(page.locator("#reason")).to_have_value("déménagé")
+        expect(page.locator("#letter")).to_be_focused()
+        if os.environ.get("UPDATE_SCREENSHOTS"):
+            page.screenshot(path=str(SHOTS / "mailroom.png"), full_page=True)
+        page.fill("#lookup", scanned[1] if len(scanned) > 1 else scanned[0])
+        page.click("button:has-text('Rechercher')")
+        expect(page.locator("h1")).to_contain_text("Lettre")
+        page.click("button:has-text('Réimprimer')")
+        expect(page.get_by_role("status")).to_contain_text("Réimprimée, identique à la lettre envoyée")
+        if os.environ.get("UPDATE_SCREENSHOTS"):
+            page.screenshot(path=str(SHOTS / "reprint.png"))
         browser.close()

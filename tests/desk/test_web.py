@@ -20,7 +20,7 @@ from scheduler.web import DESK_LANGUAGES, HERE, create_app, wording
 from tests.conftest import settings_for
 
 PASSWORD = "correct horse battery staple"
-PAGES = ("/", "/runs", "/audit")
+PAGES = ("/", "/runs", "/audit", "/mailroom")
 
 
 @pytest.fixture
@@ -84,7 +84,8 @@ def test_a_password_typed_as_the_name_never_reaches_the_audit_log(client: FlaskC
 
 
 @pytest.mark.parametrize(("name", "allowed"), [
-    ("rita", {"/"}), ("mia", {"/"}), ("otto", {"/", "/runs"}), ("ada", {"/", "/runs", "/audit"})])
+    ("rita", {"/"}), ("mia", {"/", "/mailroom"}), ("otto", {"/", "/runs"}),
+    ("ada", {"/", "/runs", "/audit", "/mailroom"})])
 def test_roles_are_enforced_on_the_server(client: FlaskClient, name: str, allowed: set[str]) -> None:
     _login(client, name)
     assert {path for path in PAGES if client.get(path).status_code == 200} == allowed
@@ -122,14 +123,21 @@ def test_the_desk_speaks_the_users_language(client: FlaskClient, language: str, 
 def test_every_word_the_pages_use_is_in_every_language() -> None:
     used = set()
     for page in (HERE / "pages").glob("*.html"):
-        used |= set(re.findall(r't\("([^"~]+)"\)', page.read_text(encoding="utf-8")))
+        used |= set(re.findall(r'\bt\("([^"~]+)"\)', page.read_text(encoding="utf-8")))
     dynamic = {f"role.{r}" for r in people.ROLES} | {f"home.role.{r}" for r in people.ROLES} | {
         f"status.{s}" for s in ("planning", "rendering", "assembling", "complete")} | {
         f"action.{a}" for a in ("login", "login refused", "logout", "user added", "user disabled", "submit",
                                 "approve", "withdraw", "submit refused", "approve refused", "withdraw refused")} | {
         f"tstate.{s}" for s in ("approved", "changed", "pending", "later", "new", "unreadable")} | {
         f"submission.{s}" for s in ("pending", "approved", "withdrawn", "superseded")} | {
-        f"file.{k}" for k in ("changed", "added", "removed", "binary")} | {"level.error", "level.warning"}
+        f"file.{k}" for k in ("changed", "added", "removed", "binary")} | {"level.error", "level.warning"} | {
+        f"action.{a}" for a in ("collect", "verify", "returned", "reprint")} | {
+        f"night.{s}" for s in ("ready", "collected", "unfinished", "missing")} | {
+        f"reason.{r}" for r in ("moved", "unknown", "refused", "incomplete", "deceased")} | {
+        f"mail_class.{c}" for c in ("ordinary", "registered")} | {
+        f"returned.{s}" for s in ("recorded", "already recorded", "address changed since")} | {
+        f"mailroom.{m}" for m in ("not_ready", "collected", "already_collected", "returned_incomplete", "not_an_id",
+                                  "unknown_letter", "not_affiliate", "reprinted")}
     for language in DESK_LANGUAGES:
         assert set(wording(language)) == set(wording("nl")), language
         assert (used | dynamic) <= set(wording(language)), (used | dynamic) - set(wording(language))
