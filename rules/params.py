@@ -115,6 +115,15 @@ class Parameters:
     def decimal(self, name: str, day: date, key: str) -> Decimal:
         return self.period(name, day, key).decimal(key)
 
+    def marks_in_force(self, day: date) -> list[ConfirmMark]:
+        """The `[confirm]` marks of every parameter file's period in force on `day` (the operator's page)."""
+        marks = []
+        for path in sorted(self.directory.glob("*.toml")):
+            for period in self.periods(path.stem):
+                if period.covers(day):
+                    marks.extend(ConfirmMark(path.stem, period.valid_from, mark) for mark in period.confirm)
+        return marks
+
     def confirm_marks(self) -> list[ConfirmMark]:
         """The `[confirm]` marks of every period this instance served, for the night's summary."""
         marks = []

@@ -27,7 +27,7 @@ from correspondence.config import Settings
 from correspondence.desk import audit, people
 from correspondence.store import existing
 from scheduler.run_record import nights
-from scheduler.web import access, mailroom, reviewing
+from scheduler.web import access, mailroom, reviewing, runs
 from scheduler.web.access import BRUSSELS
 from scheduler.web.words import DESK_LANGUAGES, HERE, wording
 
@@ -150,12 +150,6 @@ def create_app(settings: Settings, secret: bytes, *, proxied: bool = False, engi
     def home() -> Any:
         return render_template("home.html")
 
-    @app.get("/runs")
-    @access.requires("operator")
-    def runs() -> Any:
-        with engine.connect() as connection:
-            return render_template("runs.html", nights=nights(connection))
-
     @app.get("/audit")
     @access.requires()  # admin only
     def audit_log() -> Any:
@@ -164,6 +158,7 @@ def create_app(settings: Settings, secret: bytes, *, proxied: bool = False, engi
 
     app.register_blueprint(reviewing.pages)
     app.register_blueprint(mailroom.pages)
+    app.register_blueprint(runs.pages)
 
     @app.errorhandler(403)
     def forbidden(_: Exception) -> Any:

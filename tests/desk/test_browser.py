@@ -213,4 +213,15 @@ def test_the_mailroom_collects_a_night_and_scans_a_returned_letter(desk: str, tm
         expect(page.get_by_role("status")).to_contain_text("Réimprimée, identique à la lettre envoyée")
         if os.environ.get("UPDATE_SCREENSHOTS"):
             page.screenshot(path=str(SHOTS / "reprint.png"))
+        page.click("text=Se déconnecter")
+        page.fill("#name", "ada")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.click("header >> text=Nuits")
+        expect(page.locator("main")).to_contain_text("Aucun service n'a encore tourné avec cette base de données")
+        page.click("text=2026-11-22")
+        expect(page.locator("h1")).to_contain_text("22 novembre 2026")
+        expect(page.locator("main")).to_contain_text("Étapes et durée")
+        if os.environ.get("UPDATE_SCREENSHOTS"):
+            page.screenshot(path=str(SHOTS / "night.png"), full_page=True)
         browser.close()

@@ -4,6 +4,7 @@ rate limit, cookie flags), roles checked on the server, the audit log, /healthz,
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -142,3 +143,39 @@ def test_every_word_the_pages_use_is_in_every_language() -> None:
         assert set(wording(language)) == set(wording("nl")), language
         assert (used | dynamic) <= set(wording(language)), (used | dynamic) - set(wording(language))
     assert Path(HERE / "wording").is_dir()
+
+
+def _night_with_quarantine(engine: Engine, day: date, held: list[tuple[str, str, str, str]]) -> None:
+    summary = {"letters": 7, "sheets": 9, "registered": 1, "by_type": {"due_notice": 7}, "notes": [],
+               "case_lists": {"returned_mail": 2}, "unapproved_templates": [], "quarantined": [{}] * len(held),
+               "timings_seconds": {"plan": 1.25, "render": 3.5, "assemble": 0.75}, "confirm_marks": [
+                   {"parameters": "contributions", "valid_from": "2026-01-01", "mark": "a figure [confirm]"}]}
+    with engine.begin() as connection:
+        connection.execute(schema.runs.insert().values(
+            run_date=day, status="complete", attempts=1, started_at=datetime(2026, 10, 1, 1, tzinfo=UTC),
+            finished_at=datetime(2026, 10, 1, 1, 2, tzinfo=UTC), summary=json.dumps(summary)))
+        connection.execute(schema.quarantine.insert(), [
+            {"run_date": day, "event_key": key, "record": record, "field": field, "reason": "why", "action": action}
+            for key, record, field, action in held])
+
+
+def test_a_night_s_quarantine_is_grouped_by_cause_with_what_clears_it(client: FlaskClient, engine: Engine) -> None:
+    held = [(f"due:{n}", f"affiliate A{n:07d}", "postcode", "correct the address") for n in range(12)]
+    held += [("due:x", "affiliate A0000099", "address", "find the new address and import it")]
+    _night_with_quarantine(engine, date(2026, 10, 1), held)
+    _login(client, "otto")
+    listing = client.get("/runs").get_data(as_text=True)
+    assert 'href="/runs/2026-10-01"' in listing and "Nog geen dienst liep met deze databank" in listing
+    assert "rules/parameters/contributions.toml" in listing  # the [confirm] marks in force today
+    page = client.get("/runs/2026-10-01").get_data(as_text=True)
+    assert re.search(r"12 × <code>postcode</code>.*correct the address.*1 × <code>address</code>", page, re.S)
+    assert page.count("<li><code>affiliate A") == 5 + 1  # five examples of the first cause, the second's one
+    assert "Alle tegengehouden brieven (12)" in page and "affiliate A0000011" in page  # all, folded
+    assert "render" in page and "3.5" in page and "returned_mail.csv" in page and "a figure [confirm]" in page
+
+
+@pytest.mark.parametrize(("path", "code"), [("/runs/2026-10-02", 404), ("/runs/yesterday", 404),
+                                            ("/runs/..%2F..%2Fetc", 404)])
+def test_an_unknown_night_is_404(client: FlaskClient, path: str, code: int) -> None:
+    _login(client, "otto")
+    assert client.get(path).status_code == code

@@ -1,0 +1,88 @@
+"""The operator's pages: the nights with their state and duration, the daemon's next firing, the `[confirm]`
+marks of the rule figures in force; one night with its stages and timings, its quarantine grouped by cause
+(the field and the action that clears it, each letter held listed under it) and the rest of its morning report.
+
+A night in the address is a date or 404. Quarantine rows name records by id, never by name.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from itertools import groupby
+from typing import Any
+
+from flask import Blueprint, abort, render_template
+from sqlalchemy import select
+
+from correspondence import schema
+from rules.params import Parameters
+from scheduler.daemon import ConfigError, load_config, stored_next_run
+from scheduler.run_record import nights as run_nights
+from scheduler.web.access import desk, requires, today
+
+pages = Blueprint("runs", __name__, url_prefix="/runs")
+EXAMPLES = 5  # records shown under a cause before "and N more"
+
+
+@dataclass(frozen=True)
+class Cause:
+    field: str
+    action: str
+    held: tuple[dict[str, str], ...]  # event_key, record, reason
+
+
+@dataclass(frozen=True)
+class Daemon:
+    configured: str  # "01:00 Europe/Brussels", or the configuration's error
+    next_firing: datetime | None  # what the daemon's job store holds
+    missed: bool  # that firing lies in the past: the daemon is not running
+
+
+def daemon() -> Daemon:
+    settings = desk().settings
+    try:
+        config = load_config(settings.scheduler_config)
+    except ConfigError as exc:
+        return Daemon(str(exc), None, False)
+    stored = stored_next_run(settings.db_url, config.tz)
+    return Daemon(f"{config.hour:02d}:{config.minute:02d} {config.timezone}", stored,
+                  stored is not None and stored < datetime.now(UTC))
+
+
+def causes(connection: Any, day: date) -> list[Cause]:
+    """The night's quarantine by cause, the largest first."""
+    q = schema.quarantine.c
+    rows = connection.execute(select(q.field, q.action, q.event_key, q.record, q.reason)
+                              .where(q.run_date == day).order_by(q.field, q.action, q.event_key)).mappings().all()
+    found = [Cause(field, action, tuple({"event_key": r["event_key"], "record": r["record"], "reason": r["reason"]}
+                                        for r in held))
+             for (field, action), held in groupby(rows, key=lambda r: (r["field"], r["action"]))]
+    return sorted(found, key=lambda c: -len(c.held))
+
+
+@pages.get("")
+@requires("operator")
+def every() -> Any:
+    with desk().engine.connect() as connection:
+        found = run_nights(connection)
+    return render_template("runs.html", nights=found, daemon=daemon(),
+                           marks=Parameters().marks_in_force(today()), today=today())
+
+
+@pages.get("/<day>")
+@requires("operator")
+def night(day: str) -> Any:
+    try:
+        wanted = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    with desk().engine.connect() as connection:
+        run = connection.execute(select(schema.runs).where(schema.runs.c.run_date == wanted)).mappings().first()
+        if run is None:
+            abort(404)
+        held = causes(connection, wanted)
+        summary = next((n for n in run_nights(connection) if n["run_date"] == day), None)
+    report = json.loads(run["summary"] or "{}")
+    return render_template("night.html", run=run, night=summary, report=report, causes=held, examples=EXAMPLES)
