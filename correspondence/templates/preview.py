@@ -9,12 +9,16 @@ name or a foreign address in place without inventing the amounts a trigger would
 from __future__ import annotations
 
 import copy
+import json
 import os
 import subprocess
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
+from correspondence import schema
 from correspondence.config import Settings, load_fund
 from correspondence.files import FILE_MODE, atomic_write
 from correspondence.kinds.blocks import fund_block, recipient_block, service_block
@@ -108,25 +112,69 @@ def _preview(settings: Settings, letter_type: str, language: str, sample: str | 
 
 
 def pdf(settings: Settings, letter_type: str, language: str, sample: str | None = None,
-        affiliate: str | None = None, day: date | None = None) -> bytes:
-    """The preview as PDF bytes (the desk's preview page); PreviewError as `preview`."""
+        affiliate: str | None = None, day: date | None = None, letter: str | None = None) -> bytes:
+    """The preview as PDF bytes (the desk's preview page); PreviewError as `preview`. `letter`: a letter of the
+    journal whose context (as it was printed) fills the working copy instead of a sample."""
     try:
-        return _pdf(settings, letter_type, language, sample, affiliate, day)[1]
+        return _pdf(settings, letter_type, language, sample, affiliate, day, letter)[1]
     except snapshots.UnsafeFile as exc:
         raise PreviewError(str(exc)) from None
 
 
+def journal_context(settings: Settings, letter_type: str, language: str, letter_id: str) -> dict[str, Any]:
+    """A real letter's context from the journal, its id replaced by PREVIEW (the page is no letter that went
+    out); the letter must be of this type and language."""
+    engine = connect(settings.db_url)
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(select(schema.letters.c.letter_type, schema.letters.c.language,
+                                            schema.letters.c.context)
+                                     .where(schema.letters.c.letter_id == letter_id)).first()
+    finally:
+        engine.dispose()
+    if row is None:
+        raise PreviewError(f"no letter {letter_id} in the journal")
+    if (row.letter_type, row.language) != (letter_type, language):
+        raise PreviewError(f"letter {letter_id} is a {row.letter_type} in '{row.language}', not a {letter_type} in "
+                           f"'{language}'")
+    context: dict[str, Any] = json.loads(row.context)
+    context["letter"] = {**context.get("letter", {}), "id": PREVIEW_ID}
+    return context
+
+
+def page_images(data: bytes, dpi: int = 100) -> list[bytes]:
+    """Each page of a PDF as a PNG (pdfium, in-process: no file of a real letter is left on disk)."""
+    import io
+
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(data)
+    try:
+        out = []
+        for page in document:
+            image = page.render(scale=dpi / 72).to_pil()
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG", optimize=False)
+            out.append(buffer.getvalue())
+        return out
+    finally:
+        document.close()
+
+
 def _pdf(settings: Settings, letter_type: str, language: str, sample: str | None, affiliate: str | None,
-         day: date | None) -> tuple[str, bytes]:
-    """(the sample's name, the working copy's letter printed with it)."""
+         day: date | None, letter: str | None = None) -> tuple[str, bytes]:
+    """(the sample's name or the letter's id, the working copy's letter printed with it)."""
     try:
         kind = catalog.one(settings.templates_dir, letter_type, catalog.services_of(load_fund(settings.fund_file)))
     except catalog.CatalogError as exc:
         raise PreviewError(str(exc)) from None
     if language not in kind.languages:
         raise PreviewError(f"{letter_type} has no '{language}' version")
-    name, data = pick_sample(settings.templates_dir, letter_type, language, sample)
-    context = context_for(settings, kind, language, data, day or date.today(), affiliate)
+    if letter is not None:
+        name, context = letter, journal_context(settings, letter_type, language, letter)
+    else:
+        name, data = pick_sample(settings.templates_dir, letter_type, language, sample)
+        context = context_for(settings, kind, language, data, day or date.today(), affiliate)
     snapshot = snapshots.working_copy(settings.templates_dir, letter_type, language)
     [result] = Renderer(lambda _: snapshot).render([Job(PREVIEW_ID, letter_type, language, snapshot.hash, context)])
     if isinstance(result, Failed):

@@ -7,6 +7,7 @@ a file."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,6 +17,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField
 from wtforms.validators import DataRequired
 
+from correspondence.mailroom import scanned
 from correspondence.templates import approvals, catalog, redline, snapshots, submissions
 from correspondence.templates.approvals import Approval
 from correspondence.templates.submissions import Submission
@@ -110,20 +112,85 @@ def check(letter_type: str, language: str) -> Any:
     return render_template("check.html", letter_type=letter_type, language=language, findings=findings)
 
 
+def _rendered(letter_type: str, language: str, audit: bool = True) -> tuple[bytes, list[bytes], str, str]:
+    """(PDF, page PNGs, sample, letter id) of the preview the request asks for: `?sample=` one of the letter
+    type's samples, or `?letter=` a real letter of the journal (its context, as it was printed), with the working
+    copy. Kept for a few requests (the page and its images ask for the same letter), keyed by the working copy's
+    hash so an edit shows at once. PreviewError says why it cannot be made."""
+    from correspondence.templates.preview import PreviewError
+
+    sample = request.args.get("sample", "").strip() or None
+    typed = request.args.get("letter", "").strip()
+    letter = scanned.letter_id(typed) if typed else None
+    if typed and letter is None:
+        raise PreviewError(f"{typed[:40]}: {words('mailroom.not_an_id')}")
+    settings = desk().settings
+    working = snapshots.working_copy(settings.templates_dir, letter_type, language).hash
+    data, images = _render_preview(settings, letter_type, language, sample, letter, working, today())
+    if letter is not None and audit:  # a real affiliate's letter was shown: once a page (not again per image)
+        note("preview", f"{letter_type}/{language}", f"letter {letter}")
+    return data, images, sample or "", letter or ""
+
+
+@functools.lru_cache(maxsize=8)
+def _render_preview(settings: Any, letter_type: str, language: str, sample: str | None, letter: str | None,
+                    working: str, day: date) -> tuple[bytes, list[bytes]]:
+    from correspondence.templates.preview import page_images, pdf
+
+    data = pdf(settings, letter_type, language, sample=sample, day=day, letter=letter)
+    return data, page_images(data)
+
+
+def _failed(letter_type: str, language: str, exc: Exception) -> Any:
+    return render_template("preview_failed.html", letter_type=letter_type, language=language, reason=str(exc)), 422
+
+
+@pages.get("/<letter_type>/<language>/preview")
+@requires(*REVIEW)
+def preview_page(letter_type: str, language: str) -> Any:
+    """The preview as page images, with the samples to choose from and a real letter's id to try."""
+    from correspondence.templates.check import samples
+    from correspondence.templates.preview import PreviewError
+
+    _known(letter_type, language)
+    names = [n for n, c in samples(desk().settings.templates_dir, letter_type).items()
+             if c.get("letter", {}).get("language") == language]
+    try:
+        _, images, sample, letter = _rendered(letter_type, language)
+    except (PreviewError, snapshots.UnsafeFile) as exc:
+        return _failed(letter_type, language, exc)
+    return render_template("preview.html", letter_type=letter_type, language=language, samples=names,
+                           sample=sample, letter=letter, pages=len(images))
+
+
 @pages.get("/<letter_type>/<language>/preview.pdf")
 @requires(*REVIEW)
 def preview(letter_type: str, language: str) -> Any:
-    from correspondence.templates.preview import PreviewError, pdf
+    from correspondence.templates.preview import PreviewError
 
     _known(letter_type, language)
     try:
-        data = pdf(desk().settings, letter_type, language, sample=request.args.get("sample") or None, day=today())
-    except PreviewError as exc:
-        return render_template("preview_failed.html", letter_type=letter_type, language=language,
-                               reason=str(exc)), 422
+        data, _, _, _ = _rendered(letter_type, language)
+    except (PreviewError, snapshots.UnsafeFile) as exc:
+        return _failed(letter_type, language, exc)
     return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="preview-{letter_type}-{language}.pdf"',
         "Cache-Control": "no-store"})
+
+
+@pages.get("/<letter_type>/<language>/preview-<int:number>.png")
+@requires(*REVIEW)
+def preview_image(letter_type: str, language: str, number: int) -> Any:
+    from correspondence.templates.preview import PreviewError
+
+    _known(letter_type, language)
+    try:
+        _, images, _, _ = _rendered(letter_type, language, audit=False)
+    except (PreviewError, snapshots.UnsafeFile):
+        abort(404)
+    if not 1 <= number <= len(images):
+        abort(404)
+    return Response(images[number - 1], mimetype="image/png", headers={"Cache-Control": "no-store"})
 
 
 def _act(letter_type: str, language: str, action: str, run: Any) -> Any:

@@ -168,6 +168,14 @@ def test_a_reviewer_submits_a_change_and_another_approves_it(desk: str, template
         expect(page.locator("main")).to_contain_text("Aucune : la copie de travail est la version en vigueur.")
         answer = page.request.get(f"{desk}/templates/due_notice/fr/preview.pdf")  # with the page's session
         assert answer.status == 200 and answer.body().startswith(b"%PDF")
+        page.click("text=Aperçu")
+        page.select_option("#sample", "fr-living-in-france")
+        page.click("button:has-text('Afficher')")
+        first = page.locator("figure.page img").first
+        expect(first).to_be_visible()
+        assert page.evaluate("(img) => img.naturalWidth", first.element_handle()) > 800  # the page drawn, not broken
+        if os.environ.get("UPDATE_SCREENSHOTS"):
+            page.screenshot(path=str(SHOTS / "preview.png"))
         browser.close()
 
 

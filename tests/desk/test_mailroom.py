@@ -171,3 +171,22 @@ def test_roles_and_addresses_are_checked_on_the_server(setup: tuple[Settings, En
     token = _token(client, "/")
     answer = client.get(path) if method == "get" else client.post(path, data={"csrf_token": token})
     assert answer.status_code == code
+
+
+def test_a_reviewer_previews_the_working_copy_with_a_real_letter_s_context(setup: tuple[Settings, Engine]) -> None:
+    _, engine = setup
+    letter_id, _ = _letters(engine)[0]
+    with engine.connect() as connection:
+        language = connection.scalar(select(schema.letters.c.language).where(schema.letters.c.letter_id == letter_id))
+    rita = _client(setup, "rita")
+    page = rita.get(f"/templates/due_notice/{language}/preview?letter={letter_id}")
+    assert page.status_code == 200 and f"preview-1.png?letter={letter_id}" in page.get_data(as_text=True)
+    pdf = rita.get(f"/templates/due_notice/{language}/preview.pdf?letter={letter_id}")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert rita.get(f"/templates/due_notice/{language}/preview-1.png?letter={letter_id}").mimetype == "image/png"
+    other = "fr" if language != "fr" else "nl"
+    refused = rita.get(f"/templates/due_notice/{other}/preview?letter={letter_id}")
+    assert refused.status_code == 422 and f"is a due_notice in &#39;{language}&#39;" in refused.get_data(as_text=True)
+    # showing a real affiliate's letter is audited, once a page (the page, the PDF), not per image
+    assert [a for a in _actions(engine) if a[1] == "preview"] == [
+        ("rita", "preview", f"due_notice/{language}")] * 2

@@ -133,6 +133,17 @@ def test_preview_and_check_of_the_working_copy(setup: tuple[Settings, Engine]) -
     reviewer = _client(setup, "rita")
     answer = reviewer.get(f"{PAGE}/preview.pdf")
     assert answer.status_code == 200 and answer.mimetype == "application/pdf" and answer.data.startswith(b"%PDF")
+    page = reviewer.get(f"{PAGE}/preview?sample=nl-long-name-and-address").get_data(as_text=True)
+    assert '<option value="nl-partly-paid">' in page and '<option value="nl-long-name-and-address" selected>' in page
+    assert 'preview-1.png?sample=nl-long-name-and-address' in page and "fr-brussels" not in page  # its language's
+    image = reviewer.get(f"{PAGE}/preview-1.png?sample=nl-long-name-and-address")
+    assert image.status_code == 200 and image.mimetype == "image/png" and image.data.startswith(b"\x89PNG")
+    assert reviewer.get(f"{PAGE}/preview-9.png").status_code == 404
+    for wrong, says in (("sample=no-such-sample", "has no sample &#39;no-such-sample&#39;"),
+                        ("letter=20261122-000001", "no letter 20261122-000001 in the journal"),
+                        ("letter=../../etc/passwd", "Geen kenmerk van een brief")):
+        failed = reviewer.get(f"{PAGE}/preview?{wrong}")
+        assert failed.status_code == 422 and says in failed.get_data(as_text=True), wrong
     check = reviewer.get(f"{PAGE}/check").get_data(as_text=True)
     assert "0 fouten" in check
 

@@ -132,7 +132,7 @@ def test_every_word_the_pages_use_is_in_every_language() -> None:
         f"tstate.{s}" for s in ("approved", "changed", "pending", "later", "new", "unreadable")} | {
         f"submission.{s}" for s in ("pending", "approved", "withdrawn", "superseded")} | {
         f"file.{k}" for k in ("changed", "added", "removed", "binary")} | {"level.error", "level.warning"} | {
-        f"action.{a}" for a in ("collect", "verify", "returned", "reprint")} | {
+        f"action.{a}" for a in ("collect", "verify", "returned", "reprint", "preview")} | {
         f"night.{s}" for s in ("ready", "collected", "unfinished", "missing")} | {
         f"reason.{r}" for r in ("moved", "unknown", "refused", "incomplete", "deceased")} | {
         f"mail_class.{c}" for c in ("ordinary", "registered")} | {
