@@ -39,7 +39,7 @@ def add(settings: Settings, name: str, role: str) -> int:
     try:
         with engine.begin() as connection:
             people.add(connection, name, role, password)
-            audit.record(connection, audit.SYSTEM, "user added", name, role)
+            audit.record(connection, audit.command_user(), "user added", name, role)
     except people.PeopleError as exc:
         raise click.ClickException(str(exc)) from None
     print(f"{name} may now sign in to the desk as {role}")
@@ -74,7 +74,7 @@ def disable(settings: Settings, name: str) -> int:
     try:
         with existing(settings.db_url).begin() as connection:
             people.disable(connection, name)
-            audit.record(connection, audit.SYSTEM, "user disabled", name)
+            audit.record(connection, audit.command_user(), "user disabled", name)
     except people.PeopleError as exc:
         raise click.ClickException(str(exc)) from None
     print(f"{name} may no longer sign in to the desk")

@@ -93,7 +93,9 @@ def create_app(settings: Settings, secret: bytes, *, proxied: bool = False, engi
             moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # stored in UTC (SQLite drops the zone)
             return format_datetime(moment, "short", tzinfo=BRUSSELS, locale=g.lang) + " (Brussels)"
 
-        return {"t": lambda key: words.get(key, key), "lang": g.lang, "languages": DESK_LANGUAGES, "when": when,
+        return {"t": lambda key: words.get(key, key), "lang": g.lang,
+                "languages": DESK_LANGUAGES, "when": when,
+                "kind": lambda code: words.get(f"type.{code}", code),  # a letter type by its name
                 "post": PostForm(), "day": access.day,
                 "user": current_user.person if current_user.is_authenticated else None}
 

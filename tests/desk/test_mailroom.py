@@ -143,7 +143,7 @@ def test_a_letter_is_looked_up_with_its_warnings_and_printed_again(setup: tuple[
     letter_id, _ = _letters(engine)[1]
     mia = _client(setup, "mia")
     page = mia.get(f"/mailroom/letter?letter={letter_id}").get_data(as_text=True)
-    assert "due_notice" in page and "gewone post" in page and "adres van de bestemmeling is gewijzigd" not in page
+    assert "Vervaldagbericht" in page and "gewone post" in page and "adres van de bestemmeling is gewijzigd" not in page
     with engine.begin() as connection:
         recipient = connection.scalar(select(schema.letters.c.recipient_id).where(schema.letters.c.letter_id == letter_id))
         connection.execute(update(schema.affiliates).where(schema.affiliates.c.affiliate_id == recipient)

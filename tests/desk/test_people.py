@@ -50,7 +50,8 @@ def test_add_list_disable(desk: Settings, capsys: pytest.CaptureFixture[str], mo
     with connect(desk.db_url).connect() as connection:
         assert people.authenticate(connection, "an.peeters", PASSWORD) is None  # disabled: refused like a wrong one
         assert [(e.user_name, e.action, e.subject) for e in reversed(audit.latest(connection))] == [
-            ("system", "user added", "an.peeters"), ("system", "user disabled", "an.peeters")]
+            (audit.command_user(), "user added", "an.peeters"), (audit.command_user(), "user disabled", "an.peeters")]
+        assert audit.command_user().startswith("system")  # `system (<login name>)`, as every command writes it
 
 
 @pytest.mark.parametrize(("argv", "stdin", "says"), [

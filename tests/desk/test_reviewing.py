@@ -67,7 +67,8 @@ def test_from_edit_to_approved_in_force_with_four_eyes(setup: tuple[Settings, En
     assert "goedgekeurd, in voege" in reviewer.get(PAGE).get_data(as_text=True)
     edit_once(settings.templates_dir / "due_notice" / "nl.html", "elk kwartaal", "ieder kwartaal")
     listing = reviewer.get("/templates").get_data(as_text=True)
-    assert re.search(r"due_notice</a></td>\s*<td>NL</td>\s*<td><span class=\"state state-changed\">", listing)
+    assert re.search(r"Vervaldagbericht</a> <small><code>due_notice</code></small></td>\s*<td>NL</td>\s*"
+                     r"<td><span class=\"state state-changed\">", listing)
     page = reviewer.get(PAGE).get_data(as_text=True)
     assert "<del>elk</del><ins>ieder</ins>" in page and "1 alinea&#39;s gewijzigd" in page
     assert "Ter goedkeuring voorleggen" in page

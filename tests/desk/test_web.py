@@ -15,8 +15,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 from correspondence import schema
+from correspondence.config import TEMPLATES_DIR
 from correspondence.desk import audit, people
 from correspondence.store import connect
+from correspondence.templates import catalog
 from scheduler.web import DESK_LANGUAGES, HERE, create_app, wording
 from tests.conftest import settings_for
 
@@ -141,6 +143,8 @@ def test_every_word_the_pages_use_is_in_every_language() -> None:
                                   "unknown_letter", "not_affiliate", "reprinted")}
     for language in DESK_LANGUAGES:
         assert set(wording(language)) == set(wording("nl")), language
+        named = {key.removeprefix("type.") for key in wording(language) if key.startswith("type.")}
+        assert named == set(catalog.load(TEMPLATES_DIR)), language  # every shipped letter type has its name
         assert (used | dynamic) <= set(wording(language)), (used | dynamic) - set(wording(language))
     assert Path(HERE / "wording").is_dir()
 
