@@ -53,10 +53,12 @@ def ready_nights(output_dir: Path) -> list[date]:
     return days
 
 
-def nights(connection: Connection, output_dir: Path) -> list[Night]:
+def nights(connection: Connection, output_dir: Path, newest: int | None = None) -> list[Night]:
+    """The ready nights, oldest first; `newest`: only that many of the latest (their files.csv alone is read)."""
     collected = {r.run_date: r for r in connection.execute(select(schema.collections))}
     out = []
-    for day in ready_nights(output_dir):
+    days = ready_nights(output_dir)
+    for day in days[-newest:] if newest else days:
         listing = night_folder(output_dir, day) / "files.csv"
         rows = list(csv.DictReader(io.StringIO(listing.read_text(encoding="utf-8")))) if listing.is_file() else []
         who = collected.get(day)

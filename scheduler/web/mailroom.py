@@ -58,7 +58,7 @@ def _rows() -> list[NightRow]:
     without READY in its folder is missing; one still running or stopped is unfinished."""
     settings = desk().settings
     with desk().engine.connect() as connection:
-        ready = {n.day: n for n in pickups.nights(connection, settings.output_dir)}
+        ready = {n.day: n for n in pickups.nights(connection, settings.output_dir, newest=SHOWN_NIGHTS)}
         runs = {date.fromisoformat(r["run_date"]): r for r in run_nights(connection)}
     rows = []
     for day in sorted(set(ready) | set(runs), reverse=True)[:SHOWN_NIGHTS]:
