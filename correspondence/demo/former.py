@@ -45,7 +45,7 @@ import csv
 import io
 import tomllib
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -78,11 +78,11 @@ def switched_on(profile: str, day: date) -> str:
 class _Indexed(MemoryFund):
     """The in-memory fund with its rows grouped per payer once (the demo has thousands of affiliates)."""
 
-    def ledgers(self) -> Iterator[Ledger]:
+    def ledgers(self, payers: Collection[str] | None = None) -> Iterator[Ledger]:
         charged: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in self.contributions:
             charged[row["affiliate_id"]].append(row)
-        for payer in sorted(charged):
+        for payer in sorted(charged if payers is None else set(charged) & set(payers)):
             rows = sorted(charged[payer], key=lambda r: r["contribution_id"])
             yield ledger(payer, rows, self._received("affiliate", payer))
 

@@ -144,7 +144,7 @@ def formal_notices(fund: Fund, day: date, params: Parameters) -> Iterator[Event]
     policy = collection_policy(day, params)
     held, reminded, noticed = fund.holds(day), fund.sent("reminder"), fund.sent("formal_notice")
     former = fund.former("reminder")
-    for ledger in fund.ledgers():
+    for ledger in fund.ledgers(payers=reminded):  # a formal notice follows a reminder
         if ledger.payer_id in held or ledger.payer_id not in reminded:
             continue
         acc = account(ledger.charges, ledger.received, day, params)

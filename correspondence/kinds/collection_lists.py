@@ -51,7 +51,7 @@ def collection_lists(fund: Fund, day: date, params: Parameters) -> Iterator[Entr
     held, noticed = fund.holds(day), fund.sent("formal_notice")
     stated, assumed = fund.former_stated("formal_notice"), fund.former_assumed("formal_notice")
     called, handed = fund.listed("call_list"), fund.listed("handover")
-    for ledger in fund.ledgers():
+    for ledger in fund.ledgers(payers=noticed):  # the lists follow a formal notice
         payer = ledger.payer_id
         if payer in held or payer not in noticed:
             continue
@@ -87,7 +87,7 @@ def heirs_list(fund: Fund, day: date, params: Parameters) -> Iterator[Entry]:
     dead = fund.deceased(day)
     if not dead:
         return
-    for ledger in fund.ledgers():
+    for ledger in fund.ledgers(payers=dead):
         if ledger.payer_id not in dead:
             continue
         acc = account(ledger.charges, ledger.received, day, params)

@@ -5,7 +5,7 @@ in-memory fund of kinds/memory.py (the fast tests) as over the database (the nig
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
@@ -42,8 +42,13 @@ class Fund(Protocol):
         """The affiliates or companies with these ids, by id (unknown ids are left out)."""
         ...
 
-    def ledgers(self) -> Iterable[Ledger]:
-        """Every affiliate that was ever charged, in id order, with all their contributions and payments."""
+    def ledgers(self, payers: Collection[str] | None = None) -> Iterable[Ledger]:
+        """Every affiliate that was ever charged, in id order, with all their contributions and payments; with
+        `payers`, only those of them (a trigger that can only concern some payers reads only theirs)."""
+        ...
+
+    def regularised(self, day: date) -> set[str]:
+        """Affiliates with a regularisation row due on or after `day` (the regularisation trigger's candidates)."""
         ...
 
     def companies(self) -> Iterable[tuple[dict[str, Any], tuple[Received, ...]]]:
@@ -158,9 +163,18 @@ class FundView:
 
     # ---- collection: ledgers, holds, letters and list entries already recorded ------------------------
 
-    def ledgers(self) -> Iterator[Ledger]:
+    def ledgers(self, payers: Collection[str] | None = None) -> Iterator[Ledger]:
         c = schema.contributions.c
-        yield from self._ledgers(list(self.connection.scalars(select(c.affiliate_id).distinct().order_by(c.affiliate_id))))
+        ids = list(self.connection.scalars(select(c.affiliate_id).distinct().order_by(c.affiliate_id)))
+        if payers is not None:
+            wanted = set(payers)
+            ids = [i for i in ids if i in wanted]
+        yield from self._ledgers(ids)
+
+    def regularised(self, day: date) -> set[str]:
+        c = schema.contributions.c
+        return set(self.connection.scalars(select(c.affiliate_id).distinct()
+                                           .where(c.kind == "regularisation", c.due_date >= day)))
 
     def _ledgers(self, ids: list[str]) -> Iterator[Ledger]:
         c = schema.contributions.c

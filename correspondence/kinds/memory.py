@@ -7,7 +7,7 @@ Rows are dicts named as the columns of correspondence/schema.py; journal rows (`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -61,11 +61,17 @@ class MemoryFund:
         rows = self.affiliate_rows if kind == "affiliate" else self.company_rows
         return {r[f"{kind}_id"]: dict(r) for r in rows if r[f"{kind}_id"] in wanted}
 
-    def ledgers(self) -> Iterator[Ledger]:
+    def ledgers(self, payers: Collection[str] | None = None) -> Iterator[Ledger]:
+        wanted = None if payers is None else set(payers)
         for payer in sorted({r["affiliate_id"] for r in self.contributions}):
+            if wanted is not None and payer not in wanted:
+                continue
             rows = sorted((dict(r) for r in self.contributions if r["affiliate_id"] == payer),
                           key=lambda r: r["contribution_id"])
             yield ledger(payer, rows, self._received("affiliate", payer))
+
+    def regularised(self, day: date) -> set[str]:
+        return {r["affiliate_id"] for r in self.contributions if r["kind"] == "regularisation" and r["due_date"] >= day}
 
     def companies(self) -> Iterator[tuple[dict[str, Any], tuple[Received, ...]]]:
         for row in sorted(self.company_rows, key=lambda r: r["company_id"]):

@@ -85,7 +85,7 @@ def provisional_of(rows: tuple[dict[str, Any], ...], year: int) -> dict[int, Dec
 
 def regularisation_notices(fund: Fund, day: date, params: Parameters) -> Iterator[Event | Held]:
     interlocks = Interlocks(fund, day, params)
-    for ledger in fund.ledgers():
+    for ledger in fund.ledgers(payers=fund.regularised(day)):  # a notice goes out up to its due date
         for row in ledger.regularisations:
             total = row["amount"] + row["fee"]
             if total == 0 or not charged_on(row["due_date"]) <= day <= row["due_date"]:

@@ -82,7 +82,7 @@ def account_statements(fund: Fund, day: date, params: Parameters) -> Iterator[Ev
         return
     interlocks = Interlocks(fund, day, params)
     sent = fund.sent("account_statement") if asked else {}
-    for ledger in fund.ledgers():
+    for ledger in fund.ledgers(payers=None if on is not None else set(asked)):  # off the statement date: the asked
         answered = [run_on for _, run_on in sent.get(ledger.payer_id, [])]
         if on is not None:
             acc = account(ledger.charges, ledger.received, on, params)
@@ -141,7 +141,7 @@ def fiscal_certificates(fund: Fund, day: date, params: Parameters) -> Iterator[E
         return
     interlocks = Interlocks(fund, day, params)
     sent = fund.sent("fiscal_certificate") if asked else {}
-    for ledger in fund.ledgers():
+    for ledger in fund.ledgers(payers=None if season else set(asked)):  # out of season: those who asked
         answered: dict[int, list[date]] = {}
         for label, run_on in sent.get(ledger.payer_id, []):  # `2025`, or `2025:<requested_on>` when asked for
             answered.setdefault(int(label.split(":")[0]), []).append(run_on)
