@@ -25,7 +25,7 @@ _SLOT = re.compile(f"{TEXT_OPEN}([^{TEXT_OPEN}-{DRAWN_CLOSE}]*){TEXT_CLOSE}|{DRA
 _DRAWN_KINDS = {"Q": "qr", "B": "barcode"}
 _ATTRIBUTE = re.compile(r"([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*[\"']?[^\"'<>]*$")
 # Probe codes: letters no template word contains, so a code is found again in the laid-out text.
-_CODE = re.compile(r"Qz([A-Z]+)q")  # a widened code is followed by zeros: text, not code
+_CODE = re.compile(r"Qz([A-Z]+)q")  # a widened code is followed by its filler (plan.FILLERS): text, not code
 
 
 class EpcQr(str):
@@ -50,17 +50,17 @@ def finalize(value: Any) -> Any:
     return Markup(TEXT_OPEN + str(escape(str(value).translate(_MARKS))) + TEXT_CLOSE)
 
 
-def code(index: int, zeros: int = 0) -> str:
+def code(index: int, filler: str = "") -> str:
     letters = ""
     index += 1
     while index:
         index, rest = divmod(index - 1, 26)
         letters = chr(65 + rest) + letters
-    return f"Qz{letters}q" + "0" * zeros
+    return f"Qz{letters}q{filler}"
 
 
 def find_codes(text: str) -> list[tuple[int, int, int]]:
-    """(slot index, start, end) of each probe code in a laid-out text (widening zeros not included)."""
+    """(slot index, start, end) of each probe code in a laid-out text (its widening filler not included)."""
     found = []
     for match in _CODE.finditer(text):
         index = 0
@@ -130,9 +130,9 @@ class Marked:
         the text alone, for the checks that read it, without drawing the codes)."""
         return self._join(lambda i, s: (s.picture() if drawings else "") if s.drawn else str(escape(s.value)))
 
-    def with_codes(self, stamped: frozenset[int] | None = None, widen: dict[int, int] | None = None) -> str:
+    def with_codes(self, stamped: frozenset[int] | None = None, widen: dict[int, str] | None = None) -> str:
         """The letter's shape: the text slots in `stamped` (all text slots if None) as probe codes (widened
-        by `widen[i]` zeros), each drawn code as a blank picture of its own size, `id` attributes emptied
+        by the filler `widen[i]`), each drawn code as a blank picture of its own size, `id` attributes emptied
         (anchors only), every other value as printed."""
         widen = widen or {}
 
@@ -142,7 +142,7 @@ class Marked:
             if slot.kind == "attribute" and slot.attribute == "id":
                 return ""
             if slot.kind == "text" and (stamped is None or index in stamped):
-                return code(index, widen.get(index, 0))
+                return code(index, widen.get(index, ""))
             return str(escape(slot.value))
 
         return self._join(piece)

@@ -30,6 +30,7 @@ from correspondence.render.stamp.fonts import FontMetrics
 MIN_ROOM_PX = 6.0  # a line with less room than about one character is left to the shape (key)
 TOLERANCE_PX = 0.02  # Pango positions glyphs in 1/1024 pt; measured and laid-out widths agree far closer
 WIDEN_TRIES = 3
+FILLERS = "0.'"  # what widens a probe code, widest first (no line break opportunity between them)
 ALIGN = {"start": 0.0, "left": 0.0, "end": 1.0, "right": 1.0, "center": 0.5}
 
 Layout = Callable[[str], Any]  # HTML of one letter -> weasyprint.Document
@@ -236,21 +237,34 @@ def background(analysis: _Analysis, lines: list[_Found]) -> bytes:
     return analysis.document.write_pdf(full_fonts=True)
 
 
-def _widen(lines: list[_Found], target: float, fonts: dict[str, FontMetrics]) -> dict[int, int]:
-    """Zeros to add to each line's codes so the line grows to `target` times the width of its box. A value
+def _filler(room: float, size: float, font: FontMetrics) -> str:
+    """Characters as wide as `room` allows, within the narrowest filler's width: zeros, then full stops, then
+    apostrophes. Zeros alone left up to a zero's width (7 px at 9.5 pt) unused, and how much depended on the
+    probe code's own letters, so a value fitted or not by its slot's number (tests/test_stamp.py)."""
+    filler = ""
+    for char in FILLERS:
+        count = max(0, math.floor((room - font.width(filler, size)) / font.width(char, size)))
+        filler += char * count
+    return filler
+
+
+def _widen(lines: list[_Found], target: float, fonts: dict[str, FontMetrics]) -> dict[int, str]:
+    """What to add to each line's codes so the line grows to `target` times the width of its box. A value
     printed on two lines (the name in the address and in the continuation pages' head) grows as its narrower
     line allows."""
-    widen: dict[int, int] = {}
+    widen: dict[int, str] = {}
+    regular = fonts["regular"]
     for f in lines:
         size = next(leaf.style["font_size"] for leaf in f.leaves if find_codes(leaf.text))
         per = (f.parent.width * target - f.line.width) / len(f.codes) - 1
         for code in f.codes:
-            zeros = max(0, math.floor(per / fonts["regular"].width("0", size)))
-            widen[code] = min(zeros, widen.get(code, zeros))
+            filler = _filler(per, size, regular)
+            if code not in widen or regular.width(filler, size) < regular.width(widen[code], size):
+                widen[code] = filler
     return widen
 
 
-def _grown(marked: Marked, stamped: frozenset[int], drop: set[int], widen: dict[int, int],
+def _grown(marked: Marked, stamped: frozenset[int], drop: set[int], widen: dict[int, str],
            layout: Layout, fonts: dict[str, FontMetrics]) -> tuple[list[_Found], bytes]:
     """The layout with these codes widened: its lines holding codes in `drop`, and its background drawn
     without them."""
