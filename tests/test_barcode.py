@@ -81,3 +81,17 @@ def test_the_symbol_is_as_wide_as_its_code_sets_make_it(text: str, modules: int)
     assert barcode.size(text) == (modules, barcode.HEIGHT)
     drawn = sum(width for _, width in barcode.bars(text)[1])
     assert 0 < drawn < modules
+
+
+@pytest.mark.parametrize("value", ["Élodie Lefèvre", "", "日本", "tab\there"])
+def test_a_value_code_128_cannot_print_fails_the_letter_in_one_line_without_repeating_it(value: str) -> None:
+    """`| barcode` on something else than the id (a reviewer's mistake): the letter fails with what to do, and the
+    message never carries the value (it may be a name, and it goes into the quarantine)."""
+    from jinja2 import TemplateRuntimeError
+
+    from correspondence.render import templating
+
+    for fill in (templating.barcode_picture, templating.barcode_slot):
+        with pytest.raises(TemplateRuntimeError, match=r"\| barcode prints a letter's id") as raised:
+            fill(value)
+        assert value not in str(raised.value) or not value

@@ -29,6 +29,19 @@ def bars(text: str) -> tuple[int, tuple[tuple[int, int], ...]]:
     return len(modules), tuple((m.start(), m.end() - m.start()) for m in _BAR.finditer(modules))
 
 
+class NotPrintable(ValueError):
+    """The text cannot be a Code 128 symbol (empty, or a character outside ASCII): `| barcode` is for ids."""
+
+
+def checked(text: str) -> str:
+    """The text, if Code 128 can print it; NotPrintable otherwise (the message never repeats the text: it may be
+    a name, and the reason goes into the quarantine)."""
+    if not text or any(not 32 <= ord(ch) < 127 for ch in text):
+        raise NotPrintable("| barcode prints a letter's id: this value is empty or holds a character other than "
+                           "printable ASCII (use it on letter.id)")
+    return text
+
+
 def size(text: str) -> tuple[int, int]:
     """The drawing's intrinsic (width, height): the stamped path's placeholder has the same."""
     return bars(text)[0], HEIGHT

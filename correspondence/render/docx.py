@@ -25,7 +25,7 @@ from docx.oxml import CT_SectPr
 from docx.oxml.ns import qn
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
-from jinja2 import BaseLoader, TemplateError
+from jinja2 import BaseLoader, TemplateError, TemplateRuntimeError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from correspondence.render import barcode, qr
@@ -87,7 +87,11 @@ class WordSnapshot:
     def _barcode_picture(self, text: str) -> InlineImage:
         """`{{ letter.id | barcode }}` in a Word letter: the Code 128 bars as a PNG picture, as wide as the HTML
         letters' barcode."""
-        return InlineImage(self.filling, barcode.png(str(text)), width=BARCODE_WIDTH, height=BARCODE_HEIGHT)
+        try:
+            shown = barcode.checked(str(text))
+        except barcode.NotPrintable as exc:
+            raise TemplateRuntimeError(str(exc)) from None
+        return InlineImage(self.filling, barcode.png(shown), width=BARCODE_WIDTH, height=BARCODE_HEIGHT)
 
     def fill(self, job: Job) -> bytes:
         """The filled DOCX, within the time limit; TemplateError (with the file's name), KeyError for a missing

@@ -18,7 +18,7 @@ from typing import Any
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
-from jinja2 import BaseLoader, DictLoader, Environment, StrictUndefined, pass_context
+from jinja2 import BaseLoader, DictLoader, Environment, StrictUndefined, TemplateRuntimeError, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from stdnum import iban as iban_number
@@ -126,14 +126,21 @@ def epc_qr_slot(payment: Mapping[str, Any]) -> slots.EpcQr:
     return slots.EpcQr(qr.epc_payload(payment))
 
 
-def barcode_picture(text: str) -> str:
+def _barcode_text(value: Any) -> str:
+    try:
+        return barcode.checked(str(value))
+    except barcode.NotPrintable as exc:
+        raise TemplateRuntimeError(str(exc)) from None
+
+
+def barcode_picture(value: Any) -> str:
     """`{{ letter.id | barcode }}`: the text as a Code 128 barcode, an SVG data URI (vector, as the QR code)."""
-    return barcode.svg_data_uri(str(text))
+    return barcode.svg_data_uri(_barcode_text(value))
 
 
-def barcode_slot(text: str) -> slots.Barcode:
+def barcode_slot(value: Any) -> slots.Barcode:
     """`| barcode` in the letter environment: the text, drawn by whichever path prints the letter."""
-    return slots.Barcode(str(text))
+    return slots.Barcode(_barcode_text(value))
 
 
 FILTERS = {"money": money, "deduction": deduction, "number": number, "percent": percent, "date": long_date,
