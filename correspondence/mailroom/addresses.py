@@ -4,6 +4,7 @@ mail, reprints)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Connection, select
 
@@ -26,8 +27,11 @@ def today(connection: Connection, kind: str, recipient_id: str, on: date,
     by returned mail still counts: it is the one on file."""
     table = schema.affiliates if kind == "affiliate" else schema.companies
     row = connection.execute(select(table).where(table.c[f"{kind}_id"] == recipient_id)).mappings().first()
-    if row is None:
-        return GONE
+    return GONE if row is None else of_row(kind, dict(row), on, box_label)
+
+
+def of_row(kind: str, row: dict[str, Any], on: date, box_label: dict[str, str]) -> list[str] | None:
+    """`today`'s lines from a recipient's row already read."""
     try:
         block = recipient_block(kind, {**row, "address_unreliable_since": None}, on, box_label)
     except Quarantine:

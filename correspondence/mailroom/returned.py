@@ -59,10 +59,10 @@ def record(connection: Connection, letter_id: str, reason: str, on: date, box_la
                         f"letter {letter_id} was already recorded as returned on {known['recorded_on']} "
                         f"({known['reason']}): nothing changed")
     a = schema.affiliates.c
-    current = addresses.today(connection, "affiliate", affiliate_id, on, box_label)
-    if current is addresses.GONE:
+    row = connection.execute(select(schema.affiliates).where(a.affiliate_id == affiliate_id)).mappings().first()
+    if row is None:
         raise CannotRecord(f"affiliate {affiliate_id} of letter {letter_id} is no longer in the fund's data")
-    row = connection.execute(select(schema.affiliates).where(a.affiliate_id == affiliate_id)).mappings().one()
+    current = addresses.of_row("affiliate", dict(row), on, box_label)
     sent_to = json.loads(letter["context"])["recipient"]["address_lines"][1:]
     connection.execute(schema.returned_mail.insert().values(
         letter_id=letter_id, affiliate_id=affiliate_id, reason=reason, recorded_on=on))

@@ -25,14 +25,14 @@ from docx.oxml import CT_SectPr
 from docx.oxml.ns import qn
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
-from jinja2 import BaseLoader, TemplateError, TemplateRuntimeError
+from jinja2 import BaseLoader, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from correspondence.render import barcode, qr
 from correspondence.render.jobs import Failed, Job, Rendered
 from correspondence.render.libreoffice import ConversionFailed, LibreOffice, normalise
 from correspondence.render.limits import time_limit
-from correspondence.render.templating import environment
+from correspondence.render.templating import barcode_text, environment
 from correspondence.templates import appeal_check, recovery_check, word_links, word_styles
 from correspondence.templates.snapshots import Snapshot
 from correspondence.timing import Stopwatch
@@ -87,11 +87,7 @@ class WordSnapshot:
     def _barcode_picture(self, text: str) -> InlineImage:
         """`{{ letter.id | barcode }}` in a Word letter: the Code 128 bars as a PNG picture, as wide as the HTML
         letters' barcode."""
-        try:
-            shown = barcode.checked(str(text))
-        except barcode.NotPrintable as exc:
-            raise TemplateRuntimeError(str(exc)) from None
-        return InlineImage(self.filling, barcode.png(shown), width=BARCODE_WIDTH, height=BARCODE_HEIGHT)
+        return InlineImage(self.filling, barcode.png(barcode_text(text)), width=BARCODE_WIDTH, height=BARCODE_HEIGHT)
 
     def fill(self, job: Job) -> bytes:
         """The filled DOCX, within the time limit; TemplateError (with the file's name), KeyError for a missing

@@ -126,7 +126,8 @@ def epc_qr_slot(payment: Mapping[str, Any]) -> slots.EpcQr:
     return slots.EpcQr(qr.epc_payload(payment))
 
 
-def _barcode_text(value: Any) -> str:
+def barcode_text(value: Any) -> str:
+    """The value `| barcode` prints; TemplateRuntimeError when Code 128 cannot (the letter fails in one line)."""
     try:
         return barcode.checked(str(value))
     except barcode.NotPrintable as exc:
@@ -135,12 +136,12 @@ def _barcode_text(value: Any) -> str:
 
 def barcode_picture(value: Any) -> str:
     """`{{ letter.id | barcode }}`: the text as a Code 128 barcode, an SVG data URI (vector, as the QR code)."""
-    return barcode.svg_data_uri(_barcode_text(value))
+    return barcode.svg_data_uri(barcode_text(value))
 
 
 def barcode_slot(value: Any) -> slots.Barcode:
     """`| barcode` in the letter environment: the text, drawn by whichever path prints the letter."""
-    return slots.Barcode(_barcode_text(value))
+    return slots.Barcode(barcode_text(value))
 
 
 FILTERS = {"money": money, "deduction": deduction, "number": number, "percent": percent, "date": long_date,

@@ -65,6 +65,14 @@ def note(action: str, subject: str = "", detail: str = "", name: str | None = No
         audit.record(connection, name or person().name, action, subject, detail)
 
 
+def night_in_address(text: str) -> date:
+    """A night named in a page's address (YYYY-MM-DD), or 404: the address never names anything else."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        abort(404)
+
+
 def words(key: str) -> str:
     """A message of the desk's wording in the reader's language (scheduler/web/wording/)."""
     return wording(g.get("lang", "nl")).get(key, key)

@@ -25,7 +25,7 @@ from correspondence.mailroom import pickups, reprints, returned, scanned
 from correspondence.mailroom import verify as checking
 from scheduler.run_record import nights as run_nights
 from scheduler.web.access import day as day_text
-from scheduler.web.access import desk, note, person, requires, today, words
+from scheduler.web.access import desk, night_in_address, note, person, requires, today, words
 
 pages = Blueprint("mailroom", __name__, url_prefix="/mailroom")
 SHOWN_NIGHTS = 60  # the last two months; older nights are in `correspondence mailroom list`
@@ -73,13 +73,6 @@ def _rows() -> list[NightRow]:
     return rows
 
 
-def _night(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        abort(404)
-
-
 @pages.get("")
 @requires("mailroom")
 def every() -> Any:
@@ -90,7 +83,7 @@ def every() -> Any:
 @pages.post("/<day>/collect")
 @requires("mailroom")
 def collect(day: str) -> Any:
-    night = _night(day)
+    night = night_in_address(day)
     try:
         with desk().engine.begin() as connection:
             done = pickups.collect(connection, desk().settings.output_dir, night, person().name)
@@ -108,7 +101,7 @@ def collect(day: str) -> Any:
 @pages.post("/<day>/verify")
 @requires("mailroom")
 def verify(day: str) -> Any:
-    night = _night(day)
+    night = night_in_address(day)
     settings = desk().settings
     with desk().engine.connect() as connection:
         problems = checking.verify(connection, settings.output_dir, settings.archive_dir, night)

@@ -20,7 +20,7 @@ from correspondence import schema
 from rules.params import Parameters
 from scheduler.daemon import ConfigError, load_config, stored_next_run
 from scheduler.run_record import nights as run_nights
-from scheduler.web.access import desk, requires, today
+from scheduler.web.access import desk, night_in_address, requires, today
 
 pages = Blueprint("runs", __name__, url_prefix="/runs")
 EXAMPLES = 5  # records shown under a cause before "and N more"
@@ -74,10 +74,7 @@ def every() -> Any:
 @pages.get("/<day>")
 @requires("operator")
 def night(day: str) -> Any:
-    try:
-        wanted = date.fromisoformat(day)
-    except ValueError:
-        abort(404)
+    wanted = night_in_address(day)
     with desk().engine.connect() as connection:
         run = connection.execute(select(schema.runs).where(schema.runs.c.run_date == wanted)).mappings().first()
         if run is None:
