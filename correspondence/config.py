@@ -15,7 +15,7 @@ import difflib
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -77,6 +77,20 @@ def _seconds(value: str) -> float:
     return number
 
 
+def _url(value: str) -> str:
+    """An https:// address (http:// only on this machine: the tests' e-Box double), without user:password@
+    in it (a credential in an address would be shown wherever the address is)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("holds a user name or password: give the credentials in their own variables")
+    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and local)):
+        raise ValueError(f"'{value[:80]}' is not an https:// address")
+    return value.rstrip("/")
+
+
 FaultPlan = tuple[bool, tuple[str, int] | None, tuple[str, float] | None, tuple[str, str] | None]
 
 
@@ -136,6 +150,18 @@ WEB_SECRET_FILE = Variable("CORRESPONDENCE_WEB_SECRET_FILE", "the desk's key for
 SCHEDULER_CONFIG = Variable("CORRESPONDENCE_SCHEDULER_CONFIG", "the scheduler daemon's configuration (when "
                             "`scheduler --config` is not given)", Path, DEFAULT_SCHEDULER_CONFIG, "`config/scheduler.toml`",
                             "a TOML file")
+EBOX_URL = Variable("CORRESPONDENCE_EBOX_URL", "the e-Box document-sender API's base address; unset, the e-Box "
+                    "is off and every letter goes on paper", _url, "", "none (off)", "an https:// address")
+EBOX_TOKEN_URL = Variable("CORRESPONDENCE_EBOX_TOKEN_URL", "the OAuth2 token endpoint the e-Box's tokens come "
+                          "from (client credentials)", _url, "", "none", "an https:// address")
+EBOX_CLIENT_ID = Variable("CORRESPONDENCE_EBOX_CLIENT_ID", "the fund's OAuth2 client id for the e-Box", _text, "",
+                          "none", "text")
+EBOX_CLIENT_SECRET = Variable("CORRESPONDENCE_EBOX_CLIENT_SECRET", "its client secret (never logged nor shown; "
+                              "prefer the _FILE variant)", _text, "", "none", "text")
+EBOX_CLIENT_SECRET_FILE = Variable("CORRESPONDENCE_EBOX_CLIENT_SECRET_FILE", "a file holding the client secret, "
+                                   "readable by the service only", Path, Path(""), "none", "a file path")
+EBOX_TIMEOUT = Variable("CORRESPONDENCE_EBOX_TIMEOUT", "time one e-Box call may take before it counts as no answer",
+                        _seconds, 30.0, "30", "seconds, above 0")
 FAULT = Variable("CORRESPONDENCE_FAULT", "crash-test harness: kill or pause the process at a checkpoint",
                  _fault, NO_FAULT, "none", "`list`, `<checkpoint>#<n>`, `<checkpoint>@<seconds>`, "
                  "`<checkpoint>=<key>`", test_only=True)
@@ -147,7 +173,8 @@ TEST_PG = Variable("CORRESPONDENCE_TEST_PG", "the test suite's PostgreSQL server
 
 VARIABLES: tuple[Variable[Any], ...] = (
     VAR, DB, OUTPUT, ARCHIVE, FUND, TEMPLATES, WORKERS, CHUNK, RENDER_SECONDS, RENDER_CHARS, RENDER_MEMORY_MB,
-    SOFFICE, UNO_PYTHON, LO_TIMEOUT, MAILROOM_GROUP, WEB_SECRET_FILE, SCHEDULER_CONFIG, FAULT, FAULT_ONCE, TEST_PG,
+    SOFFICE, UNO_PYTHON, LO_TIMEOUT, MAILROOM_GROUP, WEB_SECRET_FILE, SCHEDULER_CONFIG, EBOX_URL, EBOX_TOKEN_URL,
+    EBOX_CLIENT_ID, EBOX_CLIENT_SECRET, EBOX_CLIENT_SECRET_FILE, EBOX_TIMEOUT, FAULT, FAULT_ONCE, TEST_PG,
 )
 _KNOWN = {v.name: v for v in VARIABLES}
 
@@ -185,6 +212,43 @@ def check_environment(environ: Mapping[str, str] | None = None) -> None:
 
 
 @dataclass(frozen=True)
+class Ebox:
+    """How to reach the e-Box (correspondence/ebox/): set when CORRESPONDENCE_EBOX_URL is."""
+
+    url: str
+    token_url: str
+    client_id: str
+    secret: str = field(repr=False)  # never in a repr, a log or a message
+    timeout: float = 30.0
+
+
+def _ebox(environ: Mapping[str, str] | None = None) -> Ebox | None:
+    """The e-Box's settings, None when CORRESPONDENCE_EBOX_URL is unset; a ConfigError naming the first
+    variable missing when it is set (the secret's value is never in a message)."""
+    if not is_set(EBOX_URL, environ):
+        return None
+    for needed in (EBOX_TOKEN_URL, EBOX_CLIENT_ID):
+        if not is_set(needed, environ):
+            raise ConfigError(f"{needed.name}: missing (the e-Box is on: {EBOX_URL.name} is set)")
+    if is_set(EBOX_CLIENT_SECRET, environ) and is_set(EBOX_CLIENT_SECRET_FILE, environ):
+        raise ConfigError(f"{EBOX_CLIENT_SECRET.name} and {EBOX_CLIENT_SECRET_FILE.name}: give one, not both")
+    if is_set(EBOX_CLIENT_SECRET_FILE, environ):
+        path = get(EBOX_CLIENT_SECRET_FILE, environ)
+        try:
+            secret = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not readable text"
+            raise ConfigError(f"{EBOX_CLIENT_SECRET_FILE.name}: cannot read {path}: {reason}") from None
+    else:
+        secret = get(EBOX_CLIENT_SECRET, environ)
+    if not secret:
+        raise ConfigError(f"{EBOX_CLIENT_SECRET_FILE.name} or {EBOX_CLIENT_SECRET.name}: missing (the e-Box is on: "
+                          f"{EBOX_URL.name} is set)")
+    return Ebox(get(EBOX_URL, environ), get(EBOX_TOKEN_URL, environ), get(EBOX_CLIENT_ID, environ), secret,
+                get(EBOX_TIMEOUT, environ))
+
+
+@dataclass(frozen=True)
 class Settings:
     db_url: str
     output_dir: Path
@@ -195,6 +259,7 @@ class Settings:
     chunk_size: int
     scheduler_config: Path = DEFAULT_SCHEDULER_CONFIG
     web_secret_file: Path = Path("var/desk-secret")
+    ebox: Ebox | None = None  # off: every letter on paper
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -211,6 +276,7 @@ class Settings:
             chunk_size=get(CHUNK),
             scheduler_config=get(SCHEDULER_CONFIG),
             web_secret_file=get(WEB_SECRET_FILE) if is_set(WEB_SECRET_FILE) else var / "desk-secret",
+            ebox=_ebox(),
         )
 
 

@@ -110,6 +110,12 @@ class Table:
 # insured someone who knows the file).
 SERVICE = Table({"name": per_language, "phone": string, "email": text, "signatory": string, "capacity": per_language})
 
+# The e-Box (issue 20): what the fund publishes there, per letter type (a type left out stays on paper), under
+# the sender application and message type its onboarding assigned, with the subject the recipient sees.
+EBOX_TYPE = Table({"sender_application_id": string, "message_type_id": string, "subject": per_language})
+EBOX = Table({"sender_organization_id": string, "fallback_days": count, "registered": boolean,
+              "letter_types": Table({}, each=EBOX_TYPE)})
+
 SHAPE = Table({
     "fund": Table({
         "name": per_language, "short_name": per_language, "street": per_language, "postcode": string,
@@ -130,7 +136,8 @@ SHAPE = Table({
     "mantelzorg": Table({"form": per_language, "form_url": text, "incomplete_appeal": boolean}),
     # The switch-on day (README: How a fund switches on); absent, the engine owns every event.
     "cutover": Table({"go_live": iso_day}),
-}, optional=frozenset({"cutover"}))
+    "ebox": EBOX,
+}, optional=frozenset({"cutover", "ebox"}))
 
 
 def problems(profile: Mapping[str, Any], shape: Table = SHAPE, where: str = "") -> list[str]:

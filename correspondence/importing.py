@@ -143,6 +143,13 @@ def _payer_exists(row: dict[str, Any], known: Known) -> tuple[str, str] | None:
     return None
 
 
+def _recipient_exists(row: dict[str, Any], known: Known) -> tuple[str, str] | None:
+    ids = known.affiliates if row["recipient_type"] == "affiliate" else known.companies
+    if row["recipient_id"] not in ids:
+        return "recipient_id", f"'{row['recipient_id']}' is not a known {row['recipient_type']}"
+    return None
+
+
 # letters_sent.csv: the letter types a fund may state its former system sent, as (key prefix, recipient type,
 # period pattern, what the period is); the event key is `<prefix>:<recipient>:<period>`, the one the trigger
 # of that type gives (correspondence/kinds/), so the engine never prints that event again.
@@ -348,6 +355,15 @@ SPECS: tuple[FileSpec, ...] = (
         key=("affiliate_id", "requested_on", "letter_type", "year"),
         checks=(_affiliate_exists, _requested),
         optional=("letter_type", "year"),
+    ),
+    FileSpec(  # who chose the e-Box (issue 20): a consent, or its withdrawal, from a day on (ebox/consent.py)
+        "ebox.csv",
+        schema.ebox_consents,
+        {"recipient_type": f.choice("affiliate", "company"), "recipient_id": f.identifier(20),
+         "consent": f.choice("yes", "no"), "since": f.iso_date()},
+        key=("recipient_type", "recipient_id", "since"),
+        checks=(_recipient_exists,),
+        derive=lambda row: {"consent": row["consent"] == "yes"},
     ),
     FileSpec(  # what the fund's former system sent before go-live (README: How a fund switches on)
         "letters_sent.csv",

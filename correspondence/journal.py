@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, bindparam, delete, func, select
+from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select
 
 from correspondence import schema
 from correspondence.kinds.letter import Event, Letter
@@ -45,6 +45,14 @@ def planned(letter_id: str, day: date, letter: Letter, template_hash: str) -> di
         "status": "planned", "template_hash": template_hash,
         "context": json.dumps(letter.context, sort_keys=True, ensure_ascii=False),
     }
+
+
+def accounted(day: date) -> Any:
+    """The letters night `day`'s folder accounts for (in its print files or its ebox.csv): its own letters,
+    unless the e-Box settled them on a later night, and the letters of earlier nights the e-Box settled on this
+    one (`print_night`, correspondence/ebox/publish.py)."""
+    l = schema.letters.c
+    return or_(l.print_night == day, and_(l.run_date == day, l.print_night.is_(None)))
 
 
 def record_letters(connection: Connection, rows: list[dict[str, Any]]) -> None:

@@ -103,8 +103,9 @@ def _still_referred_to(connection: Connection, spec: FileSpec, gone: list[tuple[
                                                                  None)])
     else:
         return {}
-    p = schema.payments.c
+    p, e = schema.payments.c, schema.ebox_consents.c
     children.append(("payments", p.payer_id, p.payer_type == kind))
+    children.append(("ebox_consents", e.recipient_id, e.recipient_type == kind))
     return _referred_to(connection, [k[0] for k in gone], children)
 
 

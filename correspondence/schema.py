@@ -201,6 +201,17 @@ letters_sent = Table(
     Column("event_key", String(120), nullable=False, unique=True),
 )
 
+# Who chose to receive the fund's letters in the e-Box (ebox.csv, issue 20): a consent, or its withdrawal, from
+# a day on; the row in force on a night is the latest `since` not after it (correspondence/ebox/consent.py).
+ebox_consents = Table(
+    "ebox_consents",
+    metadata,
+    Column("recipient_type", String(10), primary_key=True),  # affiliate | company
+    Column("recipient_id", String(20), primary_key=True),
+    Column("since", Date, primary_key=True),
+    Column("consent", Boolean, nullable=False),
+)
+
 # What the night decided on a claim: the basis for later claims (months and exempt quarters used).
 decisions = Table(
     "decisions",
@@ -242,7 +253,7 @@ letters = Table(
     Column("street", String(260)),
     Column("city", String(100)),
     Column("country", String(2)),
-    Column("status", String(12), nullable=False),  # planned, rendered, batched
+    Column("status", String(12), nullable=False),  # planned, rendered, batched; ebox, ebox_pending (issue 20)
     Column("template_hash", String(64), nullable=False),
     Column("context", Text, nullable=False),
     Column("pages", Integer),
@@ -250,6 +261,14 @@ letters = Table(
     Column("archive_path", String(300)),
     Column("print_file", String(120)),
     Column("first_page", Integer),
+    # The e-Box (correspondence/ebox/): the message id it gave, the last answer (delivered, no_digital_user,
+    # refused: …, no answer: …), the night of the first try and how many tries; `print_night`: the night whose
+    # print files took a letter the e-Box could not deliver (NULL: its own night's).
+    Column("ebox_message_id", String(80)),
+    Column("ebox_answer", String(200)),
+    Column("ebox_first_try", Date),
+    Column("ebox_tries", Integer),
+    Column("print_night", Date, index=True),
 )
 
 # Events due before the fund's go-live day: journaled as handled by the former system, never printed. Kept

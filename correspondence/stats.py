@@ -17,6 +17,8 @@ from correspondence.kinds.registry import KINDS
 from rules.calendar import add_months, month_end, quarter_end, quarter_of, quarter_start
 
 CHARTER_MONTHS = 4  # Charter of the Social Insured (law of 11 April 1995): a decision within four months
+# A letter's channel by its journal status (the e-Box: correspondence/ebox/publish.py).
+CHANNELS = {"rendered": "paper", "batched": "paper", "ebox": "e-Box", "ebox_pending": "e-Box, waiting for an answer"}
 COLLECTION_TYPES = frozenset(k.name for k in KINDS if k.family == "collection")  # reminders, formal notices
 
 
@@ -37,6 +39,7 @@ class Stats:
     by_type: dict[str, int] = field(default_factory=dict)
     by_language: dict[str, int] = field(default_factory=dict)
     by_mail_class: dict[str, int] = field(default_factory=dict)
+    by_channel: dict[str, int] = field(default_factory=dict)
     decisions_by_outcome: dict[str, int] = field(default_factory=dict)
     delays: Delays = Delays()
     collection_by_period: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -45,7 +48,7 @@ class Stats:
         """(section, key, value) rows: the CSV form, and the order the terminal shows."""
         out: list[tuple[str, str, str]] = []
         for section, counts in (("letters by type", self.by_type), ("letters by language", self.by_language),
-                                ("letters by mail class", self.by_mail_class),
+                                ("letters by mail class", self.by_mail_class), ("letters by channel", self.by_channel),
                                 ("decisions by outcome", self.decisions_by_outcome)):
             out.extend((section, k, str(v)) for k, v in counts.items())
         d = self.delays
@@ -79,8 +82,8 @@ def statistics(connection: Connection, year: int, quarter: int | None = None) ->
     label, start, end = period_bounds(year, quarter)
     l = schema.letters.c
     letters = connection.execute(
-        select(l.letter_type, l.language, l.mail_class, l.run_date)
-        .where(l.run_date >= start, l.run_date <= end, l.status.in_(("rendered", "batched")))
+        select(l.letter_type, l.language, l.mail_class, l.run_date, l.status)
+        .where(l.run_date >= start, l.run_date <= end, l.status.in_(tuple(CHANNELS)))
     ).all()
     d, c = schema.decisions.c, schema.claims.c
     decided = connection.execute(
@@ -102,6 +105,7 @@ def statistics(connection: Connection, year: int, quarter: int | None = None) ->
         by_type=_counts([x.letter_type for x in letters]),
         by_language=_counts([x.language for x in letters]),
         by_mail_class=_counts([x.mail_class for x in letters]),
+        by_channel=_counts([CHANNELS[x.status] for x in letters]),
         decisions_by_outcome=_counts([r.outcome for r in decided]),
         delays=delays,
         collection_by_period={p: dict(sorted(v.items())) for p, v in sorted(collection.items())},

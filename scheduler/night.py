@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, select
 
 from correspondence import faults, fund_profile, journal, schema
 from correspondence.config import Settings, load_fund
+from correspondence.ebox import publish as ebox_publish
 from correspondence.files import OutsideRoot
 from correspondence.kinds import case_lists, collection_lists, registry
 from correspondence.kinds.fund import FundView
@@ -237,15 +238,22 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
         status = "assembling"
     if not print_files.is_ready(settings.output_dir, day):
         steps = Stopwatch()
+        fund = load_fund(settings.fund_file)
+        with stages.step("ebox"):  # before the print files: a letter the e-Box takes is in none of them
+            published = ebox_publish.publish(engine, day, settings, fund)
+        if published:  # only a night the e-Box had a part in has the stage in its record
+            with engine.begin() as connection:
+                run_record.record_stage(connection, day, attempt, "ebox", stages.seconds["ebox"],
+                                        sum(published.values()))
         with stages.step("assemble"):
-            fund = load_fund(settings.fund_file)
             with engine.begin() as connection:
                 timings = run_record.timings(connection, day)
                 summary = build_summary(connection, day, run_record.parameters(connection, day), timings, settings)
                 summary["attempts"] = attempt
                 print_files.assemble(connection, day, settings.output_dir, settings.archive_dir,
                                      int(fund["mailroom"]["max_sheets_per_file"]), summary, summary_text(summary),
-                                     case_lists.files(connection, day), templates_dir=settings.templates_dir,
+                                     {**case_lists.files(connection, day), **ebox_publish.night_files(connection, day)},
+                                     templates_dir=settings.templates_dir,
                                      fund=fund, seconds=steps.seconds, workers=settings.workers)
                 faults.checkpoint("assemble.uncommitted")
             faults.checkpoint("night.before_ready")

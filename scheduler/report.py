@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from correspondence import schema
+from correspondence import journal, schema
 from correspondence.config import Settings
 from correspondence.kinds import case_lists
 from correspondence.templates import approvals
@@ -30,6 +30,11 @@ def build_summary(connection: Connection, day: date, params: Parameters, timings
     notes = connection.execute(
         select(schema.notes).where(schema.notes.c.run_date == day).order_by(schema.notes.c.event_key)
     ).mappings().all()
+    paper = connection.execute(select(l.mail_class, l.pages).where(
+        journal.accounted(day), l.status.in_(("rendered", "batched")))).all()
+    e = schema.letters.c
+    ebox = dict(Counter(connection.scalars(select(e.status).where(
+        e.ebox_tries.is_not(None), journal.accounted(day) | (e.status == "ebox_pending")))))
     by = lambda attr: dict(sorted(Counter(getattr(x, attr) for x in letters).items()))
     f = schema.former_letters.c
     former = dict(sorted(Counter(connection.scalars(select(f.letter_type).where(f.run_date == day))).items()))
@@ -39,8 +44,12 @@ def build_summary(connection: Connection, day: date, params: Parameters, timings
         "by_type": by("letter_type"),
         "by_language": by("language"),
         "by_mail_class": by("mail_class"),
-        "sheets": sum((x.pages + 1) // 2 for x in letters),
-        "registered": sum(1 for x in letters if x.mail_class == "registered"),
+        "sheets": sum((x.pages + 1) // 2 for x in paper),
+        "registered": sum(1 for x in paper if x.mail_class == "registered"),
+        # The e-Box's part (correspondence/ebox/publish.py): delivered tonight, still pending (of any night),
+        # and printed tonight after the e-Box refused them, gave no answer for the fallback delay, or was off.
+        "ebox": {"delivered": ebox.get("ebox", 0), "pending": ebox.get("ebox_pending", 0),
+                 "printed": ebox.get("rendered", 0) + ebox.get("batched", 0)},
         "quarantined": [
             {k: q[k] for k in ("event_key", "record", "field", "reason", "action")} for q in quarantined
         ],
@@ -65,6 +74,10 @@ def counted(count: int, singular: str, plural: str = "") -> str:
 def summary_text(summary: dict[str, Any]) -> str:
     lines = [(f"Night of {summary['run_date']}: {summary['letters']} letters, {summary['sheets']} sheets, "
              f"{summary['registered']} registered.")]
+    ebox = summary.get("ebox", {})
+    if any(ebox.values()):
+        lines.append(f"e-Box: {counted(ebox['delivered'], 'letter')} delivered, {ebox['pending']} waiting for an "
+                     f"answer, {ebox['printed']} printed instead (refused, no answer in time, or the e-Box off).")
     for title, key in (("By letter type", "by_type"), ("By language", "by_language"), ("By mail class", "by_mail_class")):
         lines.append(f"{title}: " + (", ".join(f"{k} {v}" for k, v in summary[key].items()) or "none"))
     former = summary.get("left_to_former_system", {})

@@ -27,7 +27,7 @@ def timings(connection: Connection, day: date) -> dict[str, float]:
     s = schema.run_stages.c
     rows = dict(connection.execute(
         select(s.stage, func.sum(s.seconds)).where(s.run_date == day).group_by(s.stage)).all())
-    order = ("plan", "render", "assemble")  # each followed by its steps (plan.compose, render.layout ...)
+    order = ("plan", "render", "ebox", "assemble")  # each followed by its steps (plan.compose, render.layout ...)
 
     def place(stage: str) -> tuple[int, str]:
         head = stage.partition(".")[0]

@@ -76,11 +76,12 @@ REGISTERED_READ = ("letter_id", "mail_class", "context", "street", "postcode", "
 
 def _letters(connection: Connection, day: date, mail_class: str, columns: Iterable[str] = LETTER_COLUMNS
              ) -> Iterator[dict[str, Any]]:
-    """The night's printed letters of one mail class in print order (postcode, name), streamed."""
+    """The night's printed letters of one mail class in print order (postcode, name), streamed: its own, and
+    those of earlier nights the e-Box did not take after all (correspondence/ebox/publish.py)."""
     l = schema.letters.c
     query = (
         select(*(l[c] for c in columns))
-        .where(l.run_date == day, l.mail_class == mail_class, l.status.in_(("rendered", "batched")))
+        .where(journal.accounted(day), l.mail_class == mail_class, l.status.in_(("rendered", "batched")))
         .order_by(l.postcode, l.sort_name, l.letter_id)
         .execution_options(**STREAM)
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Row, select
 
-from correspondence import schema
+from correspondence import journal, schema
 from correspondence.files import OutsideRoot, inside
 from correspondence.mailroom.print_files import MANIFEST_COLUMNS, NOT_RECORDED, night_folder
 
@@ -49,6 +49,7 @@ def verify(connection: Connection, output_dir: Path, archive_dir: Path, day: dat
         if path.stat().st_size != row.bytes or _sha256(path) != row.sha256:
             problems.append(f"{name}: altered (sha256 differs from the journal's)")
     problems += _manifest(letters, manifest)
+    problems += _ebox(letters, folder)
     problems += _each_letter_in_one_print_file(connection, letters, manifest, folder, day)
     problems += _archive(connection, archive_dir, day)
     return problems
@@ -67,10 +68,11 @@ def _holding(letter_ids: list[str]) -> str:
 
 
 def _night_letters(connection: Connection, day: date) -> list[Row]:
-    """The journal's letters of the night, read once for every check that needs them."""
+    """The journal's letters of the night's folder (journal.accounted: the e-Box may settle a letter on a later
+    night), read once for every check that needs them."""
     l = schema.letters.c
-    return list(connection.execute(select(l.letter_id, l.status, l.print_file, l.first_page, l.sha256)
-                                   .where(l.run_date == day).order_by(l.letter_id)))
+    return list(connection.execute(select(l.letter_id, l.status, l.print_file, l.first_page, l.sha256, l.ebox_message_id)
+                                   .where(journal.accounted(day)).order_by(l.letter_id)))
 
 
 def _manifest_rows(folder: Path) -> list[dict[str, str]] | None:
@@ -101,7 +103,9 @@ def _each_letter_in_one_print_file(connection: Connection, letters: list[Row], m
         listed.setdefault(row.get("letter_id") or "", []).append(row.get("file") or "")
     unplaced, elsewhere, twice = [], [], []
     count: dict[str, int] = {}
-    for letter_id, status, print_file, _, _ in letters:
+    for letter_id, status, print_file, _, _, _ in letters:
+        if status in ELECTRONIC:
+            continue  # in the e-Box, or waiting for it: in no print file (checked against ebox.csv)
         if status != "batched" or print_file is None:
             unplaced.append(letter_id)
             continue
@@ -124,6 +128,29 @@ def _each_letter_in_one_print_file(connection: Connection, letters: list[Row], m
         if count.get(name, 0) != letters:
             problems.append(f"{name}: the journal counted {letters} letters in it, {count.get(name, 0)} letters of "
                             "the journal are placed in it")
+    return problems
+
+
+ELECTRONIC = ("ebox", "ebox_pending")
+
+
+def _ebox(letters: list[Row], folder: Path) -> list[str]:
+    """Every letter the journal has as delivered in the e-Box for the night is listed in its ebox.csv, as
+    delivered, with the message id the journal has; and ebox.csv lists no other letter as delivered."""
+    delivered = {r.letter_id: r.ebox_message_id or "" for r in letters if r.status == "ebox"}
+    path = folder / "ebox.csv"
+    if not path.is_file():
+        return [f"ebox.csv: missing, and the journal has {len(delivered)} letters delivered in the e-Box for the "
+                "night"] if delivered else []
+    listed = {row.get("letter_id") or "": row.get("message_id") or ""
+              for row in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8")))
+              if row.get("status") == "delivered"}
+    problems = [f"ebox.csv: letter {x} is not delivered in the e-Box according to the journal"
+                for x in sorted(set(listed) - set(delivered))]
+    problems += [f"ebox.csv: letter {x}, delivered in the e-Box according to the journal, is not listed"
+                 for x in sorted(set(delivered) - set(listed))]
+    problems += [f"ebox.csv: letter {x}: its message id differs from the journal's"
+                 for x in sorted(set(listed) & set(delivered)) if listed[x] != delivered[x]]
     return problems
 
 

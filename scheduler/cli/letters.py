@@ -15,6 +15,9 @@ from scheduler.cli.base import DATE, Command, pass_settings
 
 LETTER_FIELDS = ("letter_id", "event_key", "letter_type", "recipient_id", "language", "mail_class", "run_date",
                  "status", "pages", "sha256")
+# JSON only: the channel (paper, or the e-Box and its message id and last answer; correspondence/ebox/).
+EBOX_FIELDS = ("ebox_message_id", "ebox_answer", "print_night")
+CHANNEL = {"ebox": "ebox", "ebox_pending": "ebox"}
 
 
 @click.command("letters", cls=Command)
@@ -25,7 +28,7 @@ def letters(settings: Settings, run_date: date | None, as_json: bool) -> int:
     """List the journal."""
     engine = existing(settings.db_url)
     l = schema.letters.c
-    query = select(*(l[f] for f in LETTER_FIELDS)).order_by(l.letter_id)
+    query = select(*(l[f] for f in LETTER_FIELDS + EBOX_FIELDS)).order_by(l.letter_id)
     if run_date:
         query = query.where(l.run_date == run_date)
     with engine.connect() as connection:
@@ -33,6 +36,8 @@ def letters(settings: Settings, run_date: date | None, as_json: bool) -> int:
             {k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()}
             for row in connection.execute(query).mappings()
         ]
+    for row in rows:
+        row["channel"] = CHANNEL.get(row["status"], "paper")
     if as_json:
         print(json.dumps(rows, indent=1))
         return 0
