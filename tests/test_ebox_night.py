@@ -26,8 +26,8 @@ from correspondence.ebox.client import idempotency_key
 from correspondence.importing import import_dir
 from correspondence.mailroom.verify import verify
 from correspondence.stats import statistics
-from scheduler import cli
 from correspondence.store import connect
+from scheduler import cli
 from scheduler.night import run_night
 from tests.conftest import settings_for
 from tests.ebox_double import EboxDouble
