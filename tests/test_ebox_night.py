@@ -230,3 +230,33 @@ def test_a_night_killed_after_publishing_and_before_journaling_delivers_each_let
         key = idempotency_key(str(letter["event_key"])).strip('"')
         assert letter["ebox_message_id"] == ebox.published[key].message_id
     _verified(settings, NIGHT)
+
+
+@pytest.mark.slow
+def test_the_demo_night_with_the_ebox_on(tmp_path: Path, ebox: EboxDouble, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """`correspondence demo` with the e-Box switched on: the demo fund's consenting affiliates (a fifth, some of
+    them withdrawn since) get their letters in the e-Box once, everyone else on paper; a rerun adds nothing."""
+    for name, value in {"VAR": tmp_path / "var", "OUTPUT": tmp_path / "output", "WORKERS": "0",
+                        "EBOX_URL": ebox.base_url, "EBOX_TOKEN_URL": ebox.token_url, "EBOX_CLIENT_ID": "fund-client",
+                        "EBOX_CLIENT_SECRET": "fund-secret"}.items():
+        monkeypatch.setenv(f"CORRESPONDENCE_{name}", str(value))
+    night = date(2026, 11, 23)
+    assert cli.main(["demo", "--affiliates", "40", "--as-of", night.isoformat()]) in (0, 1)
+    consents = list(csv.DictReader((tmp_path / "var" / "demo" / "ebox.csv").open(encoding="utf-8")))
+    withdrawn = {r["recipient_id"] for r in consents if r["consent"] == "no"}
+    chosen = {r["recipient_id"] for r in consents} - withdrawn
+    assert chosen
+    settings = Settings.from_env()
+    letters = {k: x for k, x in _letters(settings).items() if x["run_date"] == night}
+    mine = {k: x for k, x in letters.items() if x["recipient_id"] in chosen and x["mail_class"] == "ordinary"}
+    assert mine and {x["status"] for x in mine.values()} == {"ebox"}
+    assert {x["status"] for k, x in letters.items() if k not in mine} == {"batched"}  # registered stay on paper
+    delivered = [x for x in _letters(settings).values() if x["status"] == "ebox"]  # the earlier night's too
+    assert len(ebox.published) == len(delivered) >= len(mine) and not set(mine) & _manifest(settings, night)
+    _verified(settings, night)
+    calls = len(ebox.answers)
+    capsys.readouterr()
+    assert cli.main(["run", "--as-of", night.isoformat()]) in (0, 1)
+    assert "already complete" in capsys.readouterr().out + capsys.readouterr().err
+    assert len(ebox.answers) == calls

@@ -108,7 +108,29 @@ def build(affiliates: int, seed: int, day: date) -> DemoFund:
     add_collection(rows, seed, day)
     add_claims(rows, seed, day)
     rows["letters_sent.csv"] = former.letters_sent(rows, day)  # what the former system sent (go-live)
+    rows["ebox.csv"] = _ebox_consents(rows, seed, day)
     return DemoFund(rows)
+
+
+EBOX_SHARE = 0.2  # affiliates who chose the e-Box (used only when it is switched on: README, The e-Box)
+
+
+def _ebox_consents(rows: dict[str, list[dict[str, Any]]], seed: int, day: date) -> list[dict[str, Any]]:
+    """A fifth of the affiliates (never the showcase's, whose letters show the paper) chose the e-Box a year
+    before `day`, and one in ten of them withdrew a month before it. Drawn from a generator of their own, so
+    the rest of the fund is what it was without them."""
+    rng = random.Random(seed * 7919 + 20)
+    consents = []
+    for affiliate in rows["affiliates.csv"]:
+        if showcase.member(affiliate["affiliate_id"]) or rng.random() >= EBOX_SHARE:
+            continue
+        since = day - timedelta(days=365)
+        consents.append({"recipient_type": "affiliate", "recipient_id": affiliate["affiliate_id"], "consent": "yes",
+                         "since": since.isoformat()})
+        if rng.random() < 0.1:
+            consents.append({"recipient_type": "affiliate", "recipient_id": affiliate["affiliate_id"],
+                             "consent": "no", "since": (day - timedelta(days=30)).isoformat()})
+    return consents
 
 
 def _payment(rng: random.Random, payer: str, due: date, total: Decimal, current: bool) -> tuple[date | None, Decimal]:
