@@ -117,6 +117,7 @@ class Night:
     seconds: float
     cpu_seconds: float
     peak_bytes: int
+    peak_parts: str = ""  # when the peak came and which processes held it (bench/probe.py)
 
     @property
     def letters(self) -> int:
@@ -167,7 +168,7 @@ def run_night_process(settings: Settings, day: date, log: Path) -> Night:
     if exit_code not in (0, 1) or status != "complete" or not ran_now or not summary_file.is_file():
         tail = log.read_text(errors="replace").strip().splitlines()[-5:]
         raise SystemExit(f"the night did not complete (exit {exit_code}, status {status}): " + " | ".join(tail))
-    return Night(exit_code, json.loads(summary_file.read_text()), seconds, cpu, peak.bytes)
+    return Night(exit_code, json.loads(summary_file.read_text()), seconds, cpu, peak.bytes, peak.described())
 
 
 MIXES = ("due-notices", "quarter-end")
@@ -207,6 +208,7 @@ def run(affiliates: int, workers: int, chunk: int, day: date, sample: int, postg
             "cpu_seconds": round(cpu, 1), "cpu_ms_per_letter": round(1000 * cpu / result.letters, 1),
             "load_average_1min": round(os.getloadavg()[0], 1),
             "peak_rss_mb": round(result.peak_bytes / 2**20),
+            "peak_rss_parts": result.peak_parts,
             "stages": stages,
             "letter_types": per_type(db_url, day, workers, stages),
             "print_files": len(result.summary.get("print_files", [])),
@@ -249,7 +251,7 @@ def report(result: dict[str, Any]) -> str:
         f"letters/s        {result['letters_per_second']}",
         (f"CPU              {result['cpu_seconds']} s = {result['cpu_ms_per_letter']} ms per letter "
          f"(load average {result['load_average_1min']} on {result['machine']['cpus']} CPUs)"),
-        f"peak RSS (tree)  {result['peak_rss_mb']} MB",
+        f"peak RSS (tree)  {result['peak_rss_mb']} MB ({result.get('peak_rss_parts', '')})",
         "stages (s)       " + _stages(_without_types(result["stages"])),
         *_type_lines(result.get("letter_types", {})),
         (f"naive            {n['letters']} letters in {n['seconds']} s = {n['letters_per_second']} letters/s "

@@ -32,7 +32,7 @@ from correspondence.log import log
 from correspondence.mailroom import print_files
 from correspondence.quarantine import Quarantine
 from correspondence.render import libreoffice
-from correspondence.render.pool import WorkersFailing
+from correspondence.render.pool import WorkersFailing, release_freed_memory
 from correspondence.store import NotReady, check_schema, connect
 from correspondence.templates import catalog, snapshots
 from correspondence.templates.approved import ApprovedTypes
@@ -220,6 +220,7 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
             _record_steps(connection, day, attempt, "plan", steps)
             faults.checkpoint("plan.uncommitted")
         faults.checkpoint("plan.committed")
+        release_freed_memory()  # the triggers' ledgers are read: their pages go back before the workers start
         log("night", stage="plan", run_date=day, letters=planned, seconds=round(stages.seconds["plan"], 2))
         status = "rendering"
     if status == "rendering":

@@ -22,7 +22,7 @@ from correspondence.log import log
 from correspondence.quarantine import Quarantine
 from correspondence.render.dispatch import STAMPED_STEP, TYPE_STEP
 from correspondence.render.jobs import Failed, Job
-from correspondence.render.pool import RenderPool
+from correspondence.render.pool import RenderPool, release_freed_memory
 from correspondence.timing import Stopwatch
 from scheduler import lock as night_lock
 
@@ -117,6 +117,7 @@ def render(engine: Engine, day: date, settings: Settings, lock: night_lock.Lock,
                     _journal_chunk(engine, day, archived, held)
                     faults.checkpoint("render.journaled")
                     night_lock.beat(engine, lock)
+                release_freed_memory()  # the chunk's PDFs are on disk: their pages go back to the system
                 done += len(chunk)
                 log("chunk", stage="render", run_date=day, letters=len(archived), failed=len(held), done=done,
                     total=todo)

@@ -9,7 +9,7 @@ letter comes back as its `Failed`, never as an exception for the chunk. Nothing 
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 
 from jinja2 import TemplateError
@@ -25,6 +25,11 @@ from correspondence.timing import Stopwatch
 
 __all__ = ["STAMPED_STEP", "TYPE_STEP", "Failed", "Job", "Rendered", "Renderer"]
 
+# Template snapshots a worker keeps ready (Jinja, stylesheet, fonts, shapes: ~3.6 MB each once used). A night
+# meets up to ~40 (letter types x languages), mostly one type after the other; kept all, they were ~100 MB of
+# each worker at 50,000 affiliates. One met again is made again; its shapes come back from the night's shared
+# plans (stamp/shared.py), and a letter's bytes do not depend on which renderer made it.
+SNAPSHOTS = 8
 TYPE_STEP = "type."  # watch.seconds["type.reminder"]: a letter type's render seconds (the night's render.type.*)
 STAMPED_STEP = "stamped."  # watch.letters["stamped.reminder"]: its letters printed into a shape's plan
 
@@ -38,17 +43,21 @@ class Renderer:
         self.load_snapshot = load_snapshot
         self.shared = shared
         self.watch = Stopwatch()
-        self.cache: dict[str, SnapshotRenderer] = {}
+        self.cache: OrderedDict[str, SnapshotRenderer] = OrderedDict()  # the SNAPSHOTS used last
         self.too_long: dict[str, str] = {}  # snapshots whose document template could not be compiled in time
         self.docx_renderer: DocxRenderer | None = None  # made when the first Word letter comes
 
     def _for(self, snapshot_hash: str) -> SnapshotRenderer:
         if snapshot_hash in self.too_long:  # its compiling was cut once: the other letters need not wait again
             raise RenderTooLong(self.too_long[snapshot_hash])
-        if snapshot_hash not in self.cache:
+        if snapshot_hash in self.cache:
+            self.cache.move_to_end(snapshot_hash)
+        else:
             try:
                 self.cache[snapshot_hash] = SnapshotRenderer(self.load_snapshot(snapshot_hash), self.watch,
                                                              self.shared)
+                if len(self.cache) > SNAPSHOTS:
+                    self.cache.popitem(last=False)
             except RenderTooLong:
                 self.too_long[snapshot_hash] = (f"compiling partials/document.html took more than {limit():g} s — "
                                                 "a template too large or too deeply nested?")
@@ -64,12 +73,15 @@ class Renderer:
         order: list[Job] = []
         docx_jobs: list[Job] = []
         spent: Counter[str] = Counter()
+        jobs = list(jobs)
+        if self.docx_renderer is not None and not any(self._word(job) for job in jobs):
+            self.close()  # LibreOffice (~160 MB) lives while Word letters come, not for the rest of the night
         for job in jobs:
             order.append(job)
             started = time.perf_counter()
             try:
                 renderer = self._for(job.template_hash)
-                if f"{job.letter_type}/{job.language}.docx" in renderer.snapshot.files:
+                if self._word(job):
                     docx_jobs.append(job)
                     continue
                 marked = renderer.fill(job)
@@ -113,10 +125,19 @@ class Renderer:
             self.watch.seconds[f"{TYPE_STEP}{letter_type}"] += seconds
         return [self._within_pages(job, results[job.letter_id]) for job in order]
 
+    def _word(self, job: Job) -> bool:
+        """Whether the job is a Word-template letter (its snapshot has the .docx)."""
+        try:
+            return f"{job.letter_type}/{job.language}.docx" in self._for(job.template_hash).snapshot.files
+        except Exception:  # noqa: BLE001 - a snapshot that cannot be had fails its letter in render(), not here
+            return False
+
     def close(self) -> None:
-        """End the Word renderer's LibreOffice, if a Word letter started one (the night is over)."""
+        """End the Word renderer's LibreOffice, if a Word letter started one (the night is over, or the chunk
+        has no Word letter: a later one starts it again)."""
         if self.docx_renderer is not None:
             self.docx_renderer.close()
+            self.docx_renderer = None
 
     def _within_pages(self, job: Job, result: Rendered | Failed) -> Rendered | Failed:
         """The letter, or Failed when it has more pages than its letter.toml allows (`max_pages`)."""
