@@ -187,7 +187,20 @@ def test_an_ebox_answering_500_loses_nothing_and_prints_after_the_fallback_delay
     assert {r["status"] for r in _ebox_csv(settings, NIGHT).values()} == {"pending"}
     _verified(settings, NIGHT)
 
-    run_night(settings, NIGHT + timedelta(days=1))  # still no answer: still waiting, on no paper
+    # The next night: still no answer, still waiting on no paper — but A0000002 withdrew their consent since:
+    # their waiting letters are printed that night, without calling the e-Box.
+    folder = tmp_path / "fund"
+    (folder / "ebox.csv").write_text(CONSENTS + f"affiliate,A0000002,no,{NIGHT + timedelta(days=1)}\n",
+                                     encoding="utf-8")
+    assert all(not r.errors for r in import_dir(connect(settings.db_url), folder))
+    calls = len(ebox.answers)
+    run_night(settings, NIGHT + timedelta(days=1))
+    letters = _letters(settings)
+    withdrawn = {k for k in waiting if letters[k]["recipient_id"] == "A0000002"}
+    assert withdrawn and {letters[k]["status"] for k in withdrawn} == {"batched"}
+    assert withdrawn <= _manifest(settings, NIGHT + timedelta(days=1))
+    assert len(ebox.answers) - calls == 3 * len(waiting - withdrawn)  # three tries each, none for the withdrawn
+    waiting -= withdrawn
     assert {_letters(settings)[k]["status"] for k in waiting} == {"ebox_pending"}
     late = NIGHT + timedelta(days=2)
     run_night(settings, late)  # the fallback delay is over: printed in that night's print files

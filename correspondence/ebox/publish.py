@@ -100,9 +100,11 @@ def _candidates(engine: Engine, day: date, profile: dict[str, Any]) -> Iterator[
                 if not rows:
                     break
                 last = rows[-1]["letter_id"]
+                chosen = consent.in_force(connection, day, ((r["recipient_type"], r["recipient_id"]) for r in rows))
                 if consented:
-                    chosen = consent.in_force(connection, day, ((r["recipient_type"], r["recipient_id"]) for r in rows))
                     rows = [r for r in rows if (r["recipient_type"], r["recipient_id"]) in chosen]
+                for row in rows:  # a pending letter whose recipient withdrew since goes on paper
+                    row["withdrawn"] = (row["recipient_type"], row["recipient_id"]) not in chosen
                 numbers = _numbers(connection, rows)
             for row in rows:
                 row["number"] = numbers.get((row["recipient_type"], row["recipient_id"]))
@@ -128,6 +130,8 @@ def _publication(settings: Settings, profile: dict[str, Any], letter: dict[str, 
                  ) -> ebox_client.Publication | ebox_client.Answer:
     """What to publish for this letter, or why it cannot be (a refusal: it goes on paper)."""
     kind = profile["letter_types"].get(letter["letter_type"])
+    if letter["withdrawn"]:
+        return ebox_client.Answer(ebox_client.REFUSED, "the recipient withdrew their e-Box consent since")
     if kind is None:  # pending, and its type was taken off the list since
         return ebox_client.Answer(ebox_client.REFUSED, f"{letter['letter_type']} is no longer an e-Box letter type")
     if letter["number"] is None:
