@@ -10,8 +10,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
-import requests
 from ebox_double import EboxDouble, sf_string
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -27,7 +27,7 @@ def ebox() -> Iterator[EboxDouble]:
 
 
 def token(ebox: EboxDouble) -> str:
-    answer = requests.post(ebox.token_url, data={"grant_type": "client_credentials"}, auth=CREDENTIALS, timeout=5)
+    answer = httpx.post(ebox.token_url, data={"grant_type": "client_credentials"}, auth=CREDENTIALS, timeout=5)
     assert answer.status_code == 200, answer.text
     return answer.json()["access_token"]
 
@@ -42,14 +42,14 @@ def message(**changes: Any) -> dict[str, Any]:
 
 
 def publish(ebox: EboxDouble, bearer: str, key: str | None = '"k1"', body: Any = None,
-            parts: dict[str, Any] | None = None, timeout: float = 5) -> requests.Response:
-    headers = {"Authorization": f"Bearer {bearer}"}
+            parts: dict[str, Any] | None = None, timeout: float = 5) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}  # no token: no header at all
     if key is not None:
         headers["Idempotency-Key"] = key
     raw = body if isinstance(body, str) else json.dumps(message() if body is None else body)
     files = {"messageToPublish": (None, raw, "application/json"), "letter": ("letter.pdf", PDF, "application/pdf"),
              **(parts or {})}
-    return requests.post(ebox.base_url + "/ebox/messages", headers=headers, files=files, timeout=timeout)
+    return httpx.post(ebox.base_url + "/ebox/messages", headers=headers, files=files, timeout=timeout)
 
 
 @pytest.mark.parametrize(("how", "status", "error"), [
@@ -61,7 +61,7 @@ def publish(ebox: EboxDouble, bearer: str, key: str | None = '"k1"', body: Any =
     ({"auth": CREDENTIALS, "data": {"grant_type": "password"}}, 400, "unsupported_grant_type"),
 ])
 def test_token(ebox: EboxDouble, how: dict[str, Any], status: int, error: str | None) -> None:
-    answer = requests.post(ebox.token_url, timeout=5, **how)
+    answer = httpx.post(ebox.token_url, timeout=5, **how)
     assert answer.status_code == status
     if error:
         assert answer.json() == {"error": error}
@@ -175,7 +175,7 @@ def test_hang_shorter_than_the_timeout_still_publishes(ebox: EboxDouble) -> None
     assert publish(ebox, bearer, timeout=5).status_code == 201
     assert time.monotonic() - started >= 0.3
     ebox.hang(2, times=1)
-    with pytest.raises(requests.Timeout):
+    with pytest.raises(httpx.TimeoutException):
         publish(ebox, bearer, key='"k2"', timeout=0.2)
 
 
@@ -192,8 +192,8 @@ def test_stop_does_not_wait_for_a_hang() -> None:
 
 
 def test_other_paths_404(ebox: EboxDouble) -> None:
-    assert requests.get(ebox.base_url + "/ebox/messages", timeout=5).status_code == 404
-    assert requests.post(ebox.base_url + "/ebox/other", timeout=5).status_code == 404
+    assert httpx.get(ebox.base_url + "/ebox/messages", timeout=5).status_code == 404
+    assert httpx.post(ebox.base_url + "/ebox/other", timeout=5).status_code == 404
 
 
 @pytest.mark.parametrize(("header", "key"), [
