@@ -48,6 +48,8 @@ class Before:
     returned: bool  # recorded as returned mail
     address_changed: bool  # the recipient's address today is not the one printed on the letter
     gone: bool  # the recipient is no longer in the fund's data
+    channel: str = "paper"  # paper | ebox (delivered in the e-Box) | ebox_pending (waiting for it)
+    ebox_message_id: str | None = None
 
 
 def before(connection: Connection, letter_id: str, on: date, box_label: dict[str, str]) -> Before | None:
@@ -64,7 +66,9 @@ def before(connection: Connection, letter_id: str, on: date, box_label: dict[str
                                  .where(schema.returned_mail.c.letter_id == letter_id))
     return Before(letter_id, letter["letter_type"], letter["run_date"], f"{kind} {recipient_id}",
                   letter["mail_class"], bool(letter["sha256"]), int(reprinted or 0), bool(returned),
-                  now is not addresses.GONE and now != sent_to, now is addresses.GONE)
+                  now is not addresses.GONE and now != sent_to, now is addresses.GONE,
+                  letter["status"] if letter["status"] in ("ebox", "ebox_pending") else "paper",
+                  letter["ebox_message_id"])
 
 
 def _rerender(engine: Engine, letter: dict[str, object]) -> tuple[bytes | None, str]:

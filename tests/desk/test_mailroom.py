@@ -158,6 +158,18 @@ def test_a_letter_is_looked_up_with_its_warnings_and_printed_again(setup: tuple[
     assert _actions(engine) == [("mia", "reprint", f"letter {letter_id}")]
 
 
+def test_a_letter_delivered_in_the_ebox_is_shown_so_before_a_paper_reprint(setup: tuple[Settings, Engine]) -> None:
+    settings, engine = setup
+    letter_id, _ = _letters(engine)[0]
+    mia = _client(setup, "mia")
+    assert "Kanaal</th><td>papier</td>" in mia.get(f"/mailroom/letter?letter={letter_id}").get_data(as_text=True)
+    with engine.begin() as connection:  # as the night's e-Box stage journals a delivered letter
+        connection.execute(update(schema.letters).where(schema.letters.c.letter_id == letter_id)
+                           .values(status="ebox", ebox_message_id="5e1c0ffee"))
+    page = mia.get(f"/mailroom/letter?letter={letter_id}").get_data(as_text=True)
+    assert "e-Box (afgeleverd) (5e1c0ffee)" in page and "een herdruk op papier is een tweede levering" in page
+
+
 @pytest.mark.parametrize(("name", "method", "path", "code"), [
     ("rita", "get", "/mailroom", 403),
     ("rita", "post", "/mailroom/2026-11-22/collect", 403),
