@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column("recipient_id", sa.String(length=20), nullable=False),
         sa.Column("since", sa.Date(), nullable=False),
         sa.Column("consent", sa.Boolean(), nullable=False),
-        sa.PrimaryKeyConstraint("recipient_type", "recipient_id", "since"),
+        sa.PrimaryKeyConstraint("recipient_type", "recipient_id", "since", name=op.f("pk_ebox_consents")),
     )
     with op.batch_alter_table("letters") as batch:
         for column in LETTER_COLUMNS:
