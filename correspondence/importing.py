@@ -136,18 +136,20 @@ def _benefit_paid(row: dict[str, Any], _known: Known) -> tuple[str, str] | None:
     return None
 
 
-def _payer_exists(row: dict[str, Any], known: Known) -> tuple[str, str] | None:
-    ids = known.affiliates if row["payer_type"] == "affiliate" else known.companies
-    if row["payer_id"] not in ids:
-        return "payer_id", f"'{row['payer_id']}' is not a known {row['payer_type']}"
-    return None
+def _known(kind_field: str, id_field: str) -> RowCheck:
+    """The row's `id_field` names a known affiliate or company, as its `kind_field` says (payments' payer,
+    letters' and consents' recipient)."""
+    def check(row: dict[str, Any], known: Known) -> tuple[str, str] | None:
+        ids = known.affiliates if row[kind_field] == "affiliate" else known.companies
+        if row[id_field] not in ids:
+            return id_field, f"'{row[id_field]}' is not a known {row[kind_field]}"
+        return None
+
+    return check
 
 
-def _recipient_exists(row: dict[str, Any], known: Known) -> tuple[str, str] | None:
-    ids = known.affiliates if row["recipient_type"] == "affiliate" else known.companies
-    if row["recipient_id"] not in ids:
-        return "recipient_id", f"'{row['recipient_id']}' is not a known {row['recipient_type']}"
-    return None
+_payer_exists = _known("payer_type", "payer_id")
+_recipient_exists = _known("recipient_type", "recipient_id")
 
 
 # letters_sent.csv: the letter types a fund may state its former system sent, as (key prefix, recipient type,
@@ -194,9 +196,8 @@ def _letter_sent(row: dict[str, Any], known: Known) -> tuple[str, str] | None:
     _, recipient_type, pattern, what = SENT_TYPES[row["letter_type"]]
     if row["recipient_type"] != recipient_type:
         return "recipient_type", f"is '{row['recipient_type']}', but {row['letter_type']} goes to the {recipient_type}"
-    ids = known.affiliates if recipient_type == "affiliate" else known.companies
-    if row["recipient_id"] not in ids:
-        return "recipient_id", f"'{row['recipient_id']}' is not a known {recipient_type}"
+    if unknown := _recipient_exists(row, known):
+        return unknown
     if not pattern.fullmatch(row["period"]):
         return "period", f"'{row['period']}' is not {what}"
     if pattern is DAY:
