@@ -74,14 +74,15 @@ class Renderer:
         docx_jobs: list[Job] = []
         spent: Counter[str] = Counter()
         jobs = list(jobs)
-        if self.docx_renderer is not None and not any(self._word(job) for job in jobs):
+        word = {job.letter_id for job in jobs if self._word(job)}
+        if self.docx_renderer is not None and not word:
             self.close()  # LibreOffice (~160 MB) lives while Word letters come, not for the rest of the night
         for job in jobs:
             order.append(job)
             started = time.perf_counter()
             try:
                 renderer = self._for(job.template_hash)
-                if self._word(job):
+                if job.letter_id in word:
                     docx_jobs.append(job)
                     continue
                 marked = renderer.fill(job)
