@@ -47,6 +47,18 @@ def planned(letter_id: str, day: date, letter: Letter, template_hash: str) -> di
     }
 
 
+# A letter's status once rendered: on paper (printed tonight, then placed in a print file), or in the e-Box
+# (delivered, or waiting for its answer: correspondence/ebox/publish.py).
+PRINTED = ("rendered", "batched")
+EBOX, EBOX_PENDING = "ebox", "ebox_pending"
+ELECTRONIC = (EBOX, EBOX_PENDING)
+
+
+def channel(status: str) -> str:
+    """The letter's channel by its status: ebox (delivered or waiting for the e-Box) or paper."""
+    return "ebox" if status in ELECTRONIC else "paper"
+
+
 def accounted(day: date) -> Any:
     """The letters night `day`'s folder accounts for (in its print files or its ebox.csv): its own letters,
     unless the e-Box settled them on a later night, and the letters of earlier nights the e-Box settled on this

@@ -13,12 +13,13 @@ from statistics import median
 from sqlalchemy import Connection, select
 
 from correspondence import schema
+from correspondence.journal import EBOX, EBOX_PENDING
 from correspondence.kinds.registry import KINDS
 from rules.calendar import add_months, month_end, quarter_end, quarter_of, quarter_start
 
 CHARTER_MONTHS = 4  # Charter of the Social Insured (law of 11 April 1995): a decision within four months
 # A letter's channel by its journal status (the e-Box: correspondence/ebox/publish.py).
-CHANNELS = {"rendered": "paper", "batched": "paper", "ebox": "e-Box", "ebox_pending": "e-Box, waiting for an answer"}
+CHANNELS = {"rendered": "paper", "batched": "paper", EBOX: "e-Box", EBOX_PENDING: "e-Box, waiting for an answer"}
 COLLECTION_TYPES = frozenset(k.name for k in KINDS if k.family == "collection")  # reminders, formal notices
 
 

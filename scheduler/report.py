@@ -13,6 +13,7 @@ from sqlalchemy import Connection, select
 
 from correspondence import journal, schema
 from correspondence.config import Settings
+from correspondence.ebox import publish as ebox_publish
 from correspondence.kinds import case_lists
 from correspondence.templates import approvals
 from rules.params import Parameters
@@ -31,10 +32,8 @@ def build_summary(connection: Connection, day: date, params: Parameters, timings
         select(schema.notes).where(schema.notes.c.run_date == day).order_by(schema.notes.c.event_key)
     ).mappings().all()
     paper = connection.execute(select(l.mail_class, l.pages).where(
-        journal.accounted(day), l.status.in_(("rendered", "batched")))).all()
-    e = schema.letters.c
-    ebox = dict(Counter(connection.scalars(select(e.status).where(
-        e.ebox_tries.is_not(None), journal.accounted(day) | (e.status == "ebox_pending")))))
+        journal.accounted(day), l.status.in_(journal.PRINTED))).all()
+    ebox = Counter(connection.scalars(select(l.status).where(ebox_publish.of_night(day))))
     by = lambda attr: dict(sorted(Counter(getattr(x, attr) for x in letters).items()))
     f = schema.former_letters.c
     former = dict(sorted(Counter(connection.scalars(select(f.letter_type).where(f.run_date == day))).items()))
@@ -48,8 +47,8 @@ def build_summary(connection: Connection, day: date, params: Parameters, timings
         "registered": sum(1 for x in paper if x.mail_class == "registered"),
         # The e-Box's part (correspondence/ebox/publish.py): delivered tonight, still pending (of any night),
         # and printed tonight after the e-Box refused them, gave no answer for the fallback delay, or was off.
-        "ebox": {"delivered": ebox.get("ebox", 0), "pending": ebox.get("ebox_pending", 0),
-                 "printed": ebox.get("rendered", 0) + ebox.get("batched", 0)},
+        "ebox": {"delivered": ebox[journal.EBOX], "pending": ebox[journal.EBOX_PENDING],
+                 "printed": sum(ebox[status] for status in journal.PRINTED)},
         "quarantined": [
             {k: q[k] for k in ("event_key", "record", "field", "reason", "action")} for q in quarantined
         ],

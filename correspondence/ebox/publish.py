@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, and_, or_, select
 
 from correspondence import csv_out, faults, journal, schema
 from correspondence.config import Settings
@@ -37,7 +37,6 @@ from correspondence.log import log
 BATCH = 100  # letters read, published side by side and journaled together
 IN_A_ROW = 20  # letters without an answer in a row after which the e-Box is not called again tonight
 COLUMNS = ("letter_id", "recipient_type", "message_id", "status", "answer")
-PENDING = "ebox_pending"
 Publish = Callable[[ebox_client.Publication], ebox_client.Answer]
 
 
@@ -90,7 +89,7 @@ def _candidates(engine: Engine, day: date, profile: dict[str, Any]) -> Iterator[
                l.archive_path, l.status, l.ebox_first_try, l.ebox_tries)
     tonight = (l.run_date == day, l.status == "rendered", l.ebox_tries.is_(None), l.letter_type.in_(types),
                l.mail_class.in_(classes))
-    earlier = (l.status == PENDING, l.run_date <= day, l.ebox_first_try < day)  # not those that just waited
+    earlier = (l.status == journal.EBOX_PENDING, l.run_date <= day, l.ebox_first_try < day)  # not those that just waited
     for where, consented in ((tonight, True), (earlier, False)):
         last = ""
         while True:
@@ -159,7 +158,7 @@ def _settled(letter: dict[str, Any], answer: ebox_client.Answer, day: date, fall
     values: dict[str, Any] = {"ebox_first_try": first, "ebox_tries": (letter["ebox_tries"] or 0) + 1,
                               "ebox_answer": answer.detail[:200]}
     if answer.outcome == ebox_client.DELIVERED:
-        return {**values, "status": "ebox", "ebox_message_id": answer.message_id, "print_night": day,
+        return {**values, "status": journal.EBOX, "ebox_message_id": answer.message_id, "print_night": day,
                 "_counted": "delivered"}
     if answer.outcome == ebox_client.REFUSED:
         return {**values, "status": "rendered", "print_night": day, "ebox_answer": f"refused: {answer.detail}"[:200],
@@ -168,15 +167,23 @@ def _settled(letter: dict[str, Any], answer: ebox_client.Answer, day: date, fall
         return {**values, "status": "rendered", "print_night": day,
                 "ebox_answer": f"no answer since {first}: printed ({answer.detail})"[:200],
                 "_counted": "no answer: printed after the delay"}
-    return {**values, "status": PENDING, "ebox_answer": f"no answer: {answer.detail}"[:200], "_counted": "pending"}
+    return {**values, "status": journal.EBOX_PENDING, "ebox_answer": f"no answer: {answer.detail}"[:200], "_counted": "pending"}
 
 
 def _to_paper(engine: Engine, day: date, why: str) -> int:
     """Letters pending from earlier nights, printed tonight (the e-Box was switched off since)."""
     l = schema.letters.c
     with engine.begin() as connection:
-        return connection.execute(schema.letters.update().where(l.status == PENDING, l.run_date <= day)
+        return connection.execute(schema.letters.update().where(l.status == journal.EBOX_PENDING, l.run_date <= day)
                                   .values(status="rendered", print_night=day, ebox_answer=why)).rowcount or 0
+
+
+def of_night(day: date) -> Any:
+    """The letters the e-Box had a part in, as night `day`'s folder tells it (its ebox.csv and summary): those
+    it settled that night (delivered, or printed after a refusal or the delay) and those still waiting."""
+    l = schema.letters.c
+    return and_(l.ebox_tries.is_not(None),
+                or_(journal.accounted(day), and_(l.status == journal.EBOX_PENDING, l.run_date <= day)))
 
 
 def night_files(connection: Any, day: date) -> dict[str, bytes]:
@@ -184,12 +191,11 @@ def night_files(connection: Any, day: date) -> dict[str, bytes]:
     tonight, with its message id and the e-Box's last answer; nothing when the e-Box had no part in the night."""
     l = schema.letters.c
     query = (select(l.letter_id, l.recipient_type, l.ebox_message_id, l.status, l.ebox_answer)
-             .where(l.ebox_tries.is_not(None), or_(journal.accounted(day), (l.status == PENDING) & (l.run_date <= day)))
-             .order_by(l.letter_id))
+             .where(of_night(day)).order_by(l.letter_id))
     rows = [[r.letter_id, r.recipient_type, r.ebox_message_id or "", _status(r.status), r.ebox_answer or ""]
             for r in connection.execute(query)]
     return {"ebox.csv": csv_out.encode([list(COLUMNS), *rows])} if rows else {}
 
 
 def _status(status: str) -> str:
-    return {"ebox": "delivered", PENDING: "pending"}.get(status, "on paper")
+    return {journal.EBOX: "delivered", journal.EBOX_PENDING: "pending"}.get(status, "on paper")

@@ -81,7 +81,7 @@ def _letters(connection: Connection, day: date, mail_class: str, columns: Iterab
     l = schema.letters.c
     query = (
         select(*(l[c] for c in columns))
-        .where(journal.accounted(day), l.mail_class == mail_class, l.status.in_(("rendered", "batched")))
+        .where(journal.accounted(day), l.mail_class == mail_class, l.status.in_(journal.PRINTED))
         .order_by(l.postcode, l.sort_name, l.letter_id)
         .execution_options(**STREAM)
     )

@@ -67,7 +67,7 @@ def before(connection: Connection, letter_id: str, on: date, box_label: dict[str
     return Before(letter_id, letter["letter_type"], letter["run_date"], f"{kind} {recipient_id}",
                   letter["mail_class"], bool(letter["sha256"]), int(reprinted or 0), bool(returned),
                   now is not addresses.GONE and now != sent_to, now is addresses.GONE,
-                  letter["status"] if letter["status"] in ("ebox", "ebox_pending") else "paper",
+                  letter["status"] if letter["status"] in journal.ELECTRONIC else "paper",
                   letter["ebox_message_id"])
 
 

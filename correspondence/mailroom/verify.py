@@ -104,7 +104,7 @@ def _each_letter_in_one_print_file(connection: Connection, letters: list[Row], m
     unplaced, elsewhere, twice = [], [], []
     count: dict[str, int] = {}
     for letter_id, status, print_file, _, _, _ in letters:
-        if status in ELECTRONIC:
+        if status in journal.ELECTRONIC:
             continue  # in the e-Box, or waiting for it: in no print file (checked against ebox.csv)
         if status != "batched" or print_file is None:
             unplaced.append(letter_id)
@@ -131,13 +131,10 @@ def _each_letter_in_one_print_file(connection: Connection, letters: list[Row], m
     return problems
 
 
-ELECTRONIC = ("ebox", "ebox_pending")
-
-
 def _ebox(letters: list[Row], folder: Path) -> list[str]:
     """Every letter the journal has as delivered in the e-Box for the night is listed in its ebox.csv, as
     delivered, with the message id the journal has; and ebox.csv lists no other letter as delivered."""
-    delivered = {r.letter_id: r.ebox_message_id or "" for r in letters if r.status == "ebox"}
+    delivered = {r.letter_id: r.ebox_message_id or "" for r in letters if r.status == journal.EBOX}
     path = folder / "ebox.csv"
     if not path.is_file():
         return [f"ebox.csv: missing, and the journal has {len(delivered)} letters delivered in the e-Box for the "

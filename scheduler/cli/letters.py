@@ -8,7 +8,7 @@ from datetime import date
 import click
 from sqlalchemy import select
 
-from correspondence import schema
+from correspondence import journal, schema
 from correspondence.config import Settings
 from correspondence.store import existing
 from scheduler.cli.base import DATE, Command, pass_settings
@@ -17,7 +17,6 @@ LETTER_FIELDS = ("letter_id", "event_key", "letter_type", "recipient_id", "langu
                  "status", "pages", "sha256")
 # JSON only: the channel (paper, or the e-Box and its message id and last answer; correspondence/ebox/).
 EBOX_FIELDS = ("ebox_message_id", "ebox_answer", "print_night")
-CHANNEL = {"ebox": "ebox", "ebox_pending": "ebox"}
 
 
 @click.command("letters", cls=Command)
@@ -37,7 +36,7 @@ def letters(settings: Settings, run_date: date | None, as_json: bool) -> int:
             for row in connection.execute(query).mappings()
         ]
     for row in rows:
-        row["channel"] = CHANNEL.get(row["status"], "paper")
+        row["channel"] = journal.channel(row["status"])
     if as_json:
         print(json.dumps(rows, indent=1))
         return 0
