@@ -6,7 +6,7 @@ periods the triggers and rules consulted while planning (their `[confirm]` marks
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -67,8 +67,18 @@ def duration(started: datetime | None, finished: datetime | None) -> float | Non
     return round((finished.replace(tzinfo=None) - started.replace(tzinfo=None)).total_seconds(), 1)
 
 
+def utc(moment: datetime) -> datetime:
+    """A moment the database gave back, in UTC (SQLite returns it without its zone)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _utc_text(moment: datetime | None) -> str | None:
+    return None if moment is None else utc(moment).replace(microsecond=0).isoformat()
+
+
 def nights(connection: Connection) -> list[dict[str, Any]]:
-    """Every night, newest first: status, attempts, letters, quarantined, registered, sheets, duration."""
+    """Every night, newest first: status, attempts, letters, quarantined, registered, sheets, duration, and
+    when it started and finished (ISO 8601 in UTC)."""
     r, l = schema.runs.c, schema.letters.c
     journaled = dict(connection.execute(select(l.run_date, func.count()).group_by(l.run_date)).all())
     out = []
@@ -79,5 +89,6 @@ def nights(connection: Connection) -> list[dict[str, Any]]:
             "letters": summary.get("letters", journaled.get(run["run_date"], 0)),
             "quarantined": len(summary.get("quarantined", [])), "registered": summary.get("registered"),
             "sheets": summary.get("sheets"), "seconds": duration(run["started_at"], run["finished_at"]),
+            "started_at": _utc_text(run["started_at"]), "finished_at": _utc_text(run["finished_at"]),
         })
     return out

@@ -42,13 +42,16 @@ def test_the_commands_the_readme_names() -> None:
              for path, command in _commands(correspondence) if path != "correspondence"}
     assert found == {
         "init": [], "import": ["--accept-removals"], "demo": ["--affiliates", "--as-of", "--seed"],
-        "run": ["--as-of", "--backdate"], "decide": [], "letters": ["--json", "--run-date"],
-        "templates": [], "templates list": ["--as-of"], "templates check": [], "templates variables": [],
-        "templates preview": ["--affiliate", "--as-of", "--lang", "--out", "--png", "--sample"],
+        "run": ["--as-of", "--backdate"], "decide": [], "letters": ["--json", "--recipient", "--run-date", "--since", "--status", "--type", "--until"],
+        "templates": [], "templates list": ["--as-of", "--json"], "templates check": ["--errors-only", "--json"],
+        "templates variables": [],
+        "templates preview": ["--affiliate", "--as-of", "--lang", "--out", "--out-dir", "--png", "--sample"],
         "templates approve": ["--by", "--effective", "--lang", "--shipped"],
-        "mailroom": [], "mailroom list": [], "mailroom collect": ["--by"], "mailroom returned": ["--on", "--reason"],
+        "mailroom": [], "mailroom list": ["--all", "--json"], "mailroom collect": ["--by"], "mailroom returned": ["--on", "--reason"],
         "mailroom reprint": [], "mailroom verify": [], "mailroom archive": [],
-        "runs": ["--json"], "runs show": [], "stats": ["--csv", "--quarter", "--year"],
+        "runs": ["--json"], "runs show": [], "stats": ["--csv", "--json", "--quarter", "--year"],
+        "decide company_contribution": ["--schema"], "decide contribution": ["--schema"],
+        "decide mantelzorg": ["--schema"], "decide surcharges": ["--schema"],
         "scheduler": ["--catch-up-now", "--config"],
         "users": [], "users add": ["--role"], "users list": ["--json"], "users disable": [],
         "web": ["--host", "--port", "--proxied", "--threads"],
@@ -63,7 +66,7 @@ def test_the_commands_the_readme_names() -> None:
     (["stats", "--year", "2026", "--quarter", "5"], "'--quarter'"),
     (["templates", "preview", "due_notice", "--lang", "en"], "'en' is not one of 'nl', 'fr', 'de'"),
     (["mailroom", "collect", "2026-11-22"], "Missing option '--by'"),
-    (["letters", "--jsn"], "No such option '--jsn'. Did you mean '--json'?"),
+    (["letters", "--jso"], "No such option '--jso'. Did you mean '--json'?"),
 ])
 def test_a_usage_error_is_one_line_and_exit_2(argv: list[str], says: str,
                                               capsys: pytest.CaptureFixture[str]) -> None:
@@ -113,4 +116,4 @@ def test_ctrl_c_is_one_line_and_exit_130(tmp_path: Path) -> None:
         out, err = process.communicate(timeout=60)
     finally:
         process.kill()
-    assert (process.returncode, out, err) == (130, "", "decide: interrupted\n")
+    assert (process.returncode, out, err) == (130, "", "decide mantelzorg: interrupted\n")

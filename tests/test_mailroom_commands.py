@@ -64,7 +64,8 @@ def test_collect_records_who_and_refuses_a_second_time(night: Settings, capsys: 
     assert code == 0 and "collected by Els Peeters" in out
     code, out = _cli(night, capsys, "mailroom", "collect", "2026-11-22", "--by", "Jan")
     assert code == 1 and "already collected by Els Peeters" in out
-    assert "by Els Peeters at" in _cli(night, capsys, "mailroom", "list")[1]
+    assert "by Els Peeters at" in _cli(night, capsys, "mailroom", "list", "--all")[1]
+    assert "2026-11-22" not in _cli(night, capsys, "mailroom", "list")[1]  # nothing left to collect
     with connect(night.db_url).connect() as connection:  # in the desk's audit log, as the system user
         [entry] = audit.latest(connection)
     assert (entry.action, entry.subject, entry.detail) == ("collect", "night 2026-11-22", "by Els Peeters")

@@ -23,7 +23,8 @@ class Night:
     day: date
     files: int
     letters: int
-    sheets: int
+    sheets: int  # the letters' sheets, as the night's summary counts them
+    cover_sheets: int  # one a print file
     registered: int
     collected_by: str | None
     collected_at: datetime | None
@@ -62,10 +63,19 @@ def nights(connection: Connection, output_dir: Path, newest: int | None = None) 
         listing = night_folder(output_dir, day) / "files.csv"
         rows = list(csv.DictReader(io.StringIO(listing.read_text(encoding="utf-8")))) if listing.is_file() else []
         who = collected.get(day)
-        out.append(Night(day, len(rows), sum(int(r["letters"]) for r in rows), sum(int(r["sheets"]) for r in rows),
+        # files.csv counts each file's sheets with its cover sheet
+        out.append(Night(day, len(rows), sum(int(r["letters"]) for r in rows),
+                         sum(int(r["sheets"]) for r in rows) - len(rows), len(rows),
                          sum(int(r["registered"]) for r in rows), who.collected_by if who else None,
                          _utc(who.collected_at) if who else None))
     return out
+
+
+def collected(connection: Connection, day: date) -> Collected | None:
+    """Who collected the night and when, if anyone did."""
+    c = schema.collections.c
+    row = connection.execute(select(schema.collections).where(c.run_date == day)).first()
+    return None if row is None else Collected(day, row.collected_by, _utc(row.collected_at), False)
 
 
 def collect(connection: Connection, output_dir: Path, day: date, by: str, at: datetime | None = None) -> Collected:

@@ -16,6 +16,7 @@ from correspondence.desk import audit, people
 from correspondence.store import existing
 from correspondence.templates import approvals
 from scheduler.cli.base import Command, Group, argument, pass_settings
+from scheduler.run_record import utc
 
 
 @click.group("users", cls=Group)
@@ -54,7 +55,7 @@ def list_(settings: Settings, as_json: bool) -> int:
     with existing(settings.db_url).connect() as connection:
         found = people.everyone(connection)
     rows = [{"name": p.name, "role": p.role, "disabled": p.disabled,
-             "created_at": p.created_at.isoformat()} for p in found]
+             "created_at": utc(p.created_at).replace(microsecond=0).isoformat()} for p in found]
     if as_json:
         print(json.dumps(rows, indent=1))
     elif not rows:

@@ -16,7 +16,9 @@ from correspondence.mailroom import archive, pickups, reprints
 from correspondence.mailroom import returned as returned_mail
 from correspondence.mailroom import verify as mailroom_verify
 from correspondence.store import existing, init
-from scheduler.cli.base import BRUSSELS, DATE, Group, argument, pass_settings, today
+from scheduler.cli.base import BRUSSELS, DATE, Command, Group, argument, pass_settings, today
+from scheduler.cli.tables import Column, dump, show
+from scheduler.report import counted
 
 
 @click.group("mailroom", cls=Group)
@@ -25,7 +27,7 @@ def mailroom() -> None:
 
 
 def _local(moment: datetime) -> str:
-    return moment.astimezone(BRUSSELS).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(BRUSSELS).strftime("%Y-%m-%d %H:%M Brussels time")
 
 
 def _engine(settings: Settings):  # type: ignore[no-untyped-def]
@@ -36,32 +38,69 @@ def _engine(settings: Settings):  # type: ignore[no-untyped-def]
     return engine
 
 
-@mailroom.command("list")
-@pass_settings()
-def list_nights(settings: Settings) -> int:
-    """Nights with READY: files, letters, sheets, collected or not."""
-    from rich.console import Console
-    from rich.table import Table
+NIGHT_COLUMNS = (Column("night", "night", identifier=True), Column("files", "files", number=True),
+                 Column("letters", "letters", number=True), Column("sheets", "sheets", number=True),
+                 Column("cover_sheets", "cover sheets", number=True),
+                 Column("registered", "registered", number=True), Column("collected", "collected"))
 
+
+@mailroom.command("list", cls=Command)
+@click.option("--all", "every", is_flag=True, help="also the nights already collected")
+@click.option("--json", "as_json", is_flag=True, help="JSON on standard output instead of a table")
+@pass_settings()
+def list_nights(settings: Settings, every: bool, as_json: bool) -> int:
+    """Nights ready to collect: files, letters, sheets (--all: collected ones too)."""
     with _engine(settings).connect() as connection:
-        found = pickups.nights(connection, settings.output_dir)
-    table = Table("night", "files", "letters", "sheets", "registered", "collected",
-                  title=f"Nights ready in {settings.output_dir}")
-    for n in found:
-        table.add_row(n.day.isoformat(), str(n.files), str(n.letters), str(n.sheets), str(n.registered),
-                      f"by {n.collected_by} at {_local(n.collected_at)}" if n.collected_at else "not collected")
-    Console(width=140).print(table)
+        found = [n for n in pickups.nights(connection, settings.output_dir) if every or not n.collected_by]
+    rows = [{"night": n.day.isoformat(), "files": n.files, "letters": n.letters, "sheets": n.sheets,
+             "cover_sheets": n.cover_sheets, "registered": n.registered, "collected_by": n.collected_by,
+             "collected_at": n.collected_at.isoformat() if n.collected_at else None} for n in found]
+    if as_json:
+        dump(rows)
+        return 0
+    if not rows:
+        print(f"no night {'is ready' if every else 'waits to be collected'} in {settings.output_dir}"
+              + ("" if every else " (--all shows those collected)"))
+        return 0
+    for row, n in zip(rows, found, strict=True):
+        row["collected"] = f"by {n.collected_by} at {_local(n.collected_at)}" if n.collected_at else "not collected"
+    what = "ready" if every else "ready to collect"
+    show(NIGHT_COLUMNS, rows, title=f"Nights {what} in {settings.output_dir} (sheets: the letters', as in "
+                                    "summary.txt; each print file adds its cover sheet)")
     return 0
 
 
-@mailroom.command("collect")
-@argument("day", "the night whose print files are collected (YYYY-MM-DD)", type=DATE)
+def _night(settings: Settings, day: date | None, command: str) -> date:
+    """The night named, or the latest ready one."""
+    if day is not None:
+        return day
+    ready = pickups.ready_nights(settings.output_dir)
+    if not ready:
+        raise click.ClickException(f"no night is ready in {settings.output_dir}")
+    print(f"{command}: the latest ready night, {ready[-1]}", file=sys.stderr)
+    return ready[-1]
+
+
+@mailroom.command("collect", cls=Command)
+@argument("day", "the night whose print files are collected (YYYY-MM-DD; default: the latest ready night)",
+          type=DATE, required=False)
 @click.option("--by", required=True, help="the name of who collects")
 @pass_settings()
-def collect(settings: Settings, day: date, by: str) -> int:
-    """Record who collected a night's print files, and when."""
+def collect(settings: Settings, day: date | None, by: str) -> int:
+    """Check a night's print files against the journal, then record who collected them, and when."""
+    day = _night(settings, day, "mailroom collect")
     try:
         with _engine(settings).begin() as connection:
+            earlier = pickups.collected(connection, day)
+            if earlier is None and pickups.is_ready(settings.output_dir, day):
+                problems = mailroom_verify.verify(connection, settings.output_dir, settings.archive_dir, day)
+                if problems:
+                    for problem in problems:
+                        print(f"DIFFERENCE: {problem}")
+                    print(f"mailroom collect: not collected — the night of {day} has "
+                          f"{counted(len(problems), 'difference')} with the journal; tell the operator",
+                          file=sys.stderr)
+                    return 1
             done = pickups.collect(connection, settings.output_dir, day, by)
             if done.first_time:
                 audit.record(connection, audit.command_user(), "collect", f"night {day}", f"by {done.by}")
@@ -71,7 +110,7 @@ def collect(settings: Settings, day: date, by: str) -> int:
     if not done.first_time:
         print(f"the night of {done.day} was already collected by {done.by} at {_local(done.at)}")
         return 1
-    print(f"night of {done.day} collected by {done.by} at {_local(done.at)}")
+    print(f"night of {done.day} checked and collected by {done.by} at {_local(done.at)}")
     return 0
 
 
@@ -113,17 +152,18 @@ def reprint(settings: Settings, letter_id: str) -> int:
     return 0
 
 
-@mailroom.command("verify")
-@argument("day", "the night to re-check (YYYY-MM-DD)", type=DATE)
+@mailroom.command("verify", cls=Command)
+@argument("day", "the night to re-check (YYYY-MM-DD; default: the latest ready night)", type=DATE, required=False)
 @pass_settings()
-def verify(settings: Settings, day: date) -> int:
+def verify(settings: Settings, day: date | None) -> int:
     """Re-check a night's folder and archive against the journal."""
+    day = _night(settings, day, "mailroom verify")
     with _engine(settings).connect() as connection:
         problems = mailroom_verify.verify(connection, settings.output_dir, settings.archive_dir, day)
     for problem in problems:
         print(f"DIFFERENCE: {problem}")
     if problems:
-        print(f"night of {day}: {len(problems)} difference(s) with the journal", file=sys.stderr)
+        print(f"night of {day}: {counted(len(problems), 'difference')} with the journal", file=sys.stderr)
         return 1
     print(f"night of {day}: every file, manifest row and archived letter matches the journal")
     return 0
@@ -134,19 +174,22 @@ def verify(settings: Settings, day: date) -> int:
 @pass_settings()
 def archive_of(settings: Settings, recipient_id: str) -> int:
     """Every letter an affiliate or company ever got, with its archived files."""
-    from rich.console import Console
-    from rich.table import Table
-
     with _engine(settings).connect() as connection:
         letters = archive.letters_of(connection, settings.archive_dir, recipient_id)
     if not letters:
         print(f"mailroom archive: no letter to {recipient_id} in the journal", file=sys.stderr)
         return 1
-    table = Table("letter", "night", "type", "lang", "class", "pages", "printed in", "archived files", "check",
-                  "reprints", "returned", title=f"Every letter to {recipient_id} ({settings.archive_dir})")
-    for a in letters:
-        table.add_row(a.letter_id, a.run_date.isoformat(), a.letter_type, a.language, a.mail_class,
-                      str(a.pages or ""), f"{a.print_file} p.{a.first_page}" if a.print_file else "",
-                      "\n".join(a.files), "ok" if a.intact else "MISSING OR ALTERED", str(a.reprints), a.returned)
-    Console(width=220).print(table)
+    rows = [{"letter": a.letter_id, "night": a.run_date.isoformat(), "type": a.letter_type, "lang": a.language,
+             "class": a.mail_class, "pages": a.pages or "",
+             "printed": f"{a.print_file} p.{a.first_page}" if a.print_file else "", "files": "\n".join(a.files),
+             "check": "ok" if a.intact else "MISSING OR ALTERED", "reprints": a.reprints, "returned": a.returned}
+            for a in letters]
+    show(ARCHIVE_COLUMNS, rows, title=f"Every letter to {recipient_id} ({settings.archive_dir})")
     return 0 if all(a.intact for a in letters) else 1
+
+
+ARCHIVE_COLUMNS = (Column("letter", "letter", identifier=True), Column("night", "night", identifier=True),
+                   Column("type", "type", identifier=True), Column("lang", "lang"), Column("class", "class"),
+                   Column("pages", "pages", number=True), Column("printed", "printed in"),
+                   Column("files", "archived files"), Column("check", "check"),
+                   Column("reprints", "reprints", number=True), Column("returned", "returned"))

@@ -14,9 +14,11 @@ from sqlalchemy import func, select
 from correspondence import csv_out, schema
 from correspondence.config import Settings
 from correspondence.store import existing
-from scheduler.cli.base import DATE, YEAR, Command, Group, argument, pass_settings
-from scheduler.report import summary_text
-from scheduler.run_record import duration, nights
+from scheduler.cli.base import BRUSSELS, DATE, YEAR, Command, Group, argument, pass_settings
+from scheduler.cli.tables import Column, dump
+from scheduler.cli.tables import show as show_table
+from scheduler.report import counted, summary_text
+from scheduler.run_record import duration, nights, utc
 
 
 @click.group("runs", cls=Group, invoke_without_command=True)
@@ -29,22 +31,21 @@ def runs(ctx: click.Context, as_json: bool) -> int | None:
     return _runs(as_json)
 
 
+RUN_COLUMNS = (Column("run_date", "night", identifier=True), Column("status", "status", identifier=True),
+               Column("attempts", "attempts", number=True), Column("letters", "letters", number=True),
+               Column("quarantined", "quarantined", number=True), Column("registered", "registered", number=True),
+               Column("sheets", "sheets", number=True), Column("seconds", "duration s", number=True))
+
+
 @pass_settings()
 def _runs(settings: Settings, as_json: bool) -> int:
     engine = existing(settings.db_url)
     with engine.connect() as connection:
         rows = nights(connection)
     if as_json:
-        print(json.dumps(rows, indent=1))
+        dump(rows)
         return 0
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table("night", "status", "attempts", "letters", "quarantined", "registered", "sheets", "duration s")
-    for row in rows:
-        table.add_row(*("" if row[k] is None else str(row[k]) for k in (
-            "run_date", "status", "attempts", "letters", "quarantined", "registered", "sheets", "seconds")))
-    Console().print(table)
+    show_table(RUN_COLUMNS, rows)
     return 0
 
 
@@ -65,20 +66,22 @@ def show(settings: Settings, day: date) -> int:
         stages = connection.execute(select(schema.run_stages).where(schema.run_stages.c.run_date == day)
                                     .order_by(schema.run_stages.c.attempt, schema.run_stages.c.seconds.desc())).mappings().all()
     took = duration(run["started_at"], run["finished_at"])
-    print(f"Night of {day}: {run['status']}, {run['attempts']} attempt(s), started "
-          f"{run['started_at']:%Y-%m-%d %H:%M:%S}" + (f", took {took:.0f} s" if took is not None else ""))
+    print(f"Night of {day}: {run['status']}, {counted(run['attempts'], 'attempt')}, started "
+          f"{utc(run['started_at']).astimezone(BRUSSELS):%Y-%m-%d %H:%M:%S} Brussels time"
+          + (f", took {took:.0f} s" if took is not None else ""))
     if run["status"] != "complete":
         print("Not finished: the next `correspondence run --as-of "
               f"{day}` (or the scheduler's next firing) resumes it.")
         print("Letters in the journal: " + (", ".join(f"{k} {v}" for k, v in sorted(by_status.items())) or "none"))
     for s in stages:
-        letters = f", {s['letters']} letters" if s["letters"] else ""
+        letters = f", {counted(s['letters'], 'letter')}" if s["letters"] else ""
         print(f"  attempt {s['attempt']}: {s['stage']} {s['seconds']:.1f} s{letters}")
     if run["summary"]:
         summary = json.loads(run["summary"])
         print(summary_text(summary), end="")
         for pf in summary.get("print_files", []):
-            print(f"  {pf['file']}: {pf['letters']} letters, {pf['sheets']} sheets")
+            print(f"  {pf['file']}: {counted(pf['letters'], 'letter')}, {counted(pf['sheets'], 'sheet')}"
+                  " (its cover sheet included)")
     return 0
 
 
@@ -86,11 +89,14 @@ def show(settings: Settings, day: date) -> int:
 @click.option("--year", type=YEAR, required=True, help="the year to count")
 @click.option("--quarter", type=click.IntRange(1, 4), help="one quarter of it, 1 to 4 (default: the whole year)")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV on standard output")
+@click.option("--json", "as_json", is_flag=True, help="JSON on standard output instead of a table")
 @pass_settings()
-def stats(settings: Settings, year: int, quarter: int | None, as_csv: bool) -> int:
+def stats(settings: Settings, year: int, quarter: int | None, as_csv: bool, as_json: bool) -> int:
     """Statistics for the supervising institutions."""
     from correspondence.stats import statistics
 
+    if as_csv and as_json:
+        raise click.UsageError("--csv and --json: choose one")
     engine = existing(settings.db_url)
     with engine.connect() as connection:
         figures = statistics(connection, year, quarter)
@@ -98,11 +104,18 @@ def stats(settings: Settings, year: int, quarter: int | None, as_csv: bool) -> i
         csv_out.write_rows(sys.stdout, [("period", "section", "key", "value")])
         csv_out.write_rows(sys.stdout, ((figures.period, *row) for row in figures.rows()))
         return 0
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table("section", "", "count", title=f"Statistics {figures.period} ({figures.start} – {figures.end})")
-    for row in figures.rows():
-        table.add_row(*row)
-    Console().print(table)
+    rows = [{"section": section, "key": key, "value": value} for section, key, value in figures.rows()]
+    if as_json:
+        dump({"period": figures.period, "start": figures.start.isoformat(), "end": figures.end.isoformat(),
+              "rows": [{**row, "value": _number(row["value"])} for row in rows]})
+        return 0
+    show_table(STATS_COLUMNS, rows, title=f"Statistics {figures.period} ({figures.start} – {figures.end})")
     return 0
+
+
+def _number(text: str) -> int | float | None:
+    """A figure as JSON has it: 12, 12.5, or null where there is none (no decision, no median)."""
+    return None if text == "" else int(text) if text.isdigit() else float(text)
+
+
+STATS_COLUMNS = (Column("section", "section"), Column("key", ""), Column("value", "count", number=True))

@@ -84,9 +84,17 @@ def every() -> Any:
 @requires("mailroom")
 def collect(day: str) -> Any:
     night = night_in_address(day)
+    settings = desk().settings
+    with desk().engine.connect() as connection:  # verified first, as `mailroom collect` does
+        problems = [] if pickups.collected(connection, night) or not pickups.is_ready(settings.output_dir, night) \
+            else checking.verify(connection, settings.output_dir, settings.archive_dir, night)
+    if problems:  # a night whose files differ is not taken
+        note("verify", f"night {night}", f"{len(problems)} difference(s)")
+        flash(words("mailroom.not_collected"), "error")
+        return render_template("verified.html", night=night, problems=problems)
     try:
         with desk().engine.begin() as connection:
-            done = pickups.collect(connection, desk().settings.output_dir, night, person().name)
+            done = pickups.collect(connection, settings.output_dir, night, person().name)
     except LookupError:
         flash(words("mailroom.not_ready"), "error")
         return redirect(url_for("mailroom.every"))

@@ -83,6 +83,15 @@ def test_the_night_is_shown_verified_and_collected_once(setup: tuple[Settings, E
     assert _actions(engine) == [("mia", "verify", "night 2026-11-22"), ("mia", "collect", "night 2026-11-22")]
 
 
+def test_a_night_whose_files_differ_from_the_journal_is_not_collected(setup: tuple[Settings, Engine]) -> None:
+    settings, engine = setup
+    [print_file, *_] = sorted((settings.output_dir / "2026-11-22").glob("*/batch-*.pdf"))
+    print_file.write_bytes(print_file.read_bytes() + b"%")
+    page = _post(_client(setup, "mia"), "/mailroom/2026-11-22/collect")
+    assert "Niet afgehaald" in page and print_file.name in page
+    assert _actions(engine) == [("mia", "verify", "night 2026-11-22")]  # verified, not collected
+
+
 @pytest.mark.parametrize(("day", "code"), [("2026-11-23", 200), ("not-a-date", 404), ("..%2F..%2Fetc", 404)])
 def test_a_night_that_is_not_ready_is_not_collected(setup: tuple[Settings, Engine], day: str, code: int) -> None:
     mia = _client(setup, "mia")

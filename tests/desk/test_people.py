@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from json_shapes import validate
 from sqlalchemy import select
 
 from correspondence import schema
@@ -44,6 +45,8 @@ def test_add_list_disable(desk: Settings, capsys: pytest.CaptureFixture[str], mo
         assert people.authenticate(connection, "an.peeters", PASSWORD + "!") is None
     code, out, _ = _cli(desk, capsys, monkeypatch, "users", "list", "--json")
     [row] = json.loads(out)
+    validate("users-list", [row])
+    assert row["created_at"].endswith("+00:00")
     assert code == 0 and {k: row[k] for k in ("name", "role", "disabled")} == {
         "name": "an.peeters", "role": "approver", "disabled": False}
     assert _cli(desk, capsys, monkeypatch, "users", "disable", "an.peeters")[0] == 0
