@@ -106,14 +106,19 @@ class _Terminal(io.StringIO):
         return True
 
 
-@pytest.mark.parametrize("width", [40, 60, 120])
-def test_a_narrow_terminal_wraps_other_columns_never_an_identifier(width: int,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("width", "drawn"), [(30, False), (60, True), (120, True)])
+def test_a_narrow_terminal_wraps_free_text_never_an_identifier(width: int, drawn: bool,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Too narrow even for the identifiers: plain columns, which the terminal wraps as whole lines."""
     monkeypatch.setenv("COLUMNS", str(width))
     out = _Terminal()
-    columns = (Column("id", "letter", identifier=True), Column("text", "what came back"))
-    show(columns, [{"id": "20261202-000123", "text": "moved, no forwarding address " * 3}], out=out)
-    assert "20261202-000123" in out.getvalue() and "…" not in out.getvalue()
+    columns = (Column("id", "letter"), Column("night", "night"), Column("text", "what came back", wrap=True))
+    show(columns, [{"id": "20261202-000123", "night": "2026-12-02", "text": "moved, no forwarding address " * 3}],
+          out=out)
+    text = out.getvalue()
+    assert "20261202-000123" in text and "2026-12-02" in text and "…" not in text
+    assert ("─" in text) == drawn
+    assert drawn or ("moved, no forwarding address " * 3).strip() in text  # plain: the text on its one line
 
 
 def test_verify_and_collect_take_the_latest_ready_night(night: Settings,

@@ -24,8 +24,8 @@ from scheduler.cli.tables import Column, show
 FIELDS = ("letter_id", "event_key", "run_date", "letter_type", "recipient_type", "recipient_id", "language",
           "mail_class", "status", "pages", "sha256", "template_hash", "archive_path", "print_file", "first_page",
           "ebox_message_id", "ebox_answer", "print_night")
-COLUMNS = (Column("letter_id", "letter", identifier=True), Column("run_date", "night", identifier=True),
-           Column("letter_type", "type", identifier=True), Column("recipient_id", "recipient", identifier=True),
+COLUMNS = (Column("letter_id", "letter"), Column("run_date", "night"),
+           Column("letter_type", "type"), Column("recipient_id", "recipient"),
            Column("language", "lang"), Column("mail_class", "class"), Column("channel", "channel"),
            Column("status", "status"), Column("pages", "pages", number=True))
 STATUSES = ("planned", *journal.PRINTED, *journal.ELECTRONIC)

@@ -38,10 +38,10 @@ def _engine(settings: Settings):  # type: ignore[no-untyped-def]
     return engine
 
 
-NIGHT_COLUMNS = (Column("night", "night", identifier=True), Column("files", "files", number=True),
+NIGHT_COLUMNS = (Column("night", "night"), Column("files", "files", number=True),
                  Column("letters", "letters", number=True), Column("sheets", "sheets", number=True),
                  Column("cover_sheets", "cover sheets", number=True),
-                 Column("registered", "registered", number=True), Column("collected", "collected"))
+                 Column("registered", "registered", number=True), Column("collected", "collected", wrap=True))
 
 
 @mailroom.command("list", cls=Command)
@@ -188,8 +188,8 @@ def archive_of(settings: Settings, recipient_id: str) -> int:
     return 0 if all(a.intact for a in letters) else 1
 
 
-ARCHIVE_COLUMNS = (Column("letter", "letter", identifier=True), Column("night", "night", identifier=True),
-                   Column("type", "type", identifier=True), Column("lang", "lang"), Column("class", "class"),
-                   Column("pages", "pages", number=True), Column("printed", "printed in"),
-                   Column("files", "archived files"), Column("check", "check"),
-                   Column("reprints", "reprints", number=True), Column("returned", "returned"))
+ARCHIVE_COLUMNS = (Column("letter", "letter"), Column("night", "night"),
+                   Column("type", "type"), Column("lang", "lang"), Column("class", "class"),
+                   Column("pages", "pages", number=True), Column("printed", "printed in", wrap=True),
+                   Column("files", "archived files", wrap=True), Column("check", "check"),
+                   Column("reprints", "reprints", number=True), Column("returned", "returned", wrap=True))

@@ -31,7 +31,7 @@ def runs(ctx: click.Context, as_json: bool) -> int | None:
     return _runs(as_json)
 
 
-RUN_COLUMNS = (Column("run_date", "night", identifier=True), Column("status", "status", identifier=True),
+RUN_COLUMNS = (Column("run_date", "night"), Column("status", "status"),
                Column("attempts", "attempts", number=True), Column("letters", "letters", number=True),
                Column("quarantined", "quarantined", number=True), Column("registered", "registered", number=True),
                Column("sheets", "sheets", number=True), Column("seconds", "duration s", number=True))
@@ -118,4 +118,4 @@ def _number(text: str) -> int | float | None:
     return None if text == "" else int(text) if text.isdigit() else float(text)
 
 
-STATS_COLUMNS = (Column("section", "section"), Column("key", ""), Column("value", "count", number=True))
+STATS_COLUMNS = (Column("section", "section", wrap=True), Column("key", "", wrap=True), Column("value", "count", number=True))

@@ -14,13 +14,13 @@ from typing import Any, TextIO
 
 @dataclass(frozen=True)
 class Column:
-    """`key` in each row; `heading` above it; `identifier`: shown whole (a letter id, a night, a recipient),
-    the other columns wrap when the terminal is narrow; `number`: aligned right."""
+    """`key` in each row; `heading` above it; `number`: aligned right. A column is shown whole (identifiers,
+    dates, states, counts); `wrap`: a free text that may wrap over lines when the terminal is narrow."""
 
     key: str
     heading: str
-    identifier: bool = False
     number: bool = False
+    wrap: bool = False
 
 
 def cell(value: Any) -> str:
@@ -53,18 +53,28 @@ def plain(columns: Sequence[Column], rows: list[dict[str, Any]], title: str | No
         print(line(values), file=out)
 
 
+WRAPPED_MIN = 12  # the least a free-text column is given before the table gives up and prints plain columns
+
+
 def _rich(columns: Sequence[Column], rows: list[dict[str, Any]], title: str | None, out: TextIO) -> None:
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title)
-    for c in columns:
-        widest = max([len(c.heading), *(len(cell(row.get(c.key))) for row in rows)])
-        table.add_column(c.heading, justify="right" if c.number else "left", no_wrap=c.identifier,
-                         min_width=widest if c.identifier else None, overflow="fold")
+    console = Console(file=out)
+    widest = [max([len(c.heading), *(len(line) for row in rows for line in cell(row.get(c.key)).splitlines())])
+              for c in columns]
+    needed = sum(min(w, WRAPPED_MIN) if c.wrap else w for c, w in zip(columns, widest, strict=True))
+    if needed + 2 * len(columns) > console.width:  # even wrapped it would cut a value: the terminal wraps lines
+        plain(columns, rows, title, out)
+        return
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    for c, w in zip(columns, widest, strict=True):
+        table.add_column(c.heading, justify="right" if c.number else "left", no_wrap=not c.wrap,
+                         min_width=None if c.wrap else w, overflow="fold")
     for row in rows:
         table.add_row(*(cell(row.get(c.key)) for c in columns))
-    Console(file=out).print(table)
+    console.print(table)
 
 
 def dump(data: Any, out: TextIO | None = None) -> None:
