@@ -30,10 +30,11 @@ from typing import Any
 
 from rules.calendar import add_months, month_end
 from rules.errors import InvalidInput
-from rules.inputs import parse_date, parse_year, read_fields
-from rules.money import cents, fmt, parse_amount
+from rules.input_schema import Field, Obj, RequiredWhen, read_input
+from rules.inputs import AMOUNT, DATE, YEAR
+from rules.money import cents, fmt
 from rules.params import Parameters
-from rules.surcharges import Payment, Surcharge, parse_payments, unpaid_on
+from rules.surcharges import PAYMENTS, Payment, Surcharge, unpaid_on
 
 NAME = "company_contribution"
 # Months in which incorporation moves the due date into the next year (October-December).
@@ -120,23 +121,15 @@ def decide(payload: Mapping[str, Any]) -> dict[str, Any]:
     With the optional `as_of` (and `payments`), also the late interest up to that day: `late_interest`
     (one entry per started month), `interest_total` and `unpaid`.
     """
-    data = read_fields(payload, "payload", ("year", "balance_sheet_total", "incorporated_on"),
-                       ("as_of", "payments"))
-    if "payments" in data and "as_of" not in data:
-        raise InvalidInput("as_of", "is required when payments are given")
+    data = read_input(INPUT, payload)
     result = company_contribution(
-        year=parse_year(data["year"], "year"),
-        balance_sheet_total=parse_amount(data["balance_sheet_total"], "balance_sheet_total"),
-        incorporated_on=parse_date(data["incorporated_on"], "incorporated_on"),
+        year=data["year"],
+        balance_sheet_total=data["balance_sheet_total"],
+        incorporated_on=data["incorporated_on"],
     )
     out: dict[str, Any] = {"amount": fmt(result.amount), "due_date": result.due_date.isoformat()}
-    if "as_of" in data:
-        statement = late_interest(
-            result.amount,
-            result.due_date,
-            parse_payments(data.get("payments", []), "payments"),
-            parse_date(data["as_of"], "as_of"),
-        )
+    if data["as_of"] is not None:
+        statement = late_interest(result.amount, result.due_date, data["payments"] or (), data["as_of"])
         out["late_interest"] = [
             {"date": m.date.isoformat(), "rate": str(m.rate), "base": fmt(m.base), "amount": fmt(m.amount)}
             for m in statement.months
@@ -144,3 +137,27 @@ def decide(payload: Mapping[str, Any]) -> dict[str, Any]:
         out["interest_total"] = fmt(statement.total)
         out["unpaid"] = fmt(statement.unpaid)
     return out
+
+
+# The input of `correspondence decide company_contribution`, declared once: read, explained and printed from
+# here.
+INPUT = Obj(
+    fields=(
+        Field("year", YEAR, "the contribution year"),
+        Field("balance_sheet_total", AMOUNT,
+              "the company's balance-sheet total of the year two years before"),
+        Field("incorporated_on", DATE,
+              "the day the company was incorporated (not after the contribution year)"),
+        Field("as_of", DATE, "the day up to which the late interest is counted; absent: no interest asked",
+              required=False),
+        Field("payments", PAYMENTS, "the payments received for the contribution, in any order",
+              required=False),
+    ),
+    required_when=(RequiredWhen("as_of", when="payments", because="when payments are given"),),
+    description="The yearly company contribution and its due date; with as_of, also the late interest up to "
+                "that day. Answers amount and due_date (with as_of: late_interest, interest_total and "
+                "unpaid).",
+    examples=({"year": 2025, "balance_sheet_total": "900000.00", "incorporated_on": "2019-05-02"},
+              {"year": 2025, "balance_sheet_total": "900000.00", "incorporated_on": "2019-05-02",
+               "as_of": "2026-03-15", "payments": [{"received_on": "2026-02-10", "amount": "500.00"}]}),
+)

@@ -12,8 +12,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rules.errors import InvalidInput, RuleError
-from rules.inputs import parse_choice, parse_year, read_fields
-from rules.money import cents, fmt, parse_amount
+from rules.input_schema import Field, Obj, Value, read_input
+from rules.inputs import SIGNED_AMOUNT, YEAR, choice
+from rules.money import cents, fmt
 from rules.params import Parameters
 
 # Every status the fund records (the same list as the mantelzorg input). Only those in
@@ -24,7 +25,6 @@ from rules.params import Parameters
 STATUSES = ("main", "secondary", "helper_main", "spouse_maxi", "spouse_mini", "pensioner", "art37")
 MAIN_MINIMUM_STATUSES = ("main", "helper_main", "spouse_maxi")
 BASES = ("minimum", "income", "maximum")
-FIELDS = ("year", "status", "income", "fee_rate")
 # Funds charge 3.05 % to 4.25 %; a rate of 1 or more is a percentage typed as a number ("3.05").
 MAX_FEE_RATE = Decimal(1)
 NAME = "contributions"
@@ -109,21 +109,11 @@ def quarterly_contribution(
 
 def decide(payload: Mapping[str, Any]) -> dict[str, str]:
     """`{"year", "status", "income", "fee_rate"}` -> `{"quarterly", "fee", "total", "basis"}`."""
-    data = read_fields(payload, "payload", FIELDS)
-    result = quarterly_contribution(
-        year=parse_year(data["year"], "year"),
-        status=parse_choice(data["status"], "status", STATUSES),
-        income=parse_amount(data["income"], "income", allow_negative=True),
-        fee_rate=parse_rate(data["fee_rate"], "fee_rate"),
-    )
+    data = read_input(INPUT, payload)
+    result = quarterly_contribution(year=data["year"], status=data["status"], income=data["income"],
+                                    fee_rate=data["fee_rate"])
     return {"quarterly": fmt(result.quarterly), "fee": fmt(result.fee), "total": fmt(result.total),
             "basis": result.basis}
-
-
-
-
-
-
 
 
 def parse_rate(value: object, field: str) -> Decimal:
@@ -139,3 +129,20 @@ def parse_rate(value: object, field: str) -> Decimal:
     if rate.as_tuple().exponent < -6:  # type: ignore[operator]
         raise InvalidInput(field, f"'{value}' has more than six decimals")
     return rate
+
+
+RATE = Value('a fraction written as text, e.g. "0.0305" for 3.05 %', parse_rate,
+             {"type": "string", "pattern": "^0(\\.[0-9]{1,6})?$"})
+# The input of `correspondence decide contribution`, declared once: read, explained and printed from here.
+INPUT = Obj(
+    fields=(
+        Field("year", YEAR, "the contribution year"),
+        Field("status", choice(STATUSES), f"the affiliate's status (only {', '.join(MAIN_MINIMUM_STATUSES)} "
+                                          "can be computed)"),
+        Field("income", SIGNED_AMOUNT, "the annual net taxable professional income; a loss counts as none"),
+        Field("fee_rate", RATE, "the fund's management fee on the contribution"),
+    ),
+    description="The quarterly social contribution of a self-employed affiliate and the fund's management "
+                "fee on it. Answers quarterly, fee, total and basis (minimum, income or maximum).",
+    examples=({"year": 2026, "status": "main", "income": "45000.00", "fee_rate": "0.0305"},),
+)

@@ -1,5 +1,7 @@
 """Errors a rule raises: always naming what is missing or which input field is wrong."""
 
+from collections.abc import Sequence
+
 
 class RuleError(Exception):
     """A rule could not be applied."""
@@ -23,3 +25,15 @@ class InvalidInput(RuleError):
         self.field = ".".join(parts) or '"" (a field without a name)'
         self.reason = reason
         super().__init__(f"{self.field}: {reason}")
+
+
+class InvalidInputs(InvalidInput):
+    """Every unusable value of one input, in the order of its declaration. It is an `InvalidInput` too:
+    `field` and `reason` are the first problem's, and its text names them all, on one line."""
+
+    def __init__(self, problems: Sequence[InvalidInput]) -> None:
+        self.problems = tuple(problems)
+        if not self.problems:
+            raise ValueError("InvalidInputs needs at least one problem")
+        self.field, self.reason = self.problems[0].field, self.problems[0].reason
+        RuleError.__init__(self, "; ".join(str(problem) for problem in self.problems))

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from rules.calendar import quarter_label, quarter_of
+from rules.mantelzorg_input import INPUT as INPUT  # the declaration of the input `decide` reads
 from rules.mantelzorg_input import Applicant, Request, parse_payload
 from rules.mantelzorg_months import (
     BenefitMonth,

@@ -14,8 +14,8 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from rules.errors import InvalidInput
-from rules.inputs import parse_choice, parse_date, read_fields
-from rules.money import parse_amount
+from rules.input_schema import Field, ListOf, MapOf, Obj, RequiredWhen, Value, read_input
+from rules.inputs import AMOUNT, COUNT, DATE, FLAG, TEXT, choice, whole
 
 STATUSES = ("main", "secondary", "helper_main", "spouse_maxi", "spouse_mini", "pensioner", "art37")
 QUARTER_STATES = ("paid", "unpaid", "not_affiliated")
@@ -28,30 +28,7 @@ CARE_RECIPIENTS = ("spouse", "legal_cohabitant", "relative", "housemate", "disab
 # (letter_templates/partials/<lang>/labels.toml [benefits]). Which benefits exactly exclude mantelzorg [confirm].
 OTHER_BENEFITS = ("incapacity", "maternity", "birth_leave", "adoption_leave", "bridging_right", "career_break_care")
 
-_APPLICANT_FIELDS = (
-    "status",
-    "provisional_quarterly_contribution",
-    "quarters",
-    "months_already_received",
-    "exempt_quarters_already_used",
-    "other_benefit",
-)
-_REQUEST_FIELDS = (
-    "received_on",
-    "break_start",
-    "months",
-    "mode",
-    "care_recipient",
-    "relative_degree",
-    "child_age",
-    "documents",
-    "care_recipient_died_on",
-)
-# Optional: the day the request became complete (the last required document received), when that was after
-# `received_on` (domain/mantelzorg.md §6: the first payment counts from it). Absent or null: `received_on`.
-_OPTIONAL_REQUEST_FIELDS = ("completed_on",)
 _QUARTER = re.compile(r"([0-9]{4})-Q([1-4])")
-# Dates outside these years are typing errors; the bound also keeps month arithmetic inside `date`.
 
 
 @dataclass(frozen=True)
@@ -88,113 +65,90 @@ class Request:
 
 
 def parse_payload(payload: object) -> tuple[Applicant, Request]:
-    """Read `{"applicant": {...}, "request": {...}}`; unknown or missing fields are input errors.
+    """Read `{"applicant": {...}, "request": {...}}`; unknown or missing fields are input errors, all of them.
 
     (fund policy) `months` must be a JSON integer: 2.5, 3.0 or "3" are input errors, an integer outside 1..6
     is the refusal ground REQUEST_LENGTH_INVALID. A relative without `relative_degree`, or a disabled child
     without `child_age`, is an input error: eligibility cannot be judged without it.
     """
-    top = read_fields(payload, "payload", ("applicant", "request"))
-    return _applicant(top["applicant"]), _request(top["request"])
+    top = read_input(INPUT, payload)
+    return top["applicant"], top["request"]
 
 
-def _applicant(raw: object) -> Applicant:
-    data = read_fields(raw, "applicant", _APPLICANT_FIELDS)
-    return Applicant(
-        status=parse_choice(data["status"], "applicant.status", STATUSES),
-        provisional_quarterly_contribution=parse_amount(
-            data["provisional_quarterly_contribution"], "applicant.provisional_quarterly_contribution"
-        ),
-        quarters=_quarters(data["quarters"]),
-        months_already_received=_count(data["months_already_received"], "applicant.months_already_received"),
-        exempt_quarters_already_used=_count(
-            data["exempt_quarters_already_used"], "applicant.exempt_quarters_already_used"
-        ),
-        other_benefit=_flag(data["other_benefit"], "applicant.other_benefit"),
-    )
-
-
-def _request(raw: object) -> Request:
-    data = read_fields(raw, "request", _REQUEST_FIELDS, _OPTIONAL_REQUEST_FIELDS)
-    recipient = data["care_recipient"]
-    if not isinstance(recipient, str):
-        raise InvalidInput("request.care_recipient", f"must be text, got {_kind(recipient)}")
-    degree = _optional_int(data["relative_degree"], "request.relative_degree", minimum=1)
-    age = _optional_int(data["child_age"], "request.child_age", minimum=0)
-    # Eligibility hangs on these two facts: without them the rule would have to guess.
-    if recipient == "relative" and degree is None:
-        raise InvalidInput("request.relative_degree", "is required when care_recipient is 'relative'")
-    if recipient == "disabled_child" and age is None:
-        raise InvalidInput("request.child_age", "is required when care_recipient is 'disabled_child'")
-    months = data["months"]
-    if isinstance(months, bool) or not isinstance(months, int):
-        raise InvalidInput("request.months", f"must be a whole number of months, got {months!r}")
-    died = data["care_recipient_died_on"]
-    received_on = parse_date(data["received_on"], "request.received_on")
-    completed = data.get("completed_on")
-    completed_on = None if completed is None else parse_date(completed, "request.completed_on")
-    if completed_on is not None and completed_on < received_on:
-        raise InvalidInput("request.completed_on", f"{completed_on.isoformat()} is before the request was received "
-                                                   f"({received_on.isoformat()})")
-    return Request(
-        received_on=received_on,
-        break_start=parse_date(data["break_start"], "request.break_start"),
-        months=months,
-        mode=parse_choice(data["mode"], "request.mode", MODES),
-        care_recipient=recipient,
-        relative_degree=degree,
-        child_age=age,
-        documents=_documents(data["documents"]),
-        care_recipient_died_on=None if died is None else parse_date(died, "request.care_recipient_died_on"),
-        completed_on=completed_on,
-    )
-
-
-
-
-
-
-
-
-def _count(value: object, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidInput(field, f"must be a whole number from 0, got {value!r}")
+def parse_quarter_label(value: object, field: str) -> str:
+    if not isinstance(value, str) or not _QUARTER.fullmatch(value):
+        raise InvalidInput(field, "is not a quarter written YYYY-Qn")
     return value
 
 
-def _optional_int(value: object, field: str, *, minimum: int) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InvalidInput(field, f"must be null or a whole number from {minimum}, got {value!r}")
-    return value
+def _completed_after_received(request: Mapping[str, object]) -> list[tuple[str, str]]:
+    received, completed = request.get("received_on"), request.get("completed_on")
+    if isinstance(received, date) and isinstance(completed, date) and completed < received:
+        return [("completed_on", f"{completed.isoformat()} is before the request was received "
+                                 f"({received.isoformat()})")]
+    return []
 
 
-def _flag(value: object, field: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidInput(field, f"must be true or false, got {value!r}")
-    return value
-
-
-def _quarters(value: object) -> Mapping[str, str]:
-    if not isinstance(value, Mapping):
-        raise InvalidInput(
-            "applicant.quarters", f'must be an object like {{"2025-Q3": "paid"}}, got {_kind(value)}'
-        )
-    for label, state in value.items():
-        if not isinstance(label, str) or not _QUARTER.fullmatch(label):
-            raise InvalidInput(f"applicant.quarters.{label}", "is not a quarter written YYYY-Qn")
-        parse_choice(state, f"applicant.quarters.{label}", QUARTER_STATES)
-    return MappingProxyType(dict(value))
-
-
-def _documents(value: object) -> frozenset[str]:
-    if not isinstance(value, list):
-        raise InvalidInput("request.documents", f"must be a list of document names, got {_kind(value)}")
-    for index, name in enumerate(value):
-        parse_choice(name, f"request.documents[{index}]", DOCUMENTS)
-    return frozenset(value)
-
-
-def _kind(value: object) -> str:
-    return "null" if value is None else type(value).__name__
+QUARTERS = MapOf(
+    Value("a quarter written YYYY-Qn", parse_quarter_label,
+          {"type": "string", "pattern": "^[0-9]{4}-Q[1-4]$"}),
+    choice(QUARTER_STATES),
+    f"an object from quarter to {', '.join(QUARTER_STATES)}, " + 'e.g. {"2025-Q3": "paid"}',
+    build=lambda entries: MappingProxyType(dict(entries)),
+)
+APPLICANT = Obj(
+    fields=(
+        Field("status", choice(STATUSES), "the applicant's status as a self-employed person"),
+        Field("provisional_quarterly_contribution", AMOUNT,
+              "the provisional quarterly contribution the applicant pays"),
+        Field("quarters", QUARTERS,
+              "the state of the quarters the fund knows (a quarter not given: not_affiliated)"),
+        Field("months_already_received", COUNT, "the months of mantelzorg already received in the career"),
+        Field("exempt_quarters_already_used", COUNT, "the quarters of contribution exemption already used"),
+        Field("other_benefit", FLAG, "whether the applicant receives a benefit that excludes mantelzorg"),
+    ),
+    build=Applicant,
+)
+REQUEST = Obj(
+    fields=(
+        Field("received_on", DATE, "the day the fund received the request"),
+        Field("break_start", DATE, "the first day of the break"),
+        Field("months", whole(what="a whole number of months"), "the months asked (outside 1 to 6: refused)"),
+        Field("mode", choice(MODES), "a full or a partial break"),
+        Field("care_recipient", TEXT,
+              f"the person cared for: {', '.join(CARE_RECIPIENTS)} (another: refused)"),
+        Field("relative_degree", whole(1), "the degree of kinship of a relative", nullable=True),
+        Field("child_age", whole(0), "the age of a disabled child", nullable=True),
+        Field("documents", ListOf(choice(DOCUMENTS), f"a list of {', '.join(DOCUMENTS)}", build=frozenset),
+              "the documents received"),
+        Field("care_recipient_died_on", DATE, "the day the person cared for died", nullable=True),
+        # The day the request became complete (the last required document received), when that was after
+        # `received_on` (domain/mantelzorg.md §6: the first payment counts from it). Absent or null:
+        # `received_on`.
+        Field("completed_on", DATE, "the day the request became complete, when after received_on; absent or "
+                                    "null: received_on", required=False, nullable=True),
+    ),
+    required_when=(
+        # Eligibility hangs on these two facts: without them the rule would have to guess.
+        RequiredWhen("relative_degree", when="care_recipient", equals="relative"),
+        RequiredWhen("child_age", when="care_recipient", equals="disabled_child"),
+    ),
+    checks=(_completed_after_received,),
+    build=Request,
+)
+# The input of `correspondence decide mantelzorg`, declared once: read, explained and printed from here.
+INPUT = Obj(
+    fields=(Field("applicant", APPLICANT, "the self-employed person asking"),
+            Field("request", REQUEST, "the request for a mantelzorg break")),
+    description="The mantelzorg (caregiver leave) decision: refused, incomplete or granted, with every "
+                "ground and its facts. Answers outcome, grounds, months, amounts, total, exempt_quarters, "
+                "first_payment_on and missing_documents.",
+    examples=({
+        "applicant": {"status": "main", "provisional_quarterly_contribution": "890.42",
+                      "quarters": {"2025-Q3": "paid", "2025-Q4": "paid"}, "months_already_received": 0,
+                      "exempt_quarters_already_used": 0, "other_benefit": False},
+        "request": {"received_on": "2026-02-20", "break_start": "2026-03-01", "months": 3, "mode": "full",
+                    "care_recipient": "spouse", "relative_degree": None, "child_age": None,
+                    "documents": ["medical_certificate"], "care_recipient_died_on": None},
+    },),
+)

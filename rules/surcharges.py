@@ -27,8 +27,9 @@ from typing import Any
 
 from rules.calendar import add_months, quarter_end, quarter_of, quarter_start
 from rules.errors import InvalidInput
-from rules.inputs import parse_date, parse_year, read_fields
-from rules.money import cents, fmt, parse_amount
+from rules.input_schema import Field, ListOf, Obj, Value, read_input
+from rules.inputs import AMOUNT, DATE, POSITIVE_AMOUNT, YEAR
+from rules.money import cents, fmt
 from rules.params import Parameters
 
 NAME = "surcharges"
@@ -133,23 +134,16 @@ def _surcharge_days(due: date, as_of: date, judicial_on: date | None) -> list[tu
 
 def decide(payload: Mapping[str, Any]) -> dict[str, Any]:
     """`{"contribution": {...}, "payments": [...], "as_of"}` -> `{"surcharges": [...], "total", "unpaid"}`."""
-    data = read_fields(payload, "payload", ("contribution", "payments", "as_of"), ("judicial_collection_on",))
-    contribution = read_fields(data["contribution"], "contribution", ("year", "quarter", "amount"),
-                               ("due_date",))
-    year = parse_year(contribution["year"], "contribution.year")
-    quarter = contribution["quarter"]
-    if isinstance(quarter, bool) or not isinstance(quarter, int) or quarter not in (1, 2, 3, 4):
-        raise InvalidInput("contribution.quarter", f"must be 1, 2, 3 or 4, got {quarter!r}")
-    due = contribution.get("due_date")
-    judicial = data.get("judicial_collection_on")
+    data = read_input(INPUT, payload)
+    contribution = data["contribution"]
     statement = surcharges(
-        contribution_amount=parse_amount(contribution["amount"], "contribution.amount"),
-        year=year,
-        quarter=quarter,
-        due_date=None if due is None else parse_date(due, "contribution.due_date"),
-        payments=parse_payments(data["payments"], "payments"),
-        as_of=parse_date(data["as_of"], "as_of"),
-        judicial_collection_on=None if judicial is None else parse_date(judicial, "judicial_collection_on"),
+        contribution_amount=contribution["amount"],
+        year=contribution["year"],
+        quarter=contribution["quarter"],
+        due_date=contribution["due_date"],
+        payments=data["payments"],
+        as_of=data["as_of"],
+        judicial_collection_on=data["judicial_collection_on"],
     )
     return {
         "surcharges": [
@@ -161,18 +155,41 @@ def decide(payload: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+# `[{"received_on": "YYYY-MM-DD", "amount": "400.00"}, ...]`, read as Payments; an entry's error names its
+# index.
+PAYMENTS = ListOf(
+    Obj(fields=(Field("received_on", DATE, "the day the fund received the payment"),
+                Field("amount", POSITIVE_AMOUNT, "the amount paid")),
+        label="a payment", build=Payment),
+    label="a list of payments",
+)
 
 
-def parse_payments(value: object, field: str) -> tuple[Payment, ...]:
-    """`[{"received_on": "YYYY-MM-DD", "amount": "400.00"}, ...]`; an entry's error names its index."""
-    if not isinstance(value, list):
-        raise InvalidInput(field, f"must be a list of payments, got {type(value).__name__}")
-    payments = []
-    for index, raw in enumerate(value):
-        name = f"{field}[{index}]"
-        entry = read_fields(raw, name, ("received_on", "amount"))
-        amount = parse_amount(entry["amount"], f"{name}.amount")
-        if amount == 0:
-            raise InvalidInput(f"{name}.amount", "a payment must be more than 0.00")
-        payments.append(Payment(parse_date(entry["received_on"], f"{name}.received_on"), amount))
-    return tuple(payments)
+def parse_quarter(value: object, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value not in (1, 2, 3, 4):
+        raise InvalidInput(field, f"must be 1, 2, 3 or 4, got {value!r}")
+    return value
+
+
+QUARTER = Value("a quarter: 1, 2, 3 or 4", parse_quarter, {"type": "integer", "minimum": 1, "maximum": 4})
+# The input of `correspondence decide surcharges`, declared once: read, explained and printed from here.
+INPUT = Obj(
+    fields=(
+        Field("contribution", Obj(fields=(
+            Field("year", YEAR, "the contribution's year"),
+            Field("quarter", QUARTER, "the contribution's quarter"),
+            Field("amount", AMOUNT, "the contribution claimed"),
+            Field("due_date", DATE, "the day it was due; absent or null: the quarter's last day",
+                  required=False, nullable=True),
+        )), "the contribution paid late"),
+        Field("payments", PAYMENTS,
+              "the payments received for it, in any order; those after as_of do not count"),
+        Field("as_of", DATE, "the day up to which surcharges are counted (that day included)"),
+        Field("judicial_collection_on", DATE, "the day of the summons or enforcement order: no 3 % from its "
+                                              "quarter on", required=False, nullable=True),
+    ),
+    description="The surcharges on a contribution paid late (3 % at the end of each quarter, 7 % once on "
+                "1 January) up to a day. Answers surcharges (date, rate, base, amount), total and unpaid.",
+    examples=({"contribution": {"year": 2026, "quarter": 1, "amount": "1000.00", "due_date": "2026-03-31"},
+               "payments": [{"received_on": "2026-05-10", "amount": "400.00"}], "as_of": "2027-03-31"},),
+)
