@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, Table, and_, delete, select, tuple_
 
 from correspondence import schema
 from correspondence.fields import mask_national_numbers
+from correspondence.plurals import counted
 
 
 class FileSpec(Protocol):
@@ -67,8 +68,8 @@ def _remove(connection: Connection, spec: FileSpec, gone: list[tuple[Any, ...]],
     if not report.present or report.keyless:
         report.gone = [_text(k) for k in gone]
         why = ("the file has no rows: an export cut short must not empty the table" if not report.present
-               else f"{report.keyless} rejected row(s) have no readable key and may be among them; correct "
-               "them first")
+               else f"{counted(report.keyless, 'rejected row')} without a readable key may be among them; "
+               "correct them first")
         report.removals.append(f"{report.name}: {_count(report.gone)} gone from the export, kept: "
                                f"{_listed(report.gone)}; not removed: {why}")
         return

@@ -135,7 +135,7 @@ def test_a_template_copy_without_the_appeal_block_is_not_sent(tmp_path: Path) ->
                                                       job.context)])[0]
     assert isinstance(result, Failed)
     assert result.field == "appeal_mention_1"
-    assert "competent labour court" in result.reason and "more mention(s) missing" in result.reason
+    assert "competent labour court" in result.reason and "more mentions missing" in result.reason
 
 
 FULL = {

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Row, select
 from correspondence import journal, schema
 from correspondence.files import OutsideRoot, inside
 from correspondence.mailroom.print_files import MANIFEST_COLUMNS, NOT_RECORDED, night_folder
+from correspondence.plurals import counted
 
 
 def _sha256(path: Path) -> str:
@@ -126,8 +127,8 @@ def _each_letter_in_one_print_file(connection: Connection, letters: list[Row], m
         problems.append(f"letter{'s' * (len(twice) != 1)} {_ids(twice)}: in more than one print file")
     for name, letters in sorted(files.items()):
         if count.get(name, 0) != letters:
-            problems.append(f"{name}: the journal counted {letters} letters in it, {count.get(name, 0)} letters of "
-                            "the journal are placed in it")
+            problems.append(f"{name}: the journal counted {counted(letters, 'letter')} in it, "
+                            f"{counted(count.get(name, 0), 'letter')} of the journal are placed in it")
     return problems
 
 
@@ -137,8 +138,8 @@ def _ebox(letters: list[Row], folder: Path) -> list[str]:
     delivered = {r.letter_id: r.ebox_message_id or "" for r in letters if r.status == journal.EBOX}
     path = folder / "ebox.csv"
     if not path.is_file():
-        return [f"ebox.csv: missing, and the journal has {len(delivered)} letters delivered in the e-Box for the "
-                "night"] if delivered else []
+        return [f"ebox.csv: missing, and the journal has {counted(len(delivered), 'letter')} delivered in the "
+                "e-Box for the night"] if delivered else []
     listed = {row.get("letter_id") or "": row.get("message_id") or ""
               for row in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8")))
               if row.get("status") == "delivered"}

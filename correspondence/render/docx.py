@@ -28,6 +28,7 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2 import BaseLoader, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from correspondence.plurals import counted
 from correspondence.render import barcode, qr
 from correspondence.render.jobs import Failed, Job, Rendered
 from correspondence.render.libreoffice import ConversionFailed, LibreOffice, normalise
@@ -257,6 +258,6 @@ class DocxRenderer:
                 return Failed(job.letter_id, f"{name}_mentions", f"the context has no {exc} for the {name} check")
             if missing:
                 number, what = missing[0]
-                rest = f" (and {len(missing) - 1} more mention(s) missing)" if len(missing) > 1 else ""
+                rest = f" (and {counted(len(missing) - 1, 'more mention')} missing)" if len(missing) > 1 else ""
                 return Failed(job.letter_id, f"{name}_mention_{number}", f"{what}{rest}")
         return Rendered(job.letter_id, pdf, pages, hashlib.sha256(pdf).hexdigest(), docx=docx)

@@ -23,6 +23,7 @@ from correspondence import schema
 from correspondence.config import load_fund
 from correspondence.mailroom import pickups, reprints, returned, scanned
 from correspondence.mailroom import verify as checking
+from correspondence.plurals import counted
 from scheduler.run_record import nights as run_nights
 from scheduler.web.access import day as day_text
 from scheduler.web.access import desk, night_in_address, note, person, requires, today, words
@@ -89,7 +90,7 @@ def collect(day: str) -> Any:
         problems = [] if pickups.collected(connection, night) or not pickups.is_ready(settings.output_dir, night) \
             else checking.verify(connection, settings.output_dir, settings.archive_dir, night)
     if problems:  # a night whose files differ is not taken
-        note("verify", f"night {night}", f"{len(problems)} difference(s)")
+        note("verify", f"night {night}", counted(len(problems), "difference"))
         flash(words("mailroom.not_collected"), "error")
         return render_template("verified.html", night=night, problems=problems)
     try:
@@ -113,7 +114,7 @@ def verify(day: str) -> Any:
     settings = desk().settings
     with desk().engine.connect() as connection:
         problems = checking.verify(connection, settings.output_dir, settings.archive_dir, night)
-    note("verify", f"night {night}", f"{len(problems)} difference(s)")
+    note("verify", f"night {night}", counted(len(problems), "difference"))
     return render_template("verified.html", night=night, problems=problems)
 
 
