@@ -23,6 +23,9 @@ class Column:
     wrap: bool = False
 
 
+DRAWN_ROWS = 1000  # a longer listing is printed as plain columns at once, even on a terminal
+
+
 def cell(value: Any) -> str:
     return "" if value is None else str(value)
 
@@ -31,7 +34,7 @@ def show(columns: Sequence[Column], rows: Iterable[dict[str, Any]], *, title: st
          out: TextIO | None = None) -> None:
     out = out or sys.stdout
     rows = list(rows)
-    if out.isatty():
+    if out.isatty() and len(rows) <= DRAWN_ROWS:
         _rich(columns, rows, title, out)
     else:
         plain(columns, rows, title, out)
