@@ -12,11 +12,12 @@ import signal
 import threading
 import tomllib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, EVENT_SCHEDULER_STARTED
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -169,9 +170,42 @@ def stored_next_run(db_url: str, timezone: ZoneInfo) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(float(value), timezone)
 
 
+def labelled(moment: datetime, zone: ZoneInfo) -> str:
+    """A firing as people read it, in the daemon's zone and in UTC: "2026-12-05 02:00 Brussels time
+    (01:00 UTC)" (the UTC date too when it is another day)."""
+    local, utc = moment.astimezone(zone), moment.astimezone(UTC)
+    name = "Brussels" if zone.key == "Europe/Brussels" else zone.key
+    other_day = f"{utc:%Y-%m-%d} " if utc.date() != local.date() else ""
+    return f"{local:%Y-%m-%d %H:%M} {name} time ({other_day}{utc:%H:%M} UTC)"
+
+
+def next_firing(scheduler: BaseScheduler) -> datetime | None:
+    """When the nightly job fires next (APScheduler's job.next_run_time); None when it is not scheduled."""
+    job = scheduler.get_job(JOB_ID)
+    return None if job is None else job.next_run_time
+
+
+def _announce(scheduler: BaseScheduler, config: SchedulerConfig, catch_up_now: bool) -> Any:
+    """The listener that logs the next firing when the daemon starts and after each firing (run, failed or
+    missed): {"event": "daemon", "stage": "start" | "waiting", "next_night": "2026-12-05 02:00 Brussels time
+    (01:00 UTC)", "next_night_utc": "2026-12-05T01:00:00+00:00"}."""
+    def listen(event: Any) -> None:
+        upcoming = next_firing(scheduler)
+        when: dict[str, Any] = {"next_night": "none"}
+        if upcoming is not None:
+            when = {"next_night": labelled(upcoming, config.tz), "next_night_utc": upcoming.astimezone(UTC)}
+        if event.code == EVENT_SCHEDULER_STARTED:
+            log("daemon", stage="start", hour=config.hour, minute=config.minute, catch_up_now=catch_up_now,
+                **when)
+        else:
+            log("daemon", stage="waiting", **when)
+    return listen
+
+
 def build(settings: Settings, config: SchedulerConfig, scheduler_class: type[BaseScheduler] = BlockingScheduler,
           catch_up_now: bool = False) -> BaseScheduler:
-    """A scheduler with the nightly job in the database's job store, keeping a missed firing from before."""
+    """A scheduler with the nightly job in the database's job store, keeping a missed firing from before; it
+    logs its next firing when it starts and after each firing."""
     scheduler = scheduler_class(
         jobstores={"default": SQLAlchemyJobStore(engine=_jobstore_engine(settings.db_url), tablename=JOBS_TABLE)},
         job_defaults={"coalesce": True, "max_instances": 1,
@@ -183,6 +217,8 @@ def build(settings: Settings, config: SchedulerConfig, scheduler_class: type[Bas
     options: dict[str, Any] = {"next_run_time": next_run} if next_run else {}
     scheduler.add_job(nightly, config.trigger(), args=(settings, config), id=JOB_ID, name="the nightly run",
                       replace_existing=True, **options)
+    scheduler.add_listener(_announce(scheduler, config, catch_up_now),
+                           EVENT_SCHEDULER_STARTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     return scheduler
 
 
@@ -197,7 +233,6 @@ def serve(settings: Settings, config: SchedulerConfig, catch_up_now: bool = Fals
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log("daemon", stage="start", hour=config.hour, minute=config.minute, catch_up_now=catch_up_now)
-    scheduler.start()  # blocks until shutdown
+    scheduler.start()  # logs its start with the next firing (_announce), then blocks until shutdown
     log("daemon", stage="stopped")
     return 0

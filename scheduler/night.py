@@ -77,12 +77,13 @@ def _batched(items: Iterator[Event | Held], size: int) -> Iterator[list[Event | 
 
 
 def plan(connection: Connection, day: date, settings: Settings, params: Parameters,
-         seconds: Counter[str] | None = None, kinds: tuple[LetterKind, ...] = registry.KINDS) -> int:
+         seconds: Counter[str] | None = None, kinds: tuple[LetterKind, ...] = registry.KINDS,
+         progress: Progress | None = None) -> int:
     """Journal a planned letter for every new event of the `kinds`' triggers, quarantine what cannot go out.
 
     Events are read and journaled PLAN_BATCH at a time (one insert per batch), so memory does not grow with
     the night. `seconds` receives the time spent reading the fund (triggers), composing letters (compose)
-    and writing the journal (journal)."""
+    and writing the journal (journal). `progress` hears the letters planned so far after each batch."""
     seconds = Counter() if seconds is None else seconds
     profile = load_fund(settings.fund_file)
     # Each letter's settings and template come from the approved snapshot in force, never the working copy.
@@ -93,6 +94,8 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
     named = registry.by_name(kinds)
     sequence = planned = 0
     watch = Stopwatch(seconds)
+    if progress:
+        progress("plan", 0, None)
     for trigger in registry.triggers(kinds):
         for batch in _batched(watch.timed(trigger(fund, day, params), "triggers"), PLAN_BATCH):
             with watch.step("triggers"):
@@ -134,6 +137,8 @@ def plan(connection: Connection, day: date, settings: Settings, params: Paramete
                 journal.record_quarantine(connection, day, held)
                 journal.record_notes(connection, day, remarks)
             planned += len(rows)
+            if progress:
+                progress("plan", planned, None)
             faults.checkpoint("plan.batch")
     with watch.step("journal"):
         case_lists.record(connection, fund, day, params, collection_lists.LISTS)
@@ -214,7 +219,7 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
         steps = Stopwatch()
         with engine.begin() as connection:
             with stages.step("plan"):
-                planned = plan(connection, day, settings, params, steps.seconds, kinds)
+                planned = plan(connection, day, settings, params, steps.seconds, kinds, progress)
                 connection.execute(schema.runs.update().where(r.run_date == day).values(status="rendering"))
             run_record.record_stage(connection, day, attempt, "plan", stages.seconds["plan"], planned)
             _record_steps(connection, day, attempt, "plan", steps)
@@ -240,8 +245,15 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
     if not print_files.is_ready(settings.output_dir, day):
         steps = Stopwatch()
         fund = load_fund(settings.fund_file)
+        ebox_on = progress is not None and settings.ebox is not None and fund.get("ebox") is not None
+        if ebox_on and progress:
+            progress("e-Box", 0, None)
         with stages.step("ebox"):  # before the print files: a letter the e-Box takes is in none of them
             published = ebox_publish.publish(engine, day, settings, fund)
+        if ebox_on and progress:
+            progress("e-Box", sum(published.values()), sum(published.values()))
+        if progress:
+            progress("assemble", 0, None)
         if published:  # only a night the e-Box had a part in has the stage in its record
             with engine.begin() as connection:
                 run_record.record_stage(connection, day, attempt, "ebox", stages.seconds["ebox"],
@@ -266,6 +278,8 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
             _record_steps(connection, day, attempt, "assemble", steps)
         log("night", stage="assemble", run_date=day, letters=summary["letters"],
             print_files=len(summary["print_files"]), seconds=round(stages.seconds["assemble"], 2))
+        if progress:
+            progress("assemble", summary["letters"], summary["letters"])
     summary = json.loads((print_files.night_folder(settings.output_dir, day) / "summary.json").read_text())
     with engine.begin() as connection:
         connection.execute(schema.runs.update().where(r.run_date == day).values(

@@ -19,6 +19,7 @@ from correspondence import faults, journal, schema
 from correspondence.config import Settings
 from correspondence.files import OutsideRoot, atomic_write, inside, sync_dir
 from correspondence.log import log
+from correspondence.plurals import counted
 from correspondence.quarantine import Quarantine
 from correspondence.render.dispatch import STAMPED_STEP, TYPE_STEP
 from correspondence.render.jobs import Failed, Job
@@ -26,7 +27,7 @@ from correspondence.render.pool import RenderPool, release_freed_memory
 from correspondence.timing import Stopwatch
 from scheduler import lock as night_lock
 
-Progress = Callable[[str, int, int], None]
+Progress = Callable[[str, int, int | None], None]  # stage, done, total (None: not known yet)
 
 
 class Interrupted(Exception):
@@ -81,6 +82,8 @@ def render(engine: Engine, day: date, settings: Settings, lock: night_lock.Lock,
         todo = connection.scalar(select(func.count()).where(l.run_date == day, l.status == "planned")) or 0
     owners: dict[str, Owner] = {}
     done = 0
+    if progress:
+        progress("render", 0, todo)
     with RenderPool(settings.db_url, settings.workers) as pool:
         try:
             for chunk, results in watch.timed(pool.render(_chunks(engine, day, settings.chunk_size, owners)), "wait"):
@@ -124,7 +127,7 @@ def render(engine: Engine, day: date, settings: Settings, lock: night_lock.Lock,
                 if progress:
                     progress("render", done, todo)
                 if stop is not None and stop.is_set():
-                    raise Interrupted(f"stopped after {done} of {todo} letters")
+                    raise Interrupted(f"stopped after {done} of {counted(todo, 'letter')}")
         finally:
             watch.seconds.update(pool.seconds)
     return done

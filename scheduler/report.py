@@ -5,7 +5,9 @@ Identifiers and counts only — never a name, an address or a national register 
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -15,6 +17,8 @@ from correspondence import journal, schema
 from correspondence.config import Settings
 from correspondence.ebox import publish as ebox_publish
 from correspondence.kinds import case_lists
+from correspondence.plurals import counted
+from correspondence.quarantine import cause
 from correspondence.templates import approvals
 from rules.params import Parameters
 
@@ -52,6 +56,7 @@ def build_summary(connection: Connection, day: date, params: Parameters, timings
         "quarantined": [
             {k: q[k] for k in ("event_key", "record", "field", "reason", "action")} for q in quarantined
         ],
+        "quarantine_causes": quarantine_causes(quarantined),
         "notes": [{k: n[k] for k in ("event_key", "record", "kind", "note")} for n in notes],
         "case_lists": case_lists.counts(connection, day),
         "left_to_former_system": {"events": sum(former.values()), "by_type": former},
@@ -65,14 +70,54 @@ def build_summary(connection: Connection, day: date, params: Parameters, timings
     }
 
 
-def counted(count: int, singular: str, plural: str = "") -> str:
-    """A count with its noun, singular for one (the report is English, for the operator): "1 event", "2 events"."""
-    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+EXAMPLES = 5  # records named under a cause before "and N more"
+
+
+def quarantine_causes(quarantined: Sequence[Mapping[str, str]]) -> list[dict[str, Any]]:
+    """The quarantine grouped by cause (correspondence/quarantine.py), the largest first: the cause's code,
+    field, template (for a template's cause), action and what clears it, the count, the reason the letters
+    held share (or its shared beginning), and up to EXAMPLES records (the event keys when the cause is a
+    template's)."""
+    groups: dict[tuple[str, str, str], list[Mapping[str, str]]] = {}
+    found = {}
+    for q in quarantined:
+        c = cause(q["record"], q["field"], q["action"])
+        groups.setdefault(c.key, []).append(q)
+        found[c.key] = c
+    causes = []
+    for key, held in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0])):
+        c = found[key]
+        named = list(dict.fromkeys(q["event_key"] if c.subject else q["record"] for q in held))
+        causes.append({"cause": c.code, "field": c.field, "template": c.subject, "action": c.action,
+                       "todo": c.todo, "clears": c.clears, "count": len(held),
+                       "reason": _shared([q["reason"] for q in held]),
+                       "examples": named[:EXAMPLES], "more": max(0, len(named) - EXAMPLES)})
+    return causes
+
+
+def _shared(reasons: list[str]) -> str:
+    """The reason every letter held shares; else the words they all begin with, then "…" ("address unknown —
+    returned mail on …"); else ""."""
+    if len(set(reasons)) == 1:
+        return reasons[0]
+    start = os.path.commonprefix(reasons)
+    start = start[:start.rfind(" ") + 1].rstrip()  # whole words only
+    return f"{start} …" if len(start) >= 12 else ""
+
+
+def _cause_line(c: dict[str, Any]) -> str:
+    """One cause: "12 × address: find the new address and import it → correct the export, then correspondence
+    import DIR (affiliate A1, affiliate A2, … and 7 more)"."""
+    what = f"{c['field']} of template {c['template']}" if c["template"] else c["field"]
+    why = f" ({c['reason']})" if c["reason"] else ""
+    clears = f" → {c['clears']}" if c["clears"] else ""
+    more = f" and {c['more']} more" if c["more"] else ""
+    return f"  {c['count']} × {what}{why}: {c['todo']}{clears} — {', '.join(c['examples'])}{more}"
 
 
 def summary_text(summary: dict[str, Any]) -> str:
-    lines = [(f"Night of {summary['run_date']}: {summary['letters']} letters, {summary['sheets']} sheets, "
-             f"{summary['registered']} registered.")]
+    lines = [(f"Night of {summary['run_date']}: {counted(summary['letters'], 'letter')}, "
+              f"{counted(summary['sheets'], 'sheet')}, {summary['registered']} registered.")]
     ebox = summary.get("ebox", {})
     if any(ebox.values()):
         lines.append(f"e-Box: {counted(ebox['delivered'], 'letter')} delivered, {ebox['pending']} waiting for an "
@@ -84,13 +129,11 @@ def summary_text(summary: dict[str, Any]) -> str:
         lines.append(f"Left to the former system (due before go-live, not printed): {counted(former['events'], 'event')} — "
                      + ", ".join(f"{k} {v}" for k, v in former["by_type"].items()))
     held = summary["quarantined"]
-    lines.append(f"Quarantined: {len(held)}" + (" — these letters did not go out; each needs a person:" if held else ""))
-    groups: dict[tuple[str, str], list[dict[str, str]]] = {}
-    for q in held:
-        groups.setdefault((q["field"], q["action"]), []).append(q)
-    for (field, action), items in groups.items():
-        lines.append(f"  {len(items)} × {field} — to do: {action}")
-        lines.extend(f"    - {q['event_key']}: {q['record']}: {q['reason']}" for q in items)
+    lines.append(f"Quarantined: {counted(len(held), 'letter')}" + (
+        " held back, by cause (every later night retries them: once a cause is cleared, the next night sends its "
+        "letters; every letter in summary.json):" if held else ""))
+    # A summary stored before the causes were (`runs show` of an older night): grouped from its letters.
+    lines.extend(_cause_line(c) for c in summary.get("quarantine_causes") or quarantine_causes(held))
     if summary["notes"]:
         lines.append("Remarks (the letters went out; check the data):")
         lines.extend(f"  - {n['record']}: {n['kind']}: {n['note']}" for n in summary["notes"])

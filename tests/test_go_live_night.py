@@ -15,10 +15,10 @@ from sqlalchemy import select
 from correspondence import schema
 from correspondence.config import DEFAULT_FUND
 from correspondence.importing import import_dir
+from correspondence.plurals import counted
 from correspondence.store import connect
 from rules.collection_policy import collection_policy
 from scheduler.night import run_night
-from scheduler.report import counted
 from tests.conftest import settings_for
 from tests.test_collection_year import PROFILES, _fund
 

@@ -4,6 +4,7 @@ night fires once; APScheduler's job store keeps a missed firing across a restart
 from __future__ import annotations
 
 import json
+import re
 import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -135,3 +136,38 @@ def test_a_firing_missed_while_down_runs_once_after_a_restart(settings: Settings
     nights = [today - timedelta(days=n) for n in (2, 1, 0)]
     assert _runs(settings)[1:] == [(d, "complete", 1) for d in nights]
     assert daemon.stored_next_run(settings.db_url, BRUSSELS) > datetime.now(BRUSSELS)  # the next firing is ahead
+
+
+@pytest.mark.parametrize(("moment", "zone", "shown"), [
+    ("2026-12-05T01:00+00:00", "Europe/Brussels", "2026-12-05 02:00 Brussels time (01:00 UTC)"),
+    ("2026-07-05T01:00+00:00", "Europe/Brussels", "2026-07-05 03:00 Brussels time (01:00 UTC)"),
+    ("2026-12-04T23:30+00:00", "Europe/Brussels", "2026-12-05 00:30 Brussels time (2026-12-04 23:30 UTC)"),
+    ("2026-12-05T01:00+00:00", "Europe/Amsterdam", "2026-12-05 02:00 Europe/Amsterdam time (01:00 UTC)"),
+])
+def test_a_firing_is_shown_in_the_daemons_zone_and_in_utc(moment: str, zone: str, shown: str) -> None:
+    assert daemon.labelled(datetime.fromisoformat(moment), ZoneInfo(zone)) == shown
+
+
+def test_the_daemon_logs_its_next_firing_when_it_starts_and_after_each_firing(
+        settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    from apscheduler.events import JobExecutionEvent
+
+    config = daemon.SchedulerConfig(hour=3, minute=15)
+    scheduler = daemon.build(settings, config, BackgroundScheduler)
+    capsys.readouterr()
+    scheduler.start(paused=True)
+    try:
+        upcoming = daemon.next_firing(scheduler)
+        assert upcoming is not None and upcoming > datetime.now(UTC)
+        daemon._announce(scheduler, config, False)(
+            JobExecutionEvent(EVENT_JOB_EXECUTED, daemon.JOB_ID, "default", upcoming))
+    finally:
+        scheduler.shutdown()
+    logged = [json.loads(line) for line in capsys.readouterr().err.splitlines() if '"daemon"' in line]
+    assert [line["stage"] for line in logged] == ["start", "waiting"]
+    for line in logged:
+        assert line["next_night"] == daemon.labelled(upcoming, BRUSSELS)
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d 03:15 Brussels time \((\d{4}-\d\d-\d\d )?0[12]:15 UTC\)",
+                            line["next_night"])
+        assert datetime.fromisoformat(line["next_night_utc"]) == upcoming
+    assert (logged[0]["hour"], logged[0]["minute"], logged[0]["catch_up_now"]) == (3, 15, False)

@@ -1,5 +1,5 @@
-"""`correspondence` — the command line: the one place that wires the engine and the night (contracts in
-DESIGN.md; keep them stable). The commands are in commands.py, one module per command group; shared values and
+"""`correspondence` — the command line: the one place that wires the engine and the night (its outputs are
+contracts, README.md "Commands" and scheduler/cli/shapes/; keep them stable). The commands are in commands.py, one module per command group; shared values and
 settings in base.py; here, how every command ends.
 """
 

@@ -15,10 +15,10 @@ from correspondence.desk import audit
 from correspondence.mailroom import archive, pickups, reprints
 from correspondence.mailroom import returned as returned_mail
 from correspondence.mailroom import verify as mailroom_verify
+from correspondence.plurals import counted
 from correspondence.store import existing, init
 from scheduler.cli.base import BRUSSELS, DATE, Command, Group, argument, pass_settings, today
 from scheduler.cli.tables import Column, dump, show
-from scheduler.report import counted
 
 
 @click.group("mailroom", cls=Group)

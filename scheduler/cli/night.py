@@ -4,7 +4,6 @@ imported and run in one go."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -15,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from correspondence import schema
 from correspondence.config import Settings
+from correspondence.plurals import counted
 from correspondence.store import connect, existing
 from correspondence.store import init as init_schema
 from scheduler.catchup import last_completed_up_to
@@ -51,6 +51,7 @@ def run_one(settings: Settings, as_of: date | None, backdate: bool) -> int:
     """The night of `as_of` (default today): refused after today, and before the last completed night unless
     `backdate`; its summary on standard output."""
     from scheduler.night import CannotRun, output_path, run_night  # the renderer: loaded by the night only
+    from scheduler.progress import night_progress
 
     now = today()
     day = as_of or now
@@ -71,7 +72,8 @@ def run_one(settings: Settings, as_of: date | None, backdate: bool) -> int:
         print(f"run: backdating: the night of {day} runs after the completed night of {last}; its letters are "
               f"dated {day}, and no letter a later night sent is sent again", file=sys.stderr)
     try:
-        result = run_night(settings, day, progress=_progress() if sys.stderr.isatty() else None)
+        with night_progress() as progress:  # on a terminal only
+            result = run_night(settings, day, progress=progress)
     except CannotRun as exc:
         print(f"run: {exc}", file=sys.stderr)
         return 2
@@ -93,24 +95,6 @@ def run(settings: Settings, as_of: date | None, backdate: bool) -> int:
     return run_one(settings, as_of, backdate)
 
 
-def _progress() -> Callable[[str, int, int], None]:
-    from rich.progress import Progress
-
-    bar = Progress(transient=True)
-    task = None
-
-    def update(stage: str, done: int, total: int) -> None:
-        nonlocal task
-        if task is None:
-            bar.start()
-            task = bar.add_task(stage, total=total)
-        bar.update(task, completed=done, total=total)
-        if done >= total:
-            bar.stop()
-
-    return update
-
-
 @click.command("demo", cls=Command)
 @click.option("--affiliates", type=COUNT, default=2000, show_default=True, help="how many affiliates the fund has")
 @click.option("--seed", type=int, default=1, show_default=True,
@@ -129,7 +113,8 @@ def demo(settings: Settings, affiliates: int, seed: int, as_of: date | None) -> 
     folder = Path(settings.archive_dir).parent / "demo"
     day = as_of or today()
     fund = write_demo_fund(folder, affiliates=affiliates, seed=seed, day=day, profile=settings.fund_file)
-    print(f"demo fund of {affiliates} affiliates written to {folder}, switched on as {folder / 'fund.toml'} says")
+    print(f"demo fund of {counted(affiliates, 'affiliate')} written to {folder}, switched on as "
+          f"{folder / 'fund.toml'} says")
     switched_on = replace(settings, fund_file=folder / "fund.toml")
     # The earlier night that granted the claims recovered tonight, run with the claims as it knew them.
     write_rows(folder, "claims.csv", before_death(fund.rows, day))

@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 
 from correspondence import csv_out, schema
 from correspondence.config import Settings
+from correspondence.plurals import counted
 from correspondence.store import existing
 from scheduler.cli.base import BRUSSELS, DATE, YEAR, Command, Group, argument, pass_settings
 from scheduler.cli.tables import Column, dump
 from scheduler.cli.tables import show as show_table
-from scheduler.report import counted, summary_text
+from scheduler.report import summary_text
 from scheduler.run_record import duration, nights, utc
 
 
