@@ -1,9 +1,11 @@
 """`correspondence import DIR`: load the core system's CSV exports, row by row, never half a row.
 
-Each file is read whole first (UTF-8, header row); a bad row is reported as `file:line: field: reason` and
-skipped, the good rows are upserted by their key, so importing the same files again changes nothing. Each
-file is a full export: rows of the database that it no longer holds are reported, and removed only when
-asked (`--accept-removals`, see removals.py).
+Each file is read whole first (its encoding and separator found by csv_in.py, a header row); a bad row is
+reported as `file:line: field: reason`, one message for each bad field, and skipped as a whole; the good
+rows are upserted by their key, so importing the same files again changes nothing. An affiliate whose
+national number another affiliate already has (earlier in the file, or in the database) is rejected too.
+Each file is a full export: rows of the database that it no longer holds are reported, and removed only
+when asked (`--accept-removals`, see removals.py).
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, select, tuple_
 
+from correspondence import csv_in, removals, schema
 from correspondence import fields as f
-from correspondence import removals, schema
 from correspondence.fields import FieldError
 from rules.language import LANGUAGES
 from rules.mantelzorg_input import OTHER_BENEFITS
@@ -54,12 +56,15 @@ class Known:
     affiliates: set[str] = field(default_factory=set)
     companies: set[str] = field(default_factory=set)
     claims: set[str] = field(default_factory=set)
+    # national number -> the affiliate id the database holds it under (never shown: personal data)
+    national_numbers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
 class FileReport:
     name: str
     read: int = 0
+    rejected: int = 0  # rows; a row may give several errors
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -73,6 +78,8 @@ class FileReport:
     gone: list[str] = field(default_factory=list)  # keys of rows gone from the export and kept
     removed: list[str] = field(default_factory=list)  # keys of rows gone from the export and removed
     removals: list[str] = field(default_factory=list)  # what was found and done about them, one line each
+    separator: str | None = None  # as found (csv_in.py): ',', ';' or a tab
+    encoding: str | None = None  # as found, for people: 'UTF-8', 'UTF-8 (BOM)', 'Windows-1252 (not UTF-8)'
 
 
 def _address_columns() -> dict[str, f.Parser]:
@@ -383,63 +390,84 @@ SPECS: tuple[FileSpec, ...] = (
 )
 
 
-def decode(path: Path) -> tuple[str | None, str | None]:
-    """The file's text (UTF-8, a BOM allowed) or a message naming the line of the first bad byte."""
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return None, (
-            f"{path.name}:{line}: encoding: byte 0x{raw[exc.start]:02x} is not UTF-8 — "
-            "export the file as UTF-8; nothing of this file was imported"
-        )
+def decode(path: Path, report: FileReport) -> str | None:
+    """The file's text, its encoding noted in the report; None, with a message, when it is not text."""
+    decoded = csv_in.decode(path.read_bytes())
+    report.encoding = decoded.encoding
+    if decoded.problem:
+        report.errors.append(f"{path.name}:1: file: {decoded.problem}; nothing of this file was imported")
+    return decoded.text
 
 
 def parse_rows(spec: FileSpec, text: str, known: Known, report: FileReport) -> list[dict[str, Any]]:
-    """Valid rows, keyed by table column; every rejected row adds one message to the report."""
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    """Valid rows, keyed by table column; a rejected row adds one message per bad field to the report."""
     with _field_limit(len(text) + 1):  # csv's own limit would end the file at the first long field
+        report.separator = csv_in.separator(text, spec.columns)
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=report.separator, strict=True)
         try:
             header = reader.fieldnames or []
         except csv.Error as exc:
             report.errors.append(f"{spec.name}:1: header: {exc}; nothing of this file was imported")
             return []
-        problem = _header_problem(spec, header)
+        problem = _header_problem(spec, header) if text.strip() else "the file is empty, not even a header"
         if problem:
             report.errors.append(f"{spec.name}:1: header: {problem}; nothing of this file was imported")
             return []
         extra = [c for c in header if c not in spec.columns]
         if extra:
             names = f.mask_national_numbers(", ".join(map(str, extra)))
-            report.warnings.append(f"{spec.name}:1: header: column(s) {names} ignored")
+            report.warnings.append(f"{spec.name}:1: header: {_plural(len(extra), 'column')} {names} "
+                                   f"{'is' if len(extra) == 1 else 'are'} ignored")
         rows = _read_rows(spec, reader, known, report)
-    report.errors[:] = [f.mask_national_numbers(e) for e in report.errors]
+    report.errors[:] = sorted((f.mask_national_numbers(e) for e in report.errors), key=_line_of)
     return rows
 
 
+def _line_of(message: str) -> int:
+    """The line a `file:line: field: reason` message names, so that a file's messages go in line order."""
+    match = re.match(r"[^:]*:(\d+):", message)
+    return int(match[1]) if match else 0
+
+
+def _plural(count: int, noun: str) -> str:
+    return noun if count == 1 else f"{noun}s"
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {_plural(count, noun)}"
+
+
 def _header_problem(spec: FileSpec, header: list[str]) -> str | None:
+    if not any(c in spec.columns for c in header):
+        return (f"names none of the expected columns ({', '.join(spec.columns)}): the first line names the "
+                "columns, separated by ',', ';' or a tab")
     missing = [c for c in spec.columns if c not in header and c not in spec.optional]
     if missing:
-        return f"missing column(s) {', '.join(missing)}"
+        return f"missing {_plural(len(missing), 'column')} {', '.join(missing)}"
     twice = sorted({c for c in header if header.count(c) > 1})
     if twice:  # csv.DictReader would silently keep the last one
-        return f"column(s) {', '.join(repr(c) for c in twice)} appear more than once"
+        return (f"{_plural(len(twice), 'column')} {', '.join(repr(c) for c in twice)} "
+                f"{'appears' if len(twice) == 1 else 'appear'} more than once")
     return None
 
 
 def _read_rows(spec: FileSpec, reader: csv.DictReader[str], known: Known,
                report: FileReport) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[int, dict[str, Any]]] = []
     seen: dict[tuple[Any, ...], int] = {}
     keyless = 0
     header = reader.fieldnames or []
     try:
         for raw in reader:
             line = reader.line_num
+            if all(not v or not v.strip() for v in raw.values() if isinstance(v, str)) and None not in raw:
+                continue  # separators only (`;;;;`, an empty row a spreadsheet kept): nothing in it
             report.read += 1
-            if None in raw or any(v is None for v in raw.values()):
-                report.errors.append(f"{spec.name}:{line}: row: has {len(header)} columns expected, not so here")
+            fields = _field_count(raw)
+            if fields != len(header):
+                report.errors.append(f"{spec.name}:{line}: row: has {_counted(fields, 'field')}, "
+                                     f"the header has {len(header)}")
+                report.rejected += 1
                 keyless += 1
                 continue
             key = _key_of(spec, raw)
@@ -447,39 +475,70 @@ def _read_rows(spec: FileSpec, reader: csv.DictReader[str], known: Known,
                 keyless += 1
             else:
                 report.present.add(key)
-            long = next((c for c, v in raw.items() if len(v) > MAX_FIELD), None)
-            if long is not None:
-                report.errors.append(f"{spec.name}:{line}: {long}: is {len(raw[long])} characters long, a "
-                                     f"field holds at most {MAX_FIELD}; the row was skipped")
+            row, problems = _parse_row(spec, raw, known)
+            if not problems:
+                key = tuple(row[k] for k in spec.key)
+                if key in seen:
+                    problems = [(spec.key[0], f"duplicate of line {seen[key]}; the first one is kept")]
+                else:
+                    seen[key] = line
+            if problems:
+                report.rejected += 1
+                report.errors.extend(f"{spec.name}:{line}: {column}: {_without_personal_data(reason, raw)}"
+                                     for column, reason in problems)
                 continue
-            row, error = _parse_row(spec, raw, known)
-            if error:
-                report.errors.append(f"{spec.name}:{line}: {error[0]}: {_without_personal_data(error[1], raw)}")
-                continue
-            key = tuple(row[k] for k in spec.key)
-            if key in seen:
-                report.errors.append(
-                    f"{spec.name}:{line}: {spec.key[0]}: duplicate of line {seen[key]}; the first one is kept"
-                )
-                continue
-            seen[key] = line
-            rows.append(row)
-            if spec.table is schema.affiliates:
-                known.affiliates.add(row["affiliate_id"])
-            elif spec.table is schema.companies:
-                known.companies.add(row["company_id"])
-            elif spec.table is schema.claims:
-                known.claims.add(row["claim_id"])
+            rows.append((line, row))
     except csv.Error as exc:
         report.errors.append(f"{spec.name}:{reader.line_num}: row: {exc}; the rest of the file was not read")
+    else:
+        report.read_whole, report.keyless = True, keyless
+    rows = _one_national_number_each(spec, rows, known, report)
+    for _line, row in rows:
+        if spec.table is schema.affiliates:
+            known.affiliates.add(row["affiliate_id"])
+        elif spec.table is schema.companies:
+            known.companies.add(row["company_id"])
+        elif spec.table is schema.claims:
+            known.claims.add(row["claim_id"])
+    return [row for _line, row in rows]
+
+
+def _field_count(raw: dict[str | None, Any]) -> int:
+    """How many fields the row has: csv.DictReader puts a short row's missing ones as None, a long row's
+    extra ones in a list under None."""
+    return sum(v is not None for k, v in raw.items() if k is not None) + len(raw.get(None) or ())
+
+
+def _one_national_number_each(spec: FileSpec, rows: list[tuple[int, dict[str, Any]]], known: Known,
+                              report: FileReport) -> list[tuple[int, dict[str, Any]]]:
+    """Affiliates: a national number is one person's. A row whose number an earlier row of the file has, or
+    that the database holds under another affiliate id (one this file does not give another number), is
+    rejected, naming that affiliate id; the number itself is never shown."""
+    if spec.table is not schema.affiliates:
         return rows
-    report.read_whole, report.keyless = True, keyless
-    return rows
+    number_in_file = {row["affiliate_id"]: row["national_number"] for _line, row in rows}
+    first: dict[str, tuple[str, int]] = {}
+    kept = []
+    for line, row in rows:
+        number, affiliate = row["national_number"], row["affiliate_id"]
+        holder = known.national_numbers.get(number)
+        if number in first:
+            reason = f"already given to affiliate {first[number][0]} on line {first[number][1]}"
+        elif holder is not None and holder != affiliate and number_in_file.get(holder, number) == number:
+            gone = "" if (holder,) in report.present else ", which this export no longer holds"
+            reason = f"already given to affiliate {holder} in the database{gone}"
+        else:
+            first[number] = (affiliate, line)
+            kept.append((line, row))
+            continue
+        report.errors.append(f"{spec.name}:{line}: national_number: {reason}")
+        report.rejected += 1
+    return kept
 
 
 def _without_personal_data(reason: str, raw: dict[str, str]) -> str:
     for column in PERSONAL:
-        value = raw.get(column, "").strip()
+        value = (raw.get(column) or "").strip()
         if len(value) >= 3:  # a parser may have changed its case ('VANDENBROUCKE' is not a country code)
             reason = re.sub(re.escape(value), "…", reason, flags=re.IGNORECASE)
     return reason
@@ -505,20 +564,50 @@ def _key_of(spec: FileSpec, raw: dict[str, str]) -> tuple[Any, ...] | None:
         return None
 
 
-def _parse_row(spec: FileSpec, raw: dict[str, str], known: Known) -> tuple[dict[str, Any], tuple[str, str] | None]:
-    row: dict[str, Any] = {}
+class _Unparsed(Exception):
+    """A row check asked for a field that did not parse: that field's own message says what is wrong."""
+
+
+class _Parsed(dict[str, Any]):
+    def __missing__(self, column: str) -> Any:
+        raise _Unparsed(column)
+
+
+def _parse_row(spec: FileSpec, raw: dict[str, str],
+               known: Known) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The row by table column, and every problem of it as (column, reason): each field that does not parse,
+    then each row check whose fields did."""
+    row = _Parsed()
+    problems = [(str(column), f"is {len(value)} characters long, a field holds at most {MAX_FIELD}; "
+                 "the row was skipped")
+                for column, value in raw.items() if isinstance(value, str) and len(value) > MAX_FIELD]
+    too_long = {column for column, _ in problems}
     for column, parse in spec.columns.items():
+        if column in too_long:
+            continue
+        value = raw.get(column) or ""  # an optional column the header leaves out reads as empty
         try:
-            row[spec.rename.get(column, column)] = parse(raw.get(column, "") if column in spec.optional else raw[column])
+            row[spec.rename.get(column, column)] = parse(value)
         except FieldError as exc:
-            return row, (column, str(exc))
+            problems.append((column, _reason(str(exc), value)))
     for check in spec.checks:
-        problem = check(row, known)
+        try:
+            problem = check(row, known)
+        except _Unparsed:
+            continue
         if problem:
-            return row, problem
-    if spec.derive is not None:
+            problems.append(problem)
+    if not problems and spec.derive is not None:
         row.update(spec.derive(row))
-    return row, None
+    return dict(row), problems
+
+
+def _reason(reason: str, value: str) -> str:
+    """An empty field is said to be empty, with what was expected: "is empty; expected a date written …"."""
+    if value.strip():
+        return reason
+    unreadable = "'' is not "  # a parser's "'' is not a date written YYYY-MM-DD"
+    return f"is empty; expected {reason[len(unreadable):]}" if reason.startswith(unreadable) else "is empty"
 
 
 def upsert(connection: Connection, spec: FileSpec, rows: list[dict[str, Any]], report: FileReport) -> None:
@@ -553,10 +642,16 @@ def upsert(connection: Connection, spec: FileSpec, rows: list[dict[str, Any]], r
 
 
 def known_ids(connection: Connection) -> Known:
+    a = schema.affiliates.c
+    numbers: dict[str, str] = {}
+    for number, affiliate in connection.execute(select(a.national_number, a.affiliate_id)
+                                                .order_by(a.affiliate_id)):
+        numbers.setdefault(number, affiliate)  # stored twice before this check: the first id holds it
     return Known(
-        affiliates=set(connection.scalars(select(schema.affiliates.c.affiliate_id))),
+        affiliates=set(connection.scalars(select(a.affiliate_id))),
         companies=set(connection.scalars(select(schema.companies.c.company_id))),
         claims=set(connection.scalars(select(schema.claims.c.claim_id))),
+        national_numbers=numbers,
     )
 
 
@@ -574,11 +669,9 @@ def import_dir(engine: Engine, directory: Path, only: Iterable[str] | None = Non
             continue
         report = FileReport(spec.name)
         reports.append(report)
-        text, problem = decode(path)
-        if problem:
-            report.errors.append(problem)
+        text = decode(path, report)
+        if text is None:
             continue
-        assert text is not None
         rows = parse_rows(spec, text, known, report)
         with engine.begin() as connection:
             upsert(connection, spec, rows, report)

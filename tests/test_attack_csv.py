@@ -85,8 +85,9 @@ def test_no_csv_of_a_night_holds_a_formula(settings: Settings, tmp_path: Path,
     settings = replace(settings, fund_file=fund, templates_dir=templates)
     folder = tmp_path / "fund"
     folder.mkdir()
-    rows = [f'{a},71050860797,"{f.replace(chr(34), chr(34) * 2)}",{l},"{s.replace(chr(34), chr(34) * 2)}",1,,'
-            f"{p},{c},BE,nl,main,2010-01-01," for a, f, l, s, p, c in HOSTILE]
+    numbers = ("71050860797", "71050860896")  # one national number each: a second holder is refused
+    rows = [f'{a},{n},"{f.replace(chr(34), chr(34) * 2)}",{l},"{s.replace(chr(34), chr(34) * 2)}",1,,'
+            f"{p},{c},BE,nl,main,2010-01-01," for (a, f, l, s, p, c), n in zip(HOSTILE, numbers, strict=True)]
     (folder / "affiliates.csv").write_text("\n".join([AFFILIATES, *rows]) + "\n", encoding="utf-8")
     (folder / "contributions.csv").write_text(
         "contribution_id,affiliate_id,year,quarter,kind,amount,fee,due_date\n"

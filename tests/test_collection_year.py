@@ -22,9 +22,9 @@ AFFILIATES = """affiliate_id,national_number,first_name,last_name,street,house_n
 A0000001,71050860797,Jan,Tijdig,Kerkstraat,12,,2000,Antwerpen,BE,nl,main,2010-01-01,
 A0000002,98102913457,Marie,Tardive,Rue de la Station,5,,5000,Namur,BE,fr,main,2015-04-01,
 A0000003,83031193811,Jürgen,Teilweise,Kirchstraße,3,,4700,Eupen,BE,de,main,2001-01-01,
-A0000004,71050860797,Piet,Nooit,Markt,1,,3000,Leuven,BE,nl,main,2010-01-01,
-A0000005,71050860797,An,Plan,Veldstraat,7,,9000,Gent,BE,nl,main,2010-01-01,
-A0000006,98102913457,Luc,Faillite,Rue Haute,9,,4000,Liège,BE,fr,main,2015-04-01,
+A0000004,71050860896,Piet,Nooit,Markt,1,,3000,Leuven,BE,nl,main,2010-01-01,
+A0000005,71050860995,An,Plan,Veldstraat,7,,9000,Gent,BE,nl,main,2010-01-01,
+A0000006,98102913556,Luc,Faillite,Rue Haute,9,,4000,Liège,BE,fr,main,2015-04-01,
 """
 COMPANIES = """company_id,enterprise_number,name,street,house_number,box,postcode,city,country,language,incorporated_on,balance_sheet_total
 C0000001,0417497106,Bakkerij Janssens BV,Markt,2,,3000,Leuven,BE,nl,2019-05-02,900000.00

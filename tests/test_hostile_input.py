@@ -101,7 +101,8 @@ def test_every_importer_names_file_line_and_field(name: str) -> None:
             assert loaded == []  # a file that cannot be understood imports nothing
             return
         row_errors = [e for e in report.errors if not e.startswith(f"{name}:1:")]
-        assert len(loaded) + len(row_errors) == report.read  # every row is loaded or named, never half
+        assert len(loaded) + report.rejected == report.read  # every row is loaded or rejected, never half
+        assert len({e.split(":")[1] for e in row_errors}) == report.rejected  # and every rejected row named
         for row in loaded:
             for column, value in row.items():
                 if isinstance(value, str) and column in ("first_name", "last_name", "name", "street", "city"):
@@ -110,13 +111,15 @@ def test_every_importer_names_file_line_and_field(name: str) -> None:
     check()
 
 
-@pytest.mark.parametrize("encoding", ["latin-1", "utf-16", "cp1252"])
-def test_wrong_encoding_is_refused_whole_naming_the_line(tmp_path: Path, encoding: str) -> None:
+@pytest.mark.parametrize(("encoding", "found"), [("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8 (BOM)"),
+                                               ("latin-1", "Windows-1252 (not UTF-8)"), ("utf-16", "UTF-16 (BOM)"),
+                                               ("cp1252", "Windows-1252 (not UTF-8)")])
+def test_another_encoding_is_read_as_what_it_is_and_named(tmp_path: Path, encoding: str, found: str) -> None:
     text = _csv(list(VALID["affiliates.csv"]), [dict(VALID["affiliates.csv"], last_name="Lefèvre")])
     path = tmp_path / "affiliates.csv"
     path.write_bytes(text.encode(encoding))
-    decoded, problem = decode(path)
-    assert decoded is None and problem and MESSAGE.match(problem) and ": encoding: " in problem
+    report = FileReport("affiliates.csv")
+    assert (decode(path, report), report.encoding, report.errors) == (text, found, [])
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))

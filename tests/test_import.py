@@ -47,15 +47,19 @@ def test_small_fund_imports_and_reimport_changes_nothing(db_url: str) -> None:
         (GOOD.replace("2010-01-01", "01/01/2010"), "affiliates.csv:3: affiliated_since: '01/01/2010' is not a date written YYYY-MM-DD"),
         (GOOD.replace("2010-01-01,", "2010-01-01,2009-12-31"), "affiliates.csv:3: affiliated_until: is before affiliated_since"),
         (GOOD.replace(",An,", ",,"), "affiliates.csv:3: first_name: is empty"),
+        (GOOD.replace("71050860797", ""), "affiliates.csv:3: national_number: is empty"),
+        (GOOD.replace(",main,", ",,"), "affiliates.csv:3: status: is empty; expected one of main, secondary"),
+        (GOOD.replace("2010-01-01", ""), "affiliates.csv:3: affiliated_since: is empty; expected a date written YYYY-MM-DD"),
         (GOOD.replace("Kerkstraat", "K" * 201), "affiliates.csv:3: street: is 201 characters long, at most 200 fit"),
-        (GOOD + ",extra", "affiliates.csv:3: row:"),
+        (GOOD + ",extra", "affiliates.csv:3: row: has 15 fields, the header has 14"),
+        (GOOD.rsplit(",", 3)[0], "affiliates.csv:3: row: has 11 fields, the header has 14"),
         ("A0000001" + GOOD[8:], "affiliates.csv:3: affiliate_id: duplicate of line 2"),
     ],
 )
 def test_bad_affiliate_row_is_named_and_the_good_row_loads(sqlite_url: str, tmp_path: Path, row: str, message: str) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
-    first = GOOD.replace("A0000009", "A0000001")
+    first = GOOD.replace("A0000009", "A0000001").replace("71050860797", "71050860896")
     (folder / "affiliates.csv").write_text(f"{HEADER}\n{first}\n{row}\n", encoding="utf-8")
     [report] = import_dir(connect(sqlite_url), folder)
     assert report.inserted == 1
@@ -65,8 +69,14 @@ def test_bad_affiliate_row_is_named_and_the_good_row_loads(sqlite_url: str, tmp_
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (f"{HEADER}\n{GOOD.replace('Maes', 'Maës')}\n".encode("latin-1"), "affiliates.csv:2: encoding: byte 0xeb is not UTF-8"),
-        (HEADER.replace(",status", "").encode() + b"\n", "affiliates.csv:1: header: missing column(s) status"),
+        (HEADER.replace(",status", "").encode() + b"\n", "affiliates.csv:1: header: missing column status"),
+        (HEADER.replace(",status,affiliated_since", "").encode() + b"\n",
+         "affiliates.csv:1: header: missing columns status, affiliated_since"),
+        (b"", "affiliates.csv:1: header: the file is empty, not even a header"),
+        (GOOD.encode() + b"\n", "affiliates.csv:1: header: names none of the expected columns (affiliate_id, "),
+        (HEADER.replace(",", "|").encode() + b"\n", "affiliates.csv:1: header: names none of the expected columns"),
+        (b"PK\x03\x04rest of a workbook", "affiliates.csv:1: file: is a zip file (an .xlsx or .ods workbook?)"),
+        (HEADER.encode("utf-16-le"), "affiliates.csv:1: file: is UTF-16 without a BOM: export the file as CSV UTF-8"),
     ],
 )
 def test_unreadable_file_imports_nothing(sqlite_url: str, tmp_path: Path, content: bytes, message: str) -> None:
@@ -83,7 +93,8 @@ def test_bom_and_extra_column_are_accepted_with_a_warning(sqlite_url: str, tmp_p
     (folder / "affiliates.csv").write_bytes(("\ufeff" + HEADER + ",note\n" + GOOD + ",x\n").encode())
     [report] = import_dir(connect(sqlite_url), folder)
     assert (report.inserted, report.errors) == (1, [])
-    assert report.warnings == ["affiliates.csv:1: header: column(s) note ignored"]
+    assert report.warnings == ["affiliates.csv:1: header: column note is ignored"]
+    assert (report.separator, report.encoding) == (",", "UTF-8 (BOM)")
 
 
 def test_contribution_of_unknown_affiliate_is_rejected(sqlite_url: str, tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ def _parse(name: str, header: str, *lines: str) -> tuple[list[dict], FileReport]
     ("M2,2026-10,2026-10-31,-1638.26", "amount:"),
     ("M2,2026-10,2026-10-31,0.00", "amount: 0.00 is not above zero"),
     ("M2,2026-10,2026-10-31,\"1 638,26\"", "amount:"),
-    ("M2,2026-10,2026-10-31", "row: has 4 columns expected"),
+    ("M2,2026-10,2026-10-31", "row: has 3 fields, the header has 4"),
     ("M1,2026-10,2026-10-31,100.00", "claim_id: duplicate of line 2; the first one is kept"),
 ])
 def test_a_hostile_payment_is_named_by_file_line_and_field_and_skipped(line: str, error: str) -> None:

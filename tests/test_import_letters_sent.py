@@ -54,7 +54,7 @@ def test_a_row_names_the_event_key_the_engine_would_give(line: str, event_key: s
     ("affiliate,A0000001,reminder,2026-Q3,20/10/2026", "sent_on:"),
     ("affiliate,A0000001,reminder,2026-Q3,", "sent_on:"),
     ("affiliate,A0000001,reminder,=cmd|' /C calc'!A0,2026-10-20", "period:"),
-    ("affiliate,A0000001,reminder,2026-Q3", "row: has 5 columns expected"),
+    ("affiliate,A0000001,reminder,2026-Q3", "row: has 4 fields, the header has 5"),
 ])
 def test_a_hostile_row_is_named_by_line_and_field_and_skipped(line: str, error: str) -> None:
     rows, report = _parse("affiliate,A0000001,due_notice,2026-Q4,2026-10-01", line)

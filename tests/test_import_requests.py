@@ -36,9 +36,9 @@ def _parse(name: str, header: str, *lines: str) -> tuple[list[dict], FileReport]
     ("../etc,2026-12-02", "affiliate_id: contains '/'"),
     ("A0000002,02/12/2026", "requested_on: '02/12/2026' is not a date written YYYY-MM-DD"),
     ("A0000002,2026-02-30", "requested_on: '2026-02-30' is not a date that exists"),
-    ("A0000002,", "requested_on: '' is not a date"),
+    ("A0000002,", "requested_on: is empty; expected a date written YYYY-MM-DD"),
     ("A0000002,=cmd|' /C calc'!A0", "requested_on:"),
-    ("A0000002", "row: has 2 columns expected"),
+    ("A0000002", "row: has 1 field, the header has 2"),
     ("A0000001,2026-12-02", "affiliate_id: duplicate of line 2; the first one is kept"),
 ])
 def test_a_hostile_request_is_named_by_line_and_field_and_skipped(line: str, error: str) -> None:

@@ -36,11 +36,11 @@ FUND = [
     ("A0000001", "71050860797", "Jan", "Peeters", "Kerkstraat", "12", "", "9000", "Gent", "nl", "Q4"),
     ("A0000002", "98102913457", "Marie", "Dupont", "Rue de la Station", "5", "2", "1050", "Ixelles", "fr", "Q4"),
     ("A0000003", "83031193811", "Jürgen", "Müller", "Kirchstraße", "3", "", "4700", "Eupen", "de", "Q4"),
-    ("A0000004", "71050860797", "An", "Claes", "Markt", "1", "", "3000", "Leuven", "nl", "Q4"),
-    ("A0000005", "71050860797", "Luc", "Aerts", "Markt", "2", "", "3000", "Leuven", "nl", "Q4"),
-    ("A0000006", "71050860797", "Els", "Wouters", "Dorp", "7", "", "2000", "Antwerpen", "nl", "Q3"),
-    ("A0000007", "98102913457", "Paul", "Lambert", "Rue Haute", "9", "", "4000", "Liège", "fr", "Q3"),
-    ("A0000008", "71050860797", "Bart", "Maes", "Zeedijk", "4", "", "8400", "Oostende", "nl", "Q3"),
+    ("A0000004", "71050860896", "An", "Claes", "Markt", "1", "", "3000", "Leuven", "nl", "Q4"),
+    ("A0000005", "71050860995", "Luc", "Aerts", "Markt", "2", "", "3000", "Leuven", "nl", "Q4"),
+    ("A0000006", "71050861094", "Els", "Wouters", "Dorp", "7", "", "2000", "Antwerpen", "nl", "Q3"),
+    ("A0000007", "98102913556", "Paul", "Lambert", "Rue Haute", "9", "", "4000", "Liège", "fr", "Q3"),
+    ("A0000008", "71050861193", "Bart", "Maes", "Zeedijk", "4", "", "8400", "Oostende", "nl", "Q3"),
 ]
 
 

@@ -61,8 +61,9 @@ def _fund(folder: Path, claims: dict[str, tuple[str, ...]], benefits: tuple[tupl
     _write(folder, "affiliates.csv",
            ["affiliate_id", "national_number", "first_name", "last_name", "street", "house_number", "box", "postcode",
             "city", "country", "language", "status", "affiliated_since", "affiliated_until"],
-           [(a[0], "71050860797", a[1], a[2], a[3], a[4], "", a[5], a[6], a[7], a[8], "main", "2010-01-01", "")
-            for a in AFFILIATES])
+           [(a[0], number, a[1], a[2], a[3], a[4], "", a[5], a[6], a[7], a[8], "main", "2010-01-01", "")
+            for a, number in zip(AFFILIATES, ("71050860797", "71050860896", "71050860995", "71050861094"),
+                                 strict=True)])  # one national number each: a second holder is refused
     contributions, payments = [], []
     for a in AFFILIATES:
         for quarter, due in ((1, "2026-03-31"), (2, "2026-06-30"), (3, "2026-09-30")):

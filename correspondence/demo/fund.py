@@ -47,6 +47,13 @@ def national_number(rng: random.Random) -> str:
     return f"{first9}{97 - base % 97:02d}"
 
 
+def _unique(drawn: str, given: set[str], again: random.Random) -> str:
+    while drawn in given:
+        drawn = national_number(again)
+    given.add(drawn)
+    return drawn
+
+
 @dataclass
 class DemoFund:
     rows: dict[str, list[dict[str, Any]]]
@@ -68,6 +75,10 @@ def build(affiliates: int, seed: int, day: date) -> DemoFund:
     names, places = sample_names(), postcodes()
     rows: dict[str, list[dict[str, Any]]] = {"affiliates.csv": [], "contributions.csv": [], "payments.csv": []}
     quarters = _quarters_back(day, 8)
+    # Each affiliate's own national number (the import refuses one given twice). A number drawn twice is
+    # drawn again from its own generator, so the main draws, and every demo fund built before, stay the same.
+    given: set[str] = set()
+    again = random.Random(f"{seed}-national-numbers")
     for number in range(1, affiliates + 1):
         affiliate_id = f"A{number:07d}"
         shown = showcase.role(number)  # the first affiliates show every letter in each language (demo/showcase.py)
@@ -76,7 +87,7 @@ def build(affiliates: int, seed: int, day: date) -> DemoFund:
         postcode, city = rng.choice(places[region])
         status = "main" if shown else _pick(rng, STATUSES)
         rows["affiliates.csv"].append({
-            "affiliate_id": affiliate_id, "national_number": national_number(rng),
+            "affiliate_id": affiliate_id, "national_number": _unique(national_number(rng), given, again),
             "first_name": rng.choice(names["first"][language]), "last_name": rng.choice(names["last"][language]),
             "street": rng.choice(names["street"][language]), "house_number": str(rng.randint(1, 240)),
             "box": str(rng.randint(1, 12)) if rng.random() < 0.12 else "", "postcode": postcode, "city": city,

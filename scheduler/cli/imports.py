@@ -1,5 +1,7 @@
 """`correspondence import FOLDER`: load the core system's CSV exports. Exit 0 when every row was taken, 1 when
-rows were rejected or are gone from a full export, 2 when the folder cannot be read."""
+rows were rejected or are gone from a full export or the folder holds no file the import knows, 2 when the
+folder cannot be read. Files it does not know are named (with the name meant, when one is close), and change
+no exit code."""
 
 from __future__ import annotations
 
@@ -14,27 +16,40 @@ from scheduler.cli.base import Command, argument, pass_settings
 
 
 def import_folder(settings: Settings, directory: Path, accept_removals: bool = False) -> int:
-    from correspondence.importing import import_dir
+    from correspondence.csv_in import described
+    from correspondence.importing import SPECS, import_dir
+    from correspondence.importing_folder import nothing_known, unknown_files
 
     if not directory.is_dir():
         print(f"import: {directory} is not a folder", file=sys.stderr)
         return 2
     engine = connect(settings.db_url)
     init(engine)
+    expected = [spec.name for spec in SPECS]
     try:
+        unknown = unknown_files(directory, expected)
         reports = import_dir(engine, directory, accept_removals=accept_removals)
     except OSError as exc:  # a folder where a CSV file is expected, a file it may not read
         print(f"import: cannot read {exc.filename or directory}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     if not reports:
-        print(f"import: no known CSV file in {directory}", file=sys.stderr)
+        for message in [*unknown, f"import: {nothing_known(directory, expected)}"]:
+            print(message, file=sys.stderr)
         return 1
+    for message in unknown:  # a warning: the files it knows were imported all the same
+        print(message)
     for report in reports:
-        print(f"{report.name}: {report.read} rows read, {report.inserted} new, {report.updated} changed, "
-              f"{report.unchanged} unchanged, {len(report.errors)} rejected")
+        found = described(report.separator, report.encoding)
+        print(f"{report.name}: {_counted(report.read, 'row')} read, {report.inserted} new, "
+              f"{report.updated} changed, {report.unchanged} unchanged, {report.rejected} rejected"
+              + (f"; {found}" if found else ""))
         for message in report.warnings + report.errors + report.removals:
             print(f"  {message}")
     return 1 if any(r.errors or r.gone for r in reports) else 0
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 @click.command("import", cls=Command)
