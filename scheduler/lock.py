@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from correspondence import schema
+from correspondence.brussels import brussels_time
 from correspondence.log import log
 
 ADVISORY_KEY = 0x636F_7272_6E69_6768  # "corrnigh": one key per database
@@ -37,7 +38,7 @@ class Locked(Exception):
         if holder is None:
             message = "another night is starting right now (its holder is not recorded yet); try again shortly"
         else:
-            when = since.astimezone(UTC).isoformat(timespec="seconds") if since else "an unknown time"
+            when = brussels_time(since, seconds=True) if since else "an unknown time"
             message = f"another night is running: {holder}, night of {run_date}, since {when}"
         super().__init__(message)
 

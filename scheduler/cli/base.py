@@ -11,14 +11,12 @@ import functools
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import click
 
+from correspondence.brussels import BRUSSELS
 from correspondence.config import Settings, require_folders
 from rules.language import LANGUAGES
-
-BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
 def today() -> date:

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 import click
 
+from correspondence.brussels import brussels_time
 from correspondence.config import Settings, load_fund
 from correspondence.desk import audit
 from correspondence.mailroom import archive, pickups, reprints
@@ -17,7 +18,7 @@ from correspondence.mailroom import returned as returned_mail
 from correspondence.mailroom import verify as mailroom_verify
 from correspondence.plurals import counted
 from correspondence.store import existing, init
-from scheduler.cli.base import BRUSSELS, DATE, Command, Group, argument, pass_settings, today
+from scheduler.cli.base import DATE, Command, Group, argument, pass_settings, today
 from scheduler.cli.tables import Column, dump, show
 
 
@@ -27,7 +28,7 @@ def mailroom() -> None:
 
 
 def _local(moment: datetime) -> str:
-    return moment.astimezone(BRUSSELS).strftime("%Y-%m-%d %H:%M Brussels time")
+    return brussels_time(moment)
 
 
 def _engine(settings: Settings):  # type: ignore[no-untyped-def]

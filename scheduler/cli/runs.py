@@ -12,14 +12,15 @@ import click
 from sqlalchemy import func, select
 
 from correspondence import csv_out, schema
+from correspondence.brussels import brussels_time
 from correspondence.config import Settings
 from correspondence.plurals import counted
 from correspondence.store import existing
-from scheduler.cli.base import BRUSSELS, DATE, YEAR, Command, Group, argument, pass_settings
+from scheduler.cli.base import DATE, YEAR, Command, Group, argument, pass_settings
 from scheduler.cli.tables import Column, dump
 from scheduler.cli.tables import show as show_table
 from scheduler.report import summary_text
-from scheduler.run_record import duration, nights, utc
+from scheduler.run_record import duration, nights
 
 
 @click.group("runs", cls=Group, invoke_without_command=True)
@@ -68,7 +69,7 @@ def show(settings: Settings, day: date) -> int:
                                     .order_by(schema.run_stages.c.attempt, schema.run_stages.c.seconds.desc())).mappings().all()
     took = duration(run["started_at"], run["finished_at"])
     print(f"Night of {day}: {run['status']}, {counted(run['attempts'], 'attempt')}, started "
-          f"{utc(run['started_at']).astimezone(BRUSSELS):%Y-%m-%d %H:%M:%S} Brussels time"
+          f"{brussels_time(run['started_at'], seconds=True)}"
           + (f", took {took:.0f} s" if took is not None else ""))
     if run["status"] != "complete":
         print("Not finished: the next `correspondence run --as-of "

@@ -8,18 +8,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import wraps
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, g
 from flask_login import current_user, login_required
 from sqlalchemy import Engine
 
+from correspondence.brussels import BRUSSELS
 from correspondence.config import Settings
 from correspondence.desk import audit, people
 from scheduler.web.words import wording
 
 KEY = "correspondence.desk"
-BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
 def today() -> date:
