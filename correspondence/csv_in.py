@@ -2,7 +2,8 @@
 
 Encoding: UTF-8, with or without a BOM (Excel's "CSV UTF-8"); UTF-16 with a BOM (Excel's "Unicode text");
 otherwise Windows-1252, the encoding of a Belgian spreadsheet's plain "CSV", or Latin-1 for the few bytes
-Windows-1252 leaves undefined. A zip file (an .xlsx workbook renamed) and UTF-16 without a BOM are
+Windows-1252 leaves undefined — unless the file holds UTF-8's accented letters too: a UTF-8 file with one
+broken byte is refused with its line rather than read with every accent garbled. A zip file (an .xlsx workbook renamed) and UTF-16 without a BOM are
 refused whole (a NUL byte elsewhere is a field's control character, which that field's parser refuses).
 
 Separator: `,`, `;` (a Belgian spreadsheet's default) or a tab, whichever makes the header name the most
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -20,6 +22,8 @@ SEPARATORS = {",": "','", ";": "';'", "\t": "tab"}  # in order of preference on 
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 ZIP = b"PK\x03\x04"
+# an accented letter as UTF-8 writes it (é = C3 A9); Windows-1252 text almost never holds one ("Ã©")
+UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
 
 
 @dataclass(frozen=True)
@@ -43,8 +47,11 @@ def decode(raw: bytes) -> Decoded:
         return Decoded(None, None, "is UTF-16 without a BOM: export the file as CSV UTF-8")
     try:
         return Decoded(raw.decode("utf-8-sig"), "UTF-8 (BOM)" if raw.startswith(UTF8_BOM) else "UTF-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if UTF8_SEQUENCE.search(raw):  # UTF-8 text with a broken byte: read as Windows-1252 every é would be Ã©
+            line = raw.count(b"\n", 0, exc.start) + 1
+            return Decoded(None, None, f"is UTF-8 except byte 0x{raw[exc.start]:02x} on line {line}: correct that "
+                                       "line or export the file again as CSV UTF-8")
     try:  # every byte of Windows-1252 is a character but 0x81, 0x8d, 0x8f, 0x90, 0x9d
         return Decoded(raw.decode("cp1252"), "Windows-1252 (not UTF-8)")
     except UnicodeDecodeError:

@@ -127,6 +127,17 @@ def test_the_encoding_is_found_and_named(raw: bytes, text: str, encoding: str) -
     assert csv_in.decode(raw) == csv_in.Decoded(text, encoding)
 
 
+@pytest.mark.parametrize(("raw", "problem"), [
+    # UTF-8 with one broken byte: read as Windows-1252, every accent of the file would come out garbled
+    ("a,b\nJosé,Müller\n".encode() + b"Ma\xebs\n", "is UTF-8 except byte 0xeb on line 3: correct that line"),
+    (b"PK\x03\x04rest", "is a zip file"),
+    ("a,b\n".encode("utf-16-le"), "is UTF-16 without a BOM"),
+])
+def test_a_file_that_is_no_one_encoding_is_refused_whole(raw: bytes, problem: str) -> None:
+    decoded = csv_in.decode(raw)
+    assert decoded.text is None and decoded.problem.startswith(problem), decoded
+
+
 @pytest.mark.parametrize(("separator", "encoding", "said"), [
     (",", "UTF-8", "separator ',', encoding UTF-8"),
     ("\t", "UTF-8 (BOM)", "separator tab, encoding UTF-8 (BOM)"),
