@@ -40,8 +40,8 @@ def _errors(templates: Path, only: str | None = None) -> list[str]:
 
 
 @pytest.mark.parametrize("letter_type", SHIPPED_TYPES)
-def test_every_shipped_template_passes_the_check(letter_type: str) -> None:
-    assert _errors(TEMPLATES_DIR, letter_type) == []
+def test_every_shipped_template_passes_the_check_without_a_warning(letter_type: str) -> None:
+    assert [str(f) for f in check(TEMPLATES_DIR, letter_type)] == []
 
 
 BROKEN_HTML = [
@@ -180,7 +180,7 @@ def test_a_correct_word_template_passes_and_escapes_data_for_word_xml(tmp_path: 
 
 
 @pytest.mark.parametrize(("argv", "code", "needle"), [
-    (["templates", "check", "due_notice"], 0, "0 errors"),
+    (["templates", "check", "due_notice"], 0, "0 errors, 0 warnings"),
     (["templates", "check", "no_such_letter"], 2, ""),
     (["templates", "variables", "due_notice"], 0, "{{ contribution.due_date }}"),
 ])

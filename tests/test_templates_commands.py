@@ -3,6 +3,7 @@ real affiliate."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ from correspondence.config import TEMPLATES_DIR
 from correspondence.importing import import_dir
 from correspondence.store import connect
 from scheduler import cli
+from tests.json_shapes import validate
 
 SMALL_FUND = Path(__file__).parent / "fixtures" / "small_fund"
 
@@ -44,6 +46,30 @@ def test_approve_then_list_shows_who_and_from_when(reviewer: Path, capsys: pytes
     assert [line.split()[1] for line in listed] == ["nl", "fr", "de"]
     assert "by An Jurist" in listed[0] and "from 2026-12-01; file on disk: same as approved" in listed[0]
     assert "by Fund legal service" in listed[1] and "from 2000-01-01" in listed[1]
+
+
+def test_list_json_has_the_documented_shape_and_says_what_changed(reviewer: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["templates", "list", "--json"]) == 0  # the install: shipped approvals recorded
+    capsys.readouterr()
+    nl = reviewer / "due_notice" / "nl.html"
+    nl.write_text(nl.read_text().replace("Geachte", "Beste"))
+    assert cli.main(["templates", "list", "--json"]) == 0
+    out, err = capsys.readouterr()
+    rows = json.loads(out)
+    validate("templates-list", rows)
+    assert err == ""
+    assert {r["letter_type"] for r in rows} == {p.parent.name for p in reviewer.glob("*/letter.toml")}
+    by_name = {(r["letter_type"], r["language"]): r for r in rows}
+    assert by_name[("due_notice", "nl")]["on_disk"] == {"state": "changed", "files": ["due_notice/nl.html"]}
+    fr = by_name[("due_notice", "fr")]
+    assert fr["on_disk"] == {"state": "same"} and (fr["format"], fr["mail_class"]) == ("html", "ordinary")
+    assert fr["approved"]["by"] == "Fund legal service" and fr["approved"]["at"].endswith("+00:00")
+    assert fr["approved"]["effective_from"] == "2000-01-01" and len(fr["approved"]["hash"]) == 64
+    assert cli.main(["templates", "list", "--json", "--as-of", "1999-12-31"]) == 0  # before any approval
+    rows = json.loads(capsys.readouterr().out)
+    validate("templates-list", rows)
+    assert {(r["approved"] is None, r["on_disk"]["state"]) for r in rows} == {(True, "unapproved")}
 
 
 def test_approve_refuses_a_template_that_fails_the_check(reviewer: Path, capsys: pytest.CaptureFixture[str]) -> None:

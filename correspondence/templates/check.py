@@ -14,6 +14,7 @@ the paragraph a mistake is in.
 from __future__ import annotations
 
 import copy
+import difflib
 import json
 import os
 import traceback
@@ -66,12 +67,19 @@ class Finding:
     level: str  # error | warning
     file: str  # relative to letter_templates/
     place: str  # "line 12", "paragraph 12 (…)" or ""
-    message: str
+    message: str  # the cause, after 'with sample "…": ' when one sample showed it
     letter_type: str | None = None
     language: str | None = None
+    sample: str | None = None  # the sample whose filling showed it
+    hint: str | None = None  # how to fix it, where that is known
 
     def __str__(self) -> str:
         return f"{self.file}{', ' + self.place if self.place else ''}: {self.message}"
+
+    @property
+    def cause(self) -> str:
+        """The message without its sample: the same words wherever the same mistake is found."""
+        return self.message.removeprefix(f'with sample "{self.sample}": ') if self.sample else self.message
 
 
 @dataclass(frozen=True)
@@ -98,17 +106,26 @@ def samples(templates_dir: Path, letter_type: str) -> dict[str, dict[str, Any]]:
     return found
 
 
+Progress = Callable[[str], None]
+
+
 def check(templates_dir: Path, only: str | None = None, services: Collection[str] | None = None,
-          languages: Collection[str] = catalog.LANGUAGES) -> list[Finding]:
+          languages: Collection[str] = catalog.LANGUAGES, progress: Progress | None = None,
+          warnings: bool = True) -> list[Finding]:
     """Every finding of the letter types (or of `only`), in these languages (the findings of no language
-    always). `services`: those of the fund profile, by default the configured one's (CORRESPONDENCE_FUND)."""
+    always). `services`: those of the fund profile, by default the configured one's (CORRESPONDENCE_FUND).
+    `progress` is told each letter type and language as its check starts ("checking due_notice (3 of 17):
+    fr …"); `warnings=False` looks for errors only (and skips the layout trials only warnings come from)."""
     findings = linked_files(templates_dir, only)
     types, wrong_settings = settings_findings(templates_dir, only, services)
     findings += wrong_settings
-    for letter_type in types.values():
-        if only in (None, letter_type.name):
-            findings.extend(check_type(templates_dir, letter_type, languages))
-    return _once(findings)
+    chosen = [t for t in types.values() if only in (None, t.name)]
+    for number, letter_type in enumerate(chosen, 1):
+        def step(language: str, name: str = letter_type.name, number: int = number) -> None:
+            if progress is not None:
+                progress(f"checking {name} ({number} of {len(chosen)}): {language} …")
+        findings.extend(check_type(templates_dir, letter_type, languages, step, warnings))
+    return [f for f in _once(findings) if warnings or f.level == "error"]
 
 
 def linked_files(templates_dir: Path, only: str | None = None) -> list[Finding]:
@@ -187,17 +204,20 @@ def _configured_services() -> tuple[Collection[str] | None, list[Finding]]:
                               "that letter.toml files name are not checked")]
 
 
-def of_languages(templates_dir: Path, letter_type: str, languages: Collection[str]) -> list[Finding]:
+def of_languages(templates_dir: Path, letter_type: str, languages: Collection[str],
+                 warnings: bool = True) -> list[Finding]:
     """The findings of one letter type that concern these languages (or none in particular): what an approval
     of those languages must see, errors first."""
-    found = [f for f in check(templates_dir, letter_type, languages=languages)
+    found = [f for f in check(templates_dir, letter_type, languages=languages, warnings=warnings)
              if f.language is None or f.language in languages]
     return sorted(found, key=lambda f: f.level != "error")
 
 
 def check_type(templates_dir: Path, letter_type: catalog.LetterType,
-               languages: Collection[str] = catalog.LANGUAGES) -> list[Finding]:
+               languages: Collection[str] = catalog.LANGUAGES, step: Progress | None = None,
+               warnings: bool = True) -> list[Finding]:
     name = letter_type.name
+    printed: dict[str, set[tuple[str, ...]]] = {}  # per language without errors: the values it prints
     findings = []
     data: dict[str, dict[str, Any]] = {}
     try:
@@ -219,13 +239,37 @@ def check_type(templates_dir: Path, letter_type: catalog.LetterType,
             findings.append(Finding("error", file, "", f"the {LANGUAGE_NAMES[language]} template is missing "
                                     f"(letter.toml lists '{language}')", name, language))
         else:
-            findings.extend(check_template(templates_dir, letter_type, language, data))
+            if step is not None:
+                step(language)
+            found, used = _check_template(templates_dir, letter_type, language, data, warnings)
+            findings.extend(found)
+            if used is not None:
+                printed[language] = used
             findings.extend(outside_references(templates_dir, letter_type, language))
             if not any(s.get("letter", {}).get("language") == language for s in data.values()):
                 findings.append(Finding("warning", f"{name}/samples", "", f"no sample in {LANGUAGE_NAMES[language]}: "
                                         f"the {language} template is only tried with other languages' data", name,
                                         language))
-    return findings
+    return findings + _printed_differently(letter_type, printed)
+
+
+def _printed_differently(letter_type: catalog.LetterType,
+                         printed: dict[str, set[tuple[str, ...]]]) -> list[Finding]:
+    """A warning for each declared value that some languages print and another does not: the versions should
+    say the same. (A value no version prints is simply not needed by this letter: data the rules decide for
+    several letter types, which each prints what it needs.)"""
+    found = []
+    ext = EXTENSIONS.get(letter_type.format, letter_type.format)
+    for path, _ in variables.leaves(letter_type.context):
+        printing = [x for x in printed if variables.covered(path, printed[x])]
+        for language in (x for x in printed if x not in printing) if printing else ():
+            shown = " and ".join(LANGUAGE_NAMES[x] for x in printing)
+            found.append(Finding(
+                "warning", f"{letter_type.name}/{language}.{ext}",
+                "", f'"{".".join(path)}" is printed by the {shown} version but not by this one',
+                letter_type.name, language,
+                hint="the languages should say the same: print it here too, or remove it from the others"))
+    return found
 
 
 def _units(templates_dir: Path, letter_type: catalog.LetterType, language: str) -> list[Unit]:
@@ -243,25 +287,32 @@ def _units(templates_dir: Path, letter_type: catalog.LetterType, language: str) 
 
 
 def check_template(templates_dir: Path, letter_type: catalog.LetterType, language: str,
-                   data: dict[str, dict[str, Any]]) -> list[Finding]:
+                   data: dict[str, dict[str, Any]], warnings: bool = True) -> list[Finding]:
+    return _check_template(templates_dir, letter_type, language, data, warnings)[0]
+
+
+def _check_template(templates_dir: Path, letter_type: catalog.LetterType, language: str,
+                    data: dict[str, dict[str, Any]], warnings: bool = True
+                    ) -> tuple[list[Finding], set[tuple[str, ...]] | None]:
+    """The template's findings, and the values it prints (None when it has errors: not to compare)."""
     name = letter_type.name
     try:
         snapshot = snapshots.working_copy(templates_dir, name, language)
     except snapshots.UnsafeFile as exc:
-        return [_unsafe(exc, name, language)]
+        return [_unsafe(exc, name, language)], None
     texts = templating.texts(snapshot.files)
     env = templating.environment(NamedLoader(texts), snapshot.files)
     tree = variables.declared(templates_dir, letter_type)
     found: list[Finding] = []
 
-    def add(level: str, file: str, place: str, message: str) -> None:
-        found.append(Finding(level, file, place, message, name, language))
+    def add(level: str, file: str, place: str, message: str, hint: str | None = None) -> None:
+        found.append(Finding(level, file, place, message, name, language, hint=hint))
 
     try:
         units = _units(templates_dir, letter_type, language)
     except Exception as exc:  # noqa: BLE001 - a damaged Word file is a finding, not a crash
         add("error", f"{name}/{language}.{letter_type.format}", "", f"cannot be opened as a Word document: {exc}")
-        return found
+        return found, None
     tree = {**tree, **{u.subdoc: f"the Word partial {u.file}" for u in units if u.subdoc}}
     errors_before = len(found)
     used: set[tuple[str, ...]] = set()
@@ -280,6 +331,7 @@ def check_template(templates_dir: Path, letter_type: catalog.LetterType, languag
             parsed.append((unit, ast)) if file == unit.file else None
             includes.update(_included_names(ast))
             _check_internals(ast, file, place, add)
+            _check_filters(env, ast, file, place, add)
             reported: set[tuple[str, ...]] = set()
             for use in variables.uses(ast):
                 used.add(use.path)
@@ -295,31 +347,35 @@ def check_template(templates_dir: Path, letter_type: catalog.LetterType, languag
             read.update(id(u) for u in queue)
     units = [u for u in units if not u.subdoc or (u.subdoc,) in used]
     if len(parsed) < len(units) or len(found) > errors_before:
-        return found  # syntax or variable errors: rendering the samples would only repeat them
-    for path, _ in variables.leaves(letter_type.context):
-        if not variables.covered(path, used):
-            add("warning", units[0].file, "", f'"{".".join(path)}" is declared in {name}/letter.toml but this '
-                "template never prints it")
+        return found, None  # syntax or variable errors: rendering the samples would only repeat them
     appeal = [n for n in includes | {p[0] for p in used} if "appeal" in n]
     if letter_type.decision and not appeal:
         add("error", units[0].file, "", f"this decision does not include the appeal partial "
             f"(partials/{language}/appeal.{letter_type.format}): without the six mentions of art. 14 of the "
-            "Charter the appeal deadline does not start")
-    if letter_type.contest and not any(n.endswith(f"/{language}/contest.html") for n in includes):
-        add("error", units[0].file, "", f"this letter states an amount (contest = true) but does not include the "
-            f"contest partial (partials/{language}/contest.html): its reader would not know how to contest it")
+            "Charter the appeal deadline does not start",
+            "put a paragraph holding only `{{p appeal }}` back where the appeal block was"
+            if letter_type.format == "docx" else
+            f'include it again: {{% include "partials/{language}/appeal.html" %}}')
+    contest = any(n.endswith(f"/{language}/contest.html") for n in includes)
+    if letter_type.contest and not contest:
+        add("error", units[0].file, "", "this letter states an amount (contest = true) but does not include "
+            f"the contest partial (partials/{language}/contest.html): its reader would not know how to contest it",
+            f"keep the block of partials/{language}/letter.html that includes it (`{{% block contest %}}`), "
+            f'or include it again: {{% include "partials/{language}/contest.html" %}}')
     for url, where in refused_in_stylesheets(snapshot):
         add("error", where, "", f'loads "{url}"; letters may only use files of letter_templates/assets/')
     refused: set[str] = set()
-    fill = _Fill(env, texts, snapshot, letter_type)
+    # Without the partial, each sample would only repeat that its mentions are missing.
+    fill = _Fill(env, texts, snapshot, letter_type, appeal=bool(appeal), contest=contest)
     for sample, context in data.items():
         result = _render_sample(fill, language, units, sample, context, refused)
         found.extend(result)
         if any("took more than" in f.message for f in result):
             break  # one endless loop is enough to know; the other samples would each wait as long
-    if letter_type.layout == "once" and letter_type.format == "html" and not any(f.level == "error" for f in found):
+    errors = any(f.level == "error" for f in found)
+    if warnings and letter_type.layout == "once" and letter_type.format == "html" and not errors:
         found.extend(_laid_out_once(snapshot, letter_type, language, data))
-    return found
+    return found, None if errors else used
 
 
 def _laid_out_once(snapshot: snapshots.Snapshot, letter_type: catalog.LetterType, language: str,
@@ -344,7 +400,8 @@ def _laid_out_once(snapshot: snapshots.Snapshot, letter_type: catalog.LetterType
         outcome = next(iter(renderer.stamper.outcomes - before), "stamped")
         if outcome != "stamped":
             found.append(Finding("warning", file, "", f'with sample "{sample}": laid out on its own, not once per '
-                                 f'shape ({outcome}); see "Layout once" in the README', letter_type.name, language))
+                                 f'shape ({outcome}); see "Layout once" in the README', letter_type.name,
+                                 language, sample))
             continue
         own = _own_data(context)
         stamped = renderer.stamper.shapes.peek(marked.with_codes(), frozenset())
@@ -354,7 +411,7 @@ def _laid_out_once(snapshot: snapshots.Snapshot, letter_type: catalog.LetterType
             found.append(Finding("warning", file, "", f'with sample "{sample}": {", ".join(shaped)} '
                                  "is part of the letter's shape (inside a sentence, a float or an auto-sized table "
                                  'column), so every letter gets a layout of its own; see "Layout once" in the README',
-                                 letter_type.name, language))
+                                 letter_type.name, language, sample))
     return found
 
 
@@ -415,6 +472,20 @@ def _included_names(ast: nodes.Template) -> set[str]:
             if isinstance(n.template, nodes.Const)}
 
 
+def _check_filters(env: Environment, ast: nodes.Template, file: str, place: Callable[[int | None], str],
+                   add: Callable[..., None]) -> None:
+    """An error for every filter and test the environment does not have, all at once (Jinja itself stops at
+    the first, and only when the template is compiled), with the closest name it does have."""
+    for kind, node_type, known in (("filter", nodes.Filter, env.filters), ("test", nodes.Test, env.tests)):
+        for node in ast.find_all(node_type):
+            if node.name not in known:
+                close = difflib.get_close_matches(node.name, sorted(known), n=1, cutoff=0.6)
+                add("error", file, place(node.lineno), f"unknown {kind} `{node.name}`" + (
+                    f": did you mean `{close[0]}`?" if close else ""), None if close else
+                    f'the {kind}s a letter may use: see "Editing" and "Facts in words" in the README\'s '
+                    "reviewer's guide")
+
+
 def _check_internals(ast: nodes.Template, file: str, place: Callable[[int | None], str],
                      add: Callable[[str, str, str, str], None]) -> None:
     for node in ast.find_all(nodes.Getattr):
@@ -432,6 +503,8 @@ class _Fill:
     texts: dict[str, str]
     snapshot: snapshots.Snapshot
     letter_type: catalog.LetterType
+    appeal: bool = True  # the letter includes the appeal partial: its mentions are looked for in each sample
+    contest: bool = True  # the same for the contest partial
     html: HtmlTemplates | None = None
     word: WordSnapshot | None = None
 
@@ -455,7 +528,7 @@ def _render_sample(fill: _Fill, language: str, units: list[Unit], sample: str, c
     for unit in sorted(units, key=lambda u: u.subdoc is None):
         def add(where: str, message: str, file: str = unit.file) -> None:
             found.append(Finding("error", file, where, f'with sample "{sample}": {message}', letter_type.name,
-                                 language))
+                                 language, sample))
         try:
             if fill.html is not None:
                 html = fill.html.fill(letter_type.name, language, job.context).html()
@@ -470,7 +543,11 @@ def _render_sample(fill: _Fill, language: str, units: list[Unit], sample: str, c
             where = unit.place(line) if file == unit.file else f"in {file}, line {line}"
             add(where, _explain(exc))
         except Exception as exc:  # noqa: BLE001 - any failure of a sample is a finding
-            add("", f"{type(exc).__name__}: {exc}")
+            file, line = _where(exc, unit.file)
+            where = (unit.place(line) if file == unit.file else f"in {file}, line {line}") if line else ""
+            add(where, f"a value of the sample cannot be printed here ({type(exc).__name__}: {exc}) — in a "
+                'sample, dates are written as "2026-12-31", amounts as "1545.75" (in quotes), counts as '
+                "numbers")
     if found:
         return found
     if fill.word is not None:
@@ -478,7 +555,7 @@ def _render_sample(fill: _Fill, language: str, units: list[Unit], sample: str, c
             filled = fill.word.fill(job)
         except Exception as exc:  # noqa: BLE001 - any failure of a sample is a finding
             return [Finding("error", units[0].file, "", f'with sample "{sample}": {fill_failure(exc)}',
-                            letter_type.name, language)]
+                            letter_type.name, language, sample)]
         text = word_tags.document_text(filled)
     else:
         text = templating_text(html)
@@ -488,19 +565,19 @@ def _render_sample(fill: _Fill, language: str, units: list[Unit], sample: str, c
             refused.add(url)
             found.append(Finding("error", units[0].file, "", f'with sample "{sample}": the letter loads "{url}" '
                                  f"({what}); letters may only use files of letter_templates/assets/", letter_type.name,
-                                 language))
-    if letter_type.contest:
+                                 language, sample))
+    if letter_type.contest and fill.contest:
         for missing in _missing_contest(text, language, job.context):
             found.append(Finding("error", units[0].file, "", f'with sample "{sample}": the contest block lacks '
-                                 f"{missing}", letter_type.name, language))
-    if letter_type.decision:
+                                 f"{missing}", letter_type.name, language, sample))
+    if letter_type.decision and fill.appeal:
         for missing in _missing_mentions(text, language, job.context):
             found.append(Finding("error", units[0].file, "", f'with sample "{sample}": the appeal text lacks {missing}',
-                                 letter_type.name, language))
+                                 letter_type.name, language, sample))
     if letter_type.recovery:
         for missing in _missing_recovery(text, language, job.context, snapshot.files):
             found.append(Finding("error", units[0].file, "", f'with sample "{sample}": the recovery decision lacks '
-                                 f"{missing} (Charter art. 15)", letter_type.name, language))
+                                 f"{missing} (Charter art. 15)", letter_type.name, language, sample))
     return found
 
 
@@ -563,12 +640,3 @@ def _explain(exc: BaseException) -> str:
     if isinstance(exc, OverflowError):
         return f"{exc} — loops are limited"
     return str(exc)
-
-
-def report(findings: list[Finding]) -> str:
-    lines = [f"{'ERROR  ' if f.level == 'error' else 'warning'} {f}" for f in findings]
-    errors = sum(f.level == "error" for f in findings)
-    lines.append(f"{errors} error{'s' * (errors != 1)}, {len(findings) - errors} warning"
-                 f"{'s' * (len(findings) - errors != 1)}" + (" — nothing may be approved until the errors are "
-                                                             "corrected" if errors else ""))
-    return "\n".join(lines) + "\n"

@@ -12,6 +12,7 @@ import copy
 import json
 import os
 import subprocess
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,24 @@ PREVIEW_ID = "PREVIEW"
 
 
 class PreviewError(Exception):
-    """The preview could not be made: the message says what to do."""
+    """The preview could not be made: the message says what to do (one line per cause)."""
+
+
+def default_folder() -> Path:
+    """Where previews go unless told: a folder of this user's own in the system's temporary folder (never the
+    repository, never the mailroom's pickup folder), readable by this user only: a preview may carry a real
+    affiliate's name and address."""
+    folder = Path(tempfile.gettempdir()) / f"correspondence-previews-{os.getuid()}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        found = folder.lstat()
+    except OSError as exc:
+        raise PreviewError(f"cannot make {folder}: {exc.strerror or exc} (name a folder: --out-dir)") \
+            from None
+    if not folder.is_dir() or folder.is_symlink() or found.st_uid != os.getuid() or found.st_mode & 0o077:
+        raise PreviewError(f"{folder} is not a private folder of this user: not used (name a folder: "
+                           "--out-dir)")
+    return folder
 
 
 def pick_sample(templates_dir: Path, letter_type: str, language: str, name: str | None) -> tuple[str, dict[str, Any]]:
@@ -87,18 +105,20 @@ def _real_recipient(settings: Settings, kind: str, recipient_id: str, day: date,
 
 def preview(settings: Settings, letter_type: str, language: str, sample: str | None = None,
             affiliate: str | None = None, out: Path | None = None, png: bool = False,
-            day: date | None = None) -> list[Path]:
-    """Write the preview PDF (and page PNGs); the paths written."""
+            day: date | None = None, out_dir: Path | None = None) -> list[Path]:
+    """Write the preview PDF (and page PNGs) to `out`, else into `out_dir` (default: `default_folder()`) as
+    `preview-<type>-<lang>-<sample or affiliate>.pdf`; the paths written."""
     try:
-        return _preview(settings, letter_type, language, sample, affiliate, out, png, day)
+        return _preview(settings, letter_type, language, sample, affiliate, out, png, day, out_dir)
     except snapshots.UnsafeFile as exc:  # a linked template, partial or sample is never read, not even to preview
         raise PreviewError(str(exc)) from None
 
 
 def _preview(settings: Settings, letter_type: str, language: str, sample: str | None, affiliate: str | None,
-             out: Path | None, png: bool, day: date | None) -> list[Path]:
+             out: Path | None, png: bool, day: date | None, out_dir: Path | None) -> list[Path]:
     name, pdf = _pdf(settings, letter_type, language, sample, affiliate, day)
-    target = out or Path(f"preview-{letter_type}-{language}-{affiliate or name}.pdf")
+    named = f"preview-{letter_type}-{language}-{affiliate or name}.pdf"
+    target = out or (out_dir or default_folder()) / named
     atomic_write(target, pdf, sync=False)  # a real affiliate's name and address: 0640, never 0644
     written = [target]
     if png:
@@ -174,10 +194,30 @@ def _pdf(settings: Settings, letter_type: str, language: str, sample: str | None
         name, context = letter, journal_context(settings, letter_type, language, letter)
     else:
         name, data = pick_sample(settings.templates_dir, letter_type, language, sample)
-        context = context_for(settings, kind, language, data, day or date.today(), affiliate)
     snapshot = snapshots.working_copy(settings.templates_dir, letter_type, language)
-    [result] = Renderer(lambda _: snapshot).render([Job(PREVIEW_ID, letter_type, language, snapshot.hash, context)])
+    try:
+        if letter is None:
+            context = context_for(settings, kind, language, data, day or date.today(), affiliate)
+        [result] = Renderer(lambda _: snapshot).render([Job(PREVIEW_ID, letter_type, language, snapshot.hash,
+                                                            context)])
+    except (PreviewError, snapshots.UnsafeFile):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a sample the renderer cannot take: said as the check says it
+        result = Failed(PREVIEW_ID, "sample", f"{type(exc).__name__}: {exc}")
     if isinstance(result, Failed):
-        raise PreviewError(f"{letter_type}/{language} cannot be printed ({result.field}): {result.reason} — "
-                           f"run `correspondence templates check {letter_type}`")
+        said = check_says(settings.templates_dir, letter_type, language, None if letter else name)
+        raise PreviewError("\n".join(said) if said else f"{letter_type}/{language} cannot be printed "
+                           f"({result.field}): {result.reason} — run `correspondence templates check "
+                           f"{letter_type}`")
     return name, result.pdf
+
+
+def check_says(templates_dir: Path, letter_type: str, language: str, sample: str | None) -> list[str]:
+    """What `templates check` says of this template in this language (and of this sample), one line per
+    cause: why a preview cannot be printed, in the check's words rather than the renderer's."""
+    from correspondence.templates.check import check
+    from correspondence.templates.check_report import messages
+
+    found = [f for f in check(templates_dir, letter_type, languages=(language,), warnings=False)
+             if f.language in (None, language) and (f.sample is None or f.sample == sample)]
+    return [m.line() for m in messages(found)]

@@ -6,9 +6,11 @@ it as it would print, and approve it so the night may use it.
 
 from __future__ import annotations
 
+import json
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy import Connection
@@ -27,55 +29,124 @@ def templates() -> None:
 
 @templates.command("list")
 @click.option("--as-of", type=DATE, help="the night whose approved versions to show (default: today)")
+@click.option("--json", "as_json", is_flag=True,
+              help="JSON on standard output (shape: scheduler/cli/shapes/templates-list.schema.json)")
 @pass_settings(templates=True)
-def list_types(settings: Settings, as_of: date | None) -> int:
+def list_types(settings: Settings, as_of: date | None, as_json: bool) -> int:
     """Every letter type, its languages and approved version.
 
-    One line per letter type and language (plain text, so scripts and reviewers read the same)."""
+    One line per letter type and language; approval times in UTC."""
     types, problems = catalog.scan(settings.templates_dir)
     engine = existing(settings.db_url)
     init(engine)
     day = as_of or today()
-    print(f"Templates in {settings.templates_dir}, approved versions in force on the night of {day}:")
-    for problem in problems:
-        print(f"{problem}  (see correspondence templates check)")
+    if not as_json:
+        print(f"Templates in {settings.templates_dir}, approved versions in force on the night of {day}:")
+    for problem in problems:  # with --json on standard error: the JSON lists only letter types that load
+        print(f"{problem}  (see correspondence templates check)", file=sys.stderr if as_json else sys.stdout)
+    rows = []
     with engine.begin() as connection:
         approvals.import_shipped(connection, settings.templates_dir)
         for letter_type in types.values():
             for language in letter_type.languages:
-                head = f"{letter_type.name:<24} {language}  {letter_type.format:<4}  {letter_type.mail_class:<10}"
                 approval = approvals.approval_in_force(connection, letter_type.name, language, day)
+                state = _state(connection, settings, approval)
+                rows.append(_row(letter_type, language, approval, state))
+                if as_json:
+                    continue
+                head = f"{letter_type.name:<24} {language}  {letter_type.format:<4}  {letter_type.mail_class:<10}"
                 if approval is None:
                     print(f"{head}  NO APPROVED VERSION — its letters are held")
                     continue
-                state = _state(connection, settings, approval)
                 print(f"{head}  {approval.hash[:12]} by {approval.approved_by} at "
-                      f"{approval.approved_at:%Y-%m-%d %H:%M} UTC, from {approval.effective_from}; file on disk: {state}")
+                      f"{_utc(approval.approved_at):%Y-%m-%d %H:%M} UTC, from {approval.effective_from}; "
+                      f"file on disk: {_said(state)}")
+    if as_json:
+        print(json.dumps(rows, indent=1, ensure_ascii=False))
     return 0
 
 
-def _state(connection: Connection, settings: Settings, approval: approvals.Approval) -> str:
+def _utc(moment: datetime) -> datetime:
+    """The approval's time in UTC (stored naive in UTC by SQLite, aware by PostgreSQL)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _row(letter_type: catalog.LetterType, language: str, approval: approvals.Approval | None,
+         state: dict[str, Any]) -> dict[str, Any]:
+    """One letter type and language as templates-list.schema.json has it."""
+    return {"letter_type": letter_type.name, "language": language, "format": letter_type.format,
+            "mail_class": letter_type.mail_class,
+            "approved": None if approval is None else {
+                "hash": approval.hash, "by": approval.approved_by,
+                "at": _utc(approval.approved_at).isoformat(timespec="seconds"),
+                "effective_from": approval.effective_from.isoformat()},
+            "on_disk": state}
+
+
+def _state(connection: Connection, settings: Settings, approval: approvals.Approval | None) -> dict[str, Any]:
+    """The working copy against the approved version: same, changed (which files), refused (why) or, with no
+    approved version, unapproved."""
+    if approval is None:
+        return {"state": "unapproved"}
     try:
         working = snapshots.working_copy(settings.templates_dir, approval.letter_type, approval.language).hash
-        return "same as approved" if working == approval.hash else "CHANGED: " + ", ".join(
-            approvals.changed_files(connection, settings.templates_dir, approval))
     except snapshots.UnsafeFile as exc:
-        return f"REFUSED: {exc}"
+        return {"state": "refused", "reason": str(exc)}
+    if working == approval.hash:
+        return {"state": "same"}
+    files = approvals.changed_files(connection, settings.templates_dir, approval)
+    return {"state": "changed", "files": files}
+
+
+def _said(state: dict[str, Any]) -> str:
+    if state["state"] == "same":
+        return "same as approved"
+    if state["state"] == "changed":
+        return "CHANGED: " + ", ".join(state["files"])
+    return f"REFUSED: {state['reason']}"
 
 
 @templates.command("check")
 @argument("letter_type", "the letter type to check (default: every one)", required=False)
+@click.option("--errors-only", is_flag=True, help="report errors only (warnings are not looked for: faster)")
+@click.option("--json", "as_json", is_flag=True,
+              help="JSON on standard output (shape: scheduler/cli/shapes/templates-check.schema.json)")
 @pass_settings(templates=True)
-def check_types(settings: Settings, letter_type: str | None) -> int:
-    """Check templates: syntax, variables, samples, Word tags, appeal mentions."""
-    from correspondence.templates.check import check, report
+def check_types(settings: Settings, letter_type: str | None, errors_only: bool, as_json: bool) -> int:
+    """Check templates: syntax, variables, filters, samples, Word tags, appeal mentions.
+
+    One message per cause, errors first, each with every place it was found. On a terminal, standard error
+    shows which letter type and language is being checked. Exit 1 on any error."""
+    from correspondence.templates.check import check
+    from correspondence.templates.check_report import as_json as check_json
+    from correspondence.templates.check_report import report
 
     if letter_type and letter_type not in catalog.names(settings.templates_dir):
         print(f"templates check: no letter type '{letter_type}' in {settings.templates_dir}", file=sys.stderr)
         return 2
-    findings = check(settings.templates_dir, letter_type)
-    print(report(findings), end="")
+    status = _Status() if sys.stderr.isatty() else None
+    try:
+        findings = check(settings.templates_dir, letter_type, progress=status, warnings=not errors_only)
+    finally:
+        if status is not None:
+            status.done()
+    if as_json:
+        print(json.dumps(check_json(findings, errors_only), indent=1, ensure_ascii=False))
+    else:
+        print(report(findings, errors_only), end="")
     return 1 if any(f.level == "error" for f in findings) else 0
+
+
+class _Status:
+    """One line on the terminal's standard error, written over as the check goes, cleared at the end."""
+
+    def __call__(self, text: str) -> None:
+        sys.stderr.write("\r\033[K" + text)
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
 
 
 @templates.command("variables")
@@ -99,25 +170,38 @@ def variables(settings: Settings, letter_type: str) -> int:
 @click.option("--lang", required=True, type=LANGUAGE, help="the language of the letter")
 @click.option("--sample", help="a sample data set of the letter type (default: the first)")
 @click.option("--affiliate", help="address the sample to this real recipient from the database")
-@click.option("--out", help="the PDF to write (default: preview-<type>-<lang>.pdf)")
+@click.option("--out", help="the PDF file to write (instead of a file named after the letter in --out-dir)")
+@click.option("--out-dir", help="the folder to write preview-<type>-<lang>-<sample>.pdf into (default: a "
+              "private folder in the system's temporary folder, printed)")
 @click.option("--png", is_flag=True, help="also write one PNG per page")
 @click.option("--as-of", type=DATE, help="the letter's date (default: today)")
 @pass_settings(templates=True)
 def preview_letter(settings: Settings, letter_type: str, lang: str, sample: str | None, affiliate: str | None,
-                   out: str | None, png: bool, as_of: date | None) -> int:
-    """The letter as it would print tonight, from the working copy."""
+                   out: str | None, out_dir: str | None, png: bool, as_of: date | None) -> int:
+    """The letter as it would print tonight, from the working copy.
+
+    Writes the PDF and prints its path. A template or sample that cannot be printed is told as `templates
+    check` tells it, one line per cause."""
     from correspondence.templates.preview import PreviewError, preview
 
+    if out and out_dir:
+        print("templates preview: give --out (a file) or --out-dir (a folder), not both", file=sys.stderr)
+        return 2
     if affiliate:
         existing(settings.db_url).dispose()  # a real recipient needs the fund's database: never an empty new one
     if out and not Path(out).parent.is_dir():  # a typo in the folder must not create folders
         print(f"templates preview: cannot write {out}: no folder {Path(out).parent}", file=sys.stderr)
         return 1
+    if out_dir and not Path(out_dir).is_dir():
+        print(f"templates preview: cannot write into {out_dir}: no such folder", file=sys.stderr)
+        return 1
     try:
         written = preview(settings, letter_type, lang, sample=sample, affiliate=affiliate,
-                          out=Path(out) if out else None, png=png, day=as_of or today())
+                          out=Path(out) if out else None, png=png, day=as_of or today(),
+                          out_dir=Path(out_dir) if out_dir else None)
     except PreviewError as exc:
-        print(f"templates preview: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():
+            print(f"templates preview: {line}", file=sys.stderr)
         return 1
     except OSError as exc:  # --out in a folder that does not exist or may not be written
         print(f"templates preview: cannot write {exc.filename or out}: {exc.strerror or exc}", file=sys.stderr)
@@ -177,14 +261,15 @@ def _approve(settings: Settings, name: str | None, lang: list[str], by: str, eff
     if unknown:
         print(f"templates approve: {letter_type.name} has no language {', '.join(unknown)}", file=sys.stderr)
         return 2
-    from correspondence.templates.check import linked_files, of_languages, report
+    from correspondence.templates.check import linked_files, of_languages
+    from correspondence.templates.check_report import report
 
     linked = linked_files(settings.templates_dir, letter_type.name)
     for link in linked:  # refused before anything is read, in one line each
         print(f"templates approve: not approved — {link}", file=sys.stderr)
     if linked:
         return 1
-    errors = [f for f in of_languages(settings.templates_dir, letter_type.name, languages) if f.level == "error"]
+    errors = of_languages(settings.templates_dir, letter_type.name, languages, warnings=False)
     if errors:
         print(report(errors), end="", file=sys.stderr)
         print("templates approve: not approved — correct the errors above first", file=sys.stderr)
