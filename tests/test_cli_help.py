@@ -68,3 +68,20 @@ def test_the_paths_cited_in_a_text_are_found() -> None:
     text = ("(default: $CORRESPONDENCE_SCHEDULER_CONFIG or config/scheduler.toml); see DESIGN.md, domain/mantelzorg.md "
             "and output/<date>/ for affiliates.csv")
     assert CITED.findall(text) == ["config/scheduler.toml", "DESIGN.md", "domain/mantelzorg.md", "output/<date>/"]
+
+
+def _every_confirm_mark() -> list[tuple[str, str]]:
+    """Every `[confirm]` mark of every rule parameter period: the morning report prints those the night used."""
+    from rules.params import Parameters
+
+    params = Parameters()
+    names = sorted(p.stem for p in (REPO / "rules" / "parameters").glob("*.toml"))
+    return [(name, mark) for name in names for period in params.periods(name) for mark in period.confirm]
+
+
+def test_the_confirm_marks_the_report_prints_cite_only_files_that_ship() -> None:
+    marks = _every_confirm_mark()
+    assert len(marks) > 20
+    cited = [(name, c) for name, mark in marks for c in CITED.findall(mark)
+             if "://" not in c and not c.startswith(("/", "~")) and c.endswith(".md")]
+    assert [(name, c) for name, c in cited if not _ships(c)] == []
