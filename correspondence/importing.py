@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, Table, select, tuple_
 from correspondence import csv_in, removals, schema
 from correspondence import fields as f
 from correspondence.fields import FieldError
+from correspondence.plurals import counted
 from rules.language import LANGUAGES
 from rules.mantelzorg_input import OTHER_BENEFITS
 
@@ -433,10 +434,6 @@ def _plural(count: int, noun: str) -> str:
     return noun if count == 1 else f"{noun}s"
 
 
-def _counted(count: int, noun: str) -> str:
-    return f"{count} {_plural(count, noun)}"
-
-
 def _header_problem(spec: FileSpec, header: list[str]) -> str | None:
     if not any(c in spec.columns for c in header):
         return (f"names none of the expected columns ({', '.join(spec.columns)}): the first line names the "
@@ -465,7 +462,7 @@ def _read_rows(spec: FileSpec, reader: csv.DictReader[str], known: Known,
             report.read += 1
             fields = _field_count(raw)
             if fields != len(header):
-                report.errors.append(f"{spec.name}:{line}: row: has {_counted(fields, 'field')}, "
+                report.errors.append(f"{spec.name}:{line}: row: has {counted(fields, 'field')}, "
                                      f"the header has {len(header)}")
                 report.rejected += 1
                 keyless += 1

@@ -6,12 +6,13 @@ periods the triggers and rules consulted while planning (their `[confirm]` marks
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from correspondence import schema
+from correspondence.brussels import utc
 from rules.params import Parameters
 
 
@@ -65,11 +66,6 @@ def duration(started: datetime | None, finished: datetime | None) -> float | Non
     if started is None or finished is None:
         return None
     return round((finished.replace(tzinfo=None) - started.replace(tzinfo=None)).total_seconds(), 1)
-
-
-def utc(moment: datetime) -> datetime:
-    """A moment the database gave back, in UTC (SQLite returns it without its zone)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _utc_text(moment: datetime | None) -> str | None:

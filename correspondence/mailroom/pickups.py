@@ -15,6 +15,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
 from correspondence import schema
+from correspondence.brussels import utc
 from correspondence.mailroom.print_files import is_ready, night_folder
 
 
@@ -36,10 +37,6 @@ class Collected:
     by: str
     at: datetime
     first_time: bool
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def ready_nights(output_dir: Path) -> list[date]:
@@ -67,7 +64,7 @@ def nights(connection: Connection, output_dir: Path, newest: int | None = None) 
         out.append(Night(day, len(rows), sum(int(r["letters"]) for r in rows),
                          sum(int(r["sheets"]) for r in rows) - len(rows), len(rows),
                          sum(int(r["registered"]) for r in rows), who.collected_by if who else None,
-                         _utc(who.collected_at) if who else None))
+                         utc(who.collected_at) if who else None))
     return out
 
 
@@ -75,7 +72,7 @@ def collected(connection: Connection, day: date) -> Collected | None:
     """Who collected the night and when, if anyone did."""
     c = schema.collections.c
     row = connection.execute(select(schema.collections).where(c.run_date == day)).first()
-    return None if row is None else Collected(day, row.collected_by, _utc(row.collected_at), False)
+    return None if row is None else Collected(day, row.collected_by, utc(row.collected_at), False)
 
 
 def collect(connection: Connection, output_dir: Path, day: date, by: str, at: datetime | None = None) -> Collected:
@@ -87,7 +84,7 @@ def collect(connection: Connection, output_dir: Path, day: date, by: str, at: da
     c = schema.collections.c
     earlier = connection.execute(select(schema.collections).where(c.run_date == day)).first()
     if earlier is None:
-        moment = _utc(at or datetime.now(UTC)).replace(microsecond=0)
+        moment = utc(at or datetime.now(UTC)).replace(microsecond=0)
         try:
             with connection.begin_nested():
                 connection.execute(schema.collections.insert().values(run_date=day, collected_by=by.strip(),
@@ -95,4 +92,4 @@ def collect(connection: Connection, output_dir: Path, day: date, by: str, at: da
             return Collected(day, by.strip(), moment, True)
         except IntegrityError:  # collected at the same moment by someone else: report theirs
             earlier = connection.execute(select(schema.collections).where(c.run_date == day)).one()
-    return Collected(day, earlier.collected_by, _utc(earlier.collected_at), False)
+    return Collected(day, earlier.collected_by, utc(earlier.collected_at), False)

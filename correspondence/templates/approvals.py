@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 
 from correspondence import schema
+from correspondence.brussels import utc
 from correspondence.templates import catalog, snapshots
 
 SHIPPED_FILE = "approvals.toml"
@@ -40,10 +41,6 @@ class Approval:
         return f"{self.letter_type}/{self.language}"
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def shipped(templates_dir: Path) -> list[Approval]:
     """The approvals recorded with the shipped templates (empty when the file is absent)."""
     content = snapshots.read(templates_dir, templates_dir / SHIPPED_FILE)
@@ -51,7 +48,7 @@ def shipped(templates_dir: Path) -> list[Approval]:
         return []
     data = tomllib.loads(content.decode("utf-8"))
     return [
-        Approval(a["letter_type"], a["language"], a["hash"], a["by"], _utc(a["at"]), a["effective_from"])
+        Approval(a["letter_type"], a["language"], a["hash"], a["by"], utc(a["at"]), a["effective_from"])
         for a in data.get("approval", [])
     ]
 
@@ -79,7 +76,7 @@ def record_shipped(templates_dir: Path, by: str, at: datetime | None = None) -> 
     """Rewrite approvals.toml for the working copy; entries whose hash did not change keep who and when."""
     for link in snapshots.links(templates_dir):  # approving every template: a link anywhere is refused
         raise snapshots.UnsafeFile.link(templates_dir, templates_dir / link)
-    moment = _utc(at or datetime.now(UTC)).replace(microsecond=0)
+    moment = utc(at or datetime.now(UTC)).replace(microsecond=0)
     old = {(a.letter_type, a.language): a for a in shipped(templates_dir)}
     new = []
     for letter_type in catalog.load(templates_dir).values():
@@ -95,7 +92,7 @@ def record_shipped(templates_dir: Path, by: str, at: datetime | None = None) -> 
 
 
 def _row(r: object) -> Approval:
-    return Approval(r.letter_type, r.language, r.hash, r.approved_by, _utc(r.approved_at), r.effective_from)  # type: ignore[attr-defined]
+    return Approval(r.letter_type, r.language, r.hash, r.approved_by, utc(r.approved_at), r.effective_from)  # type: ignore[attr-defined]
 
 
 def history(connection: Connection, letter_type: str | None = None, language: str | None = None) -> list[Approval]:
@@ -142,7 +139,7 @@ def approve(connection: Connection, templates_dir: Path, letter_type: str, langu
     if not by.strip():
         raise ValueError("the approver's name is empty")
     snapshot = snapshots.working_copy(templates_dir, letter_type, language)
-    approval = Approval(letter_type, language, snapshot.hash, by.strip(), _utc(at or datetime.now(UTC)), effective_from)
+    approval = Approval(letter_type, language, snapshot.hash, by.strip(), utc(at or datetime.now(UTC)), effective_from)
     _insert(connection, snapshot, approval)
     return approval
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import click
 
+from correspondence.brussels import utc
 from correspondence.config import Settings
 from correspondence.desk import audit, people
 from correspondence.store import existing
 from correspondence.templates import approvals
 from scheduler.cli.base import Command, Group, argument, pass_settings
-from scheduler.run_record import utc
 
 
 @click.group("users", cls=Group)

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from correspondence.config import Settings
+from correspondence.plurals import counted
 from correspondence.store import connect, init
 from scheduler.cli.base import Command, argument, pass_settings
 
@@ -40,16 +41,12 @@ def import_folder(settings: Settings, directory: Path, accept_removals: bool = F
         print(message)
     for report in reports:
         found = described(report.separator, report.encoding)
-        print(f"{report.name}: {_counted(report.read, 'row')} read, {report.inserted} new, "
+        print(f"{report.name}: {counted(report.read, 'row')} read, {report.inserted} new, "
               f"{report.updated} changed, {report.unchanged} unchanged, {report.rejected} rejected"
               + (f"; {found}" if found else ""))
         for message in report.warnings + report.errors + report.removals:
             print(f"  {message}")
     return 1 if any(r.errors or r.gone for r in reports) else 0
-
-
-def _counted(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 @click.command("import", cls=Command)

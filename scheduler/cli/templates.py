@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 from sqlalchemy import Connection
 
+from correspondence.brussels import utc
 from correspondence.config import Settings
 from correspondence.desk import audit
 from correspondence.store import existing, init
@@ -59,16 +60,11 @@ def list_types(settings: Settings, as_of: date | None, as_json: bool) -> int:
                     print(f"{head}  NO APPROVED VERSION — its letters are held")
                     continue
                 print(f"{head}  {approval.hash[:12]} by {approval.approved_by} at "
-                      f"{_utc(approval.approved_at):%Y-%m-%d %H:%M} UTC, from {approval.effective_from}; "
+                      f"{utc(approval.approved_at):%Y-%m-%d %H:%M} UTC, from {approval.effective_from}; "
                       f"file on disk: {_said(state)}")
     if as_json:
         print(json.dumps(rows, indent=1, ensure_ascii=False))
     return 0
-
-
-def _utc(moment: datetime) -> datetime:
-    """The approval's time in UTC (stored naive in UTC by SQLite, aware by PostgreSQL)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _row(letter_type: catalog.LetterType, language: str, approval: approvals.Approval | None,
@@ -78,7 +74,7 @@ def _row(letter_type: catalog.LetterType, language: str, approval: approvals.App
             "mail_class": letter_type.mail_class,
             "approved": None if approval is None else {
                 "hash": approval.hash, "by": approval.approved_by,
-                "at": _utc(approval.approved_at).isoformat(timespec="seconds"),
+                "at": utc(approval.approved_at).isoformat(timespec="seconds"),
                 "effective_from": approval.effective_from.isoformat()},
             "on_disk": state}
 
