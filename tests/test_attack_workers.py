@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import Path
 import night_process as np
 import pytest
 from conftest import settings_for
+from processes import tagged, until
 from sqlalchemy import select
 
 from correspondence import schema
@@ -142,33 +142,6 @@ def test_workers_that_die_while_starting_stop_the_night_with_exit_2_and_it_resum
 # -- a night killed outright ------------------------------------------------------------------------------
 
 
-def _tagged(tag: str) -> list[tuple[int, str]]:
-    """(pid, name) of the live processes whose environment carries `tag`: the night and all it started."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if tag.encode() not in (entry / "environ").read_bytes():
-                continue
-            stat = (entry / "stat").read_text()
-        except OSError:  # ended while we looked, or not ours to read
-            continue
-        name, state = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()[0]
-        if state not in ("Z", "X"):
-            found.append((int(entry.name), name))
-    return found
-
-
-def _until(condition: object, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def test_a_killed_night_takes_its_workers_and_libreoffices_with_it(tmp_path: Path) -> None:
     """The night is SIGKILLed while its two workers each keep a LibreOffice running: within seconds nothing
     it started is left (today: ~670 MB of workers and LibreOffices, running until the machine restarts)."""
@@ -183,16 +156,16 @@ def test_a_killed_night_takes_its_workers_and_libreoffices_with_it(tmp_path: Pat
     night = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "run", "--as-of", np.NIGHT.isoformat()],
                              env=environment, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        assert _until(lambda: sum(name == "soffice.bin" for _, name in _tagged(tag)) >= 1, 180), \
-            f"no LibreOffice started: {_tagged(tag)}"
-        running = _tagged(tag)
+        assert until(lambda: sum(name == "soffice.bin" for _, name in tagged(tag)) >= 1, 180), \
+            f"no LibreOffice started: {tagged(tag)}"
+        running = tagged(tag)
         assert sum(name.startswith("python") for _, name in running) >= 1 + WORKERS, running
         night.kill()
         night.wait()
-        assert _until(lambda: not _tagged(tag), 10), f"left running after the night was killed: {_tagged(tag)}"
+        assert until(lambda: not tagged(tag), 10), f"left running after the night was killed: {tagged(tag)}"
     finally:
         for _ in range(3):  # a failed test leaves nothing running either
-            for pid, _ in _tagged(tag):
+            for pid, _ in tagged(tag):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
         if night.stderr:

@@ -3,6 +3,7 @@ letter (quarantined with the reason) and not the night, nothing left running whe
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -12,10 +13,12 @@ import sys
 import tempfile
 import textwrap
 import time
+import uuid
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from processes import alive_in_group, tagged, until
 
 from bench import decisions as bench_decisions
 from bench import fund as bench_fund
@@ -47,22 +50,6 @@ def _docx(letter_type: str, sample: str) -> bytes:
 @pytest.fixture(scope="module")
 def documents() -> dict[str, bytes]:
     return {f"{t}-{s}": _docx(t, s) for t, s in SAMPLES}
-
-
-def _alive_in_group(group: int) -> list[tuple[int, str]]:
-    """(pid, command name) of the live (not zombie) processes of a process group, from /proc."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
-        if int(fields[2]) == group and fields[0] != "Z":
-            found.append((int(entry.name), name))
-    return found
 
 
 def _office_group(office: LibreOffice) -> int:
@@ -128,7 +115,7 @@ def test_a_hang_costs_that_letter_only(documents: dict[str, bytes]) -> None:
         assert time.monotonic() - started < 15
         assert isinstance(failed, ConversionFailed)
         assert "did not convert this letter within 3 s" in str(failed) and "restarted" in str(failed)
-        assert _alive_in_group(hung) == []  # the hung one was killed
+        assert alive_in_group(hung) == []  # the hung one was killed
         assert isinstance(office.convert({second: other})[second], bytes)  # the next letter: a fresh LibreOffice
         assert office.starts == 2
 
@@ -170,10 +157,10 @@ def test_close_ends_libreoffice_and_removes_its_profile(documents: dict[str, byt
     office = LibreOffice()
     office.convert({name: data})
     group = _office_group(office)
-    assert "soffice.bin" in {name for _, name in _alive_in_group(group)}
+    assert "soffice.bin" in {name for _, name in alive_in_group(group)}
     office.close()
     assert not office.home.exists()
-    assert _alive_in_group(group) == []
+    assert alive_in_group(group) == []
 
 
 def test_a_killed_worker_does_not_leave_libreoffice_running(tmp_path: Path) -> None:
@@ -190,9 +177,43 @@ def test_a_killed_worker_does_not_leave_libreoffice_running(tmp_path: Path) -> N
     os.kill(worker.pid, signal.SIGKILL)
     worker.wait()
     deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and _alive_in_group(group):
+    while time.monotonic() < deadline and alive_in_group(group):
         time.sleep(0.2)
-    assert _alive_in_group(group) == []
+    assert alive_in_group(group) == []
+
+
+@pytest.mark.parametrize("moment", ["bridge", "office"], ids=["bridge-just-started", "office-starting"])
+def test_a_worker_killed_while_starting_libreoffice_does_not_leave_it_running(moment: str) -> None:
+    """SIGKILL in the instant after the worker started its bridge (before the bridge ran a line), or once the
+    bridge has started LibreOffice but not yet connected: nothing is left. A bridge that read its parent only
+    once it ran took init for its worker, and a night killed at that instant left a LibreOffice running
+    until the machine restarted."""
+    tag = f"TEST_TAG_OF_WORKER={uuid.uuid4().hex}"
+    worker = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import os, signal, subprocess
+        from correspondence.render import libreoffice
+        def die(pid):
+            print(pid, flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+        if {moment!r} == "bridge":
+            started = subprocess.Popen
+            def popen(args, **kwargs):
+                die(started(args, **kwargs).pid)
+            subprocess.Popen = popen
+        else:
+            libreoffice._Office = die
+        libreoffice.LibreOffice()._start()
+    """)], stdout=subprocess.PIPE, cwd=ROOT, env={**os.environ, tag.split("=")[0]: tag.split("=")[1]})
+    assert worker.stdout is not None
+    started = int(worker.stdout.readline())  # the bridge, or LibreOffice's launcher
+    worker.wait()
+    try:
+        assert worker.returncode == -signal.SIGKILL and started > 0
+        assert until(lambda: not tagged(tag), 15), f"left running after the worker was killed: {tagged(tag)}"
+    finally:
+        for pid, _ in tagged(tag):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_renderer_quarantines_a_letter_libreoffice_cannot_finish(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,7 +12,8 @@ A LibreOffice that died is restarted and the document tried once more. `close()`
 exit) ends LibreOffice and removes the profile; if the worker itself is killed, the bridge notices and
 ends LibreOffice's whole process group (LibreOffice runs in a session of its own, soffice.bin a grandchild:
 a parent-death signal would reach only the launcher, and would fire when the converting thread ends, not
-the worker). A profile left by a killed worker — `correspondence-lo-<pid>-…` in the temp folder, whose
+the worker). The bridge starts LibreOffice itself, once it is watching the worker whose pid it was given:
+a worker killed at any instant of the start leaves nothing running. A profile left by a killed worker — `correspondence-lo-<pid>-…` in the temp folder, whose
 `owner.lock` no live process holds — is removed by `remove_stale_profiles()` at the start of the next
 night. The PDFs are normalised (no dates, an /ID derived from the content) so the same DOCX
 always gives the same bytes.
@@ -68,7 +69,7 @@ class LibreOffice:
         self.timeout = DOCUMENT_TIMEOUT_S if timeout is None else timeout
         self.home, self._owner = _own_profile()
         self.profile = (self.home / "profile").as_uri()
-        self.office: subprocess.Popen[bytes] | None = None
+        self.office: _Office | None = None
         self.bridge: subprocess.Popen[bytes] | None = None
         self.starts = 0  # how many times LibreOffice was started (1 for a whole quiet night)
         self._buffer = b""
@@ -85,22 +86,20 @@ class LibreOffice:
         self._stop()
         pipe = f"correspondence-{os.getpid()}-{uuid.uuid4().hex[:12]}"
         env = {**os.environ, "HOME": str(self.home)}
-        self.office = subprocess.Popen(
-            [SOFFICE, f"-env:UserInstallation={self.profile}", "--headless", "--invisible", "--norestore",
-             "--nolockcheck", "--nodefault", "--nologo", f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, env=env,
-        )
+        office = [SOFFICE, f"-env:UserInstallation={self.profile}", "--headless", "--invisible", "--norestore",
+                  "--nolockcheck", "--nodefault", "--nologo", f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"]
         with (self.home / "bridge.log").open("ab") as log:
             self.bridge = subprocess.Popen(
-                [UNO_PYTHON, str(BRIDGE), pipe, str(START_TIMEOUT_S), str(self.office.pid)],
+                [UNO_PYTHON, str(BRIDGE), pipe, str(START_TIMEOUT_S), str(os.getpid()), *office],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, start_new_session=True, env=env,
             )
         self._buffer = b""
-        try:
-            reply = self._reply(START_TIMEOUT_S + 5)
-        except _Lost:
-            reply = None
+        reply = None
+        with contextlib.suppress(_Lost):
+            started = self._reply(START_TIMEOUT_S)
+            if started and started.get("office"):
+                self.office = _Office(int(started["office"]))
+                reply = self._reply(START_TIMEOUT_S + 5)
         if not (reply and reply.get("ready")):
             self._stop()
             raise ConversionFailed(f"LibreOffice did not start: {self._bridge_log() or 'no answer'}")
@@ -122,21 +121,21 @@ class LibreOffice:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 bridge.wait(CLOSE_TIMEOUT_S)
             if office is not None:
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    office.wait(CLOSE_TIMEOUT_S)
-        for process in (bridge, office):
-            if process is None:
-                continue
-            # The whole group, even when its leader (oosplash) has ended: soffice.bin may outlive it.
+                office.wait(CLOSE_TIMEOUT_S)
+        if bridge is not None:
+            # The whole group, even when its leader has ended: what it started may outlive it.
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
+                os.killpg(bridge.pid, signal.SIGKILL)
             with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(CLOSE_TIMEOUT_S)
-            _wait_until_gone(process.pid, CLOSE_TIMEOUT_S)
-            for stream in (process.stdin, process.stdout):
+                bridge.wait(CLOSE_TIMEOUT_S)
+            for stream in (bridge.stdin, bridge.stdout):
                 if stream:
                     with contextlib.suppress(OSError):
                         stream.close()
+        if office is not None:  # soffice.bin may outlive its launcher (oosplash), the group's leader
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(office.pid, signal.SIGKILL)
+            _wait_until_gone(office.pid, CLOSE_TIMEOUT_S)
 
     def close(self) -> None:
         """End LibreOffice for the night and remove the profile (idempotent)."""
@@ -302,6 +301,31 @@ def _wait_until_gone(group: int, seconds: float) -> None:
             log("libreoffice", status="still exiting", seconds=seconds)  # the next one starts anyway
             return
         time.sleep(0.02)
+
+
+class _Office:
+    """LibreOffice's process group, started by the bridge (the bridge's child, not the worker's)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid  # the launcher's, and the group's: LibreOffice runs in a session of its own
+
+    def poll(self) -> int | None:
+        """None while the launcher lives, as Popen.poll() (its exit status is its parent's, the bridge's)."""
+        return None if _alive(self.pid) else 0
+
+    def wait(self, seconds: float) -> None:
+        """Until the launcher has ended or `seconds` have passed."""
+        deadline = time.monotonic() + seconds
+        while _alive(self.pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = (Path("/proc") / str(pid) / "stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2 :].split()[0] not in ("Z", "X")
 
 
 def _alive_in_group(group: int) -> bool:
