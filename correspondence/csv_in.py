@@ -12,11 +12,14 @@ expected columns; `,` when none does. Each file says what was found (`separator 
 
 from __future__ import annotations
 
+import codecs
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from pathlib import Path
 
 SEPARATORS = {",": "','", ";": "';'", "\t": "tab"}  # in order of preference on a tie
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -24,6 +27,10 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 ZIP = b"PK\x03\x04"
 # an accented letter as UTF-8 writes it (é = C3 A9); Windows-1252 text almost never holds one ("Ã©")
 UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
+
+
+CHUNK = 1 << 20  # bytes read at a time: a file is never held whole
+CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 
 
 @dataclass(frozen=True)
@@ -35,27 +42,107 @@ class Decoded:
     problem: str | None = None
 
 
-def decode(raw: bytes) -> Decoded:
-    if raw.startswith(UTF16_BOMS):
+@dataclass(frozen=True)
+class Sniffed:
+    """How to read a file as text (`codec` for open()), its encoding for people, or why it cannot be read;
+    and the sha256 of its bytes."""
+
+    codec: str | None
+    encoding: str | None
+    problem: str | None
+    sha256: str
+
+
+class _Sniffer:
+    """The encoding of bytes fed in chunks, decided as `decode` decides it for the whole file at once."""
+
+    def __init__(self) -> None:
+        self.first = b""  # the first bytes: BOMs, zip, UTF-16 without BOM
+        self.utf16: codecs.IncrementalDecoder | None = None
+        self.utf8_error: str | None = None  # the first byte UTF-8 cannot read, with its line
+        self.carry = b""  # an incomplete UTF-8 sequence at a chunk's end
+        self.lines = 0  # line breaks in the bytes UTF-8 read so far
+        self.sequence = False  # an accented letter as UTF-8 writes it, anywhere
+        self.undefined = False  # a byte Windows-1252 leaves undefined, anywhere
+        self.utf16_broken = False
+        self.tail = b""  # the end of the previous chunk: a sequence may straddle two
+        self.digest = hashlib.sha256()
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        self.digest.update(chunk)
+        if len(self.first) < 4:
+            self.first += chunk[: 4 - len(self.first)]
+            if self.first.startswith(UTF16_BOMS) and self.utf16 is None:
+                self.utf16 = codecs.getincrementaldecoder("utf-16")()
+        if self.utf16 is not None:
+            try:
+                self.utf16.decode(chunk, final)
+            except UnicodeDecodeError:
+                self.utf16_broken = True
+            return
+        joined = self.tail + chunk
+        self.sequence = self.sequence or bool(UTF8_SEQUENCE.search(joined))
+        self.undefined = self.undefined or bool(CP1252_UNDEFINED.search(chunk))
+        self.tail = chunk[-3:]
+        if self.utf8_error is None:
+            self._utf8(self.carry + chunk, final)
+
+    def _utf8(self, data: bytes, final: bool) -> None:
         try:
-            return Decoded(raw.decode("utf-16"), "UTF-16 (BOM)")
-        except UnicodeDecodeError:
-            return Decoded(None, None, "starts as UTF-16 but is not: export the file as CSV UTF-8")
-    if raw.startswith(ZIP):
-        return Decoded(None, None, "is a zip file (an .xlsx or .ods workbook?), not CSV text: save it as CSV")
-    if raw[:2].count(0) == 1:  # a header is text: a NUL in its first two bytes is UTF-16 without its BOM
-        return Decoded(None, None, "is UTF-16 without a BOM: export the file as CSV UTF-8")
-    try:
-        return Decoded(raw.decode("utf-8-sig"), "UTF-8 (BOM)" if raw.startswith(UTF8_BOM) else "UTF-8")
-    except UnicodeDecodeError as exc:
-        if UTF8_SEQUENCE.search(raw):  # UTF-8 text with a broken byte: read as Windows-1252 every é would be Ã©
-            line = raw.count(b"\n", 0, exc.start) + 1
-            return Decoded(None, None, f"is UTF-8 except byte 0x{raw[exc.start]:02x} on line {line}: correct that "
-                                       "line or export the file again as CSV UTF-8")
-    try:  # every byte of Windows-1252 is a character but 0x81, 0x8d, 0x8f, 0x90, 0x9d
-        return Decoded(raw.decode("cp1252"), "Windows-1252 (not UTF-8)")
-    except UnicodeDecodeError:
-        return Decoded(raw.decode("latin-1"), "Latin-1 (not UTF-8)")
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if not final and exc.reason == "unexpected end of data":  # the sequence goes on in the next chunk
+                self.lines += data.count(b"\n", 0, exc.start)
+                self.carry = data[exc.start :]
+                return
+            line = self.lines + data.count(b"\n", 0, exc.start) + 1
+            self.utf8_error = f"is UTF-8 except byte 0x{data[exc.start]:02x} on line {line}"
+            return
+        self.lines += data.count(b"\n")
+        self.carry = b""
+
+    def decided(self) -> Sniffed:
+        sha = self.digest.hexdigest()
+        if self.utf16 is not None:
+            if self.utf16_broken:
+                return Sniffed(None, None, "starts as UTF-16 but is not: export the file as CSV UTF-8", sha)
+            return Sniffed("utf-16", "UTF-16 (BOM)", None, sha)
+        if self.first.startswith(ZIP):
+            return Sniffed(None, None, "is a zip file (an .xlsx or .ods workbook?), not CSV text: save it as CSV", sha)
+        if self.first[:2].count(0) == 1:  # a header is text: a NUL in its first two bytes is UTF-16 without its BOM
+            return Sniffed(None, None, "is UTF-16 without a BOM: export the file as CSV UTF-8", sha)
+        if self.utf8_error is None:
+            return Sniffed("utf-8-sig", "UTF-8 (BOM)" if self.first.startswith(UTF8_BOM) else "UTF-8", None, sha)
+        if self.sequence:  # UTF-8 text with a broken byte: read as Windows-1252 every é would be Ã©
+            return Sniffed(None, None, f"{self.utf8_error}: correct that line or export the file again as CSV UTF-8",
+                           sha)
+        if self.undefined:  # every byte of Windows-1252 is a character but 0x81, 0x8d, 0x8f, 0x90, 0x9d
+            return Sniffed("latin-1", "Latin-1 (not UTF-8)", None, sha)
+        return Sniffed("cp1252", "Windows-1252 (not UTF-8)", None, sha)
+
+
+def sniff(path: Path) -> Sniffed:
+    """How to read the file at `path` as text, read in chunks (its size does not matter)."""
+    sniffer = _Sniffer()
+    with path.open("rb") as handle:
+        chunk = handle.read(CHUNK)
+        while True:
+            following = handle.read(CHUNK) if chunk else b""
+            sniffer.feed(chunk, final=not following)
+            if not following:
+                break
+            chunk = following
+    return sniffer.decided()
+
+
+def decode(raw: bytes) -> Decoded:
+    """`raw` as text, decided as `sniff` decides a file's encoding."""
+    sniffer = _Sniffer()
+    sniffer.feed(raw, final=True)
+    found = sniffer.decided()
+    if found.codec is None:
+        return Decoded(None, None, found.problem)
+    return Decoded(raw.decode(found.codec), found.encoding)
 
 
 def header_cells(text: str, separator: str) -> list[str]:

@@ -11,18 +11,22 @@ when asked (`--accept-removals`, see removals.py).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import itertools
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from sqlalchemy import Connection, Engine, Table, select, tuple_
 
-from correspondence import csv_in, removals, schema
+from correspondence import csv_in, import_keys, national_numbers, removals, schema
 from correspondence import fields as f
 from correspondence.fields import FieldError
 from correspondence.plurals import counted
@@ -36,6 +40,7 @@ RowCheck = Callable[[dict[str, Any], "Known"], tuple[str, str] | None]
 # say a name under `status`, would otherwise be echoed by the column's "'…' is not one of" message).
 PERSONAL = ("national_number", "first_name", "last_name", "name", "street", "city")
 MAX_FIELD = 4096  # characters: no column needs more; a longer field rejects its row, not the file
+BATCH = 5000  # rows read, checked and written at a time: the import's memory does not grow with the file
 
 
 @dataclass(frozen=True)
@@ -71,9 +76,11 @@ class FileReport:
     unchanged: int = 0
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    # What the file holds, for finding rows gone from the export: the key of every row, loaded or rejected,
-    # whether the file was read to its end, and how many rejected rows had no readable key.
-    present: set[tuple[Any, ...]] = field(default_factory=set)
+    # What the file holds, for finding rows gone from the export: the key of every row, loaded or rejected
+    # (in the import's temporary table, import_keys.py), whether the file was read to its end, and how many
+    # rejected rows had no readable key.
+    keys: import_keys.MemoryKeys | import_keys.FileKeys = field(default_factory=import_keys.MemoryKeys,
+                                                                repr=False, compare=False)
     read_whole: bool = False
     keyless: int = 0
     gone: list[str] = field(default_factory=list)  # keys of rows gone from the export and kept
@@ -81,6 +88,8 @@ class FileReport:
     removals: list[str] = field(default_factory=list)  # what was found and done about them, one line each
     separator: str | None = None  # as found (csv_in.py): ',', ';' or a tab
     encoding: str | None = None  # as found, for people: 'UTF-8', 'UTF-8 (BOM)', 'Windows-1252 (not UTF-8)'
+    sha256: str | None = None  # hex digest of the file's bytes as read (the import record names it)
+    seconds: float = 0.0  # reading, checking and writing the file (bench/import.py)
 
 
 def _address_columns() -> dict[str, f.Parser]:
@@ -393,7 +402,9 @@ SPECS: tuple[FileSpec, ...] = (
 
 def decode(path: Path, report: FileReport) -> str | None:
     """The file's text, its encoding noted in the report; None, with a message, when it is not text."""
-    decoded = csv_in.decode(path.read_bytes())
+    raw = path.read_bytes()
+    report.sha256 = hashlib.sha256(raw).hexdigest()
+    decoded = csv_in.decode(raw)
     report.encoding = decoded.encoding
     if decoded.problem:
         report.errors.append(f"{path.name}:1: file: {decoded.problem}; nothing of this file was imported")
@@ -401,27 +412,151 @@ def decode(path: Path, report: FileReport) -> str | None:
 
 
 def parse_rows(spec: FileSpec, text: str, known: Known, report: FileReport) -> list[dict[str, Any]]:
-    """Valid rows, keyed by table column; a rejected row adds one message per bad field to the report."""
-    with _field_limit(len(text) + 1):  # csv's own limit would end the file at the first long field
-        report.separator = csv_in.separator(text, spec.columns)
-        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=report.separator, strict=True)
+    """Valid rows of a text, keyed by table column, checked as the import checks a file but without a
+    database (the ids rows refer to are `known`'s); a rejected row adds one message per bad field to the report."""
+    keys = import_keys.MemoryKeys()
+    rows = [row for batch in _batches(spec, lambda: io.StringIO(text, newline=""), len(text) + 1, report,
+                                      lambda _rows: known, keys)
+            for row in batch]
+    if spec.table is schema.affiliates:
+        number_in_file = {row["affiliate_id"]: row["national_number"] for _line, row in rows}
+        numbered = [(line, row["affiliate_id"], row["national_number"], holder,
+                     number_in_file.get(holder) if holder else None, (holder,) in keys.present)
+                    for line, row in rows for holder in [known.national_numbers.get(row["national_number"])]]
+        conflicts = national_numbers.conflicts(sorted(numbered, key=lambda r: (r[2], r[0])))
+        rows = _without_conflicts(spec, rows, conflicts, report)
+    for _line, row in rows:
+        if spec.table is schema.affiliates:
+            known.affiliates.add(row["affiliate_id"])
+        elif spec.table is schema.companies:
+            known.companies.add(row["company_id"])
+        elif spec.table is schema.claims:
+            known.claims.add(row["claim_id"])
+    report.keys = keys
+    _in_line_order(report)
+    return [row for _line, row in rows]
+
+
+def _without_conflicts(spec: FileSpec, rows: list[tuple[int, dict[str, Any]]], conflicts: dict[int, str],
+                       report: FileReport) -> list[tuple[int, dict[str, Any]]]:
+    """The rows but those whose national number another affiliate has: each rejected with its reason."""
+    kept = []
+    for line, row in rows:
+        if line in conflicts:
+            report.errors.append(f"{spec.name}:{line}: national_number: {conflicts[line]}")
+            report.rejected += 1
+        else:
+            kept.append((line, row))
+    return kept
+
+
+def _in_line_order(report: FileReport) -> None:
+    report.errors[:] = sorted((f.mask_national_numbers(e) for e in report.errors), key=_line_of)
+
+
+def _batches(spec: FileSpec, open_text: Callable[[], TextIO], limit: int, report: FileReport,
+             known_for: Callable[[list[dict[str, Any]]], Known],
+             keys: import_keys.MemoryKeys | import_keys.FileKeys) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+    """The file's valid rows as (line, row) in batches of at most BATCH; each rejected row reported."""
+    with _field_limit(limit), open_text() as handle:  # csv's own limit would end the file at the first long field
+        first = handle.readline()
+        report.separator = csv_in.separator(first, spec.columns)
+        reader = csv.DictReader(itertools.chain([first], handle), delimiter=report.separator, strict=True)
         try:
             header = reader.fieldnames or []
         except csv.Error as exc:
             report.errors.append(f"{spec.name}:1: header: {exc}; nothing of this file was imported")
-            return []
-        problem = _header_problem(spec, header) if text.strip() else "the file is empty, not even a header"
+            return
+        empty = not first.strip() and _blank(open_text)
+        problem = "the file is empty, not even a header" if empty else _header_problem(spec, header)
         if problem:
             report.errors.append(f"{spec.name}:1: header: {problem}; nothing of this file was imported")
-            return []
+            return
         extra = [c for c in header if c not in spec.columns]
         if extra:
             names = f.mask_national_numbers(", ".join(map(str, extra)))
             report.warnings.append(f"{spec.name}:1: header: {_plural(len(extra), 'column')} {names} "
                                    f"{'is' if len(extra) == 1 else 'are'} ignored")
-        rows = _read_rows(spec, reader, known, report)
-    report.errors[:] = sorted((f.mask_national_numbers(e) for e in report.errors), key=_line_of)
-    return rows
+        yield from _read_rows(spec, reader, report, known_for, keys)
+
+
+def _blank(open_text: Callable[[], TextIO]) -> bool:
+    """Whether the text holds nothing but white space (read again, line by line: it may be large)."""
+    with open_text() as handle:
+        return not any(line.strip() for line in handle)
+
+
+@dataclass
+class _Read:
+    line: int
+    raw: dict[str, Any]
+    key: tuple[Any, ...] | None  # as the table holds it, even when another field rejects the row
+    row: dict[str, Any]
+    problems: list[tuple[str, str]]
+
+
+def _read_rows(spec: FileSpec, reader: csv.DictReader[str], report: FileReport,
+               known_for: Callable[[list[dict[str, Any]]], Known],
+               keys: import_keys.MemoryKeys | import_keys.FileKeys) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+    pending: list[_Read] = []
+    keyless = 0
+    header = reader.fieldnames or []
+    try:
+        for raw in reader:
+            line = reader.line_num
+            if all(not v or not v.strip() for v in raw.values() if isinstance(v, str)) and None not in raw:
+                continue  # separators only (`;;;;`, an empty row a spreadsheet kept): nothing in it
+            report.read += 1
+            fields = _field_count(raw)
+            if fields != len(header):
+                report.errors.append(f"{spec.name}:{line}: row: has {counted(fields, 'field')}, "
+                                     f"the header has {len(header)}")
+                report.rejected += 1
+                keyless += 1
+                continue
+            key = _key_of(spec, raw)
+            keyless += key is None
+            row, problems = _parse_fields(spec, raw)
+            pending.append(_Read(line, raw, key, row, problems))
+            if len(pending) >= BATCH:
+                yield _settled(spec, pending, report, known_for, keys)
+                pending = []
+    except csv.Error as exc:
+        report.errors.append(f"{spec.name}:{reader.line_num}: row: {exc}; the rest of the file was not read")
+    else:
+        report.read_whole, report.keyless = True, keyless
+    if pending:
+        yield _settled(spec, pending, report, known_for, keys)
+
+
+def _settled(spec: FileSpec, pending: list[_Read], report: FileReport,
+             known_for: Callable[[list[dict[str, Any]]], Known],
+             keys: import_keys.MemoryKeys | import_keys.FileKeys) -> list[tuple[int, dict[str, Any]]]:
+    """A batch's rows checked (against the ids known, then for a key an earlier row has): the valid ones."""
+    known = known_for([read.row for read in pending]) if spec.checks else Known()
+    for read in pending:
+        read.problems += _checked(spec, read.row, known)
+    earlier = keys.firsts({tuple(r.row[k] for k in spec.key) for r in pending if not r.problems})
+    firsts: dict[tuple[Any, ...], int] = {}
+    valid = []
+    for read in pending:
+        if not read.problems:
+            key = tuple(read.row[k] for k in spec.key)
+            first = earlier.get(key) or firsts.get(key)
+            if first is not None:
+                read.problems = [(spec.key[0], f"duplicate of line {first}; the first one is kept")]
+            else:
+                firsts[key] = read.line
+        if read.problems:
+            report.rejected += 1
+            report.errors.extend(f"{spec.name}:{read.line}: {column}: {_without_personal_data(reason, read.raw)}"
+                                 for column, reason in read.problems)
+            continue
+        if spec.derive is not None:
+            read.row.update(spec.derive(read.row))
+        valid.append((read.line, dict(read.row)))
+    keys.add([r.key for r in pending if r.key is not None], firsts)
+    return valid
 
 
 def _line_of(message: str) -> int:
@@ -448,89 +583,10 @@ def _header_problem(spec: FileSpec, header: list[str]) -> str | None:
     return None
 
 
-def _read_rows(spec: FileSpec, reader: csv.DictReader[str], known: Known,
-               report: FileReport) -> list[dict[str, Any]]:
-    rows: list[tuple[int, dict[str, Any]]] = []
-    seen: dict[tuple[Any, ...], int] = {}
-    keyless = 0
-    header = reader.fieldnames or []
-    try:
-        for raw in reader:
-            line = reader.line_num
-            if all(not v or not v.strip() for v in raw.values() if isinstance(v, str)) and None not in raw:
-                continue  # separators only (`;;;;`, an empty row a spreadsheet kept): nothing in it
-            report.read += 1
-            fields = _field_count(raw)
-            if fields != len(header):
-                report.errors.append(f"{spec.name}:{line}: row: has {counted(fields, 'field')}, "
-                                     f"the header has {len(header)}")
-                report.rejected += 1
-                keyless += 1
-                continue
-            key = _key_of(spec, raw)
-            if key is None:
-                keyless += 1
-            else:
-                report.present.add(key)
-            row, problems = _parse_row(spec, raw, known)
-            if not problems:
-                key = tuple(row[k] for k in spec.key)
-                if key in seen:
-                    problems = [(spec.key[0], f"duplicate of line {seen[key]}; the first one is kept")]
-                else:
-                    seen[key] = line
-            if problems:
-                report.rejected += 1
-                report.errors.extend(f"{spec.name}:{line}: {column}: {_without_personal_data(reason, raw)}"
-                                     for column, reason in problems)
-                continue
-            rows.append((line, row))
-    except csv.Error as exc:
-        report.errors.append(f"{spec.name}:{reader.line_num}: row: {exc}; the rest of the file was not read")
-    else:
-        report.read_whole, report.keyless = True, keyless
-    rows = _one_national_number_each(spec, rows, known, report)
-    for _line, row in rows:
-        if spec.table is schema.affiliates:
-            known.affiliates.add(row["affiliate_id"])
-        elif spec.table is schema.companies:
-            known.companies.add(row["company_id"])
-        elif spec.table is schema.claims:
-            known.claims.add(row["claim_id"])
-    return [row for _line, row in rows]
-
-
 def _field_count(raw: dict[str | None, Any]) -> int:
     """How many fields the row has: csv.DictReader puts a short row's missing ones as None, a long row's
     extra ones in a list under None."""
     return sum(v is not None for k, v in raw.items() if k is not None) + len(raw.get(None) or ())
-
-
-def _one_national_number_each(spec: FileSpec, rows: list[tuple[int, dict[str, Any]]], known: Known,
-                              report: FileReport) -> list[tuple[int, dict[str, Any]]]:
-    """Affiliates: a national number is one person's. A row whose number an earlier row of the file has, or
-    that the database holds under another affiliate id (one this file does not give another number), is
-    rejected, naming that affiliate id; the number itself is never shown."""
-    if spec.table is not schema.affiliates:
-        return rows
-    number_in_file = {row["affiliate_id"]: row["national_number"] for _line, row in rows}
-    first: dict[str, tuple[str, int]] = {}
-    kept = []
-    for line, row in rows:
-        number, affiliate = row["national_number"], row["affiliate_id"]
-        holder = known.national_numbers.get(number)
-        if number in first:
-            reason = f"already given to affiliate {first[number][0]} on line {first[number][1]}"
-        elif holder is not None and holder != affiliate and number_in_file.get(holder, number) == number:
-            gone = "" if (holder,) in report.present else ", which this export no longer holds"
-            reason = f"already given to affiliate {holder} in the database{gone}"
-        else:
-            first[number] = (affiliate, line)
-            kept.append((line, row))
-            continue
-        report.errors.append(f"{spec.name}:{line}: national_number: {reason}")
-        report.rejected += 1
-    return kept
 
 
 def _without_personal_data(reason: str, raw: dict[str, str]) -> str:
@@ -570,10 +626,8 @@ class _Parsed(dict[str, Any]):
         raise _Unparsed(column)
 
 
-def _parse_row(spec: FileSpec, raw: dict[str, str],
-               known: Known) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """The row by table column, and every problem of it as (column, reason): each field that does not parse,
-    then each row check whose fields did."""
+def _parse_fields(spec: FileSpec, raw: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The row by table column (those fields that parse), and each field that does not as (column, reason)."""
     row = _Parsed()
     problems = [(str(column), f"is {len(value)} characters long, a field holds at most {MAX_FIELD}; "
                  "the row was skipped")
@@ -587,6 +641,12 @@ def _parse_row(spec: FileSpec, raw: dict[str, str],
             row[spec.rename.get(column, column)] = parse(value)
         except FieldError as exc:
             problems.append((column, _reason(str(exc), value)))
+    return row, problems
+
+
+def _checked(spec: FileSpec, row: dict[str, Any], known: Known) -> list[tuple[str, str]]:
+    """The problems of each row check whose fields parsed."""
+    problems = []
     for check in spec.checks:
         try:
             problem = check(row, known)
@@ -594,9 +654,7 @@ def _parse_row(spec: FileSpec, raw: dict[str, str],
             continue
         if problem:
             problems.append(problem)
-    if not problems and spec.derive is not None:
-        row.update(spec.derive(row))
-    return dict(row), problems
+    return problems
 
 
 def _reason(reason: str, value: str) -> str:
@@ -639,6 +697,8 @@ def upsert(connection: Connection, spec: FileSpec, rows: list[dict[str, Any]], r
 
 
 def known_ids(connection: Connection) -> Known:
+    """Every id the database holds that rows may refer to, and each national number's holder (in memory: for
+    checking texts with parse_rows; the import itself asks the database batch by batch)."""
     a = schema.affiliates.c
     numbers: dict[str, str] = {}
     for number, affiliate in connection.execute(select(a.national_number, a.affiliate_id)
@@ -652,25 +712,78 @@ def known_ids(connection: Connection) -> Known:
     )
 
 
+def _known_in(connection: Connection, rows: list[dict[str, Any]]) -> Known:
+    """Of the ids a batch of rows names (those that parsed), the ones the database holds."""
+    wanted: dict[str, set[str]] = {"affiliate": set(), "company": set(), "claim": set()}
+    for row in rows:
+        for kind, column in (("affiliate", "affiliate_id"), ("claim", "claim_id")):
+            if (value := dict.get(row, column)) is not None:
+                wanted[kind].add(value)
+        for kind_column, column in (("payer_type", "payer_id"), ("recipient_type", "recipient_id")):
+            kind, value = dict.get(row, kind_column), dict.get(row, column)
+            if kind in ("affiliate", "company") and value is not None:
+                wanted[kind].add(value)
+    affiliates, companies, claims = import_keys.known_ids(connection, wanted["affiliate"], wanted["company"],
+                                                          wanted["claim"])
+    return Known(affiliates, companies, claims)
+
+
 def import_dir(engine: Engine, directory: Path, only: Iterable[str] | None = None,
                accept_removals: bool = False) -> list[FileReport]:
     """Import every known CSV present in `directory`, in dependency order; one transaction per file. Rows
-    the database holds and a file no longer does are reported (`gone`), and removed if `accept_removals`."""
-    with engine.connect() as connection:
-        known = known_ids(connection)
+    the database holds and a file no longer does are reported (`gone`), and removed if `accept_removals`.
+
+    Each file is read in batches (its text never whole): the rows of a batch are checked, the ids they refer
+    to looked up in the database (the files before are in it), and written; the keys and national numbers
+    of the rows passed are remembered in the import's temporary tables (import_keys.py)."""
     reports = []
     wanted = set(only) if only else None
-    for spec in SPECS:
-        path = directory / spec.name
-        if not path.exists() or (wanted and spec.name not in wanted):
-            continue
-        report = FileReport(spec.name)
-        reports.append(report)
-        text = decode(path, report)
-        if text is None:
-            continue
-        rows = parse_rows(spec, text, known, report)
-        with engine.begin() as connection:
-            upsert(connection, spec, rows, report)
-    removals.settle(engine, {spec.name: spec for spec in SPECS}, reports, accept_removals)
+    with engine.connect() as connection, import_keys.Store(connection) as store:
+        for spec in SPECS:
+            path = directory / spec.name
+            if not path.exists() or (wanted and spec.name not in wanted):
+                continue
+            report = FileReport(spec.name)
+            reports.append(report)
+            started = time.perf_counter()
+            _import_file(connection, store, spec, path, report)
+            report.seconds = round(time.perf_counter() - started, 3)
+        removals.settle(connection, {spec.name: spec for spec in SPECS}, reports, accept_removals)
     return reports
+
+
+def _import_file(connection: Connection, store: import_keys.Store, spec: FileSpec, path: Path,
+                 report: FileReport) -> None:
+    sniffed = csv_in.sniff(path)
+    report.sha256, report.encoding = sniffed.sha256, sniffed.encoding
+    if sniffed.codec is None:
+        report.errors.append(f"{path.name}:1: file: {sniffed.problem}; nothing of this file was imported")
+        return
+    codec = sniffed.codec
+
+    def open_text() -> TextIO:
+        return path.open(encoding=codec, newline="")
+
+    limit = path.stat().st_size + 1
+    conflicts = _number_conflicts(connection, store, spec, open_text, limit) if spec.table is schema.affiliates else {}
+    keys = store.keys(spec.name)
+    with connection.begin():
+        for batch in _batches(spec, open_text, limit, report, partial(_known_in, connection), keys):
+            upsert(connection, spec, [row for _line, row in _without_conflicts(spec, batch, conflicts, report)],
+                   report)
+    report.keys = keys
+    _in_line_order(report)
+
+
+def _number_conflicts(connection: Connection, store: import_keys.Store, spec: FileSpec,
+                      open_text: Callable[[], TextIO], limit: int) -> dict[int, str]:
+    """affiliates.csv read once first, to know each valid row's national number before writing any: a row may
+    take a number another affiliate gives up further down the file."""
+    keys = store.keys(f"{spec.name} (national numbers)")
+    with connection.begin():
+        for batch in _batches(spec, open_text, limit, FileReport(spec.name), partial(_known_in, connection), keys):
+            store.add_numbers([(line, row["affiliate_id"], row["national_number"]) for line, row in batch])
+        found = national_numbers.conflicts(store.numbers(keys))
+        store.forget_numbers()
+        keys.forget()
+    return found

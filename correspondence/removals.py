@@ -7,9 +7,10 @@ rejected row whose key could not be read reports them but removes none: that row
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, Table, and_, delete, select, tuple_
+from sqlalchemy import Connection, Table, and_, delete, select, tuple_
 
 from correspondence import schema
 from correspondence.fields import mask_national_numbers
@@ -24,10 +25,16 @@ class FileSpec(Protocol):
     def key(self) -> tuple[str, ...]: ...
 
 
+class Keys(Protocol):
+    """The keys an import file held (import_keys.py)."""
+    def count(self) -> int: ...
+    def missing(self, keys: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]: ...
+
+
 class FileReport(Protocol):
     """What removals read and fill in an import file's report (importing.FileReport)."""
     name: str
-    present: set[tuple[Any, ...]]
+    keys: Keys
     read_whole: bool
     keyless: int
     gone: list[str]
@@ -35,17 +42,17 @@ class FileReport(Protocol):
     removals: list[str]
 
 SHOWN = 10  # keys listed per file; the count says how many more
+PAGE = 5000  # keys of a table compared with the file's at a time
 
 
-def settle(engine: Engine, specs: dict[str, FileSpec], reports: list[FileReport], accept: bool) -> None:
+def settle(connection: Connection, specs: dict[str, FileSpec], reports: list[FileReport], accept: bool) -> None:
     """Fill each report's `gone`, `removed` and `removals`; delete the gone rows if `accept`."""
     found: dict[str, list[tuple[Any, ...]]] = {}
-    with engine.connect() as connection:
+    with connection.begin():
         for report in reports:
             if report.read_whole:
-                spec = specs[report.name]
-                held = {tuple(r) for r in connection.execute(select(*[spec.table.c[k] for k in spec.key]))}
-                gone = sorted(held - report.present, key=lambda k: tuple(str(v) for v in k))
+                gone = sorted(_gone(connection, specs[report.name], report.keys),
+                              key=lambda k: tuple(str(v) for v in k))
                 if gone:
                     found[report.name] = gone
     if not found:
@@ -58,16 +65,31 @@ def settle(engine: Engine, specs: dict[str, FileSpec], reports: list[FileReport]
                                        f"{_listed(report.gone)}; import again with --accept-removals to "
                                        "remove them")
         return
-    with engine.begin() as connection:
+    with connection.begin():
         for report in reversed(reports):  # contributions and claims before the affiliates they belong to
             if report.name in found:
                 _remove(connection, specs[report.name], found[report.name], report)
 
 
+def _gone(connection: Connection, spec: FileSpec, keys: Keys) -> Iterator[tuple[Any, ...]]:
+    """The keys the table holds and the file did not, a page of the table at a time."""
+    columns = [spec.table.c[k] for k in spec.key]
+    last: tuple[Any, ...] | None = None
+    while True:
+        query = select(*columns).order_by(*columns).limit(PAGE)
+        if last is not None:
+            query = query.where(tuple_(*columns) > tuple_(*last) if len(columns) > 1 else columns[0] > last[0])
+        page = [tuple(row) for row in connection.execute(query)]
+        if not page:
+            return
+        yield from keys.missing(page)
+        last = page[-1]
+
+
 def _remove(connection: Connection, spec: FileSpec, gone: list[tuple[Any, ...]], report: FileReport) -> None:
-    if not report.present or report.keyless:
+    if not report.keys.count() or report.keyless:
         report.gone = [_text(k) for k in gone]
-        why = ("the file has no rows: an export cut short must not empty the table" if not report.present
+        why = ("the file has no rows: an export cut short must not empty the table" if not report.keys.count()
                else f"{counted(report.keyless, 'rejected row')} without a readable key may be among them; "
                "correct them first")
         report.removals.append(f"{report.name}: {_count(report.gone)} gone from the export, kept: "

@@ -68,13 +68,14 @@ def _quarters_back(day: date, n: int) -> list[tuple[int, int]]:
     return quarters
 
 
-def build(affiliates: int, seed: int, day: date) -> DemoFund:
+def build(affiliates: int, seed: int, day: date, quarters: int = 8) -> DemoFund:
+    """The demo fund on `day`: `affiliates` affiliates with `quarters` quarters of contributions up to `day`'s."""
     rng = random.Random(seed)
     params = Parameters()
     fee_rate = Decimal(load_fund(DEFAULT_FUND)["fund"]["fee_rate"])
     names, places = sample_names(), postcodes()
     rows: dict[str, list[dict[str, Any]]] = {"affiliates.csv": [], "contributions.csv": [], "payments.csv": []}
-    quarters = _quarters_back(day, 8)
+    periods = _quarters_back(day, quarters)
     # Each affiliate's own national number (the import refuses one given twice). A number drawn twice is
     # drawn again from its own generator, so the main draws, and every demo fund built before, stay the same.
     given: set[str] = set()
@@ -100,7 +101,7 @@ def build(affiliates: int, seed: int, day: date) -> DemoFund:
         payer = _pick(rng, PAYERS)
         if shown:
             income, payer = showcase.income(number), shown[1]
-        for year, quarter in quarters:
+        for year, quarter in periods:
             amount = quarterly_amount(status, income, year, params)
             fee = cents(amount * fee_rate)
             due = quarter_end(year, quarter)
@@ -109,7 +110,7 @@ def build(affiliates: int, seed: int, day: date) -> DemoFund:
                 "year": year, "quarter": quarter, "kind": "provisional", "amount": fmt(amount), "fee": fmt(fee),
                 "due_date": due.isoformat(),
             })
-            paid_on, paid = _payment(rng, payer, due, amount + fee, (year, quarter) == quarters[-1])
+            paid_on, paid = _payment(rng, payer, due, amount + fee, (year, quarter) == periods[-1])
             if paid_on and paid_on <= day and paid > 0:
                 rows["payments.csv"].append({
                     "payment_id": f"P{affiliate_id[1:]}{year}{quarter}", "payer_type": "affiliate",
@@ -154,9 +155,10 @@ def _payment(rng: random.Random, payer: str, due: date, total: Decimal, current:
     return due - timedelta(days=rng.randint(0, 20)), cents(total / 2)
 
 
-def write_demo_fund(folder: Path, affiliates: int, seed: int, day: date, profile: Path = DEFAULT_FUND) -> DemoFund:
+def write_demo_fund(folder: Path, affiliates: int, seed: int, day: date, profile: Path = DEFAULT_FUND,
+                    quarters: int = 8) -> DemoFund:
     """The demo's CSV exports in `folder`, and `fund.toml`: the fund `profile` switched on (demo/former.py)."""
-    fund = build(affiliates, seed, day)
+    fund = build(affiliates, seed, day, quarters)
     make_dir(folder)
     atomic_write(folder / "fund.toml", former.switched_on(profile.read_text(encoding="utf-8"), day).encode(), sync=False)
     for name, rows in fund.rows.items():
