@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -137,7 +137,17 @@ SHAPE = Table({
     # The switch-on day (README: How a fund switches on); absent, the engine owns every event.
     "cutover": Table({"go_live": iso_day}),
     "ebox": EBOX,
-}, optional=frozenset({"cutover", "ebox"}))
+    # The import (issue 22): how old the core system's export may be when a night plans on it (README: Import
+    # files); absent, a night does not check the export's age.
+    "import": Table({"max_export_age_hours": count}),
+}, optional=frozenset({"cutover", "ebox", "import"}))
+
+
+def max_export_age(profile: Mapping[str, Any]) -> timedelta | None:
+    """How old the latest import's export may be when a night plans (`[import] max_export_age_hours`); None
+    without the table: no limit."""
+    hours = profile.get("import", {}).get("max_export_age_hours")
+    return None if hours is None else timedelta(hours=hours)
 
 
 def problems(profile: Mapping[str, Any], shape: Table = SHAPE, where: str = "") -> list[str]:

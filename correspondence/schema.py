@@ -223,6 +223,40 @@ decisions = Table(
     Column("result", Text, nullable=False),  # the rule's JSON output
 )
 
+# ---- the imports (correspondence/import_record.py) ------------------------------------------------------
+
+# Each run of `correspondence import FOLDER`: when it started and finished, the folder, and the export's age
+# reference `exported_at` (the newest modification time of the files it read), which the night checks.
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("folder", String(1000), nullable=False),
+    Column("exported_at", DateTime(timezone=True), nullable=False),
+    Column("accept_removals", Boolean, nullable=False, default=False),
+)
+
+# One row per file an import read: its sha256 and rows read, new, changed, unchanged, rejected and gone from the
+# export (kept, or removed with --accept-removals: `removed` says how many of them were removed).
+import_files = Table(
+    "import_files",
+    metadata,
+    Column("import_id", Integer, ForeignKey("imports.id"), primary_key=True),
+    Column("name", String(100), primary_key=True),
+    Column("sha256", String(64)),  # NULL: the file could not be read
+    Column("modified_at", DateTime(timezone=True), nullable=False),
+    Column("bytes", BigInteger, nullable=False),
+    Column("read", Integer, nullable=False),
+    Column("new", Integer, nullable=False),
+    Column("changed", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("disappeared", Integer, nullable=False),
+    Column("removed", Integer, nullable=False),
+)
+
 # ---- the journal -------------------------------------------------------------------------------------
 
 runs = Table(
@@ -234,6 +268,8 @@ runs = Table(
     Column("finished_at", DateTime(timezone=True)),
     Column("attempts", Integer, nullable=False, default=1),
     Column("summary", Text),
+    # The import the night planned on (imports.id, set in the planning transaction); NULL when none was recorded.
+    Column("import_id", Integer),
 )
 
 letters = Table(

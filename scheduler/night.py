@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from correspondence import faults, fund_profile, journal, schema
+from correspondence import faults, fund_profile, import_record, journal, schema
 from correspondence.config import Settings, load_fund
 from correspondence.ebox import publish as ebox_publish
 from correspondence.files import OutsideRoot
@@ -195,8 +195,15 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
     r = schema.runs.c
     faults.checkpoint("night.locked")
     attempt = 1
+    latest_import = None
     with engine.begin() as connection:
         run = connection.execute(select(schema.runs).where(r.run_date == day)).mappings().first()
+        if run is None or run["status"] == "planning":  # it plans on the fund as imported: not on a stale export
+            latest_import = import_record.latest(connection)
+            allowed = fund_profile.max_export_age(load_fund(settings.fund_file))
+            if stale := import_record.too_old(latest_import, allowed):  # measured against the clock, not `day`
+                log("night", stage="refused", run_date=day, outcome="export too old")
+                raise CannotRun(stale)
         if run is None:
             connection.execute(schema.runs.insert().values(run_date=day, status="planning",
                                                            started_at=datetime.now(UTC), attempts=1))
@@ -220,7 +227,8 @@ def _run_locked(engine: Engine, settings: Settings, day: date, lock: night_lock.
         with engine.begin() as connection:
             with stages.step("plan"):
                 planned = plan(connection, day, settings, params, steps.seconds, kinds, progress)
-                connection.execute(schema.runs.update().where(r.run_date == day).values(status="rendering"))
+                connection.execute(schema.runs.update().where(r.run_date == day).values(
+                    status="rendering", import_id=latest_import["id"] if latest_import else None))
             run_record.record_stage(connection, day, attempt, "plan", stages.seconds["plan"], planned)
             _record_steps(connection, day, attempt, "plan", steps)
             faults.checkpoint("plan.uncommitted")

@@ -8,12 +8,13 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
 
-from correspondence import journal, schema
+from correspondence import import_record, journal, schema
+from correspondence.brussels import brussels_time
 from correspondence.config import Settings
 from correspondence.ebox import publish as ebox_publish
 from correspondence.kinds import case_lists
@@ -43,6 +44,7 @@ def build_summary(connection: Connection, day: date, params: Parameters, timings
     former = dict(sorted(Counter(connection.scalars(select(f.letter_type).where(f.run_date == day))).items()))
     return {
         "run_date": day.isoformat(),
+        "import": _import_of(connection, day),
         "letters": len(letters),
         "by_type": by("letter_type"),
         "by_language": by("language"),
@@ -68,6 +70,33 @@ def build_summary(connection: Connection, day: date, params: Parameters, timings
         "timings_seconds": {k: round(v, 2) for k, v in timings.items()},
         "exit_code": 1 if quarantined else 0,
     }
+
+
+def _import_of(connection: Connection, day: date) -> dict[str, Any] | None:
+    """The import the night planned on (correspondence/import_record.py): its number, when it finished and when
+    the files it read were written (ISO 8601 UTC); None when no import was recorded before it planned."""
+    found = import_record.one(connection, connection.scalar(
+        select(schema.runs.c.import_id).where(schema.runs.c.run_date == day)))
+    if found is None:
+        return None
+    return {"id": found["id"], "finished_at": import_record.utc_text(found["finished_at"]),
+            "exported_at": import_record.utc_text(found["exported_at"])}
+
+
+def _import_line(summary: dict[str, Any]) -> list[str]:
+    """The import the night planned on; nothing for a summary made before imports were recorded."""
+    if "import" not in summary:
+        return []
+    found = summary["import"]
+    if found is None:
+        return ["Import: none recorded (the fund's data was not loaded by correspondence import since imports "
+                "are recorded)"]
+    return [f"Import: no. {found['id']} of {_brussels(found['finished_at'])}, files written "
+            f"{_brussels(found['exported_at'])} (correspondence imports)"]
+
+
+def _brussels(moment: str) -> str:
+    return brussels_time(datetime.fromisoformat(moment))
 
 
 EXAMPLES = 5  # records named under a cause before "and N more"
@@ -118,6 +147,7 @@ def _cause_line(c: dict[str, Any]) -> str:
 def summary_text(summary: dict[str, Any]) -> str:
     lines = [(f"Night of {summary['run_date']}: {counted(summary['letters'], 'letter')}, "
               f"{counted(summary['sheets'], 'sheet')}, {summary['registered']} registered.")]
+    lines.extend(_import_line(summary))
     ebox = summary.get("ebox", {})
     if any(ebox.values()):
         lines.append(f"e-Box: {counted(ebox['delivered'], 'letter')} delivered, {ebox['pending']} waiting for an "

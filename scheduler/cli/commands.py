@@ -1,5 +1,5 @@
 """The `correspondence` command group: one module per command group, each registered here by name — night
-(init, run, demo), imports, decide, letters, templates, mailroom, runs (runs, stats), daemon (scheduler),
+(init, run, demo), imports (import, imports), decide, letters, templates, mailroom, runs (runs, stats), daemon (scheduler),
 desk (users, web)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ def correspondence() -> None:
     """Writes the fund's letters every night: the operator's, the reviewers' and the mailroom's commands."""
 
 
-for command in (night.init, imports.import_, night.demo, night.run, decide.decide, letters.letters,
+for command in (night.init, imports.import_, imports.imports, night.demo, night.run, decide.decide, letters.letters,
                 templates.templates, mailroom.mailroom, runs.runs, runs.stats, daemon.scheduler, desk.users, desk.web):
     correspondence.add_command(command)
 
