@@ -5,7 +5,7 @@ and their payments, companies, claims, …) as CSV files, then runs `corresponde
 in a process of its own, as the operator runs it: into an empty database, again unchanged, and again with one
 row in a hundred changed in the large files. For each: seconds, rows/s and peak RSS of the import's process
 (sampled every 50 ms: the benchmark's own heap, which built the rows, is not counted),
-and rows/s per file from the import's log. The figures also go to bench/results/<time>-import-<N>.json.
+and rows/s per file from the import's record (`correspondence imports --json`). The figures also go to bench/results/<time>-import-<N>.json.
 """
 
 from __future__ import annotations
@@ -53,14 +53,9 @@ def run_import(folder: Path, db_url: str, logs: Path) -> dict[str, Any]:
     errors = (logs / "err.txt").read_text(errors="replace")
     if exit_code not in (0, 1):
         raise SystemExit(f"the import failed (exit {exit_code}): {errors[-2000:]}")
-    files = {}
-    for line in errors.splitlines():
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(entry, dict) and entry.get("event") == "import" and "file" in entry:
-            files[entry["file"]] = {"rows": entry["rows"], "seconds": entry["seconds"]}
+    record = subprocess.run([sys.executable, "-m", "scheduler.cli", "imports", "--json", "--limit", "1"], env=env,
+                            cwd=ROOT, capture_output=True, text=True, check=True)
+    files = {f["name"]: {"rows": f["read"], "seconds": f["seconds"]} for f in json.loads(record.stdout)[0]["files"]}
     rows = sum(f["rows"] for f in files.values())
     return {"seconds": round(seconds, 2), "rows": rows, "rows_per_s": round(rows / seconds) if seconds else 0,
             "peak_rss_mb": round(peak.bytes / 2**20), "files": files, "exit_code": exit_code,

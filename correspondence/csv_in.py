@@ -71,9 +71,11 @@ class _Sniffer:
     def feed(self, chunk: bytes, final: bool = False) -> None:
         self.digest.update(chunk)
         if len(self.first) < 4:
+            before = self.first  # every byte before this chunk
             self.first += chunk[: 4 - len(self.first)]
             if self.first.startswith(UTF16_BOMS) and self.utf16 is None:
                 self.utf16 = codecs.getincrementaldecoder("utf-16")()
+                chunk = before + chunk
         if self.utf16 is not None:
             try:
                 self.utf16.decode(chunk, final)

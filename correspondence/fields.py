@@ -21,6 +21,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 ID_MAX_LENGTH = 64
 IDENTIFIER = re.compile(rf"[A-Za-z0-9_-][A-Za-z0-9._-]{{0,{ID_MAX_LENGTH - 1}}}")
 _ID_CHARACTER = re.compile(r"[A-Za-z0-9._-]")
+_ID = re.compile(r"[A-Za-z0-9._-]+")  # a whole id at once: the import reads millions
 ID_RULE = "an id is letters, digits, '.', '_' and '-', not starting with '.'"
 
 
@@ -52,7 +53,7 @@ def identifier(max_length: int = ID_MAX_LENGTH) -> Parser:
             raise FieldError("is empty")
         if len(value) > max_length:
             raise FieldError(f"is {len(value)} characters long, at most {max_length} fit")
-        bad = next((c for c in value if not _ID_CHARACTER.fullmatch(c)), None)
+        bad = None if _ID.fullmatch(value) else next((c for c in value if not _ID_CHARACTER.fullmatch(c)), None)
         if bad is not None:
             raise FieldError(f"contains {bad!r}: {ID_RULE}")
         if value.startswith("."):
@@ -169,10 +170,17 @@ def country(value: str) -> str:
     return value
 
 
+_NOT_DIGIT = re.compile(r"\D")
+
+
 def structured_reference(value: str) -> str:
-    digits = re.sub(r"\D", "", value)
+    digits = _NOT_DIGIT.sub("", value)
     if not value.strip():
         return ""
+    if len(digits) == 12 and digits.isascii() and int(digits) > 0:  # the usual case, as ogm_vcs checks it
+        if int(digits[10:]) == (int(digits[:10]) % 97 or 97):
+            return digits
+        raise FieldError(f"'{value}' is not a valid structured communication")
     if not ogm_vcs.is_valid(digits):
         raise FieldError(f"'{value}' is not a valid structured communication")
     return digits

@@ -34,6 +34,7 @@ class Report(Protocol):
     gone: list[str]
     removed: list[str]
     sha256: str | None
+    seconds: float
 
 
 COUNTS = ("read", "new", "changed", "unchanged", "rejected", "disappeared")
@@ -61,7 +62,8 @@ def _file_row(import_id: int, directory: Path, report: Report, started_at: datet
     return {"import_id": import_id, "name": report.name, "sha256": report.sha256 or _sha256(path),
             "modified_at": modified, "bytes": size, "read": report.read, "new": report.inserted,
             "changed": report.updated, "unchanged": report.unchanged, "rejected": report.rejected,
-            "disappeared": len(report.gone) + len(report.removed), "removed": len(report.removed)}
+            "disappeared": len(report.gone) + len(report.removed), "removed": len(report.removed),
+            "seconds": report.seconds}
 
 
 def record(engine: Engine, directory: Path, reports: Sequence[Report], started_at: datetime,
@@ -111,7 +113,7 @@ def imports(connection: Connection, limit: int | None = None) -> list[dict[str, 
                                   .where(f.import_id <= heads[0]["id"])).mappings():
         files.setdefault(row["import_id"], []).append(
             {"name": row["name"], "sha256": row["sha256"], "modified_at": utc_text(row["modified_at"]),
-             "bytes": row["bytes"], **{k: row[k] for k in (*COUNTS, "removed")}})
+             "bytes": row["bytes"], **{k: row[k] for k in (*COUNTS, "removed")}, "seconds": row["seconds"]})
     order = {name: n for n, name in enumerate(_file_order())}
     out = []
     for head in heads:

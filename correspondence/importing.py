@@ -514,9 +514,10 @@ def _read_rows(spec: FileSpec, reader: csv.DictReader[str], report: FileReport,
                 report.rejected += 1
                 keyless += 1
                 continue
-            key = _key_of(spec, raw)
-            keyless += key is None
             row, problems = _parse_fields(spec, raw)
+            # The key as the table holds it, even when another field rejects the row; None if unreadable.
+            key = tuple(row[k] for k in spec.key) if all(k in row for k in spec.key) else None
+            keyless += key is None
             pending.append(_Read(line, raw, key, row, problems))
             if len(pending) >= BATCH:
                 yield _settled(spec, pending, report, known_for, keys)
@@ -608,15 +609,6 @@ def _field_limit(size: int) -> Iterator[None]:
         csv.field_size_limit(before)
 
 
-def _key_of(spec: FileSpec, raw: dict[str, str]) -> tuple[Any, ...] | None:
-    """The row's key as the table holds it, even when another field rejects the row; None if unreadable."""
-    column_of = {table: csv_name for csv_name, table in spec.rename.items()}
-    try:
-        return tuple(spec.columns[column_of.get(k, k)](raw.get(column_of.get(k, k), "")) for k in spec.key)
-    except FieldError:
-        return None
-
-
 class _Unparsed(Exception):
     """A row check asked for a field that did not parse: that field's own message says what is wrong."""
 
@@ -668,12 +660,15 @@ def _reason(reason: str, value: str) -> str:
 def upsert(connection: Connection, spec: FileSpec, rows: list[dict[str, Any]], report: FileReport) -> None:
     """Insert new rows, update changed ones, leave equal ones alone (so a re-import changes nothing)."""
     key_columns = [spec.table.c[k] for k in spec.key]
-    for start in range(0, len(rows), 500):
-        batch = rows[start : start + 500]
+    step = len(rows) if len(key_columns) == 1 else 500  # one key column: one parameter for the whole batch
+    for start in range(0, len(rows), max(step, 1)):
+        batch = rows[start : start + step]
         keys = [tuple(r[k] for k in spec.key) for r in batch]
+        matching = (import_keys.among(connection, key_columns[0], [k[0] for k in keys]) if len(key_columns) == 1
+                    else tuple_(*key_columns).in_(keys))
         existing = {
             tuple(row[k] for k in spec.key): dict(row)
-            for row in connection.execute(select(spec.table).where(tuple_(*key_columns).in_(keys))).mappings()
+            for row in connection.execute(select(spec.table).where(matching)).mappings()
         }
         inserts = []
         for row in batch:

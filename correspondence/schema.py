@@ -255,6 +255,7 @@ import_files = Table(
     Column("rejected", Integer, nullable=False),
     Column("disappeared", Integer, nullable=False),
     Column("removed", Integer, nullable=False),
+    Column("seconds", Float, nullable=False),  # reading, checking and writing the file
 )
 
 # ---- the journal -------------------------------------------------------------------------------------

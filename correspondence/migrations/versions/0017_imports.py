@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("rejected", sa.Integer(), nullable=False),
         sa.Column("disappeared", sa.Integer(), nullable=False),
         sa.Column("removed", sa.Integer(), nullable=False),
+        sa.Column("seconds", sa.Float(), nullable=False),
         sa.ForeignKeyConstraint(["import_id"], ["imports.id"], name=op.f("fk_import_files_import_id_imports")),
         sa.PrimaryKeyConstraint("import_id", "name", name=op.f("pk_import_files")),
     )
