@@ -1,11 +1,14 @@
 """`correspondence import DIR`: load the core system's CSV exports, row by row, never half a row.
 
-Each file is read whole first (its encoding and separator found by csv_in.py, a header row); a bad row is
-reported as `file:line: field: reason`, one message for each bad field, and skipped as a whole; the good
-rows are upserted by their key, so importing the same files again changes nothing. An affiliate whose
-national number another affiliate already has (earlier in the file, or in the database) is rejected too.
-Each file is a full export: rows of the database that it no longer holds are reported, and removed only
-when asked (`--accept-removals`, see removals.py).
+Each file is read first for its encoding (csv_in.py, which also gives its sha256), then row by row from a
+header row, in batches of BATCH rows: a file's size does not change what the import holds in memory. A bad
+row is reported as `file:line: field: reason`, one message for each bad field, and skipped as a whole; the
+good rows are upserted by their key, so importing the same files again changes nothing. What the import must
+remember of the rows it passed — keys for duplicates and for rows gone from the export, the national numbers
+of affiliates.csv, read once more before it for that — is kept in its temporary tables (import_keys.py).
+An affiliate whose national number another affiliate already has (earlier in the file, or in the database)
+is rejected too (national_numbers.py). Each file is a full export: rows of the database that it no longer
+holds are reported, and removed only when asked (`--accept-removals`, see removals.py).
 """
 
 from __future__ import annotations

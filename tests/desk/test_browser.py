@@ -185,7 +185,10 @@ def test_the_mailroom_collects_a_night_and_scans_a_returned_letter(desk: str, tm
     from playwright.sync_api import expect, sync_playwright
 
     env = _env(tmp_path, templates)
-    _cli(env, "import", str(SMALL_FUND))
+    # Copied, not read in place: the files' times are the export's age, and a checkout may be older than the
+    # fund profile's max_export_age_hours.
+    fund = shutil.copytree(SMALL_FUND, tmp_path / "export", copy_function=shutil.copy)
+    _cli(env, "import", str(fund))
     _cli(env, "run", "--as-of", "2026-11-22")
     [print_file, *_] = sorted((tmp_path / "out" / "2026-11-22").rglob("*.pdf"))
     subprocess.run(["pdftoppm", "-r", "200", "-png", str(print_file), str(tmp_path / "page")], check=True)
