@@ -1,9 +1,10 @@
 """`python -m bench.import --affiliates 30000 [--years 2] [--postgres URL]`: the nightly import of a fund's export.
 
 Writes the demo fund's export (correspondence/demo/fund.py: affiliates, `--years` of quarterly contributions
-and their payments, companies, claims, …) as CSV files, then runs `correspondence import` on it three times, each
-in a process of its own, as the operator runs it: into an empty database, again unchanged, and again with one
-row in a hundred changed in the large files. For each: seconds, rows/s and peak RSS of the import's process
+and their payments, companies, claims, …) as CSV files, then runs `correspondence import` on it four times, each
+in a process of its own, as the operator runs it: into an empty database, again unchanged (each file the same
+as the last import's: not read again), again unchanged with `--full` (every row read and compared), and again
+with one row in a hundred changed in the large files. For each: seconds, rows/s and peak RSS of the import's process
 (sampled every 50 ms: the benchmark's own heap, which built the rows, is not counted),
 and rows/s per file from the import's record (`correspondence imports --json`). The figures also go to bench/results/<time>-import-<N>.json.
 """
@@ -28,6 +29,7 @@ import psutil
 from bench.night import RESULTS, _commit, _machine, database
 from bench.probe import PeakMemory
 from correspondence.demo.fund import write_demo_fund
+from correspondence.plurals import counted
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = date(2026, 10, 1)
@@ -39,12 +41,12 @@ CHANGES = {
 }
 
 
-def run_import(folder: Path, db_url: str, logs: Path) -> dict[str, Any]:
+def run_import(folder: Path, db_url: str, logs: Path, *options: str) -> dict[str, Any]:
     """`correspondence import FOLDER` in a process of its own: seconds, peak RSS, rows per file."""
     env = {**os.environ, "CORRESPONDENCE_DB": db_url}
     with (logs / "out.txt").open("wb") as out, (logs / "err.txt").open("wb") as err:
         clock = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "import", str(folder)], env=env,
+        process = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "import", str(folder), *options], env=env,
                                    cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
         # Sampled: the kernel's ru_maxrss of a forked child counts the benchmark's own heap, copied at the fork.
         with PeakMemory(root=psutil.Process(process.pid)) as peak:
@@ -91,18 +93,21 @@ def run(affiliates: int, years: int, postgres: str | None) -> dict[str, Any]:
         with database(root, postgres) as url:
             first = run_import(folder, url, root)
             again = run_import(folder, url, root)
+            again_full = run_import(folder, url, root, "--full")
             changed = change_one_in_a_hundred(folder)
             changed_run = run_import(folder, url, root)
     return {"affiliates": affiliates, "years": years, "database": "postgresql" if postgres else "sqlite",
             "rows": sum(exported.values()), "exported": exported, "first": first, "unchanged": again,
+            "unchanged_full": again_full,
             "changed_rows": changed, "one_percent_changed": changed_run, "commit": _commit(), "machine": _machine()}
 
 
 def report(result: dict[str, Any]) -> str:
-    lines = [f"{result['affiliates']:,} affiliates, {result['years']} years of contributions: "
+    lines = [f"{result['affiliates']:,} affiliates, {counted(result['years'], 'year')} of contributions: "
              f"{result['rows']:,} rows ({result['database']})",
              f"{'import':<22}{'seconds':>9}{'rows/s':>10}{'peak RSS':>11}"]
     for label, key in (("into an empty database", "first"), ("unchanged again", "unchanged"),
+                       ("unchanged, --full", "unchanged_full"),
                        (f"{result['changed_rows']:,} rows changed", "one_percent_changed")):
         run_ = result[key]
         lines.append(f"{label:<22}{run_['seconds']:>9.1f}{run_['rows_per_s']:>10,}{run_['peak_rss_mb']:>8,} MB")

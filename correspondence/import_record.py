@@ -14,12 +14,15 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, Engine, func, select
 
 from correspondence import schema
 from correspondence.brussels import brussels_time, utc
+
+if TYPE_CHECKING:
+    from correspondence.importing import Previous
 
 
 class Report(Protocol):
@@ -35,6 +38,7 @@ class Report(Protocol):
     removed: list[str]
     sha256: str | None
     seconds: float
+    checks: str
 
 
 COUNTS = ("read", "new", "changed", "unchanged", "rejected", "disappeared")
@@ -63,16 +67,56 @@ def _file_row(import_id: int, directory: Path, report: Report, started_at: datet
             "modified_at": modified, "bytes": size, "read": report.read, "new": report.inserted,
             "changed": report.updated, "unchanged": report.unchanged, "rejected": report.rejected,
             "disappeared": len(report.gone) + len(report.removed), "removed": len(report.removed),
-            "seconds": report.seconds}
+            "seconds": report.seconds, "checks": report.checks or None}
+
+
+def begin(engine: Engine, started_at: datetime) -> int:
+    """Note an import under way, before it changes anything (schema.import_starts); the note's id."""
+    with engine.begin() as connection:
+        return int(connection.execute(schema.import_starts.insert().values(started_at=started_at))
+                   .inserted_primary_key[0])
+
+
+def abandon(engine: Engine, start: int) -> None:
+    """An import that read no file changed nothing: its note goes."""
+    with engine.begin() as connection:
+        connection.execute(schema.import_starts.delete().where(schema.import_starts.c.id == start))
+
+
+def unchanged_candidates(engine: Engine, start: int) -> dict[str, Previous]:
+    """Per file name, the latest import's record of it, when that import loaded every row of it, found
+    nothing gone from it, and no other import started since without being recorded (one that stopped
+    half-way may have changed the tables): the same file under the same checks would change nothing."""
+    from correspondence.importing import Previous  # noqa: PLC0415 - the night reads records without importing
+
+    f, i, s = schema.import_files.c, schema.imports.c, schema.import_starts.c
+    with engine.connect() as connection:
+        stopped = [utc(t) for t in connection.scalars(select(s.started_at).where(s.id != start))]
+        found: dict[str, Previous] = {}
+        seen: set[str] = set()
+        for row in connection.execute(select(f.name, f.import_id, f.sha256, f.checks, f.read, f.rejected,
+                                             f.disappeared, i.started_at)
+                                      .join(schema.imports, i.id == f.import_id).order_by(f.import_id.desc())):
+            if row.name in seen:
+                continue
+            seen.add(row.name)
+            since = utc(row.started_at)
+            if (row.sha256 and row.checks and not row.rejected and not row.disappeared
+                    and not any(t >= since for t in stopped)):
+                found[row.name] = Previous(row.import_id, row.sha256, row.checks, row.read)
+    return found
 
 
 def record(engine: Engine, directory: Path, reports: Sequence[Report], started_at: datetime,
-           accept_removals: bool = False) -> int:
-    """Record an import that read `reports` (at least one file) from `directory`; its id."""
+           accept_removals: bool = False, start: int | None = None) -> int:
+    """Record an import that read `reports` (at least one file) from `directory`; its id. Its note of being
+    under way (`begin`) goes in the same transaction."""
     if not reports:
         raise ValueError("an import that read no file is not recorded")
     finished = datetime.now(UTC)
     with engine.begin() as connection:
+        if start is not None:
+            connection.execute(schema.import_starts.delete().where(schema.import_starts.c.id == start))
         import_id = connection.execute(schema.imports.insert().values(
             started_at=started_at, finished_at=finished, folder=str(directory.resolve()),
             exported_at=finished, accept_removals=accept_removals)).inserted_primary_key[0]

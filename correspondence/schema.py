@@ -256,6 +256,19 @@ import_files = Table(
     Column("disappeared", Integer, nullable=False),
     Column("removed", Integer, nullable=False),
     Column("seconds", Float, nullable=False),  # reading, checking and writing the file
+    # The import's own checks as that version made them (importing.CHECKS): the same file under other checks
+    # is read again. NULL: not recorded.
+    Column("checks", String(64)),
+)
+
+# An import under way: written before it changes anything, removed when it is recorded. One left behind is an
+# import that stopped half-way: the tables it had reached may differ from what the last record says, so no
+# file is taken as unchanged on its sha256 until it has been read again (importing.Previous).
+import_starts = Table(
+    "import_starts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
 )
 
 # ---- the journal -------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ def test_the_commands_the_readme_names() -> None:
     found = {path: sorted(o for p in command.params if isinstance(p, click.Option) for o in p.opts)
              for path, command in _commands(correspondence) if path != "correspondence"}
     assert found == {
-        "init": [], "import": ["--accept-removals"], "imports": ["--json", "--limit"], "demo": ["--affiliates", "--as-of", "--seed"],
+        "init": [], "import": ["--accept-removals", "--full"], "imports": ["--json", "--limit"], "demo": ["--affiliates", "--as-of", "--seed"],
         "run": ["--as-of", "--backdate"], "decide": [], "letters": ["--json", "--recipient", "--run-date", "--since", "--status", "--type", "--until"],
         "templates": [], "templates list": ["--as-of", "--json"], "templates check": ["--errors-only", "--json"],
         "templates variables": [],

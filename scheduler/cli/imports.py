@@ -21,7 +21,7 @@ from scheduler.cli.base import COUNT, Command, argument, pass_settings
 from scheduler.cli.tables import Column, dump, show
 
 
-def import_folder(settings: Settings, directory: Path, accept_removals: bool = False) -> int:
+def import_folder(settings: Settings, directory: Path, accept_removals: bool = False, full: bool = False) -> int:
     from correspondence.csv_in import described
     from correspondence.importing import SPECS, import_dir
     from correspondence.importing_folder import nothing_known, unknown_files
@@ -33,13 +33,16 @@ def import_folder(settings: Settings, directory: Path, accept_removals: bool = F
     init(engine)
     expected = [spec.name for spec in SPECS]
     started = datetime.now(UTC)
+    start = import_record.begin(engine, started)  # left behind if it stops half-way: nothing is skipped then
     try:
         unknown = unknown_files(directory, expected)
-        reports = import_dir(engine, directory, accept_removals=accept_removals)
+        previous = None if full else import_record.unchanged_candidates(engine, start)
+        reports = import_dir(engine, directory, accept_removals=accept_removals, previous=previous)
     except OSError as exc:  # a folder where a CSV file is expected, a file it may not read
         print(f"import: cannot read {exc.filename or directory}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     if not reports:  # nothing was read: no import to record (the latest recorded one stays the latest)
+        import_record.abandon(engine, start)
         for message in [*unknown, f"import: {nothing_known(directory, expected)}"]:
             print(message, file=sys.stderr)
         return 1
@@ -47,13 +50,17 @@ def import_folder(settings: Settings, directory: Path, accept_removals: bool = F
         print(message)
     for report in reports:
         found = described(report.separator, report.encoding)
+        if report.same_as is not None:
+            print(f"{report.name}: {counted(report.unchanged, 'row')} unchanged: the same file as import no. "
+                  f"{report.same_as}, not read again (--full reads it)" + (f"; {found}" if found else ""))
+            continue
         print(f"{report.name}: {counted(report.read, 'row')} read, {report.inserted} new, "
               f"{report.updated} changed, {report.unchanged} unchanged, {report.rejected} rejected"
               + (f"; {found}" if found else ""))
         for message in report.warnings + report.errors + report.removals:
             print(f"  {message}")
     # recorded, rejected rows or not; said by `correspondence imports`, so the lines above stay as they were
-    import_record.record(engine, directory, reports, started, accept_removals)
+    import_record.record(engine, directory, reports, started, accept_removals, start)
     return 1 if any(r.errors or r.gone for r in reports) else 0
 
 
@@ -61,10 +68,12 @@ def import_folder(settings: Settings, directory: Path, accept_removals: bool = F
 @argument("directory", "the folder holding the exports (affiliates.csv, contributions.csv, …)")
 @click.option("--accept-removals", is_flag=True,
               help="remove rows the database holds and the export no longer does (default: report them)")
+@click.option("--full", is_flag=True,
+              help="read every file, even one the latest import read byte for byte and loaded whole")
 @pass_settings()
-def import_(settings: Settings, directory: str, accept_removals: bool) -> int:
+def import_(settings: Settings, directory: str, accept_removals: bool, full: bool) -> int:
     """Load the core system's CSV exports from a folder."""
-    return import_folder(settings, Path(directory), accept_removals)
+    return import_folder(settings, Path(directory), accept_removals, full)
 
 
 IMPORT_COLUMNS = (Column("id", "import", number=True), Column("finished", "finished"),

@@ -1,6 +1,6 @@
 """the import record (issue 22): each `correspondence import` (`imports`: when, the folder, the export's age
 reference) and each file it read (`import_files`: sha256, rows read/new/changed/unchanged/rejected/gone), and
-the import a night planned on (`runs.import_id`)
+the import a night planned on (`runs.import_id`); `import_starts`: imports under way
 
 Revision ID: 0017_imports
 Revises: 0016_ebox
@@ -42,8 +42,15 @@ def upgrade() -> None:
         sa.Column("disappeared", sa.Integer(), nullable=False),
         sa.Column("removed", sa.Integer(), nullable=False),
         sa.Column("seconds", sa.Float(), nullable=False),
+        sa.Column("checks", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(["import_id"], ["imports.id"], name=op.f("fk_import_files_import_id_imports")),
         sa.PrimaryKeyConstraint("import_id", "name", name=op.f("pk_import_files")),
+    )
+    op.create_table(
+        "import_starts",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_import_starts")),
     )
     with op.batch_alter_table("runs") as batch:
         batch.add_column(sa.Column("import_id", sa.Integer(), nullable=True))
@@ -52,6 +59,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("runs") as batch:
         batch.drop_column("import_id")
+    op.drop_table("import_starts")
     op.drop_table("import_files")
     op.drop_index(op.f("ix_imports_finished_at"), table_name="imports")
     op.drop_table("imports")
