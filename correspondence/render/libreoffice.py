@@ -35,6 +35,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -311,35 +312,45 @@ class _Office:
 
     def poll(self) -> int | None:
         """None while the launcher lives, as Popen.poll() (its exit status is its parent's, the bridge's)."""
-        return None if _alive(self.pid) else 0
+        return None if _running(self.pid) else 0
 
     def wait(self, seconds: float) -> None:
         """Until the launcher has ended or `seconds` have passed."""
         deadline = time.monotonic() + seconds
-        while _alive(self.pid) and time.monotonic() < deadline:
+        while _running(self.pid) and time.monotonic() < deadline:
             time.sleep(0.02)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        stat = (Path("/proc") / str(pid) / "stat").read_text()
-    except OSError:
-        return False
-    return stat[stat.rindex(")") + 2 :].split()[0] not in ("Z", "X")
+def _parsed_stat(stat: str) -> tuple[str, str, int]:
+    """(command name, state, process group) from a /proc/<pid>/stat line (the name may hold spaces and ')')."""
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return stat[stat.index("(") + 1 : stat.rindex(")")], fields[0], int(fields[2])
 
 
-def _alive_in_group(group: int) -> bool:
+def live_processes() -> Iterator[tuple[int, str, int]]:
+    """(pid, command name, process group) of each live process; a zombie counts as gone (its parent may never
+    reap it). Also the tests' view of what a killed worker left (tests/processes.py)."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text()
+            name, state, group = _parsed_stat((entry / "stat").read_text())
         except OSError:  # ended while we looked
             continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        if int(fields[2]) == group and fields[0] not in ("Z", "X"):
-            return True
-    return False
+        if state not in ("Z", "X"):
+            yield int(entry.name), name, group
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` is a live process, a zombie not counted (`_alive` counts it: os.kill reaches a zombie)."""
+    try:
+        return _parsed_stat((Path("/proc") / str(pid) / "stat").read_text())[1] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+def _alive_in_group(group: int) -> bool:
+    return any(its_group == group for _, _, its_group in live_processes())
 
 
 def normalise(pdf: bytes) -> bytes:
