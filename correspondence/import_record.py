@@ -10,7 +10,6 @@ therefore does not make them fresh. Counts, names and hashes only: never a row's
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -44,18 +43,6 @@ class Report(Protocol):
 COUNTS = ("read", "new", "changed", "unchanged", "rejected", "disappeared")
 
 
-def _sha256(path: Path) -> str | None:
-    """The file's digest when the import did not give one (read chunk by chunk); None if it cannot be read."""
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-    except OSError:
-        return None
-    return digest.hexdigest()
-
-
 def _file_row(import_id: int, directory: Path, report: Report, started_at: datetime) -> dict[str, Any]:
     path = directory / report.name
     try:
@@ -63,7 +50,7 @@ def _file_row(import_id: int, directory: Path, report: Report, started_at: datet
         modified, size = datetime.fromtimestamp(stat.st_mtime, UTC), stat.st_size
     except OSError:  # gone since it was read: the import's start stands for its time
         modified, size = started_at, 0
-    return {"import_id": import_id, "name": report.name, "sha256": report.sha256 or _sha256(path),
+    return {"import_id": import_id, "name": report.name, "sha256": report.sha256,
             "modified_at": modified, "bytes": size, "read": report.read, "new": report.inserted,
             "changed": report.updated, "unchanged": report.unchanged, "rejected": report.rejected,
             "disappeared": len(report.gone) + len(report.removed), "removed": len(report.removed),
