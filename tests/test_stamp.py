@@ -164,7 +164,7 @@ def test_when_the_likely_slots_do_not_hold_the_checked_slots_are_stamped(monkeyp
     r = SnapshotRenderer(snapshots.working_copy(TEMPLATES_DIR, "due_notice", "nl"))
     assert r.stamper is not None
     marked = r.fill(Job(context["letter"]["id"], "due_notice", "nl", "", context))
-    likely = plan.likely(marked, r.layout, r.stamper.fonts)
+    likely = plan.likely(marked, r.layout, r.stamper.fonts).slots
     name = {i for i, s in enumerate(marked.slots) if s.kind == "text" and s.value == context["recipient"]["name"]}
     assert name and name <= likely
     built: list[frozenset[int]] = []
@@ -195,7 +195,7 @@ def test_letters_share_a_plan_exactly_when_the_shape_they_print_into_is_the_same
         return r.fill(Job(context["letter"]["id"], "due_notice", "nl", "", context))
 
     first = marked(_nl_due_notice())
-    stamped = plan.likely(first, r.layout, r.stamper.fonts)
+    stamped = plan.likely(first, r.layout, r.stamper.fonts).slots
     printed = next(i for i, s in enumerate(first.slots) if s.kind == "text" and i not in stamped)
     name = next(i for i, s in enumerate(first.slots) if s.value == _nl_due_notice()["recipient"]["name"])
     assert name in stamped
@@ -291,3 +291,99 @@ def test_a_formal_notice_s_amounts_share_one_plan(tmp_path: Path) -> None:
         marked = r.fill(Job(context["letter"]["id"], "formal_notice", "nl", "", context))
         assert r.stamped(context["letter"]["id"], marked) is not None, paid
     assert len(r.stamper.plans) - before <= 1
+
+
+def test_a_value_wider_than_its_line_is_printed_into_the_shape_before_a_plan_is_made(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A value that would wrap its line (a long name, the French fund name in the payment slip's beneficiary
+    cell) is known too wide from the shape's likely slots and their room: the letter's one plan has it printed
+    in, and no plan that could never take it is made first."""
+    context = _name("Jan Janssens-" + "Vandenbossche" * 3)
+    r = SnapshotRenderer(snapshots.working_copy(TEMPLATES_DIR, "due_notice", "nl"))
+    assert r.stamper is not None
+    marked = r.fill(Job(context["letter"]["id"], "due_notice", "nl", "", context))
+    found = plan.likely(marked, r.layout, r.stamper.fonts)
+    wide = found.overflowing(marked, r.stamper.fonts)
+    name = {i for i, s in enumerate(marked.slots) if s.kind == "text" and s.value == context["recipient"]["name"]}
+    assert wide and wide & name and wide < found.slots
+    built: list[frozenset[int]] = []
+
+    def build(marked: Marked, stamped: frozenset[int], *args: Any) -> plan.Plan:
+        built.append(stamped)
+        return plan.build(marked, stamped, *args)
+
+    monkeypatch.setattr(overlay, "build", build)
+    stamped = r.stamped(context["letter"]["id"], marked)
+    assert built == [found.slots - wide]
+    assert stamped is not None
+    assert_same_words(stamped.pdf, r.pdf([(context["letter"]["id"], marked.html())])[0].pdf)
+    sample = _nl_due_notice()
+    assert not found.overflowing(r.fill(Job(sample["letter"]["id"], "due_notice", "nl", "", sample)),
+                                 r.stamper.fonts)
+
+
+@pytest.mark.parametrize(("style", "holds"), [
+    ("", True),
+    ("background: #ffd", False),  # the value's box paints: widening the value moves what is drawn
+    ("border-bottom: 1px solid black", False),
+])
+def test_a_plan_holds_only_when_nothing_drawn_moves_as_its_values_grow(style: str, holds: bool) -> None:
+    """The widened layout is compared with the plan's box by box (`plan.picture`), not by writing its PDF again:
+    the boxes of a stamped line that paint a background or a border are part of the picture."""
+    r = renderer("due_notice", "nl")
+    assert r.stamper is not None
+    marked = Marked.parse(str(Markup(f"<p>Geachte <span style='{style}'>{_slot('Jan Janssens')}</span>,</p>")))
+    stamped = plan._texts(marked)
+    if holds:
+        assert plan.build(marked, stamped, r.layout, r.stamper.fonts).stamped == stamped
+    else:
+        with pytest.raises(plan.NotStampable, match="moves"):
+            plan.build(marked, stamped, r.layout, r.stamper.fonts)
+
+
+def test_the_picture_of_a_layout_shows_what_moved() -> None:
+    r = renderer("due_notice", "nl")
+    assert r.stamper is not None
+
+    def picture(text: str) -> list[tuple[Any, ...]]:
+        return plan.picture(plan.analyse(r.layout(f"<p>{text}</p><p>after</p>"), r.stamper.fonts), [])
+
+    assert picture("Geachte Jan,") == picture("Geachte Jan,")
+    assert picture("Geachte Jan,") != picture("Geachte Jan Janssens,")  # the same boxes, one text and width
+    assert picture("short") != picture("a paragraph " * 30)  # 'after' moved down
+
+
+@pytest.mark.parametrize("letter_type", ["company_due_notice", "company_reminder", "company_formal_notice"])
+@pytest.mark.parametrize("language", ["nl", "fr", "de"])
+def test_a_company_s_high_or_low_rate_is_a_value_not_another_shape(letter_type: str, language: str) -> None:
+    """The rate's words are printed as a value ({{ ... if rate == "low" else ... }}), so low- and high-rate
+    companies share their shapes (and plans): half the shapes a night plans for these letters."""
+    r = renderer(letter_type, language)
+    context = samples(TEMPLATES_DIR, letter_type)[f"{language}-{letter_type}"]
+    shapes, words = set(), set()
+    for rate in ("low", "high"):
+        changed = copy.deepcopy(context)
+        changed["company_contribution"]["rate"] = rate
+        marked = r.fill(Job(changed["letter"]["id"], letter_type, language, "", changed))
+        shapes.add(marked.with_codes())
+        words.add(marked.html())
+    assert len(shapes) == 1 and len(words) == 2
+
+
+def test_a_letter_type_s_plan_layouts_guess_its_page_count_across_languages(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each plan layout guesses the page count of the type's last one: the footer's "1/2" is right the first
+    time, in the type's second language too (the count is kept by the Renderer, per letter type)."""
+    pages: dict[str, int] = {}
+    made: list[str] = []
+    for language in ("nl", "fr"):
+        r = SnapshotRenderer(snapshots.working_copy(TEMPLATES_DIR, "company_formal_notice", language),
+                             plan_pages=pages)
+        monkeypatch.setattr(r, "_alone_document", lambda html, r=r, language=language: (
+            made.append(language), SnapshotRenderer._alone_document(r, html))[1])
+        context = samples(TEMPLATES_DIR, "company_formal_notice")[f"{language}-company_formal_notice"]
+        marked = r.fill(Job(context["letter"]["id"], "company_formal_notice", language, "", context))
+        r.layout(marked.with_codes())
+        r.layout(marked.with_codes())
+    assert pages == {"company_formal_notice": 2}
+    assert made == ["nl", "nl", "nl", "fr", "fr"]  # nl guessed 1 page once; fr guessed right

@@ -73,7 +73,8 @@ class SnapshotRenderer:
     Its steps' seconds go to `watch` (fill, plan, stamp, layout, pdf, split: the night records them as
     render.fill …)."""
 
-    def __init__(self, snapshot: Snapshot, watch: Stopwatch | None = None, shared: SharedPlans | None = None) -> None:
+    def __init__(self, snapshot: Snapshot, watch: Stopwatch | None = None, shared: SharedPlans | None = None,
+                 plan_pages: dict[str, int] | None = None) -> None:
         self.snapshot = snapshot
         self.watch = watch if watch is not None else Stopwatch()
         self.templates = HtmlTemplates(snapshot.files)
@@ -90,7 +91,10 @@ class SnapshotRenderer:
             self.document = self.env.get_template("partials/document.html")
         self.max_pages = _max_pages(snapshot)
         self.usual_pages: int | None = None  # the page count most letters of this snapshot had: pdf()'s guess
-        self.plan_pages = 1  # the page count of the last layout for a plan: layout()'s guess
+        # The page count of the last layout for a plan of this letter type (in any language): layout()'s guess.
+        self.plan_pages = plan_pages if plan_pages is not None else {}
+        meta = _letter_toml(snapshot)
+        self.kind = meta[0] if meta is not None else snapshot.hash
         self.contest = _contest(snapshot)
         mentions = snapshot.files.get(contest_check.MENTIONS_FILE)
         self.contest_mentions = load_mentions(mentions.decode("utf-8")) if mentions is not None else None
@@ -126,13 +130,14 @@ class SnapshotRenderer:
     def layout(self, html: str) -> Any:
         """One letter laid out alone, as the stamped path's plans need it. Its footer says "1/2": laid out with
         the page count the last one had, and again with its own when that was not it (a plan lays a shape out
-        four times or so, nearly always with the count of the one before: one layout each instead of two)."""
+        three times or so, nearly always with the count of the one before: one layout each instead of two; the
+        count is kept per letter type, so a type's second and third language guess right from the start)."""
         with self.watch.step("plan"):
-            guess = self.plan_pages
+            guess = self.plan_pages.get(self.kind, 1)
             document = self._alone_document(page_count(html, guess))
             if len(document.pages) != guess:
                 document = self._alone_document(page_count(html, len(document.pages)))
-            self.plan_pages = len(document.pages)
+            self.plan_pages[self.kind] = len(document.pages)
             return document
 
     def _alone_document(self, html: str) -> Any:

@@ -404,7 +404,8 @@ def _laid_out_once(snapshot: snapshots.Snapshot, letter_type: catalog.LetterType
                                  language, sample))
             continue
         own = _own_data(context)
-        stamped = renderer.stamper.shapes.peek(marked.with_codes(), frozenset())
+        likely = renderer.stamper.shapes.peek(marked.with_codes())
+        stamped = likely.slots if likely is not None else frozenset()
         shaped = sorted({s.value for i, s in enumerate(marked.slots)
                          if s.kind == "text" and i not in stamped and (s.value in own or "€" in s.value)})
         if shaped:

@@ -24,6 +24,7 @@ from correspondence.render.stamp.fonts import FontMetrics
 from correspondence.render.stamp.plan import (
     TOLERANCE_PX,
     Layout,
+    Likely,
     NotStampable,
     Plan,
     build,
@@ -216,7 +217,7 @@ class Stamper:
                  namespace: str = "") -> None:
         self.layout, self.fonts = layout, fonts
         self.shared, self.namespace = shared, namespace
-        self.shapes = _Lru()  # shape -> its likely slots
+        self.shapes = _Lru()  # shape -> its likely slots and their lines' room
         self.verified = _Lru()  # shape -> its checked slots, when the likely slots' plan did not hold
         self.plans = _Lru()
         self.outcomes: Counter[str] = Counter()  # stamped, or why not: for the night's figures
@@ -224,15 +225,17 @@ class Stamper:
     def pdf(self, marked: Marked) -> tuple[bytes, int] | None:
         """The stamped letter and its page count, or None when it must be laid out on its own."""
         shape = marked.with_codes()
-        stamped = self.shapes.get_or(shape, lambda: self._slots("likely", marked, shape, likely))
-        outcome = self._fitted(marked, shape, stamped)
+        found = self.shapes.get_or(shape, lambda: self._slots("likely", marked, shape, likely, Likely(frozenset())))
+        wide = found.overflowing(marked, self.fonts)
+        outcome = self._fitted(marked, shape, found.slots - wide)
         if isinstance(outcome, _ShapeFailed):
             # The likely slots' plan moved when a value grew: the slots whose lines are checked to hold, alone
             # if not together (a function of the shape only, as the likely slots are: bytes stay the same
             # whichever worker and letter met the shape first).
-            verified = self.verified.get_or(shape, lambda: self._slots("verified", marked, shape, candidates))
-            if verified != stamped:
-                outcome = self._fitted(marked, shape, verified)
+            verified = self.verified.get_or(shape, lambda: self._slots("verified", marked, shape, candidates,
+                                                                       frozenset()))
+            if verified != found.slots:
+                outcome = self._fitted(marked, shape, verified - wide)
         self.outcomes["stamped" if isinstance(outcome, tuple) else str(outcome)] += 1
         return outcome if isinstance(outcome, tuple) else None
 
@@ -249,12 +252,12 @@ class Stamper:
     def _shared(self, kind: str, key: str, make: Any) -> Any:
         return make() if self.shared is None else self.shared.get_or(kind, f"{self.namespace}\n{key}", make)
 
-    def _slots(self, kind: str, marked: Marked, shape: str, find: Any) -> frozenset[int]:
-        def found() -> frozenset[int]:
+    def _slots(self, kind: str, marked: Marked, shape: str, find: Any, nothing: Any) -> Any:
+        def found() -> Any:
             try:
                 return find(marked, self.layout, self.fonts)
             except Exception:  # noqa: BLE001 - kept as "nothing to stamp", so the planner is not retried per letter
-                return frozenset()
+                return nothing
 
         return self._shared(kind, shape, found)
 

@@ -10,7 +10,8 @@ stamped only where that is exact:
 - every run on the line is plain Letter Sans text whose laid-out width equals the width measured from the
   font (no kerning, letter- or word-spacing, transforms, decorations);
 - laid out again with every stamped value as wide as its line allows, nothing else on the page moves (the
-  two backgrounds are byte-identical) and each run lands where the alignment model puts it.
+  two layouts draw the same boxes at the same places: `picture`) and each run lands where the alignment model
+  puts it.
 
 A letter whose values fit the widths so tested is stamped; any other letter is laid out by WeasyPrint.
 """
@@ -25,6 +26,7 @@ from typing import Any
 from weasyprint.formatting_structure import boxes
 
 from correspondence.render.slots import Marked, drawing_index, find_codes
+from correspondence.render.slots import code as probe_code
 from correspondence.render.stamp.fonts import FontMetrics
 
 MIN_ROOM_PX = 6.0  # a line with less room than about one character is left to the shape (key)
@@ -228,13 +230,47 @@ def _runs(found: _Found) -> tuple[Run, ...]:
     return tuple(runs)
 
 
-def background(analysis: _Analysis, lines: list[_Found]) -> bytes:
-    """The laid-out document drawn without the stamped lines' text and without the drawn codes."""
+def _drop(analysis: _Analysis, lines: list[_Found]) -> None:
+    """Take the stamped lines' text and the drawn codes out of the laid-out document."""
     drop = {id(leaf) for f in lines for leaf in f.leaves} | {id(box) for _, box, _ in analysis.drawn}
     for _, parent in [(b, p) for f in lines for b, p in _walk(f.line)] + [(b, p) for _, b, p in analysis.drawn]:
         if parent is not None and any(id(c) in drop for c in parent.children):
             parent.children = [c for c in parent.children if id(c) not in drop]
+
+
+def background(analysis: _Analysis, lines: list[_Found]) -> bytes:
+    """The laid-out document drawn without the stamped lines' text and without the drawn codes."""
+    _drop(analysis, lines)
     return analysis.document.write_pdf(full_fonts=True)
+
+
+_EDGES = ("margin_top", "margin_right", "margin_bottom", "margin_left", "padding_top", "padding_right",
+          "padding_bottom", "padding_left", "border_top_width", "border_right_width", "border_bottom_width",
+          "border_left_width")
+
+
+def _paints(box: boxes.Box) -> bool:
+    """Whether a box draws anything of its own: a background or a border."""
+    return getattr(box, "background", None) is not None or any(getattr(box, e, 0) for e in _EDGES[8:])
+
+
+def picture(analysis: _Analysis, lines: list[_Found]) -> list[tuple[Any, ...]]:
+    """What the laid-out document draws, the stamped `lines`' text taken out: each page's size, and each box's
+    kind, element, position, size, edges and text (with its justification); on a stamped line only the boxes
+    that paint a background or a border (the line's own boxes grow with its values and draw nothing). Two
+    layouts of one shape (one style sheet, one element tree) with equal pictures draw the same PDF: comparing
+    them costs a walk of the boxes, not writing the PDF again."""
+    on_lines = {id(box) for f in lines for box, _ in _walk(f.line)}
+    drawn: list[tuple[Any, ...]] = []
+    for number, page in enumerate(analysis.document.pages):
+        drawn.append((number, page.width, page.height))
+        for box, _ in _walk(page._page_box):  # noqa: SLF001 - the laid-out tree WeasyPrint draws
+            if id(box) in on_lines and not _paints(box):
+                continue
+            drawn.append((type(box).__name__, getattr(box, "element_tag", None), box.position_x, box.position_y,
+                          box.width, box.height, *(getattr(box, edge, None) for edge in _EDGES),
+                          getattr(box, "text", None), getattr(box, "justification_spacing", 0)))
+    return drawn
 
 
 def _filler(room: float, size: float, font: FontMetrics) -> str:
@@ -265,12 +301,12 @@ def _widen(lines: list[_Found], target: float, fonts: dict[str, FontMetrics]) ->
 
 
 def _grown(marked: Marked, stamped: frozenset[int], drop: set[int], widen: dict[int, str],
-           layout: Layout, fonts: dict[str, FontMetrics]) -> tuple[list[_Found], bytes]:
-    """The layout with these codes widened: its lines holding codes in `drop`, and its background drawn
-    without them."""
+           layout: Layout, fonts: dict[str, FontMetrics]) -> tuple[list[_Found], list[tuple[Any, ...]]]:
+    """The layout with these codes widened: its lines holding codes in `drop`, and its picture without them."""
     wide = analyse(layout(marked.with_codes(stamped, widen)), fonts)
     lines = [f for f in wide.lines if set(f.codes) & drop]
-    return lines, background(wide, lines)
+    _drop(wide, lines)
+    return lines, picture(wide, lines)
 
 
 def _codes(lines: list[_Found]) -> set[int]:
@@ -285,12 +321,50 @@ def _roomy(analysis: _Analysis) -> list[_Found]:
     return [f for f in analysis.lines if f.reason is None and f.parent.width - f.line.width >= MIN_ROOM_PX]
 
 
-def likely(marked: Marked, layout: Layout, fonts: dict[str, FontMetrics]) -> frozenset[int]:
+@dataclass(frozen=True)
+class Room:
+    """A stampable line of a shape laid out with every slot a probe code: its codes (slot, font, size) and how
+    much wider than the codes its values may make it before it would wrap."""
+
+    codes: tuple[tuple[int, str, float], ...]
+    room: float
+
+
+@dataclass(frozen=True)
+class Likely:
+    """A shape's likely slots (`likely`) and the room on their lines."""
+
+    slots: frozenset[int]
+    rooms: tuple[Room, ...] = ()
+
+    def overflowing(self, marked: Marked, fonts: dict[str, FontMetrics]) -> frozenset[int]:
+        """The slots on lines this letter's values make wider than their box: no plan of this shape can stamp
+        them, so they are printed into the shape before a plan is made (a French fund name in the payment
+        slip's beneficiary cell wraps in every letter: its plan with that slot stamped would never be used).
+        A function of the shape and the letter's values, as the plans' own check is."""
+        wide: set[int] = set()
+        for room in self.rooms:
+            grown = 0.0
+            for slot, font, size in room.codes:
+                value = marked.slots[slot].value
+                if not fonts[font].covers(value):
+                    break  # the plan's own check says why it cannot be stamped
+                grown += fonts[font].width(value, size) - fonts[font].width(probe_code(slot), size)
+            else:
+                if grown > room.room + TOLERANCE_PX:
+                    wide.update(slot for slot, _, _ in room.codes)
+        return frozenset(wide)
+
+
+def likely(marked: Marked, layout: Layout, fonts: dict[str, FontMetrics]) -> Likely:
     """The text slots of a letter's shape on stampable lines with room to grow, from one layout with every
     slot a probe code: what `candidates` keeps when the lines hold together, as they nearly always do. A plan
     of these slots (`build`) checks that a value filling its room moves nothing; only when it does not hold
     are the candidates sought line by line. One layout instead of two: a shape's planning is mostly layouts."""
-    return frozenset(_codes(_roomy(analyse(layout(marked.with_codes()), fonts)))) & _texts(marked)
+    lines = _roomy(analyse(layout(marked.with_codes()), fonts))
+    rooms = tuple(Room(tuple((c, _font(leaf.style) or "", leaf.style["font_size"]) for leaf in f.leaves
+                             for c, _, _ in find_codes(leaf.text)), f.parent.width - f.line.width) for f in lines)
+    return Likely(frozenset(_codes(lines)) & _texts(marked), rooms)
 
 
 def candidates(marked: Marked, layout: Layout, fonts: dict[str, FontMetrics]) -> frozenset[int]:
@@ -303,7 +377,8 @@ def candidates(marked: Marked, layout: Layout, fonts: dict[str, FontMetrics]) ->
     if not lines:
         return frozenset()
     drop = _codes(lines)
-    plain = background(first, lines)
+    _drop(first, lines)
+    plain = picture(first, lines)
 
     def holds(some: list[_Found], against: list[_Found]) -> bool:
         wide, drawn = _grown(marked, texts, drop, _widen(some, 1.0, fonts), layout, fonts)
@@ -327,10 +402,11 @@ def build(marked: Marked, stamped: frozenset[int], layout: Layout, fonts: dict[s
     if missing := stamped - _codes(lines):
         raise NotStampable(f"slots {sorted(missing)} are not laid out as text")
     plain = background(first, lines)
+    plain_picture = picture(first, lines)
     target = 1.0
     for _ in range(WIDEN_TRIES):
         wide, drawn = _grown(marked, stamped, _codes(lines), _widen(lines, target, fonts), layout, fonts)
-        if drawn == plain and _same_shape(lines, wide):
+        if drawn == plain_picture and _same_shape(lines, wide):
             break
         target = (target + 1) / 2 - 0.25  # 1, 0.75, 0.625 of the box
     else:
