@@ -36,7 +36,7 @@ from bench.probe import PeakMemory, Stopwatch
 from correspondence import schema
 from correspondence.config import Settings
 from correspondence.mailroom import print_files as mailroom
-from correspondence.render.dispatch import STAMPED_STEP, TYPE_STEP
+from correspondence.render.dispatch import STAMPED_STEP, TYPE_STEP, WALL_STEP
 from correspondence.store import connect, init
 from rules.language import LANGUAGES
 from scheduler import run_record
@@ -88,7 +88,9 @@ def per_type(db_url: str, day: date, workers: int, stages: dict[str, float]) -> 
     found = {}
     for letter_type, letters in sorted(counts.items()):
         seconds = stages.get(f"render.{TYPE_STEP}{letter_type}", 0.0)
+        wall = stages.get(f"render.{WALL_STEP}{letter_type}", 0.0)
         found[letter_type] = {"letters": letters, "render_ms_per_letter": round(1000 * seconds / letters, 1),
+                              "wall_ms_per_letter": round(1000 * wall / letters, 1),
                               "letters_per_second": round(letters * workers / seconds, 1) if seconds else None,
                               "stamped": counted.get(f"render.{STAMPED_STEP}{letter_type}", 0)}
     return found
@@ -265,7 +267,7 @@ def report(result: dict[str, Any]) -> str:
 
 def _without_types(stages: dict[str, float]) -> dict[str, float]:
     return {k: v for k, v in stages.items()
-            if not k.startswith((f"render.{TYPE_STEP}", f"render.{STAMPED_STEP}"))}
+            if not k.startswith((f"render.{TYPE_STEP}", f"render.{STAMPED_STEP}", f"render.{WALL_STEP}"))}
 
 
 def _type_lines(types: dict[str, dict[str, Any]]) -> list[str]:
@@ -275,9 +277,13 @@ def _type_lines(types: dict[str, dict[str, Any]]) -> list[str]:
     for letter_type, figures in sorted(types.items(), key=lambda item: -item[1]["letters"]):
         rate = figures["letters_per_second"]
         stamped = round(100 * figures.get("stamped", 0) / figures["letters"]) if figures["letters"] else 0
+        wall = figures.get("wall_ms_per_letter")
         lines.append(f"  {letter_type:<22} {figures['letters']:>6} letters  {figures['render_ms_per_letter']:>7} ms/letter "
-                     f"rendering  {rate if rate is not None else '-':>7} letters/s  {stamped:>3} % stamped")
-    return ["per letter type  (render CPU of the workers, letters/s on the night's workers)"] + lines if lines else []
+                     f"rendering ({wall if wall is not None else '-':>6} on the clock)  "
+                     f"{rate if rate is not None else '-':>7} letters/s  {stamped:>3} % stamped")
+    title = ("per letter type  (the workers' render CPU and clock time a letter, letters/s on the night's workers "
+             "from the CPU)")
+    return [title, *lines] if lines else []
 
 
 def _stages(stages: dict[str, float]) -> str:
@@ -309,9 +315,10 @@ def median(runs: list[dict[str, Any]]) -> dict[str, Any]:
     figures = median_of(runs, MEDIAN_FIGURES)
     figures["naive_letters_per_second"] = statistics.median(r["naive"]["letters_per_second"] for r in runs)
     types = {t for r in runs for t in r.get("letter_types", {})}
-    figures["letter_types"] = {t: {k: statistics.median(r["letter_types"][t][k] or 0 for r in runs
+    figures["letter_types"] = {t: {k: statistics.median(r["letter_types"][t].get(k) or 0 for r in runs
                                                         if t in r["letter_types"])
-                                   for k in ("letters", "render_ms_per_letter", "letters_per_second", "stamped")}
+                                   for k in ("letters", "render_ms_per_letter", "wall_ms_per_letter", "letters_per_second",
+                                             "stamped")}
                                for t in sorted(types)}
     return figures
 

@@ -31,6 +31,7 @@ def test_quarter_end_bench_reports_every_letter_type_the_day_brings(tmp_path: Pa
     assert {"due_notice", "regularisation", "formal_notice"} <= set(types), types
     assert sum(t["letters"] for t in types.values()) == result["letters"]
     assert all(t["render_ms_per_letter"] > 0 and t["letters_per_second"] > 0 for t in types.values()), types
+    assert all(t["wall_ms_per_letter"] > 0 for t in types.values()), types  # CPU, and the clock beside it
     assert result["mix"] == "quarter-end" and result["naive"]["reprints_identical"] == 4
     text = night.report(result)
     assert "per letter type" in text and "regularisation" in text

@@ -23,14 +23,15 @@ from correspondence.render.stamp.shared import SharedPlans
 from correspondence.templates.snapshots import Snapshot
 from correspondence.timing import Stopwatch
 
-__all__ = ["STAMPED_STEP", "TYPE_STEP", "Failed", "Job", "Rendered", "Renderer"]
+__all__ = ["STAMPED_STEP", "TYPE_STEP", "WALL_STEP", "Failed", "Job", "Rendered", "Renderer"]
 
 # Template snapshots a worker keeps ready (Jinja, stylesheet, fonts, shapes: ~3.6 MB each once used). A night
 # meets up to ~40 (letter types x languages), mostly one type after the other; kept all, they were ~100 MB of
 # each worker at 50,000 affiliates. One met again is made again; its shapes come back from the night's shared
 # plans (stamp/shared.py), and a letter's bytes do not depend on which renderer made it.
 SNAPSHOTS = 8
-TYPE_STEP = "type."  # watch.seconds["type.reminder"]: a letter type's render seconds (the night's render.type.*)
+TYPE_STEP = "type."  # watch.seconds["type.reminder"]: a letter type's render CPU seconds (the night's render.type.*)
+WALL_STEP = "wall."  # watch.seconds["wall.reminder"]: the same letters' seconds on the clock (render.wall.*)
 STAMPED_STEP = "stamped."  # watch.letters["stamped.reminder"]: its letters printed into a shape's plan
 
 
@@ -66,21 +67,26 @@ class Renderer:
         return self.cache[snapshot_hash]
 
     def render(self, jobs: Iterable[Job]) -> list[Rendered | Failed]:
-        """Also adds each letter type's seconds to `watch.seconds["type.<letter type>"]` (a chunk document's
-        layout to its type, the Word letters' conversion shared by count), for the night's figures per type."""
+        """Also adds each letter type's seconds to `watch.seconds`, for the night's figures per type (a chunk
+        document's layout to its type, the Word letters' conversion shared by count): "type.<letter type>" the
+        worker's CPU seconds, "wall.<letter type>" the seconds on the clock. The clock also counts the time a
+        worker waits for a core the other processes hold, or for a shape another worker is planning (that
+        worker's CPU counts it once); a Word letter's conversion is LibreOffice's work in its own process, so
+        its share of the conversion's clock time counts as its CPU too."""
         results: dict[str, Rendered | Failed] = {}
         groups: dict[str, list[tuple[str, str]]] = {}
         group_types: dict[str, str] = {}
         order: list[Job] = []
         docx_jobs: list[Job] = []
-        spent: Counter[str] = Counter()
+        spent: Counter[str] = Counter()  # CPU seconds by letter type
+        clock: Counter[str] = Counter()
         jobs = list(jobs)
         word = {job.letter_id for job in jobs if self._word(job)}
         if self.docx_renderer is not None and not word:
             self.close()  # LibreOffice (~160 MB) lives while Word letters come, not for the rest of the night
         for job in jobs:
             order.append(job)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             try:
                 renderer = self._for(job.template_hash)
                 if job.letter_id in word:
@@ -105,16 +111,18 @@ class Renderer:
             except Exception as exc:  # noqa: BLE001 - a broken snapshot quarantines its letters, not the night
                 results[job.letter_id] = Failed(job.letter_id, "template", f"{type(exc).__name__}: {exc}")
             finally:
-                spent[job.letter_type] += time.perf_counter() - started
+                spent[job.letter_type] += time.process_time() - cpu
+                clock[job.letter_type] += time.perf_counter() - started
         for snapshot_hash, sections in groups.items():
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             renderer = self._for(snapshot_hash)
             try:
                 rendered: list[Rendered | Failed] = list(renderer.pdf(sections))
             except (Exception, FatalURLFetchingError):  # noqa: BLE001 - isolate the failing letter, keep the others
                 rendered = [self._alone(renderer, section) for section in sections]
             results.update((r.letter_id, r) for r in rendered)
-            spent[group_types[snapshot_hash]] += time.perf_counter() - started
+            spent[group_types[snapshot_hash]] += time.process_time() - cpu
+            clock[group_types[snapshot_hash]] += time.perf_counter() - started
         if docx_jobs:
             started = time.perf_counter()
             if self.docx_renderer is None:
@@ -123,8 +131,10 @@ class Renderer:
             share = (time.perf_counter() - started) / len(docx_jobs)
             for job in docx_jobs:
                 spent[job.letter_type] += share
+                clock[job.letter_type] += share
         for letter_type, seconds in spent.items():
             self.watch.seconds[f"{TYPE_STEP}{letter_type}"] += seconds
+            self.watch.seconds[f"{WALL_STEP}{letter_type}"] += clock[letter_type]
         return [self._within_pages(job, results[job.letter_id]) for job in order]
 
     def _word(self, job: Job) -> bool:
