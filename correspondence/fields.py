@@ -90,8 +90,16 @@ def iso_date(*, required: bool = True) -> Parser:
     return parse
 
 
+_PLAIN_AMOUNT = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,2})?")  # what parse_amount accepts as it is: most of an export
+_PLAIN_SIGNED_AMOUNT = re.compile(r"-?[0-9]{1,9}(?:\.[0-9]{1,2})?")
+
+
 def amount(*, allow_negative: bool = False, required: bool = True) -> Parser:
+    plain = _PLAIN_SIGNED_AMOUNT if allow_negative else _PLAIN_AMOUNT
+
     def parse(value: str) -> Decimal | None:
+        if plain.fullmatch(value):  # at most nine digits and two decimals: parse_amount would check no more
+            return Decimal(value)
         if not value.strip() and not required:
             return None
         try:
@@ -103,6 +111,7 @@ def amount(*, allow_negative: bool = False, required: bool = True) -> Parser:
 
 
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
+_INTEGER = re.compile(r"-?\d+")
 
 
 def month(value: str) -> str:
@@ -120,7 +129,7 @@ def integer(low: int, high: int, *, required: bool = True, default: int | None =
         value = value.strip()
         if not value and not required:
             return default
-        if not re.fullmatch(r"-?\d+", value):
+        if not _INTEGER.fullmatch(value):
             raise FieldError(f"'{value}' is not a whole number")
         number = int(value)
         if not low <= number <= high:

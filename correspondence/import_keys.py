@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable, Iterator
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -103,6 +104,44 @@ class _Many:
     def __call__(self, rows: list[dict[str, Any]]) -> None:
         params = [tuple(row[n] for n in self.names) for row in rows] if self.names else rows
         self.connection.exec_driver_sql(self.sql, params)
+
+
+_INSERTS: dict[tuple[str, Table, tuple[str, ...]], tuple[str, Any, list[tuple[int, Any]]] | None] = {}
+
+
+def insert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT `rows` (dicts with the same keys) into `table`. On SQLite the rows go straight to the driver
+    as tuples, each value through its column type's own bind processing (a date as text, an amount as cents),
+    as SQLAlchemy would: its per-row handling of the parameters cost more than SQLite's inserts (a fifth of
+    an import). Elsewhere, or when the INSERT would need a default SQLAlchemy fills in, through SQLAlchemy."""
+    keys = tuple(rows[0])
+    cache_key = (connection.dialect.name, table, keys)
+    if cache_key not in _INSERTS:
+        compiled = table.insert().compile(dialect=connection.dialect, column_keys=list(keys))
+        names = compiled.positiontup
+        direct = connection.dialect.paramstyle == "qmark" and names is not None and set(names) <= set(keys)
+        _INSERTS[cache_key] = (str(compiled), itemgetter(*names) if len(names) > 1 else _one(names[0]), [
+            (i, processor) for i, name in enumerate(names)
+            if (processor := table.c[name].type.bind_processor(connection.dialect)) is not None]) if direct else None
+    prepared = _INSERTS[cache_key]
+    if prepared is None or any(len(row) != len(keys) for row in rows):
+        connection.execute(table.insert(), rows)
+        return
+    sql, values_of, processors = prepared
+    params = []
+    for row in rows:
+        values = values_of(row)
+        if processors:
+            values = list(values)
+            for i, processor in processors:
+                values[i] = processor(values[i])
+            values = tuple(values)
+        params.append(values)
+    connection.exec_driver_sql(sql, params)
+
+
+def _one(name: str) -> Any:
+    return lambda row: (row[name],)
 
 
 class FileKeys:

@@ -506,13 +506,16 @@ def _read_rows(spec: FileSpec, reader: csv.DictReader[str], report: FileReport,
     pending: list[_Read] = []
     keyless = 0
     header = reader.fieldnames or []
+    first_column, last_column = (header[0], header[-1]) if header else (None, None)
     try:
         for raw in reader:
             line = reader.line_num
-            if all(not v or not v.strip() for v in raw.values() if isinstance(v, str)) and None not in raw:
+            first = raw.get(first_column)
+            if not (first and not first.isspace()) and _separators_only(raw):  # most begin with a value: one look
                 continue  # separators only (`;;;;`, an empty row a spreadsheet kept): nothing in it
             report.read += 1
-            fields = _field_count(raw)
+            # A row as long as the header has no field under None (too many) nor a None value (too few).
+            fields = len(header) if None not in raw and raw[last_column] is not None else _field_count(raw)
             if fields != len(header):
                 report.errors.append(f"{spec.name}:{line}: row: has {counted(fields, 'field')}, "
                                      f"the header has {len(header)}")
@@ -589,6 +592,11 @@ def _header_problem(spec: FileSpec, header: list[str]) -> str | None:
     return None
 
 
+def _separators_only(raw: dict[str | None, Any]) -> bool:
+    """Whether a row holds separators only (`;;;;`, an empty row a spreadsheet kept): nothing in it."""
+    return all(not v or not v.strip() for v in raw.values() if isinstance(v, str)) and None not in raw
+
+
 def _field_count(raw: dict[str | None, Any]) -> int:
     """How many fields the row has: csv.DictReader puts a short row's missing ones as None, a long row's
     extra ones in a list under None."""
@@ -626,9 +634,10 @@ class _Parsed(dict[str, Any]):
 def _parse_fields(spec: FileSpec, raw: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """The row by table column (those fields that parse), and each field that does not as (column, reason)."""
     row = _Parsed()
-    problems = [(str(column), f"is {len(value)} characters long, a field holds at most {MAX_FIELD}; "
-                 "the row was skipped")
-                for column, value in raw.items() if isinstance(value, str) and len(value) > MAX_FIELD]
+    # Every field is text here (the row has the header's length): one sum, and each field only when it is long.
+    problems = [] if sum(map(len, raw.values())) <= MAX_FIELD else [
+        (str(column), f"is {len(value)} characters long, a field holds at most {MAX_FIELD}; the row was skipped")
+        for column, value in raw.items() if isinstance(value, str) and len(value) > MAX_FIELD]
     too_long = {column for column, _ in problems}
     for column, parse in spec.columns.items():
         if column in too_long:
@@ -692,7 +701,7 @@ def upsert(connection: Connection, spec: FileSpec, rows: list[dict[str, Any]], r
             connection.execute(spec.table.update().where(*where).values(**changed))
             report.updated += 1
         if inserts:
-            connection.execute(spec.table.insert(), inserts)
+            import_keys.insert(connection, spec.table, inserts)
             report.inserted += len(inserts)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from correspondence import csv_in, importing, removals, schema
+from correspondence import csv_in, import_keys, importing, removals, schema
 from correspondence.demo.fund import write_demo_fund
 from correspondence.importing import SPECS, FileReport, import_dir, known_ids, parse_rows, upsert
 from correspondence.national_numbers import conflicts
@@ -145,3 +145,26 @@ def test_a_file_read_in_chunks_is_decided_as_a_whole(tmp_path: Path, monkeypatch
 def test_a_national_number_is_one_persons(rows: list[tuple[int, str, str, str | None, str | None, bool]],
                                           expected: dict[int, str]) -> None:
     assert conflicts(rows) == expected
+
+
+def test_new_rows_go_to_sqlite_as_sqlalchemy_would_store_them(export: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SQLite a batch's new rows go straight to the driver, each value through its column's own bind
+    processing (import_keys.insert): the database holds, byte for byte, what SQLAlchemy's INSERT stored."""
+    direct = connect(f"sqlite:///{tmp_path / 'direct.db'}")
+    schema.metadata.create_all(direct)
+    import_dir(direct, export)
+    monkeypatch.setattr(import_keys, "insert", lambda connection, table, rows: connection.execute(table.insert(), rows))
+    through = connect(f"sqlite:///{tmp_path / 'through.db'}")
+    schema.metadata.create_all(through)
+    import_dir(through, export)
+
+    def stored(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+        with engine.connect() as connection:
+            return {t.name: sorted(connection.exec_driver_sql(f"SELECT * FROM {t.name}").all(), key=repr)
+                    for t in TABLES}
+
+    held = stored(direct)
+    assert held == stored(through)
+    assert held["contributions"] and held["payments"] and held["affiliates"]
+    assert {type(v) for row in held["contributions"] for v in row} <= {str, int, type(None)}  # cents, ISO dates
