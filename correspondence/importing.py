@@ -44,6 +44,7 @@ RowCheck = Callable[[dict[str, Any], "Known"], tuple[str, str] | None]
 PERSONAL = ("national_number", "first_name", "last_name", "name", "street", "city")
 MAX_FIELD = 4096  # characters: no column needs more; a longer field rejects its row, not the file
 BATCH = 5000  # rows read, checked and written at a time: the import's memory does not grow with the file
+MESSAGES = 1000  # a file's errors kept to show, the first found; beyond, counted (a file whose every row is bad)
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,15 @@ class FileReport:
     seconds: float = 0.0  # reading, checking and writing the file (bench/import.py)
     checks: str = ""  # the import's checks as this version makes them (CHECKS)
     same_as: int | None = None  # the import whose file this one is, byte for byte: not read again
+    more_errors: int = 0  # errors found beyond the MESSAGES kept: counted, not kept
+
+    def error(self, message: str) -> None:
+        """Keep an error to show, or count it when MESSAGES are kept: the import's memory does not grow with
+        a file whose every row is bad (a date format the core system changed)."""
+        if len(self.errors) < MESSAGES:
+            self.errors.append(message)
+        else:
+            self.more_errors += 1
 
 
 def _address_columns() -> dict[str, f.Parser]:
@@ -412,7 +422,7 @@ def decode(path: Path, report: FileReport) -> str | None:
     decoded = csv_in.decode(raw)
     report.encoding = decoded.encoding
     if decoded.problem:
-        report.errors.append(f"{path.name}:1: file: {decoded.problem}; nothing of this file was imported")
+        report.error(f"{path.name}:1: file: {decoded.problem}; nothing of this file was imported")
     return decoded.text
 
 
@@ -448,7 +458,7 @@ def _without_conflicts(spec: FileSpec, rows: list[tuple[int, dict[str, Any]]], c
     kept = []
     for line, row in rows:
         if line in conflicts:
-            report.errors.append(f"{spec.name}:{line}: national_number: {conflicts[line]}")
+            report.error(f"{spec.name}:{line}: national_number: {conflicts[line]}")
             report.rejected += 1
         else:
             kept.append((line, row))
@@ -470,12 +480,12 @@ def _batches(spec: FileSpec, open_text: Callable[[], TextIO], limit: int, report
         try:
             header = reader.fieldnames or []
         except csv.Error as exc:
-            report.errors.append(f"{spec.name}:1: header: {exc}; nothing of this file was imported")
+            report.error(f"{spec.name}:1: header: {exc}; nothing of this file was imported")
             return
         empty = not first.strip() and _blank(open_text)
         problem = "the file is empty, not even a header" if empty else _header_problem(spec, header)
         if problem:
-            report.errors.append(f"{spec.name}:1: header: {problem}; nothing of this file was imported")
+            report.error(f"{spec.name}:1: header: {problem}; nothing of this file was imported")
             return
         extra = [c for c in header if c not in spec.columns]
         if extra:
@@ -517,7 +527,7 @@ def _read_rows(spec: FileSpec, reader: csv.DictReader[str], report: FileReport,
             # A row as long as the header has no field under None (too many) nor a None value (too few).
             fields = len(header) if None not in raw and raw[last_column] is not None else _field_count(raw)
             if fields != len(header):
-                report.errors.append(f"{spec.name}:{line}: row: has {counted(fields, 'field')}, "
+                report.error(f"{spec.name}:{line}: row: has {counted(fields, 'field')}, "
                                      f"the header has {len(header)}")
                 report.rejected += 1
                 keyless += 1
@@ -531,7 +541,7 @@ def _read_rows(spec: FileSpec, reader: csv.DictReader[str], report: FileReport,
                 yield _settled(spec, pending, report, known_for, keys)
                 pending = []
     except csv.Error as exc:
-        report.errors.append(f"{spec.name}:{reader.line_num}: row: {exc}; the rest of the file was not read")
+        report.error(f"{spec.name}:{reader.line_num}: row: {exc}; the rest of the file was not read")
     else:
         report.read_whole, report.keyless = True, keyless
     if pending:
@@ -558,8 +568,8 @@ def _settled(spec: FileSpec, pending: list[_Read], report: FileReport,
                 firsts[key] = read.line
         if read.problems:
             report.rejected += 1
-            report.errors.extend(f"{spec.name}:{read.line}: {column}: {_without_personal_data(reason, read.raw)}"
-                                 for column, reason in read.problems)
+            for column, reason in read.problems:
+                report.error(f"{spec.name}:{read.line}: {column}: {_without_personal_data(reason, read.raw)}")
             continue
         if spec.derive is not None:
             read.row.update(spec.derive(read.row))
@@ -793,7 +803,7 @@ def _import_file(connection: Connection, store: import_keys.Store, spec: FileSpe
     sniffed = csv_in.sniff(path)
     report.sha256, report.encoding, report.checks = sniffed.sha256, sniffed.encoding, CHECKS
     if sniffed.codec is None:
-        report.errors.append(f"{path.name}:1: file: {sniffed.problem}; nothing of this file was imported")
+        report.error(f"{path.name}:1: file: {sniffed.problem}; nothing of this file was imported")
         return
     codec = sniffed.codec
 

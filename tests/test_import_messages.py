@@ -287,3 +287,28 @@ def test_files_the_import_does_not_know_are_named(sqlite_url: str, tmp_path: Pat
     got = _import(settings_for(sqlite_url, tmp_path), capsys, folder)
     expected = (code, out, [e.format(folder=folder) for e in err])
     assert (got[0], got[1].splitlines(), got[2].splitlines()) == expected
+
+
+@pytest.mark.parametrize(("bad_rows", "kept", "more"), [(2, 2, 0), (3, 3, 0), (7, 3, 4)])
+def test_a_file_of_bad_rows_shows_its_first_errors_and_counts_the_rest(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        bad_rows: int, kept: int, more: int) -> None:
+    """The import keeps the first MESSAGES errors of a file to show and counts the others: a file whose every
+    row is bad (a date format the core system changed) does not fill the import's memory with messages."""
+    from correspondence import importing
+
+    monkeypatch.setattr(importing, "MESSAGES", 3)
+    folder = tmp_path / "export"
+    folder.mkdir()
+    row = A1.split(",")
+    at = HEADER.split(",").index("affiliated_since")
+    lines = [HEADER] + [",".join([f"B{n:07d}", *row[1:at], "01/01/2020", *row[at + 1:]]) for n in range(bad_rows)]
+    (folder / "affiliates.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    reports = import_dir(connect(_settings(tmp_path, "db").db_url), folder)
+    assert (len(reports[0].errors), reports[0].more_errors, reports[0].rejected) == (kept, more, bad_rows)
+    assert "affiliates.csv:2: affiliated_since: '01/01/2020' is not a date written YYYY-MM-DD" in reports[0].errors
+    code, out, _ = _import(_settings(tmp_path, "cli"), capsys, folder)
+    assert code == 1 and out.count("affiliated_since:") == kept
+    shown = (f"  … and {more} more error{'s' if more != 1 else ''} in affiliates.csv, not shown "
+             "(the first 3 found are above)")
+    assert (shown in out) == bool(more), out

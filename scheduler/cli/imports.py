@@ -23,7 +23,7 @@ from scheduler.cli.tables import Column, dump, show
 
 def import_folder(settings: Settings, directory: Path, accept_removals: bool = False, full: bool = False) -> int:
     from correspondence.csv_in import described
-    from correspondence.importing import SPECS, import_dir
+    from correspondence.importing import MESSAGES, SPECS, import_dir
     from correspondence.importing_folder import nothing_known, unknown_files
 
     if not directory.is_dir():
@@ -59,6 +59,9 @@ def import_folder(settings: Settings, directory: Path, accept_removals: bool = F
               + (f"; {found}" if found else ""))
         for message in report.warnings + report.errors + report.removals:
             print(f"  {message}")
+        if report.more_errors:
+            print(f"  … and {counted(report.more_errors, 'more error')} in {report.name}, not shown (the first "
+                  f"{MESSAGES:,} found are above)")
     # recorded, rejected rows or not; said by `correspondence imports`, so the lines above stay as they were
     import_record.record(engine, directory, reports, started, accept_removals, start)
     return 1 if any(r.errors or r.gone for r in reports) else 0
