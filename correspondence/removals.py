@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Table, and_, delete, select, tuple_
+from sqlalchemy import Connection, Table, and_, delete, func, select, tuple_
 
 from correspondence import schema
 from correspondence.fields import mask_national_numbers
@@ -37,6 +37,9 @@ class FileReport(Protocol):
     keys: Keys
     read_whole: bool
     keyless: int
+    inserted: int
+    updated: int
+    unchanged: int
     gone: list[str]
     removed: list[str]
     removals: list[str]
@@ -50,7 +53,7 @@ def settle(connection: Connection, specs: dict[str, FileSpec], reports: list[Fil
     found: dict[str, list[tuple[Any, ...]]] = {}
     with connection.begin():
         for report in reports:
-            if report.read_whole:
+            if report.read_whole and not _only_written(connection, specs[report.name], report):
                 gone = sorted(_gone(connection, specs[report.name], report.keys),
                               key=lambda k: tuple(str(v) for v in k))
                 if gone:
@@ -69,6 +72,15 @@ def settle(connection: Connection, specs: dict[str, FileSpec], reports: list[Fil
         for report in reversed(reports):  # contributions and claims before the affiliates they belong to
             if report.name in found:
                 _remove(connection, specs[report.name], found[report.name], report)
+
+
+def _only_written(connection: Connection, spec: FileSpec, report: FileReport) -> bool:
+    """Whether the table holds just the rows this import wrote of the file, so that none can be gone: each
+    valid row of the file is one key (a duplicate is rejected) and is in the table, new, changed or the same;
+    as many rows in the table as those means no other. The first import of a large export, or any without a
+    row removed, is not compared key by key (7 million keys paged: ~20 s)."""
+    written = report.inserted + report.updated + report.unchanged
+    return connection.scalar(select(func.count()).select_from(spec.table)) == written
 
 
 def _gone(connection: Connection, spec: FileSpec, keys: Keys) -> Iterator[tuple[Any, ...]]:
