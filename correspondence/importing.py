@@ -681,8 +681,16 @@ def _reason(reason: str, value: str) -> str:
     return f"is empty; expected {reason[len(unreadable):]}" if reason.startswith(unreadable) else "is empty"
 
 
-def upsert(connection: Connection, spec: FileSpec, rows: list[dict[str, Any]], report: FileReport) -> None:
-    """Insert new rows, update changed ones, leave equal ones alone (so a re-import changes nothing)."""
+def upsert(connection: Connection, spec: FileSpec, rows: list[dict[str, Any]], report: FileReport,
+           fresh: bool = False) -> None:
+    """Insert new rows, update changed ones, leave equal ones alone (so a re-import changes nothing).
+    `fresh`: the table was empty when the file's import began, so it holds only rows of this file, each key
+    once (a duplicate is rejected): every row is new, and none is looked up."""
+    if fresh:
+        if rows:
+            import_keys.insert(connection, spec.table, rows)
+            report.inserted += len(rows)
+        return
     key_columns = [spec.table.c[k] for k in spec.key]
     step = len(rows) if len(key_columns) == 1 else 500  # one key column: one parameter for the whole batch
     for start in range(0, len(rows), max(step, 1)):
@@ -821,9 +829,10 @@ def _import_file(connection: Connection, store: import_keys.Store, spec: FileSpe
     conflicts = _number_conflicts(connection, store, spec, open_text, limit) if spec.table is schema.affiliates else {}
     keys = store.keys(spec.name)
     with connection.begin():
+        fresh = connection.scalar(select(spec.table.c[spec.key[0]]).limit(1)) is None
         for batch in _batches(spec, open_text, limit, report, partial(_known_in, connection), keys):
             upsert(connection, spec, [row for _line, row in _without_conflicts(spec, batch, conflicts, report)],
-                   report)
+                   report, fresh)
     report.keys = keys
     _in_line_order(report)
 
