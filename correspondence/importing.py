@@ -528,7 +528,7 @@ def _read_rows(spec: FileSpec, reader: csv.DictReader[str], report: FileReport,
             fields = len(header) if None not in raw and raw[last_column] is not None else _field_count(raw)
             if fields != len(header):
                 report.error(f"{spec.name}:{line}: row: has {counted(fields, 'field')}, "
-                                     f"the header has {len(header)}")
+                             f"the header has {len(header)}")
                 report.rejected += 1
                 keyless += 1
                 continue
