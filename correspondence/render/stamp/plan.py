@@ -244,14 +244,14 @@ def background(analysis: _Analysis, lines: list[_Found]) -> bytes:
     return analysis.document.write_pdf(full_fonts=True)
 
 
+_BORDERS = ("border_top_width", "border_right_width", "border_bottom_width", "border_left_width")
 _EDGES = ("margin_top", "margin_right", "margin_bottom", "margin_left", "padding_top", "padding_right",
-          "padding_bottom", "padding_left", "border_top_width", "border_right_width", "border_bottom_width",
-          "border_left_width")
+          "padding_bottom", "padding_left", *_BORDERS)
 
 
 def _paints(box: boxes.Box) -> bool:
     """Whether a box draws anything of its own: a background or a border."""
-    return getattr(box, "background", None) is not None or any(getattr(box, e, 0) for e in _EDGES[8:])
+    return getattr(box, "background", None) is not None or any(getattr(box, e, 0) for e in _BORDERS)
 
 
 def picture(analysis: _Analysis, lines: list[_Found]) -> list[tuple[Any, ...]]:
