@@ -35,12 +35,12 @@ def _sample(engine: Engine, day: date, size: int) -> list[tuple[Job, str]]:
     l = schema.letters.c
     with engine.connect() as connection:
         rows = connection.execute(
-            select(l.letter_id, l.letter_type, l.language, l.template_hash, l.context, l.sha256)
+            select(l.letter_id, l.letter_type, l.language, l.template_hash, l.context, l.form, l.sha256)
             .where(l.run_date == day, l.sha256.is_not(None)).order_by(l.letter_id).limit(size)
         ).all()
-        stamped = journal.stamped_snapshots(connection, day)  # as the night chose
+        stamped = journal.stamped_forms(connection, day)  # as the night chose
     return [(Job(r.letter_id, r.letter_type, r.language, r.template_hash, json.loads(r.context),
-                 r.template_hash in stamped), r.sha256) for r in rows]
+                 (r.template_hash, r.form) in stamped), r.sha256) for r in rows]
 
 
 def run(engine: Engine, day: date, size: int) -> Baseline:

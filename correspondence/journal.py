@@ -20,6 +20,7 @@ from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select
 from correspondence import schema
 from correspondence.kinds.letter import Event, Letter
 from correspondence.quarantine import Quarantine
+from correspondence.render import forms
 from correspondence.render.jobs import STAMP_MIN_LETTERS, Failed
 
 RENDER_ACTION = "correct the template (templates check), then rerun"
@@ -43,7 +44,7 @@ def planned(letter_id: str, day: date, letter: Letter, template_hash: str) -> di
         "mail_class": letter.mail_class, "postcode": letter.postcode, "sort_name": letter.sort_name,
         "street": recipient["street"], "city": recipient["city"], "country": recipient["country"],
         "status": "planned", "template_hash": template_hash,
-        "context": json.dumps(letter.context, sort_keys=True, ensure_ascii=False),
+        "context": json.dumps(letter.context, sort_keys=True, ensure_ascii=False), "form": forms.form(letter.context),
     }
 
 
@@ -82,13 +83,15 @@ def handled(connection: Connection, keys: list[str]) -> set[str]:
     return found
 
 
-def stamped_snapshots(connection: Connection, day: date) -> frozenset[str]:
-    """The template snapshots with enough letters on night `day` to be worth stamping (jobs.STAMP_MIN_LETTERS),
-    counted over every letter of the night whatever its status: a rerun, or a reprint, decides as the first run."""
+def stamped_forms(connection: Connection, day: date) -> frozenset[tuple[str, str | None]]:
+    """The (template snapshot, form) pairs with enough letters on night `day` to be worth stamping
+    (jobs.STAMP_MIN_LETTERS; a letter is stamped when `(template_hash, form)` is in the set), counted over every
+    letter of the night whatever its status: a rerun, or a reprint, decides as the first run. Letters planned
+    before forms were recorded (form NULL) count per snapshot, as they did."""
     l = schema.letters.c
-    rows = connection.execute(select(l.template_hash, func.count()).where(l.run_date == day)
-                              .group_by(l.template_hash)).all()
-    return frozenset(h for h, n in rows if h is not None and n >= STAMP_MIN_LETTERS)
+    rows = connection.execute(select(l.template_hash, l.form, func.count()).where(l.run_date == day)
+                              .group_by(l.template_hash, l.form)).all()
+    return frozenset((h, f) for h, f, n in rows if h is not None and n >= STAMP_MIN_LETTERS)
 
 
 def record_former(connection: Connection, day: date, events: list[Event]) -> None:

@@ -319,6 +319,9 @@ letters = Table(
     Column("ebox_first_try", Date),
     Column("ebox_tries", Integer),
     Column("print_night", Date, index=True),
+    # The context's structure (correspondence/render/forms.py): the night stamps a form with enough letters
+    # (journal.stamped_forms). NULL on letters planned before 0018: their snapshot's letters count together.
+    Column("form", String(16)),
 )
 
 # Events due before the fund's go-live day: journaled as handled by the former system, never printed. Kept

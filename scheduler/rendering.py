@@ -52,12 +52,12 @@ def _chunks(engine: Engine, day: date, size: int, owners: dict[str, Owner]) -> I
     (the caller removes them once the chunk is journaled, so it holds the chunks in flight only)."""
     l = schema.letters.c
     with engine.connect() as connection:
-        stamped = journal.stamped_snapshots(connection, day)
+        stamped = journal.stamped_forms(connection, day)
     last = ""
     while True:
         with engine.connect() as connection:
             rows = connection.execute(
-                select(l.letter_id, l.letter_type, l.language, l.template_hash, l.context, l.recipient_type,
+                select(l.letter_id, l.letter_type, l.language, l.template_hash, l.context, l.form, l.recipient_type,
                        l.recipient_id, l.event_key)
                 .where(l.run_date == day, l.status == "planned", l.letter_id > last)
                 .order_by(l.letter_id).limit(size)
@@ -67,7 +67,7 @@ def _chunks(engine: Engine, day: date, size: int, owners: dict[str, Owner]) -> I
         last = rows[-1].letter_id
         owners.update((r.letter_id, Owner(r.recipient_type, r.recipient_id, r.letter_type, r.event_key)) for r in rows)
         yield [Job(r.letter_id, r.letter_type, r.language, r.template_hash, json.loads(r.context),
-                   r.template_hash in stamped) for r in rows]
+                   (r.template_hash, r.form) in stamped) for r in rows]
 
 
 def render(engine: Engine, day: date, settings: Settings, lock: night_lock.Lock, progress: Progress | None,

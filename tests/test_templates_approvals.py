@@ -124,9 +124,10 @@ def test_a_letter_of_an_earlier_night_rerenders_byte_identical_from_its_snapshot
     with connect(settings.db_url).connect() as connection:
         rows = connection.execute(select(schema.letters)).mappings().all()
         renderer = Renderer(lambda h: snapshots.load(connection, h))
-        stamped = journal.stamped_snapshots(connection, NIGHT)  # a rerendering chooses as the night did
+        stamped = journal.stamped_forms(connection, NIGHT)  # a rerendering chooses as the night did
         results = renderer.render(Job(r["letter_id"], r["letter_type"], r["language"], r["template_hash"],
-                                      json.loads(r["context"]), r["template_hash"] in stamped) for r in reversed(rows))
+                                      json.loads(r["context"]), (r["template_hash"], r["form"]) in stamped)
+                                 for r in reversed(rows))
     for row, result in zip(reversed(rows), results, strict=True):
         assert isinstance(result, Rendered), result
         archived = (settings.archive_dir / row["archive_path"]).read_bytes()

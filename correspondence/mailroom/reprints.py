@@ -74,7 +74,7 @@ def before(connection: Connection, letter_id: str, on: date, box_label: dict[str
 def _rerender(engine: Engine, letter: dict[str, object]) -> tuple[bytes | None, str]:
     try:
         with engine.connect() as connection:
-            stamp = letter["template_hash"] in journal.stamped_snapshots(connection, letter["run_date"])
+            stamp = (letter["template_hash"], letter["form"]) in journal.stamped_forms(connection, letter["run_date"])
             job = Job(str(letter["letter_id"]), str(letter["letter_type"]), str(letter["language"]),
                       str(letter["template_hash"]), json.loads(str(letter["context"])), stamp)
             [result] = Renderer(lambda h: snapshots.load(connection, h)).render([job])
