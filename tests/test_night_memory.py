@@ -19,7 +19,7 @@ from correspondence.config import Settings
 from correspondence.store import connect, init
 from scheduler import run_record
 from scheduler.night import run_night
-from scheduler.rendering import Owner, _chunks
+from scheduler.rendering import Owner, _chunks, word_types
 
 NIGHT = date(2026, 10, 1)
 AFFILIATES = 12
@@ -63,7 +63,8 @@ def test_a_night_never_reads_every_letters_context_at_once(settings: Settings, s
     assert run_night(settings, NIGHT).letters == AFFILIATES
     engine.dispose()
     chunk_reads = [s for s in statements if re.match(r"SELECT letters\.letter_id, .*letters\.context.* LIMIT", s)]
-    assert len(chunk_reads) == -(-AFFILIATES // CHUNK) + 1  # one read per chunk, and one that finds none left
+    # one read per chunk, and one that finds none left: of the Word letters (none tonight), then of the others
+    assert len(chunk_reads) == -(-AFFILIATES // CHUNK) + 2
     assert not [s for s in statements if _reads_every_context(s)]
     # the mailroom reads the letters without their contexts (registered letters aside)
     assert any(re.match(r"SELECT letters\.letter_id, letters\.mail_class, .*letters\.archive_path FROM", s)
@@ -110,3 +111,28 @@ def test_the_night_records_each_stage_and_its_steps(settings: Settings) -> None:
     assert all(v >= 0 for v in timings.values())
     # the summary (written before assembling ends) reports the planning and rendering steps
     assert {"plan.compose", "render.write", "render.journal"} <= set(result.summary["timings_seconds"])
+
+
+def test_the_word_letters_come_first_each_part_in_letter_order(settings: Settings) -> None:
+    """The Word letters' LibreOffice (~180 MB) lives while the workers are small, not at the end of the render
+    stage beside the largest workers."""
+    engine = connect(settings.db_url)
+    init(engine)
+    kinds = ["due_notice", "mantelzorg_granted", "due_notice", "due_notice", "mantelzorg_refused", "due_notice"]
+    with engine.begin() as connection:
+        connection.execute(schema.runs.insert().values(run_date=NIGHT, status="rendering", attempts=1,
+                                                       started_at=datetime.now(UTC)))
+        connection.execute(schema.letters.insert(), [
+            {"letter_id": f"20261001-{n:06d}", "event_key": f"e:{n}", "run_date": NIGHT, "letter_type": kind,
+             "recipient_type": "affiliate", "recipient_id": f"A{n:07d}", "language": "nl", "mail_class": "ordinary",
+             "postcode": "1000", "sort_name": "x", "status": "planned", "template_hash": "h", "context": "{}"}
+            for n, kind in enumerate(kinds, 1)])
+    word = frozenset({"mantelzorg_granted", "mantelzorg_refused"})
+    owners: dict[str, Owner] = {}
+    chunks = [[(job.letter_id[-1], job.letter_type) for job in chunk]
+              for chunk in _chunks(engine, NIGHT, 3, owners, word)]
+    engine.dispose()
+    assert chunks == [[("2", "mantelzorg_granted"), ("5", "mantelzorg_refused")],
+                      [("1", "due_notice"), ("3", "due_notice"), ("4", "due_notice")], [("6", "due_notice")]]
+    assert word_types(settings.templates_dir) == {"mantelzorg_granted", "mantelzorg_incomplete",
+                                                   "mantelzorg_recovery", "mantelzorg_refused"}
