@@ -378,7 +378,7 @@ def test_a_letter_type_s_plan_layouts_guess_its_page_count_across_languages(
     made: list[str] = []
     for language in ("nl", "fr"):
         r = SnapshotRenderer(snapshots.working_copy(TEMPLATES_DIR, "company_formal_notice", language),
-                             plan_pages=pages)
+                             type_pages=pages)
         monkeypatch.setattr(r, "_alone_document", lambda html, r=r, language=language: (
             made.append(language), SnapshotRenderer._alone_document(r, html))[1])
         context = samples(TEMPLATES_DIR, "company_formal_notice")[f"{language}-company_formal_notice"]
@@ -387,3 +387,21 @@ def test_a_letter_type_s_plan_layouts_guess_its_page_count_across_languages(
         r.layout(marked.with_codes())
     assert pages == {"company_formal_notice": 2}
     assert made == ["nl", "nl", "nl", "fr", "fr"]  # nl guessed 1 page once; fr guessed right
+
+
+def test_a_snapshot_s_first_chunk_guesses_the_page_count_its_type_had(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Laid out letter by letter (too few of its form tonight), a snapshot's first chunk takes the page count
+    its letter type had last, in a plan or another language: one layout of the chunk, not first one letter
+    laid out alone to learn the count (twice when it guessed one page)."""
+    pages = {"company_formal_notice": 2}
+    r = SnapshotRenderer(snapshots.working_copy(TEMPLATES_DIR, "company_formal_notice", "de"), type_pages=pages)
+    documents: list[int] = []
+    monkeypatch.setattr(r, "_pdf", lambda sections: (documents.append(len(sections)),
+                                                      SnapshotRenderer._pdf(r, sections))[1])
+    sample = samples(TEMPLATES_DIR, "company_formal_notice")["de-company_formal_notice"]
+    sections = []
+    for letter_id in ("20261001-000001", "20261001-000002"):
+        context = copy.deepcopy(sample)
+        context["letter"]["id"] = letter_id
+        sections.append((letter_id, r.fill(Job(letter_id, "company_formal_notice", "de", "", context)).html()))
+    assert [x.pages for x in r.pdf(sections)] == [2, 2] and documents == [2]

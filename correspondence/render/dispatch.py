@@ -47,7 +47,7 @@ class Renderer:
         self.cache: OrderedDict[str, SnapshotRenderer] = OrderedDict()  # the SNAPSHOTS used last
         self.too_long: dict[str, str] = {}  # snapshots whose document template could not be compiled in time
         self.docx_renderer: DocxRenderer | None = None  # made when the first Word letter comes
-        self.plan_pages: dict[str, int] = {}  # letter type -> its last plan layout's page count
+        self.type_pages: dict[str, int] = {}  # letter type -> the page count its letters had last
 
     def _for(self, snapshot_hash: str) -> SnapshotRenderer:
         if snapshot_hash in self.too_long:  # its compiling was cut once: the other letters need not wait again
@@ -57,7 +57,7 @@ class Renderer:
         else:
             try:
                 self.cache[snapshot_hash] = SnapshotRenderer(self.load_snapshot(snapshot_hash), self.watch,
-                                                             self.shared, self.plan_pages)
+                                                             self.shared, self.type_pages)
                 if len(self.cache) > SNAPSHOTS:
                     self.cache.popitem(last=False)
             except RenderTooLong:

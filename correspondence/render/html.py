@@ -74,7 +74,7 @@ class SnapshotRenderer:
     render.fill …)."""
 
     def __init__(self, snapshot: Snapshot, watch: Stopwatch | None = None, shared: SharedPlans | None = None,
-                 plan_pages: dict[str, int] | None = None) -> None:
+                 type_pages: dict[str, int] | None = None) -> None:
         self.snapshot = snapshot
         self.watch = watch if watch is not None else Stopwatch()
         self.templates = HtmlTemplates(snapshot.files)
@@ -91,8 +91,9 @@ class SnapshotRenderer:
             self.document = self.env.get_template("partials/document.html")
         self.max_pages = _max_pages(snapshot)
         self.usual_pages: int | None = None  # the page count most letters of this snapshot had: pdf()'s guess
-        # The page count of the last layout for a plan of this letter type (in any language): layout()'s guess.
-        self.plan_pages = plan_pages if plan_pages is not None else {}
+        # The page count letters of this type had last, in any language, planned or laid out: layout()'s guess,
+        # and pdf()'s first guess for this snapshot (kept by the Renderer, per letter type).
+        self.type_pages = type_pages if type_pages is not None else {}
         meta = _letter_toml(snapshot)
         self.kind = meta[0] if meta is not None else snapshot.hash
         self.contest = _contest(snapshot)
@@ -133,11 +134,11 @@ class SnapshotRenderer:
         three times or so, nearly always with the count of the one before: one layout each instead of two; the
         count is kept per letter type, so a type's second and third language guess right from the start)."""
         with self.watch.step("plan"):
-            guess = self.plan_pages.get(self.kind, 1)
+            guess = self.type_pages.get(self.kind, 1)
             document = self._alone_document(page_count(html, guess))
             if len(document.pages) != guess:
                 document = self._alone_document(page_count(html, len(document.pages)))
-            self.plan_pages[self.kind] = len(document.pages)
+            self.type_pages[self.kind] = len(document.pages)
             return document
 
     def _alone_document(self, html: str) -> Any:
@@ -161,8 +162,11 @@ class SnapshotRenderer:
         Each letter's footer says "1/2": its own page count, which only the layout knows. The sections are laid
         out with the count most letters of this snapshot had so far; a letter whose count differs is laid out
         again with its own (the footer's text never moves the letter's body, so the count stays). The first
-        time, that count is learnt from the first letter laid out alone: guessing one page for a snapshot whose
-        letters all have two laid its whole first chunk out twice."""
+        time, it is the count this letter type's letters had last (in another language, or in a plan); failing
+        that, it is learnt from the first letter laid out alone: guessing one page for a snapshot whose letters
+        all have two laid its whole first chunk out twice."""
+        if self.usual_pages is None:
+            self.usual_pages = self.type_pages.get(self.kind)
         if self.usual_pages is None and len(sections) > 1:
             letter_id, html = sections[0]
             [first] = self._pdf([(letter_id, page_count(html, 1))])
@@ -173,6 +177,7 @@ class SnapshotRenderer:
         guess = self.usual_pages or 1
         results = self._pdf([(letter_id, page_count(html, guess)) for letter_id, html in sections])
         self.usual_pages = Counter(r.pages for r in results).most_common(1)[0][0] if results else guess
+        self.type_pages[self.kind] = self.usual_pages
         wrong = [i for i, r in enumerate(results) if r.pages != guess]
         if wrong:
             again = self._pdf([(sections[i][0], page_count(sections[i][1], results[i].pages)) for i in wrong])
