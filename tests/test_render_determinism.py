@@ -110,7 +110,7 @@ def _mixed_night(settings: Settings, folder: Path) -> tuple[dict[str, tuple[str,
 @pytest.mark.slow
 def test_every_letter_type_is_the_same_for_any_worker_count_and_chunk_size(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The quarter-end mix, stamped wherever it can be (the night's minimum of letters per snapshot lowered to one,
+    """The quarter-end mix, stamped wherever it can be (the night's minimum of letters per form lowered to one,
     so a small night stamps): one letter per chunk in the night's own process, against two worker processes with
     chunks of 50. On SQLite only: the database does not touch the bytes (the due-notice test above runs on both)."""
     monkeypatch.setattr(journal, "STAMP_MIN_LETTERS", 1)
