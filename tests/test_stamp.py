@@ -389,19 +389,33 @@ def test_a_letter_type_s_plan_layouts_guess_its_page_count_across_languages(
     assert made == ["nl", "nl", "nl", "fr", "fr"]  # nl guessed 1 page once; fr guessed right
 
 
-def test_a_snapshot_s_first_chunk_guesses_the_page_count_its_type_had(monkeypatch: pytest.MonkeyPatch) -> None:
+# (letters in the snapshot's first chunk, the page count its type had last) -> the documents laid out, by their
+# letters: a few letters take the type's count; more learn it from their first one (with that count); with no
+# count known, the first one is laid out with one page, and again with its two.
+FIRST_CHUNKS = [
+    (2, 2, [2]),
+    (8, 2, [1, 7]),
+    (2, None, [1, 1, 1]),
+]
+
+
+@pytest.mark.parametrize(("letters", "known", "documents"), FIRST_CHUNKS)
+def test_a_snapshot_s_first_chunk_guesses_the_page_count_its_type_had(
+        monkeypatch: pytest.MonkeyPatch, letters: int, known: int | None, documents: list[int]) -> None:
     """Laid out letter by letter (too few of its form tonight), a snapshot's first chunk takes the page count
-    its letter type had last, in a plan or another language: one layout of the chunk, not first one letter
-    laid out alone to learn the count (twice when it guessed one page)."""
-    pages = {"company_formal_notice": 2}
+    its letter type had last, in a plan or another language, instead of first laying one letter out alone to
+    learn it (twice when it guessed one page) — unless the chunk is large, where a wrong guess costs twice the
+    chunk."""
+    pages = {} if known is None else {"company_formal_notice": known}
     r = SnapshotRenderer(snapshots.working_copy(TEMPLATES_DIR, "company_formal_notice", "de"), type_pages=pages)
-    documents: list[int] = []
-    monkeypatch.setattr(r, "_pdf", lambda sections: (documents.append(len(sections)),
+    made: list[int] = []
+    monkeypatch.setattr(r, "_pdf", lambda sections: (made.append(len(sections)),
                                                       SnapshotRenderer._pdf(r, sections))[1])
     sample = samples(TEMPLATES_DIR, "company_formal_notice")["de-company_formal_notice"]
     sections = []
-    for letter_id in ("20261001-000001", "20261001-000002"):
+    for number in range(1, letters + 1):
         context = copy.deepcopy(sample)
-        context["letter"]["id"] = letter_id
+        context["letter"]["id"] = letter_id = f"20261001-{number:06d}"
         sections.append((letter_id, r.fill(Job(letter_id, "company_formal_notice", "de", "", context)).html()))
-    assert [x.pages for x in r.pdf(sections)] == [2, 2] and documents == [2]
+    assert [x.pages for x in r.pdf(sections)] == [2] * letters and made == documents
+    assert pages == {"company_formal_notice": 2}

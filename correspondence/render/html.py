@@ -162,15 +162,17 @@ class SnapshotRenderer:
         Each letter's footer says "1/2": its own page count, which only the layout knows. The sections are laid
         out with the count most letters of this snapshot had so far; a letter whose count differs is laid out
         again with its own (the footer's text never moves the letter's body, so the count stays). The first
-        time, it is the count this letter type's letters had last (in another language, or in a plan); failing
-        that, it is learnt from the first letter laid out alone: guessing one page for a snapshot whose letters
-        all have two laid its whole first chunk out twice."""
-        if self.usual_pages is None:
+        time, a few letters (fewer than PROBE) take the count this letter type's letters had last, in another
+        language or in a plan; more letters learn it from their first one, laid out alone with that count: a
+        wrong guess for a whole first chunk (a language whose letters run a page longer) would lay it out twice.
+        Guessing one page for a snapshot whose letters all have two once laid its whole first chunk out twice."""
+        if self.usual_pages is None and len(sections) < PROBE:
             self.usual_pages = self.type_pages.get(self.kind)
         if self.usual_pages is None and len(sections) > 1:
             letter_id, html = sections[0]
-            [first] = self._pdf([(letter_id, page_count(html, 1))])
-            if first.pages != 1:
+            known = self.type_pages.get(self.kind, 1)
+            [first] = self._pdf([(letter_id, page_count(html, known))])
+            if first.pages != known:
                 [first] = self._pdf([(letter_id, page_count(html, first.pages))])
             self.usual_pages = first.pages
             return [first, *self.pdf(sections[1:])]
@@ -212,6 +214,7 @@ class SnapshotRenderer:
 
 
 PAGES = 'data-pages="1"'  # as partials/layout.html writes it
+PROBE = 8  # a snapshot's first chunk of this many letters or more learns its page count from one letter first
 
 
 def page_count(html: str, pages: int) -> str:
