@@ -172,8 +172,10 @@ def test_a_reviewer_submits_a_change_and_another_approves_it(desk: str, template
         page.select_option("#sample", "fr-living-in-france")
         page.click("button:has-text('Afficher')")
         first = page.locator("figure.page img").first
-        expect(first).to_be_visible()
-        assert page.evaluate("(img) => img.naturalWidth", first.element_handle()) > 800  # the page drawn, not broken
+        expect(first).to_be_visible()  # at once: the image's width and height are in the page
+        # the page drawn, not broken: its picture is made on request, and takes a while on a busy machine
+        page.wait_for_function("(img) => img.complete", arg=first.element_handle())
+        assert page.evaluate("(img) => img.naturalWidth", first.element_handle()) > 800
         if os.environ.get("UPDATE_SCREENSHOTS"):
             page.screenshot(path=str(SHOTS / "preview.png"))
         browser.close()
