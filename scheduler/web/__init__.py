@@ -87,9 +87,11 @@ def create_app(settings: Settings, secret: bytes, *, proxied: bool = False, engi
     def helpers() -> dict[str, Any]:
         words = wording(g.get("lang", "nl"))
 
-        def when(moment: datetime | None) -> str:
+        def when(moment: datetime | str | None) -> str:
             if moment is None:
                 return ""
+            if isinstance(moment, str):  # ISO 8601, as the import record and the night's summary give it
+                moment = datetime.fromisoformat(moment)
             moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # stored in UTC (SQLite drops the zone)
             return format_datetime(moment, "short", tzinfo=BRUSSELS, locale=g.lang) + " (Brussels)"
 

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
-from correspondence import schema
+from correspondence import import_record, schema
 from correspondence.config import TEMPLATES_DIR
 from correspondence.desk import audit, people
 from correspondence.store import connect
@@ -137,7 +137,7 @@ def test_every_word_the_pages_use_is_in_every_language() -> None:
         f"action.{a}" for a in ("collect", "verify", "returned", "reprint", "preview")} | {
         f"night.{s}" for s in ("ready", "collected", "unfinished", "missing")} | {
         f"reason.{r}" for r in ("moved", "unknown", "refused", "incomplete", "deceased")} | {
-        f"mail_class.{c}" for c in ("ordinary", "registered")} | {
+        f"mail_class.{c}" for c in ("ordinary", "registered")} | {f"imports.{c}" for c in import_record.COUNTS} | {
         f"channel.{c}" for c in ("paper", "ebox", "ebox_pending")} | {
         f"returned.{s}" for s in ("recorded", "already recorded", "address changed since")} | {
         f"mailroom.{m}" for m in ("not_ready", "collected", "already_collected", "returned_incomplete", "not_an_id",
@@ -184,3 +184,57 @@ def test_a_night_s_quarantine_is_grouped_by_cause_with_what_clears_it(client: Fl
 def test_an_unknown_night_is_404(client: FlaskClient, path: str, code: int) -> None:
     _login(client, "otto")
     assert client.get(path).status_code == code
+
+
+def _import(engine: Engine, written_hours_ago: int) -> None:
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        number = connection.execute(schema.imports.insert().values(
+            started_at=now, finished_at=now, folder="/srv/export",
+            exported_at=now - timedelta(hours=written_hours_ago, minutes=5))).inserted_primary_key[0]
+        connection.execute(schema.import_files.insert(), [
+            {"import_id": number, "name": name, "sha256": "0" * 64, "modified_at": now, "bytes": 1, "read": read,
+             "new": new, "changed": 2, "unchanged": read - new - 2, "rejected": 1, "disappeared": 0, "removed": 0,
+             "seconds": 0.5} for name, read, new in (("affiliates.csv", 1200, 30), ("payments.csv", 4800, 70))])
+
+
+@pytest.mark.parametrize(("hours", "says", "alarm"), [
+    (None, ["Er is geen import geregistreerd"], False),
+    (0, ["minder dan een uur geleden geschreven"], False),
+    (1, ["werden een uur geleden geschreven"], False),
+    (10, ["10 uur geleden geschreven; het fondsprofiel staat 80 uur toe", '<td class="n">6000</td>',
+          '<td class="n">100</td>', 'title="affiliates.csv, payments.csv"'], False),
+    (81, ["81 uur geleden geschreven", "Een nacht die nu start, weigert erop te plannen"], True)],
+    ids=["no import", "this hour", "an hour", "fresh", "too old"])
+def test_the_nights_page_shows_the_imports_and_whether_the_export_is_too_old(
+        client: FlaskClient, engine: Engine, hours: int | None, says: list[str], alarm: bool) -> None:
+    """The shipped fund profile allows an export 80 hours old ([import] max_export_age_hours), as the night
+    checks it (import_record.too_old)."""
+    if hours is not None:
+        _import(engine, hours)
+    _login(client, "otto")
+    page = client.get("/runs").get_data(as_text=True)
+    for text in says:
+        assert text in page
+    assert ('<p class="error">' in page) is alarm
+
+
+@pytest.mark.parametrize(("planned_on", "says"), [
+    ({"id": 3, "finished_at": "2026-09-30T22:10:00+00:00", "exported_at": "2026-09-30T21:00:00+00:00"},
+     "Gepland op import nr. 3 van 01-10-2026, 00:10 (Brussels), bestanden geschreven 30-09-2026, 23:00 "
+     "(Brussels)."),
+    (None, "Gepland zonder geregistreerde import"),
+    ("absent", "")],  # a night's summary written before imports were recorded says nothing of them
+    ids=["an import", "none recorded", "a summary older than the import record"])
+def test_a_night_names_the_import_it_planned_on(client: FlaskClient, engine: Engine, planned_on: Any,
+                                                 says: str) -> None:
+    _night_with_quarantine(engine, date(2026, 10, 1), [("due:1", "affiliate A0000001", "postcode", "correct it")])
+    if planned_on != "absent":
+        with engine.begin() as connection:
+            run = schema.runs.c
+            summary = json.loads(connection.scalar(select(run.summary).where(run.run_date == date(2026, 10, 1))))
+            connection.execute(schema.runs.update().where(run.run_date == date(2026, 10, 1))
+                               .values(summary=json.dumps({**summary, "import": planned_on})))
+    _login(client, "otto")
+    page = client.get("/runs/2026-10-01").get_data(as_text=True)
+    assert says in page and ("Gepland" in page) is bool(says)
