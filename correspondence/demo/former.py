@@ -126,6 +126,11 @@ def letters_sent(rows: dict[str, list[dict[str, Any]]], day: date) -> list[dict[
     rounds = sorted(d for d in {policy.reminder_on(end) for end in ends} if d < start)[:-1] + [last]  # held back
     out: list[dict[str, str]] = []
     for on in rounds:
+        # the former system's formal notices of the rounds before (due before go-live: the engine assumes them
+        # sent, and journals them as the former system's): a reminder round skips the periods they listed
+        for event in collection.formal_notices(fund, on, params):
+            fund.letters_sent.append({"letter_type": event.letter_type, "recipient_id": event.recipient_id,
+                                      "event_key": event.key, "sent_on": event.due_on})
         for event in collection.payment_reminders(fund, on, params):
             fund.letters_sent.append({"letter_type": event.letter_type, "recipient_id": event.recipient_id,
                                       "event_key": event.key, "sent_on": on})

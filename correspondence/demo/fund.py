@@ -3,7 +3,8 @@
 Names in Dutch, French and German by language area; real Belgian postcodes from every province, Brussels
 and the German-speaking area; the statuses of the import; eight quarters of contributions from the rules'
 figures; mostly timely payers, some late, some partial, some not at all. The first affiliates are the
-showcase (demo/showcase.py): in each language, one who never pays and four who pay on time. The demo then
+showcase (demo/showcase.py): in each language, one who never pays, four who pay on time and one who stopped
+paying at the last due date. The demo then
 imports these files through the ordinary importer, so it exercises the same path as a real fund.
 """
 
@@ -110,7 +111,8 @@ def build(affiliates: int, seed: int, day: date, quarters: int = 8) -> DemoFund:
                 "year": year, "quarter": quarter, "kind": "provisional", "amount": fmt(amount), "fee": fmt(fee),
                 "due_date": due.isoformat(),
             })
-            paid_on, paid = _payment(rng, payer, due, amount + fee, (year, quarter) == periods[-1])
+            paid_on, paid = _payment(rng, payer, due, amount + fee, (year, quarter) == periods[-1],
+                                     (year, quarter) == periods[-2])
             if paid_on and paid_on <= day and paid > 0:
                 rows["payments.csv"].append({
                     "payment_id": f"P{affiliate_id[1:]}{year}{quarter}", "payer_type": "affiliate",
@@ -145,9 +147,14 @@ def _ebox_consents(rows: dict[str, list[dict[str, Any]]], seed: int, day: date) 
     return consents
 
 
-def _payment(rng: random.Random, payer: str, due: date, total: Decimal, current: bool) -> tuple[date | None, Decimal]:
-    if payer == "never" or (current and payer != "timely"):
+def _payment(rng: random.Random, payer: str, due: date, total: Decimal, current: bool,
+             last_due: bool) -> tuple[date | None, Decimal]:
+    """When and how much the affiliate paid of a quarter's contribution; `current`: the quarter of the night,
+    `last_due`: the one before, the last that fell due. A showcase payer who "stops" pays on time until then."""
+    if payer == "never" or (current and payer != "timely") or (payer == "stops" and last_due):
         return None, Decimal(0)
+    if payer == "stops":
+        payer = "timely"
     if payer == "timely":
         return due - timedelta(days=rng.randint(0, 40)), total
     if payer == "late":

@@ -3,10 +3,12 @@ every letter in each language (the rest of the fund is drawn at random, and a sm
 German-speaking affiliates, or none who is late).
 
 Per language area (Flanders, Wallonia, the German-speaking area): one affiliate who never pays — the due notice,
-the reminder, the formal notice after the former system's reminder, and a regularisation — and four who pay on
-time, with nothing that holds their letters back (no payment plan, suspension or other regularisation): the
-mantelzorg claimants (granted, refused, incomplete, and the recovery), the statements and the fiscal certificate
-asked for. All in the main profession, on an income whose regularisation always changes the contribution.
+the formal notice after the former system's reminder, and a regularisation — four who pay on time, with nothing
+that holds their letters back (no payment plan, suspension or other regularisation): the mantelzorg claimants
+(granted, refused, incomplete, and the recovery), the statements and the fiscal certificate asked for; and one
+who paid on time until the last quarter that fell due — the reminder (the one who never pays gets none beside
+the formal notice that lists the same quarters: kinds/collection.py). All in the main profession, on an income
+whose regularisation always changes the contribution.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 REGIONS = ("flanders", "wallonia", "german")  # their languages: nl, fr, de
-PAYERS = ("never", "timely", "timely", "timely", "timely")  # per region, in this order
+PAYERS = ("never", "timely", "timely", "timely", "timely", "stops")  # per region, in this order
 SIZE = len(REGIONS) * len(PAYERS)
 
 

@@ -7,6 +7,11 @@ period is in the journal, so a catch-up night that finds three unpaid quarters w
 them all, and no period is ever reminded twice. The formal notice follows the reminder with the same rule
 (`formal_notice:A0000123:2026-Q1`): every sum due, by period, with surcharges.
 
+A formal notice lists every period overdue on its date, so no reminder goes out for those periods: not on its
+night (a reminder asking to pay the same sum by another date, beside the registered letter, would contradict
+it; a catch-up or go-live night can find both due) and not after it. A period that falls due after the notice
+is reminded as usual.
+
 A reminder first becomes due on its newest period's due date plus the policy's delay, a formal notice on
 its reminder's date plus the policy's delay (`Event.due_on`). Letters of the fund's former system count as
 sent (`Fund.sent`): stated in letters_sent.csv, or left to it at go-live; a formal notice that follows such a
@@ -29,7 +34,7 @@ from correspondence.kinds.blocks import payment_block
 from correspondence.kinds.fund import Fund
 from correspondence.kinds.letter import ComposeEnv, Event
 from rules.account import ZERO, Account, PeriodLine, account
-from rules.collection_policy import collection_policy
+from rules.collection_policy import CollectionPolicy, collection_policy
 from rules.money import fmt
 from rules.params import Parameters
 from rules.payment_reference import structured_reference
@@ -122,16 +127,21 @@ def covered_until(labels: list[str], due_of: dict[str, date]) -> date:
 
 def payment_reminders(fund: Fund, day: date, params: Parameters) -> Iterator[Event]:
     policy = collection_policy(day, params)
-    held, reminded = fund.holds(day), fund.sent("reminder")
+    held, reminded, noticed = fund.holds(day), fund.sent("reminder"), fund.sent("formal_notice")
     for ledger in fund.ledgers():
         if ledger.payer_id in held:
             continue
         acc = account(ledger.charges, ledger.received, day, params)
         due_of = {p.period: p.due_date for p in acc.periods}
         done = covered_until([label for label, _ in reminded.get(ledger.payer_id, [])], due_of)
-        pending = [p for p in acc.overdue() if p.due_date > done and policy.reminder_on(p.due_date) <= day]
+        # overdue on the date of a formal notice: that notice listed it
+        listed = max((on for _, on in noticed.get(ledger.payer_id, [])), default=date.min)
+        pending = [p for p in acc.overdue() if p.due_date > done and p.due_date >= listed
+                   and policy.reminder_on(p.due_date) <= day]
         if not pending or acc.overdue_balance <= 0:
             continue
+        if notice_follows(acc, day, policy, reminded.get(ledger.payer_id, []), noticed.get(ledger.payer_id, [])):
+            continue  # tonight's formal notice lists these periods too
         newest = pending[-1]
         pay_by = policy.reminder_pay_by(day)
         facts = replace(account_facts(acc, overdue_only=True), pay_by=pay_by.isoformat(),
@@ -148,21 +158,30 @@ def formal_notices(fund: Fund, day: date, params: Parameters) -> Iterator[Event]
         if ledger.payer_id in held or ledger.payer_id not in reminded:
             continue
         acc = account(ledger.charges, ledger.received, day, params)
-        due_of = {p.period: p.due_date for p in acc.periods}
-        done = covered_until([label for label, _ in noticed.get(ledger.payer_id, [])], due_of)
-        open_dues = [p.due_date for p in acc.overdue()]
-        ready = sorted((due_of[label], label) for label, on in reminded[ledger.payer_id]
-                       if label in due_of and due_of[label] > done and policy.formal_notice_on(on) <= day
-                       and any(d <= due_of[label] for d in open_dues))
-        if not ready or acc.overdue_balance <= 0:
+        label = notice_follows(acc, day, policy, reminded[ledger.payer_id], noticed.get(ledger.payer_id, []))
+        if label is None:
             continue
         facts = account_facts(acc, overdue_only=True)
-        label = ready[-1][1]
         notice = notice_terms(day, params, after_former=label in former.get(ledger.payer_id, set()))
         reminded_on = max(on for lbl, on in reminded[ledger.payer_id] if lbl == label)
         facts = replace(facts, notice=notice, ahead=ahead(acc, date.fromisoformat(notice.deadline), params))
         yield Event(f"formal_notice:{ledger.payer_id}:{label}", "formal_notice", "affiliate", ledger.payer_id,
                     facts, due_on=policy.formal_notice_on(reminded_on))
+
+
+def notice_follows(acc: Account, day: date, policy: CollectionPolicy, reminded: list[tuple[str, date]],
+                   noticed: list[tuple[str, date]]) -> str | None:
+    """The reminder (its key's period) a formal notice follows tonight, or None: the newest reminder whose delay
+    has run, for a period after those already noticed, while it or an earlier period is still overdue."""
+    due_of = {p.period: p.due_date for p in acc.periods}
+    done = covered_until([label for label, _ in noticed], due_of)
+    open_dues = [p.due_date for p in acc.overdue()]
+    ready = sorted((due_of[label], label) for label, on in reminded
+                   if label in due_of and due_of[label] > done and policy.formal_notice_on(on) <= day
+                   and any(d <= due_of[label] for d in open_dues))
+    if not ready or acc.overdue_balance <= 0:
+        return None
+    return ready[-1][1]
 
 
 def notice_terms(day: date, params: Parameters, *, after_former: bool = False) -> Notice:

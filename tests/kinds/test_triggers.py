@@ -75,6 +75,16 @@ def _already_noticed(fund: MemoryFund) -> MemoryFund:
     return fund
 
 
+def _q2_unpaid(noticed_on: date | None = None) -> Callable[[MemoryFund], MemoryFund]:
+    """2026-Q2 charged and unpaid too (due 30 June); the formal notice of Q1 sent on `noticed_on`, if given."""
+    def change(fund: MemoryFund) -> MemoryFund:
+        fund.contributions.append(quarter(A, 2026, 2))
+        if noticed_on is not None:
+            fund.letters.append(letter("formal_notice", f"formal_notice:{A}:2026-Q1", A, noticed_on))
+        return fund
+    return change
+
+
 def quarter_due() -> MemoryFund:
     return MemoryFund(affiliate_rows=[affiliate(A)], contributions=[quarter(A, 2026, 2)])
 
@@ -103,6 +113,16 @@ CASES = [  # (case, trigger, fund, change to it, night, expected (key, letter ty
      date(2026, 4, 16), []),
     ("reminder: a suspension that does not hold", collection.payment_reminders, unpaid_q1, _held("illness"),
      date(2026, 4, 16), [(f"reminder:{A}:2026-Q1", "reminder")]),
+    # Q1 reminded on 16 April, its formal notice not yet sent on 16 July (a catch-up night), when Q2's reminder is
+    # due too: the formal notice goes, listing Q1 and Q2, and no reminder beside it
+    ("reminder: not on the night of a formal notice", collection.payment_reminders, reminded, _q2_unpaid(),
+     date(2026, 7, 16), []),
+    ("formal notice: on a night a reminder was due too", collection.formal_notices, reminded, _q2_unpaid(),
+     date(2026, 7, 16), [(f"formal_notice:{A}:2026-Q1", "formal_notice")]),
+    ("reminder: not for a period a formal notice listed", collection.payment_reminders, reminded,
+     _q2_unpaid(date(2026, 7, 16)), date(2026, 7, 17), []),
+    ("reminder: for a period due after the formal notice", collection.payment_reminders, reminded,
+     _q2_unpaid(date(2026, 5, 16)), date(2026, 7, 16), [(f"reminder:{A}:2026-Q2", "reminder")]),
     ("formal notice after the reminder's delay", collection.formal_notices, reminded, _same, date(2026, 5, 16),
      [(f"formal_notice:{A}:2026-Q1", "formal_notice")]),
     ("formal notice: not before the delay", collection.formal_notices, reminded, _same, date(2026, 5, 15), []),
