@@ -1,5 +1,5 @@
 """The registered-mail deposit list is laid out in parts (a part's memory, not the list's) and reads as one
-list: every line once and in order, the head on the first page, the totals and signatures at the end, each
+list: every line once and in order, each reference unbroken, the head on the first page, the totals and signatures at the end, each
 page numbered "n / N" in its footer, the list's title on every page, fonts embedded."""
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ DAY = date(2026, 10, 1)
 
 
 def _rows(count: int) -> list[dict[str, object]]:
-    return [{"sequence": n, "recipient": f"Recipient{n:04d}", "address": f"Kerkstraat {n}", "postcode": "1000",
-             "city": "BRUSSEL", "country": "BE" if n % 7 else "NL", "letter_id": f"20261001-{n:06d}",
+    return [{"sequence": n, "recipient": f"Recipient{n:04d} Claes & Partners", "address": f"Avenue Reine Astrid {n}",
+             "postcode": "1000", "city": "VILLERS-AUX-TOURS", "country": "BE" if n % 7 else "NL", "letter_id": f"20261001-{n:06d}",
              "reference": "+++000/0001/26197+++"} for n in range(1, count + 1)]
 
 
@@ -47,6 +47,7 @@ def test_a_list_laid_out_in_parts_reads_as_one_list(lines: int, per_part: int, t
         assert "Afgiftelijst aangetekende zendingen" in footer  # the list's title, on every page
     text = "".join(pages)
     assert re.findall(r"Recipient(\d{4})", text) == [f"{n:04d}" for n in range(1, lines + 1)]
+    assert text.count("+++000/0001/26197+++") == lines  # each reference whole on its line, as the counter reads it
     assert text.count("Aantal zendingen") == 1 and "Aantal zendingen" in pages[0]
     assert text.count("Stempel en handtekening postkantoor") == 1 and "Stempel" in pages[-1]
     assert re.search(rf"Totaal · Total: {lines}\b", pages[-1].replace("\n", " ").replace("  ", " "))
