@@ -70,9 +70,14 @@ def fund_block(fund: dict[str, Any], language: str) -> dict[str, Any]:
     return block
 
 
+NO_BREAK = "\u00a0"
+
+
 def service_block(fund: dict[str, Any], service: str, language: str) -> dict[str, Any]:
+    """The service that handles the letter; its telephone number never broken across two lines."""
     s = fund["services"][service]
-    return {"name": in_language(s["name"], language), "phone": s["phone"], "email": in_language(s["email"], language),
+    return {"name": in_language(s["name"], language), "phone": s["phone"].replace(" ", NO_BREAK),
+            "email": in_language(s["email"], language),
             "signatory": s["signatory"], "capacity": in_language(s["capacity"], language)}
 
 

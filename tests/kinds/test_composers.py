@@ -117,6 +117,8 @@ def test_composer(name: str) -> None:
     assert (letter.letter_type, letter.language, letter.context["letter"]["type"]) == (name, "nl", name)
     assert letter.mail_class == TYPES[name].mail_class
     CHECKS[name](letter.context)
+    phone = letter.context["service"]["phone"]  # never broken over two lines: "+32 2 555 01" / "60"
+    assert " " not in phone and phone.replace("\u00a0", " ") in json.dumps(load_fund(DEFAULT_FUND)["services"])
 
 
 def _no_kind(event: Event, recipient: dict, env: ComposeEnv) -> tuple:
