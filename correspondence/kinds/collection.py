@@ -32,7 +32,8 @@ from typing import Any
 
 from correspondence.kinds.blocks import payment_block
 from correspondence.kinds.fund import Fund
-from correspondence.kinds.letter import ComposeEnv, Event
+from correspondence.kinds.interlocks import implausible_account
+from correspondence.kinds.letter import ComposeEnv, Event, Held
 from rules.account import ZERO, Account, PeriodLine, account
 from rules.collection_policy import CollectionPolicy, collection_policy
 from rules.money import fmt
@@ -125,7 +126,7 @@ def covered_until(labels: list[str], due_of: dict[str, date]) -> date:
     return max((due_of[label] for label in labels if label in due_of), default=date.min)
 
 
-def payment_reminders(fund: Fund, day: date, params: Parameters) -> Iterator[Event]:
+def payment_reminders(fund: Fund, day: date, params: Parameters) -> Iterator[Event | Held]:
     policy = collection_policy(day, params)
     held, reminded, noticed = fund.holds(day), fund.sent("reminder"), fund.sent("formal_notice")
     for ledger in fund.ledgers():
@@ -143,14 +144,17 @@ def payment_reminders(fund: Fund, day: date, params: Parameters) -> Iterator[Eve
         if notice_follows(acc, day, policy, reminded.get(ledger.payer_id, []), noticed.get(ledger.payer_id, [])):
             continue  # tonight's formal notice lists these periods too
         newest = pending[-1]
+        key, due_on = f"reminder:{ledger.payer_id}:{newest.period}", policy.reminder_on(newest.due_date)
+        if (implausible := implausible_account(key, ledger.contributions, params)) is not None:
+            yield replace(implausible, due_on=due_on)
+            continue
         pay_by = policy.reminder_pay_by(day)
         facts = replace(account_facts(acc, overdue_only=True), pay_by=pay_by.isoformat(),
                         ahead=ahead(acc, pay_by, params))
-        yield Event(f"reminder:{ledger.payer_id}:{newest.period}", "reminder", "affiliate", ledger.payer_id, facts,
-                    due_on=policy.reminder_on(newest.due_date))
+        yield Event(key, "reminder", "affiliate", ledger.payer_id, facts, due_on=due_on)
 
 
-def formal_notices(fund: Fund, day: date, params: Parameters) -> Iterator[Event]:
+def formal_notices(fund: Fund, day: date, params: Parameters) -> Iterator[Event | Held]:
     policy = collection_policy(day, params)
     held, reminded, noticed = fund.holds(day), fund.sent("reminder"), fund.sent("formal_notice")
     former = fund.former("reminder")
@@ -161,12 +165,15 @@ def formal_notices(fund: Fund, day: date, params: Parameters) -> Iterator[Event]
         label = notice_follows(acc, day, policy, reminded[ledger.payer_id], noticed.get(ledger.payer_id, []))
         if label is None:
             continue
+        reminded_on = max(on for lbl, on in reminded[ledger.payer_id] if lbl == label)
+        key, due_on = f"formal_notice:{ledger.payer_id}:{label}", policy.formal_notice_on(reminded_on)
+        if (implausible := implausible_account(key, ledger.contributions, params)) is not None:
+            yield replace(implausible, due_on=due_on)
+            continue
         facts = account_facts(acc, overdue_only=True)
         notice = notice_terms(day, params, after_former=label in former.get(ledger.payer_id, set()))
-        reminded_on = max(on for lbl, on in reminded[ledger.payer_id] if lbl == label)
         facts = replace(facts, notice=notice, ahead=ahead(acc, date.fromisoformat(notice.deadline), params))
-        yield Event(f"formal_notice:{ledger.payer_id}:{label}", "formal_notice", "affiliate", ledger.payer_id,
-                    facts, due_on=policy.formal_notice_on(reminded_on))
+        yield Event(key, "formal_notice", "affiliate", ledger.payer_id, facts, due_on=due_on)
 
 
 def notice_follows(acc: Account, day: date, policy: CollectionPolicy, reminded: list[tuple[str, date]],

@@ -6,14 +6,16 @@ implausible (rules/plausibility.py) and holds the letter. Also turns plausibilit
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from correspondence.kinds.fund import Fund
 from correspondence.kinds.letter import Held
 from correspondence.quarantine import Quarantine
 from rules.interlocks import way
 from rules.params import Parameters
-from rules.plausibility import Implausible, dated_after
+from rules.plausibility import Implausible, dated_after, quarterly_contribution
 
 CHECK = "check the data in the core system; the letter goes out on the next night once it is plausible"
 
@@ -23,6 +25,19 @@ def held(key: str, record: str, problems: list[Implausible]) -> Held | None:
     if not problems:
         return None
     return Held(key, Quarantine(record, problems[0].field, f"implausible: {problems[0].reason}", CHECK))
+
+
+def implausible_account(key: str, contributions: Iterable[dict[str, Any]], params: Parameters) -> Held | None:
+    """A letter printing the account (reminder, formal notice, statement) is held while one of its provisional
+    contributions is implausible — negative, or above the year's legal maximum — as a due notice is; the record
+    named is the contribution. None when every one is plausible."""
+    for row in contributions:
+        if row["kind"] == "provisional":
+            problem = held(key, f"contribution {row['contribution_id']}",
+                           quarterly_contribution(row["year"], row["amount"], row["fee"], params))
+            if problem is not None:
+                return problem
+    return None
 
 
 class Interlocks:

@@ -36,7 +36,7 @@ from typing import Any
 
 from correspondence.kinds.collection import account_facts, period_name
 from correspondence.kinds.fund import Fund
-from correspondence.kinds.interlocks import Interlocks
+from correspondence.kinds.interlocks import Interlocks, implausible_account
 from correspondence.kinds.ledgers import Ledger
 from correspondence.kinds.letter import ComposeEnv, Event, Held
 from correspondence.quarantine import Quarantine
@@ -118,6 +118,9 @@ def _statement(interlocks: Interlocks, ledger: Ledger, acc: Account, on: date, k
         yield replace(addressee, due_on=due_on)
     if addressee != "affiliate":
         return  # held, or deceased: the heirs' list has the balance
+    if (implausible := implausible_account(key, ledger.contributions, interlocks.params)) is not None:
+        yield replace(implausible, due_on=due_on)
+        return
     facts = account_facts(acc, overdue_only=False)
     shown = [p for p in acc.periods if p.unpaid or p.surcharges or p.due_date.year >= on.year - 1]
     keep = {p.period for p in shown}

@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from correspondence.config import DEFAULT_FUND, TEMPLATES_DIR, load_fund
-from correspondence.kinds import due_notice, regularisation, statements
+from correspondence.kinds import collection, due_notice, regularisation, statements
 from correspondence.kinds.collection_lists import heirs_list
 from correspondence.kinds.letter import ComposeEnv, Event, Held, compose
 from correspondence.kinds.memory import MemoryFund
@@ -19,7 +19,7 @@ from correspondence.kinds.registry import by_name
 from correspondence.templates import catalog
 from rules.params import Parameters
 from tests.kinds.fund_rows import affiliate, quarter
-from tests.kinds.scenarios import SCENARIOS, A, unpaid_q1
+from tests.kinds.scenarios import SCENARIOS, A, reminded, unpaid_q1
 
 PARAMS = Parameters()
 JEF_DIED = date(2026, 6, 8)  # the issue's deceased affiliate: a due notice for 2026-Q4 reached him
@@ -43,6 +43,23 @@ def suspended(kind: str, since: date, until: date | None = None) -> Callable[[Me
 
 def same(fund: MemoryFund) -> MemoryFund:
     return fund
+
+
+def contribution_2025q2(amount: str, fee: str = "27.16") -> Callable[[MemoryFund], MemoryFund]:
+    """2025-Q2 (paid in 2025) recorded with another amount: the account of the letters on 2026-Q1 shows it."""
+    def change(fund: MemoryFund) -> MemoryFund:
+        fund.contributions = [quarter(A, 2025, 2, amount, fee) if c["year"] == 2025 and c["quarter"] == 2 else c
+                              for c in fund.contributions]
+        return fund
+    return change
+
+
+def next_quarter(amount: str) -> Callable[[MemoryFund], MemoryFund]:
+    """2026-Q2 charged too, not yet due on the night."""
+    def change(fund: MemoryFund) -> MemoryFund:
+        fund.contributions.append(quarter(A, 2026, 2, amount))
+        return fund
+    return change
 
 
 DUE = f"due_notice:{A}:2026-Q4"
@@ -86,6 +103,13 @@ CASES = [  # (case, trigger, fund, change, night, expected)
      suspended("bankruptcy", date(2026, 3, 1)), date(2026, 9, 15), [(f"statement:{A}:2026-09-15", "held: suspension")]),
     ("statement: deceased, none (the heirs' list)", statements.account_statements, unpaid_q1,
      suspended("death", JEF_DIED), date(2026, 9, 15), []),
+    # a letter printing the account holds while a contribution in it is implausible, as a due notice does
+    ("reminder: a negative contribution in the account is held", collection.payment_reminders, unpaid_q1,
+     next_quarter("-100.00"), date(2026, 4, 16), [(f"reminder:{A}:2026-Q1", "held: amount")]),
+    ("formal notice: a negative fee in the account is held", collection.formal_notices, reminded,
+     contribution_2025q2("890.42", "-27.16"), date(2026, 5, 16), [(f"formal_notice:{A}:2026-Q1", "held: fee")]),
+    ("statement: a contribution above the maximum is held", statements.account_statements, unpaid_q1,
+     contribution_2025q2("6631.09", "202.25"), date(2026, 9, 15), [(f"statement:{A}:2026-09-15", "held: amount")]),
     ("fiscal certificate: deceased, it goes to the heirs", statements.fiscal_certificates, unpaid_q1,
      suspended("death", date(2026, 1, 10)), date(2026, 3, 1), [(CERT, "fiscal_certificate")]),
     ("fiscal certificate: bankrupt, it still goes (it claims nothing)", statements.fiscal_certificates, unpaid_q1,
@@ -145,3 +169,9 @@ def test_a_quarter_charged_after_the_heirs_entry_brings_a_new_one() -> None:
     [october] = heirs_list(fund, OCT, PARAMS)
     assert (july.key, october.key) == (f"heirs:{A}:2026-Q1", f"heirs:{A}:2026-Q4")
     assert october.row["periods_unpaid"] == "2026-Q1 2026-Q4"
+
+
+def test_an_account_letter_held_names_the_contribution() -> None:
+    [held] = statements.account_statements(contribution_2025q2("-100.00")(unpaid_q1()), date(2026, 9, 15), PARAMS)
+    assert isinstance(held, Held) and held.quarantine.record == f"contribution C{A}-2025Q2"
+    assert held.quarantine.reason == "implausible: is negative (-100.00)"
