@@ -105,6 +105,21 @@ def test_returned_mail_holds_the_next_letter_until_the_address_changes(
     assert _letter_of(night, "A0000001", date(2027, 1, 5)) is not None  # the new address: the letter goes out
 
 
+@pytest.mark.parametrize(("on", "says"), [
+    ("2099-01-01", "the day it came back, 2099-01-01, is after today"),
+    ("2026-11-21", f"was printed on the night of {NIGHT}: it cannot have come back on 2026-11-21")],
+    ids=["in the future", "before its night"])
+def test_returned_mail_refuses_a_day_it_cannot_have_come_back(night: Settings, capsys: pytest.CaptureFixture[str],
+                                                              on: str, says: str) -> None:
+    letter = _letter_of(night, "A0000001")
+    assert letter is not None
+    code, out = _cli(night, capsys, "mailroom", "returned", str(letter["letter_id"]), "--reason", "verhuisd",
+                     "--on", on)
+    assert code == 1 and says in out
+    with connect(night.db_url).connect() as connection:
+        assert connection.scalar(select(schema.returned_mail.c.letter_id)) is None  # nothing recorded
+
+
 def test_reprint_is_byte_identical_to_the_archived_letter(night: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     letter = _letter_of(night, "A0000002")
     assert letter is not None

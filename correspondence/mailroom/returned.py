@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from correspondence import journal, schema
 from correspondence.mailroom import addresses
@@ -31,23 +31,29 @@ class CannotRecord(Exception):
 
 
 def next_night(connection: Connection, on: date) -> date:
-    """The first night on or after `on` that has not started yet: its folder will carry the list entry."""
-    started = set(connection.scalars(select(schema.runs.c.run_date).where(schema.runs.c.run_date >= on)))
-    night = on
-    while night in started:
-        night += timedelta(days=1)
-    return night
+    """The night whose folder will carry the list entry: `on`, or the day after the latest night started since.
+    Never a night skipped before that one: it may never run."""
+    latest = connection.scalar(select(func.max(schema.runs.c.run_date)).where(schema.runs.c.run_date >= on))
+    return on if latest is None else max(on, latest + timedelta(days=1))
 
 
-def record(connection: Connection, letter_id: str, reason: str, on: date, box_label: dict[str, str]) -> Returned:
-    """Record a returned letter once; mark the address only if it is still the one the letter went to."""
+def record(connection: Connection, letter_id: str, reason: str, on: date, box_label: dict[str, str],
+           today: date | None = None) -> Returned:
+    """Record a returned letter once; mark the address only if it is still the one the letter went to. `on`, the
+    day it came back, lies between the letter's night and `today` (default: `on`)."""
+    today = today or on
     reason = " ".join(reason.split())
     if not reason:
         raise CannotRecord("give the reason the post wrote on the envelope (--reason)")
+    if on > today:
+        raise CannotRecord(f"the day it came back, {on}, is after today ({today})")
     l = schema.letters.c
     letter = connection.execute(select(schema.letters).where(l.letter_id == letter_id)).mappings().first()
     if letter is None:
         raise CannotRecord(f"no letter {letter_id} in the journal")
+    if on < letter["run_date"]:
+        raise CannotRecord(f"letter {letter_id} was printed on the night of {letter['run_date']}: it cannot have "
+                           f"come back on {on}")
     if letter["recipient_type"] != "affiliate":
         raise CannotRecord(f"letter {letter_id} went to {letter['recipient_type']} {letter['recipient_id']}: "
                            "only affiliates' addresses are tracked; tell the case handler")

@@ -125,7 +125,7 @@ def returned(settings: Settings, letter_id: str, reason: str, on: date | None) -
     box_label = load_fund(settings.fund_file)["postal"]["box_label"]
     try:
         with _engine(settings).begin() as connection:
-            result = returned_mail.record(connection, letter_id, reason, on or today(), box_label)
+            result = returned_mail.record(connection, letter_id, reason, on or today(), box_label, today())
             if result.status != "already recorded":
                 audit.record(connection, audit.command_user(), "returned", f"letter {letter_id}", reason)
     except returned_mail.CannotRecord as exc:
