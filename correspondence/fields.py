@@ -75,6 +75,19 @@ def choice(*allowed: str, default: str | None = None) -> Parser:
     return parse
 
 
+def choices(*allowed: str, separator: str = ";", max_length: int = 200) -> Parser:
+    """A `separator`-separated list, each item one of `allowed`; empty for none. Given back without the spaces
+    around items and without empty items."""
+    def parse(value: str) -> str:
+        items = [i.strip() for i in text(max_length, required=False)(value).split(separator) if i.strip()]
+        for item in items:
+            if item not in allowed:
+                raise FieldError(f"'{item}' is not one of {', '.join(allowed)} ('{separator}'-separated)")
+        return separator.join(items)
+
+    return parse
+
+
 def iso_date(*, required: bool = True) -> Parser:
     def parse(value: str) -> date | None:
         value = value.strip()

@@ -34,7 +34,7 @@ from correspondence import fields as f
 from correspondence.fields import FieldError
 from correspondence.plurals import counted
 from rules.language import LANGUAGES
-from rules.mantelzorg_input import OTHER_BENEFITS
+from rules.mantelzorg_input import DOCUMENTS, OTHER_BENEFITS
 
 STATUSES = ("main", "secondary", "helper_main", "spouse_maxi", "spouse_mini", "pensioner", "art37")
 ADDRESS_FIELDS = ("street", "house_number", "box", "postcode", "city", "country")
@@ -356,7 +356,7 @@ SPECS: tuple[FileSpec, ...] = (
             "care_recipient": f.text(30),
             "relative_degree": f.integer(1, 10, required=False),
             "child_age": f.integer(0, 120, required=False),
-            "documents": f.text(200, required=False),
+            "documents": f.choices(*DOCUMENTS),  # the documents received (rules/mantelzorg_input.py DOCUMENTS)
             "care_recipient_died_on": f.iso_date(required=False),
             "other_benefit": f.boolean,
             "months_before_engine": f.integer(0, 12),
