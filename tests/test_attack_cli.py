@@ -6,6 +6,7 @@ night in the future and asks before running a night that comes before the last c
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from dataclasses import replace
@@ -191,3 +192,18 @@ def test_a_night_completed_for_a_future_date_stops_nothing(initialised: Path) ->
     assert got == 0, err
     assert f"run: warning: the night of {mistaken} is marked complete but lies after today" in err
     assert (initialised / "output" / TODAY.isoformat() / "READY").exists()
+
+
+@pytest.mark.parametrize(("host", "says"), [("999.1.1.1", "cannot listen on 999.1.1.1:{port}: Invalid host/port"),
+                                            ("127.0.0.1", "cannot listen on 127.0.0.1:{port}: Address already in use")],
+                         ids=["not an address", "in use"])
+def test_the_desk_that_cannot_listen_says_where_in_one_line(initialised: Path, host: str, says: str) -> None:
+    """Nothing says "the desk is at …" before it listens there; a waitress traceback was printed instead."""
+    with socket.socket() as taken:  # a port the desk cannot have
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        got, _, err = _cli(["web", "--host", host, "--port", str(port)], initialised,
+                           {"CORRESPONDENCE_WEB_SECRET_FILE": str(initialised / "secret")})
+    assert "Traceback" not in err and "the desk is at" not in err, err
+    assert got == 2 and says.format(port=port) in err.splitlines()[-1]  # after "nobody may sign in yet"

@@ -112,7 +112,7 @@ def secret(path: Path) -> bytes:
 @pass_settings(templates=True)
 def web(settings: Settings, host: str, port: int, proxied: bool, threads: int) -> int:
     """Serve the desk (reviewers, approvers, mailroom, operator) until interrupted."""
-    from waitress import serve
+    from waitress.server import create_server
 
     from scheduler.web import create_app
 
@@ -123,6 +123,11 @@ def web(settings: Settings, host: str, port: int, proxied: bool, threads: int) -
             print("nobody may sign in yet: add someone with `correspondence users add NAME --role admin`",
                   file=sys.stderr)
     app = create_app(settings, secret(settings.web_secret_file), proxied=proxied, engine=engine)
+    try:  # the address taken before saying where the desk is
+        server = create_server(app, host=host, port=port, threads=threads, ident="correspondence")
+    except (OSError, ValueError) as exc:  # in use, not this machine's, not an address
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).rstrip(".")
+        raise click.UsageError(f"cannot listen on {host}:{port}: {reason}") from None
     print(f"the desk is at http://{host}:{port}/ (Ctrl-C ends it)", file=sys.stderr)
-    serve(app, host=host, port=port, threads=threads, ident="correspondence")
+    server.run()  # until Ctrl-C or SIGTERM: the way a service is stopped, exit 0
     return 0
