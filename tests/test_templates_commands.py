@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,28 @@ def test_approve_then_list_shows_who_and_from_when(reviewer: Path, capsys: pytes
     assert [line.split()[1] for line in listed] == ["nl", "fr", "de"]
     assert "by An Jurist" in listed[0] and "from 2026-12-01; file on disk: same as approved" in listed[0]
     assert "by Fund legal service" in listed[1] and "from 2000-01-01" in listed[1]
+
+
+def test_approve_governs_only_nights_not_yet_started(reviewer: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A night prints from the versions in force when it starts: an approval dated on or before the latest night
+    that started is refused, and without --effective it governs from the first night still open."""
+    from sqlalchemy import insert
+
+    from correspondence import schema
+
+    with connect(os.environ["CORRESPONDENCE_DB"]).begin() as connection:
+        connection.execute(insert(schema.runs).values(run_date=date(2099, 1, 10), status="complete", attempts=1,
+                                                      started_at=datetime(2099, 1, 10, 1, tzinfo=UTC)))
+    nl = reviewer / "due_notice" / "nl.html"
+    nl.write_text(nl.read_text().replace("Geachte", "Beste"))
+    approve = ["templates", "approve", "due_notice", "--lang", "nl", "--by", "An Jurist"]
+    assert cli.main([*approve, "--effective", "2099-01-10"]) == 1
+    assert ("the night of 2099-01-10 has already started: a version approved now is in force from the night of "
+            "2099-01-11 at the earliest") in capsys.readouterr().err
+    assert cli.main(approve) == 0
+    assert "in force from the night of 2099-01-11" in capsys.readouterr().out
+    assert cli.main(approve) == 0  # the same version again: nothing to approve
+    assert "is already approved and in force on the night of 2099-01-11 (by An Jurist)" in capsys.readouterr().out
 
 
 def test_list_json_has_the_documented_shape_and_says_what_changed(reviewer: Path,

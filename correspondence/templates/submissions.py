@@ -7,7 +7,7 @@ changes after it, the submission no longer stands for what is on disk and must b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Connection, select
@@ -94,6 +94,16 @@ def submit(connection: Connection, templates_dir: Path, letter_type: str, langua
         letter_type=letter_type, language=language, hash=snapshot.hash, submitted_by=by, submitted_at=now,
         state=PENDING)).inserted_primary_key[0]
     return Submission(new_id, letter_type, language, snapshot.hash, by, now, PENDING, None, None)
+
+
+def effective_open(connection: Connection, effective_from: date) -> None:
+    """Refused when `effective_from` is on or before a night that has already started: an approval cannot change
+    which version such a night used (its letters are printed from the versions in force when it began)."""
+    first = approvals.first_open_night(connection)
+    if first is not None and effective_from < first:
+        raise Refused(f"the night of {first - timedelta(days=1)} has already started: a version approved now is "
+                      f"in force from the night of {first} at the earliest", "effective_past",
+                      night=(first - timedelta(days=1)).isoformat(), first=first.isoformat())
 
 
 def approve(connection: Connection, templates_dir: Path, letter_type: str, language: str, by: str,

@@ -270,13 +270,20 @@ def _approve(settings: Settings, name: str | None, lang: list[str], by: str, eff
         print(report(errors), end="", file=sys.stderr)
         print("templates approve: not approved — correct the errors above first", file=sys.stderr)
         return 1
-    effective = effective or today()
     engine = existing(settings.db_url)
     init(engine)
     done = []
     try:
         with engine.begin() as connection:
+            effective = effective or approvals.default_effective(connection, today())
+            submissions.effective_open(connection, effective)
             for language in languages:
+                in_force = approvals.approval_in_force(connection, letter_type.name, language, effective)
+                working = snapshots.working_copy(settings.templates_dir, letter_type.name, language)
+                if in_force is not None and in_force.hash == working.hash:
+                    print(f"{letter_type.name}/{language}: version {working.hash[:12]} is already approved and in "
+                          f"force on the night of {effective} (by {in_force.approved_by}): nothing to approve")
+                    continue
                 # A version submitted at the desk is approved as its submission: by someone else (four eyes).
                 if submissions.pending(connection, letter_type.name, language) is not None:
                     approval = submissions.approve(connection, settings.templates_dir, letter_type.name, language,

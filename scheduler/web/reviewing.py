@@ -96,7 +96,8 @@ def one(letter_type: str, language: str) -> Any:
     lines: list[redline.FileRedline] = []
     if found.working is not None:
         lines = redline.redline(approved, snapshots.working_copy(settings.templates_dir, letter_type, language).files)
-    form = ApproveForm(effective=day)
+    with desk().engine.connect() as connection:
+        form = ApproveForm(effective=approvals.default_effective(connection, day))
     return render_template("template.html", s=found, base=base, redline=lines, history=history,
                            submitted=submitted, form=form, me=person().name)
 
@@ -237,6 +238,7 @@ def approve(letter_type: str, language: str) -> Any:
         if errors:
             raise submissions.Refused(f"{letter_type}/{language}: the check finds {len(errors)} error(s); "
                                       "correct them first", "check_errors", count=str(len(errors)))
+        submissions.effective_open(connection, effective)
         made = submissions.approve(connection, desk().settings.templates_dir, letter_type, language, person().name,
                                    effective)
         return made.hash[:12], made.effective_from

@@ -5,7 +5,7 @@ effective date; withdraw; the preview and the check; a type or language not in t
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 from correspondence.config import Settings
+from correspondence import schema
 from correspondence.desk import audit, people
 from correspondence.store import connect
 from correspondence.templates import approvals, redline, submissions
@@ -120,6 +121,25 @@ def test_a_change_after_submitting_must_be_submitted_again_and_withdraw(setup: t
     with engine.connect() as connection:
         assert [s.state for s in submissions.history(connection, "due_notice", "nl")] == ["withdrawn"]
         assert submissions.pending(connection, "due_notice", "nl") is None
+
+
+def test_an_approval_never_reaches_back_to_a_night_that_started(setup: tuple[Settings, Engine]) -> None:
+    """Today's night has run: the form offers tomorrow, and today is refused, saying from when it can be."""
+    settings, engine = setup
+    with engine.begin() as connection:
+        connection.execute(schema.runs.insert().values(run_date=today(), status="complete", attempts=1,
+                                                       started_at=datetime.now(UTC)))
+    edit_once(settings.templates_dir / "due_notice" / "nl.html", "elk kwartaal", "ieder kwartaal")
+    _post(_client(setup, "rita"), PAGE, "submit")
+    approver = _client(setup, "abe")
+    tomorrow = today() + timedelta(days=1)
+    page = approver.get(PAGE).get_data(as_text=True)
+    assert f'name="effective" required type="date" value="{tomorrow.isoformat()}"' in page
+    refused = _post(approver, PAGE, "approve", effective=today().isoformat())
+    assert (f"De nacht van {today().isoformat()} is al begonnen: een versie die nu wordt goedgekeurd, geldt ten "
+            f"vroegste vanaf de nacht van {tomorrow.isoformat()}.") in refused
+    with engine.connect() as connection:
+        assert submissions.pending(connection, "due_notice", "nl") is not None  # still waiting
 
 
 @pytest.mark.parametrize(("name", "path", "code"), [
