@@ -30,6 +30,7 @@ from bench.night import RESULTS, _commit, _machine, database
 from bench.probe import PeakMemory
 from correspondence.demo.fund import write_demo_fund
 from correspondence.plurals import counted
+from correspondence.store import connect, init
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = date(2026, 10, 1)
@@ -91,6 +92,9 @@ def run(affiliates: int, years: int, postgres: str | None) -> dict[str, Any]:
         exported = {name: len(rows) for name, rows in fund.rows.items()}
         del fund
         with database(root, postgres) as url:
+            engine = connect(url)
+            init(engine)  # as an operator does first: `correspondence init`
+            engine.dispose()
             first = run_import(folder, url, root)
             again = run_import(folder, url, root)
             again_full = run_import(folder, url, root, "--full")

@@ -56,6 +56,7 @@ CASES = [
     (["stats", "--year", "2026"], {}, 2, NO_DB),
     (["stats", "--year", "2026", "--csv"], {}, 2, NO_DB),
     (["mailroom", "list"], {}, 2, NO_DB),
+    (["import", "."], {}, 2, NO_DB),  # a mistyped CORRESPONDENCE_DB does not start a second database
     (["mailroom", "verify", D], {}, 2, NO_DB),
     (["mailroom", "collect", D, "--by", "Els"], {}, 2, NO_DB),
     (["mailroom", "returned", "20261122-000001", "--reason", "moved"], {}, 2, NO_DB),

@@ -21,7 +21,10 @@ from scheduler.cli.base import COUNT, Command, argument, pass_settings
 from scheduler.cli.tables import Column, dump, show
 
 
-def import_folder(settings: Settings, directory: Path, accept_removals: bool = False, full: bool = False) -> int:
+def import_folder(settings: Settings, directory: Path, accept_removals: bool = False, full: bool = False,
+                  create: bool = False) -> int:
+    """`create`: make the database if there is none (the demo); otherwise a missing one is refused in one line,
+    as every command but init and demo refuses it, so a mistyped CORRESPONDENCE_DB never starts a second one."""
     from correspondence.csv_in import described
     from correspondence.importing import MESSAGES, SPECS, import_dir
     from correspondence.importing_folder import nothing_known, unknown_files
@@ -29,7 +32,7 @@ def import_folder(settings: Settings, directory: Path, accept_removals: bool = F
     if not directory.is_dir():
         print(f"import: {directory} is not a folder", file=sys.stderr)
         return 2
-    engine = connect(settings.db_url)
+    engine = connect(settings.db_url) if create else existing(settings.db_url)
     init(engine)
     expected = [spec.name for spec in SPECS]
     started = datetime.now(UTC)

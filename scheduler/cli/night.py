@@ -118,7 +118,7 @@ def demo(settings: Settings, affiliates: int, seed: int, as_of: date | None) -> 
     switched_on = replace(settings, fund_file=folder / "fund.toml")
     # The earlier night that granted the claims recovered tonight, run with the claims as it knew them.
     write_rows(folder, "claims.csv", before_death(fund.rows, day))
-    code = import_folder(settings, folder)
+    code = import_folder(settings, folder, create=True)
     if code == 2:
         return 2
     earlier = recovery_night(day)
@@ -128,6 +128,6 @@ def demo(settings: Settings, affiliates: int, seed: int, as_of: date | None) -> 
         print("demo: the earlier night did not run (a later night ran on this database): no recovery tonight",
               file=sys.stderr)
     write_rows(folder, "claims.csv", fund.rows["claims.csv"])
-    if import_folder(settings, folder) == 2:
+    if import_folder(settings, folder, create=True) == 2:
         return 2
     return run_one(switched_on, day, backdate=False)
