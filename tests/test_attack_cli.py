@@ -56,7 +56,8 @@ CASES = [
     (["stats", "--year", "2026"], {}, 2, NO_DB),
     (["stats", "--year", "2026", "--csv"], {}, 2, NO_DB),
     (["mailroom", "list"], {}, 2, NO_DB),
-    (["import", "."], {}, 2, NO_DB),  # a mistyped CORRESPONDENCE_DB does not start a second database
+    (["import", "."], {}, 2, NO_DB),
+    (["templates", "preview", "nosuch", "--lang", "nl"], {}, 2, "templates preview: no letter type 'nosuch' in"),  # a mistyped CORRESPONDENCE_DB does not start a second database
     (["mailroom", "verify", D], {}, 2, NO_DB),
     (["mailroom", "collect", D, "--by", "Els"], {}, 2, NO_DB),
     (["mailroom", "returned", "20261122-000001", "--reason", "moved"], {}, 2, NO_DB),
@@ -148,7 +149,7 @@ def test_output_read_by_a_reader_that_went_away(initialised: Path, args: list[st
 def test_a_preview_written_where_it_cannot_be(initialised: Path, out: str) -> None:
     """A folder that is not there is a typo: it is named, and no folder is created for it."""
     got, _, err = _cli(["templates", "preview", "due_notice", "--lang", "nl", "--out", out], initialised)
-    assert got == 1 and f"templates preview: cannot write {out}: no folder {Path(out).parent}" in _one_line(err)
+    assert got == 2 and f"templates preview: cannot write {out}: no folder {Path(out).parent}" in _one_line(err)
     assert not (initialised / "typo").exists()
 
 
@@ -208,3 +209,12 @@ def test_the_desk_that_cannot_listen_says_where_in_one_line(initialised: Path, h
                            {"CORRESPONDENCE_WEB_SECRET_FILE": str(initialised / "secret")})
     assert "Traceback" not in err and "the desk is at" not in err, err
     assert got == 2 and says.format(port=port) in err.splitlines()[-1]  # after "nobody may sign in yet"
+
+
+@pytest.mark.parametrize(("args", "code", "says"), [
+    (["letters", "--type", "nosuch"], 2, "Invalid value for '--type': 'nosuch' is not one of due_notice, "),
+    (["mailroom", "verify", "2020-01-01"], 1, "mailroom verify: no night of 2020-01-01 in the journal"),
+], ids=["an unknown letter type", "a night that never ran"])
+def test_a_name_the_journal_cannot_have_is_said_so(initialised: Path, args: list[str], code: int, says: str) -> None:
+    got, _, err = _cli(args, initialised)
+    assert got == code and says in _one_line(err)

@@ -254,6 +254,6 @@ def test_a_preview_goes_into_a_private_temporary_folder_or_the_folder_named(
     nl = ["templates", "preview", "due_notice", "--lang", "nl"]
     assert cli.main([*nl, "--out-dir", str(tmp_path / "mine")]) == 0
     assert capsys.readouterr().out.split() == [f"{tmp_path}/mine/preview-due_notice-nl-nl-brussels.pdf"]
-    assert cli.main([*nl, "--out-dir", str(tmp_path / "nope")]) == 1
+    assert cli.main([*nl, "--out-dir", str(tmp_path / "nope")]) == 2
     said = capsys.readouterr().err
     assert said == f"templates preview: cannot write into {tmp_path}/nope: no such folder\n"

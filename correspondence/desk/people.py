@@ -64,9 +64,16 @@ def add(connection: Connection, name: str, role: str, password: str) -> Person:
 
 
 def disable(connection: Connection, name: str) -> None:
+    """Refused for the last admin who may still sign in: nobody could manage the desk's people from the desk any
+    more, and a disabled name cannot be added again."""
     u = schema.desk_users.c
-    if not connection.execute(schema.desk_users.update().where(u.name == name).values(disabled=True)).rowcount:
+    person = find(connection, name)
+    if person is None:
         raise PeopleError(f"{name[:60]}: no desk user of that name")
+    admins = [p for p in everyone(connection) if p.role == "admin" and not p.disabled]
+    if admins == [person]:
+        raise PeopleError(f"{name}: the last admin who may sign in is not disabled; add another admin first")
+    connection.execute(schema.desk_users.update().where(u.name == name).values(disabled=True))
 
 
 def _people() -> Select[Any]:

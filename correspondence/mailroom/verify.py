@@ -28,6 +28,11 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def ran(connection: Connection, day: date) -> bool:
+    """Whether the journal has a night of `day` (started, whatever became of it)."""
+    return connection.scalar(select(schema.runs.c.run_date).where(schema.runs.c.run_date == day)) is not None
+
+
 def verify(connection: Connection, output_dir: Path, archive_dir: Path, day: date) -> list[str]:
     folder = night_folder(output_dir, day)
     if not folder.is_dir():

@@ -160,6 +160,9 @@ def verify(settings: Settings, day: date | None) -> int:
     """Re-check a night's folder and archive against the journal."""
     day = _night(settings, day, "mailroom verify")
     with _engine(settings).connect() as connection:
+        if not mailroom_verify.ran(connection, day):
+            print(f"mailroom verify: no night of {day} in the journal", file=sys.stderr)
+            return 1
         problems = mailroom_verify.verify(connection, settings.output_dir, settings.archive_dir, day)
     for problem in problems:
         print(f"DIFFERENCE: {problem}")

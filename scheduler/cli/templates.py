@@ -183,14 +183,18 @@ def preview_letter(settings: Settings, letter_type: str, lang: str, sample: str 
     if out and out_dir:
         print("templates preview: give --out (a file) or --out-dir (a folder), not both", file=sys.stderr)
         return 2
+    if letter_type not in catalog.names(settings.templates_dir):  # a wrong argument, as for check and approve
+        print(f"templates preview: no letter type '{letter_type}' in {settings.templates_dir}", file=sys.stderr)
+        return 2
     if affiliate:
         existing(settings.db_url).dispose()  # a real recipient needs the fund's database: never an empty new one
     if out and not Path(out).parent.is_dir():  # a typo in the folder must not create folders
         print(f"templates preview: cannot write {out}: no folder {Path(out).parent}", file=sys.stderr)
-        return 1
+        return 2
     if out_dir and not Path(out_dir).is_dir():
-        print(f"templates preview: cannot write into {out_dir}: no such folder", file=sys.stderr)
-        return 1
+        said = "is not a folder" if Path(out_dir).exists() else "no such folder"
+        print(f"templates preview: cannot write into {out_dir}: {said}", file=sys.stderr)
+        return 2
     try:
         written = preview(settings, letter_type, lang, sample=sample, affiliate=affiliate,
                           out=Path(out) if out else None, png=png, day=as_of or today(),

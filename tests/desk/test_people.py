@@ -75,3 +75,12 @@ def test_the_same_name_twice_is_refused(desk: Settings, capsys: pytest.CaptureFi
         code, _, err = _cli(desk, capsys, monkeypatch, "users", "add", "jan", "--role", "mailroom",
                             stdin=PASSWORD + "\n")
     assert code == 1 and "jan: there is already a desk user of that name" in err
+
+
+def test_the_last_admin_who_may_sign_in_is_not_disabled(desk: Settings, capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ada", "bo"):
+        assert _cli(desk, capsys, monkeypatch, "users", "add", name, "--role", "admin", stdin=PASSWORD + "\n")[0] == 0
+    assert _cli(desk, capsys, monkeypatch, "users", "disable", "bo")[0] == 0
+    code, _, err = _cli(desk, capsys, monkeypatch, "users", "disable", "ada")
+    assert code != 0 and err == "users disable: ada: the last admin who may sign in is not disabled; add another admin first\n"
