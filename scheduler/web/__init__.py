@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from babel.dates import format_datetime
 from flask import Flask, g, jsonify, redirect, render_template, request, session, url_for
@@ -31,7 +32,8 @@ from scheduler.web import access, mailroom, reviewing, runs
 from scheduler.web.access import BRUSSELS
 from scheduler.web.words import DESK_LANGUAGES, HERE, wording
 
-LOGIN_LIMIT = "10 per minute"  # attempts per address: enough for typos, far too few to guess a passphrase
+LOGIN_LIMIT = "10 per minute"  # refused attempts per address: enough for typos, far too few to guess a passphrase
+BABEL = {"nl": "nl", "fr": "fr", "en": "en_GB"}  # the desk's English writes dates day first, as in Belgium
 SESSION_HOURS = 9  # a working day; then one signs in again
 
 
@@ -77,15 +79,19 @@ def create_app(settings: Settings, secret: bytes, *, proxied: bool = False, engi
             person = people.find(connection, name)
         return _User(person) if person is not None and not person.disabled else None
 
+    def chosen_language() -> str:
+        chosen = session.get("lang")
+        return chosen if chosen in DESK_LANGUAGES else (request.accept_languages.best_match(DESK_LANGUAGES) or "nl")
+
     @app.before_request
     def language() -> None:
-        chosen = session.get("lang")
-        g.lang = chosen if chosen in DESK_LANGUAGES else (
-            request.accept_languages.best_match(DESK_LANGUAGES) or "nl")
+        g.lang = chosen_language()
 
     @app.context_processor
     def helpers() -> dict[str, Any]:
-        words = wording(g.get("lang", "nl"))
+        if "lang" not in g:  # a request refused before the desk's own checks ran (a missing form token: 400)
+            g.lang = chosen_language()
+        words = wording(g.lang)
 
         def when(moment: datetime | str | None) -> str:
             if moment is None:
@@ -93,7 +99,7 @@ def create_app(settings: Settings, secret: bytes, *, proxied: bool = False, engi
             if isinstance(moment, str):  # ISO 8601, as the import record and the night's summary give it
                 moment = datetime.fromisoformat(moment)
             moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # stored in UTC (SQLite drops the zone)
-            return format_datetime(moment, "short", tzinfo=BRUSSELS, locale=g.lang) + " (Brussels)"
+            return f"{format_datetime(moment, 'short', tzinfo=BRUSSELS, locale=BABEL[g.lang])} ({words['brussels']})"
 
         return {"t": lambda key: words.get(key, key), "lang": g.lang,
                 "languages": DESK_LANGUAGES, "when": when,
@@ -116,8 +122,8 @@ def create_app(settings: Settings, secret: bytes, *, proxied: bool = False, engi
         return jsonify({"status": "ok", "last_completed_night": done[0] if done else None})
 
     @app.route("/login", methods=["GET", "POST"])
-    @limiter.limit(LOGIN_LIMIT, methods=["POST"])
-    def login() -> Any:
+    @limiter.limit(LOGIN_LIMIT, methods=["POST"], deduct_when=lambda answer: answer.status_code == 401)
+    def login() -> Any:  # only refused sign-ins count: an office signing in at nine behind one address is not refused
         form = LoginForm()
         refused = False
         if form.validate_on_submit():
@@ -129,7 +135,7 @@ def create_app(settings: Settings, secret: bytes, *, proxied: bool = False, engi
                 session.permanent = True
                 login_user(_User(person))
                 access.note("login")
-                return redirect(url_for("home"))
+                return redirect(_local(request.args.get("next")) or url_for("home"))
             refused = True
             # the name only if it could be one (never a password typed into the wrong field)
             access.note("login refused", name=name if people.valid_name(name) else "(not a desk name)")
@@ -147,7 +153,9 @@ def create_app(settings: Settings, secret: bytes, *, proxied: bool = False, engi
     def choose(code: str) -> Any:
         if code in DESK_LANGUAGES:
             session["lang"] = code
-        return redirect(url_for("home"))
+        referrer = urlsplit(request.referrer or "")  # back to the page the language was chosen on
+        back = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+        return redirect((referrer.netloc == request.host and _local(back)) or url_for("home"))
 
     @app.get("/")
     @login_required  # type: ignore[misc]
@@ -168,9 +176,24 @@ def create_app(settings: Settings, secret: bytes, *, proxied: bool = False, engi
     def forbidden(_: Exception) -> Any:
         return render_template("refused.html"), 403
 
+    @app.errorhandler(404)
+    def not_found(_: Exception) -> Any:
+        return render_template("not_found.html"), 404
+
+    @app.errorhandler(400)
+    def bad_request(_: Exception) -> Any:
+        return render_template("bad_request.html"), 400
+
     @app.errorhandler(429)
     def too_many(_: Exception) -> Any:
         return render_template("login.html", form=LoginForm(), too_many=True), 429
 
     return app
 
+
+def _local(target: str | None) -> str | None:
+    """`target` if it is a path on this desk ("/runs/2026-12-05?x=1"), else None: never another site's address."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc else target

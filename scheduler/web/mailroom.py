@@ -113,6 +113,8 @@ def verify(day: str) -> Any:
     night = night_in_address(day)
     settings = desk().settings
     with desk().engine.connect() as connection:
+        if not checking.ran(connection, night):
+            abort(404)  # no such night: nothing to verify, nothing to note
         problems = checking.verify(connection, settings.output_dir, settings.archive_dir, night)
     note("verify", f"night {night}", counted(len(problems), "difference"))
     return render_template("verified.html", night=night, problems=problems)

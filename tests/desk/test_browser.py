@@ -97,7 +97,7 @@ def test_signing_in_roles_nights_audit_and_signing_out(desk: str) -> None:
                 SHOTS.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(SHOTS / f"{name}.png"))
 
-        page.goto(f"{desk}/runs")  # not signed in: the sign-in page, in the browser's language
+        page.goto(f"{desk}/mailroom")  # not signed in: the sign-in page, in the browser's language
         expect(page.locator("h1")).to_have_text("Se connecter")
         page.fill("#name", "mia")
         page.fill("#password", "not her password")
@@ -107,6 +107,8 @@ def test_signing_in_roles_nights_audit_and_signing_out(desk: str) -> None:
         page.fill("#name", "mia")
         page.fill("#password", PASSWORD)
         page.click("button[type=submit]")
+        expect(page).to_have_url(f"{desk}/mailroom")  # signed in, on to the page she asked for
+        page.goto(f"{desk}/")
         expect(page.locator("h1")).to_have_text("Bienvenue, mia")
         page.goto(f"{desk}/audit")  # the mailroom may not read the audit log
         expect(page.get_by_role("alert")).to_contain_text("Votre rôle ne donne pas accès")

@@ -14,8 +14,8 @@ from babel.dates import format_date
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
-from correspondence.config import Settings
 from correspondence import schema
+from correspondence.config import Settings
 from correspondence.desk import audit, people
 from correspondence.store import connect
 from correspondence.templates import approvals, redline, submissions

@@ -115,6 +115,59 @@ def test_login_attempts_are_limited_per_address(client: FlaskClient) -> None:
     assert codes == [401] * 10 + [429]
 
 
+def test_only_refused_sign_ins_count_towards_the_limit(client: FlaskClient) -> None:
+    """An office behind one address signing in at nine: twelve right passwords in a minute all go through."""
+    assert [_login(client, "ada").status_code for _ in range(12)] == [302] * 12
+
+
+@pytest.mark.parametrize(("next_page", "lands_on"), [
+    ("/runs/2026-10-01", "/runs/2026-10-01"),
+    ("/mailroom?x=1", "/mailroom?x=1"),
+    ("https://evil.example/", "/"), ("//evil.example/", "/"), ("/\\evil.example/", "/"), ("runs", "/"),
+], ids=["a night", "with its query", "another site", "scheme-relative", "backslash", "not a path"])
+def test_signing_in_goes_on_to_the_page_asked_for_and_only_on_this_desk(client: FlaskClient, next_page: str,
+                                                                        lands_on: str) -> None:
+    page = client.get("/login", query_string={"next": next_page}).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    answer = client.post("/login", query_string={"next": next_page},
+                         data={"name": "ada", "password": PASSWORD, "csrf_token": token})
+    assert answer.status_code == 302 and answer.headers["Location"] == lands_on
+
+
+@pytest.mark.parametrize(("referrer", "lands_on"), [
+    ("http://localhost/runs/2026-10-01", "/runs/2026-10-01"), ("https://evil.example/x", "/"), (None, "/")],
+    ids=["a page of the desk", "another site", "none"])
+def test_choosing_a_language_stays_on_the_page(client: FlaskClient, referrer: str | None, lands_on: str) -> None:
+    answer = client.get("/lang/fr", headers={"Referer": referrer} if referrer else {})
+    assert answer.status_code == 302 and answer.headers["Location"] == lands_on
+
+
+@pytest.mark.parametrize(("path", "language", "says"), [
+    ("/runs/2026-02-30", "nl", "Niet gevonden"), ("/templates/nope/nl", "fr", "Introuvable"),
+    ("/mailroom/2026-12-06/verify", "en", "Not found")], ids=["no such date", "no such letter type", "no such night"])
+def test_what_is_not_there_is_a_desk_page_in_the_users_language(client: FlaskClient, path: str, language: str,
+                                                                 says: str) -> None:
+    _login(client, "ada")
+    client.get(f"/lang/{language}")
+    answer = client.post(path, data={"csrf_token": _token(client, "/")}) if path.endswith("verify") else client.get(path)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 404 and f"<h1>{says}</h1>" in page and 'href="/"' in page
+
+
+def test_the_audit_log_shows_each_entry_s_details(client: FlaskClient, engine: Engine) -> None:
+    with engine.begin() as connection:
+        audit.record(connection, "abe", "approve", "due_notice/nl", "version 8c2f93991d5f, in force from 2026-12-07")
+    _login(client, "ada")
+    assert "<td>version 8c2f93991d5f, in force from 2026-12-07</td>" in client.get("/audit").get_data(as_text=True)
+
+
+def test_english_dates_are_written_day_first(client: FlaskClient, engine: Engine) -> None:
+    _night_with_quarantine(engine, date(2026, 10, 1), [("due:1", "affiliate A0000001", "postcode", "correct it")])
+    _login(client, "otto")
+    client.get("/lang/en")
+    assert "Started: 01/10/2026, 03:00 (Brussels)" in client.get("/runs/2026-10-01").get_data(as_text=True)
+
+
 @pytest.mark.parametrize(("language", "says"), [("nl", "Aanmelden"), ("fr", "Se connecter"), ("en", "Sign in")])
 def test_the_desk_speaks_the_users_language(client: FlaskClient, language: str, says: str) -> None:
     assert f"<h1>{says}</h1>" in client.get("/login", headers={"Accept-Language": f"{language},en;q=0.1"}).get_data(
@@ -221,8 +274,8 @@ def test_the_nights_page_shows_the_imports_and_whether_the_export_is_too_old(
 
 @pytest.mark.parametrize(("planned_on", "says"), [
     ({"id": 3, "finished_at": "2026-09-30T22:10:00+00:00", "exported_at": "2026-09-30T21:00:00+00:00"},
-     "Gepland op import nr. 3 van 01-10-2026, 00:10 (Brussels), bestanden geschreven 30-09-2026, 23:00 "
-     "(Brussels)."),
+     "Gepland op import nr. 3 van 01-10-2026, 00:10 (Brussel), bestanden geschreven 30-09-2026, 23:00 "
+     "(Brussel)."),
     (None, "Gepland zonder geregistreerde import"),
     ("absent", "")],  # a night's summary written before imports were recorded says nothing of them
     ids=["an import", "none recorded", "a summary older than the import record"])
