@@ -115,6 +115,8 @@ def test_a_change_after_submitting_must_be_submitted_again_and_withdraw(setup: t
     reviewer = _client(setup, "rita")
     _post(reviewer, PAGE, "submit")
     edit_once(settings.templates_dir / "due_notice" / "nl.html", "ieder kwartaal", "elk kwartaal opnieuw")
+    said = "De bestanden zijn gewijzigd sinds rita ze voorlegde"
+    assert said in _client(setup, "abe").get(PAGE).get_data(as_text=True)  # why there is no approve button
     refused = _post(_client(setup, "abe"), PAGE, "approve", effective=today().isoformat())
     assert "De bestanden zijn gewijzigd sinds rita ze voorlegde" in refused
     assert "Ingetrokken" not in _post(reviewer, PAGE, "withdraw")
