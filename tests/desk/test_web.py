@@ -165,7 +165,8 @@ def test_english_dates_are_written_day_first(client: FlaskClient, engine: Engine
     _night_with_quarantine(engine, date(2026, 10, 1), [("due:1", "affiliate A0000001", "postcode", "correct it")])
     _login(client, "otto")
     client.get("/lang/en")
-    assert "Started: 01/10/2026, 03:00 (Brussels)" in client.get("/runs/2026-10-01").get_data(as_text=True)
+    page = client.get("/runs/2026-10-01").get_data(as_text=True)
+    assert "Started: 01/10/2026, 03:00 (Brussels)" in page and '<td>render</td><td class="n">3.5</td>' in page
 
 
 @pytest.mark.parametrize(("language", "says"), [("nl", "Aanmelden"), ("fr", "Se connecter"), ("en", "Sign in")])
@@ -229,7 +230,8 @@ def test_a_night_s_quarantine_is_grouped_by_cause_with_what_clears_it(client: Fl
     assert re.search(r"12 × <code>postcode</code>.*correct the address.*1 × <code>address</code>", page, re.S)
     assert page.count("<li><code>affiliate A") == 5 + 1  # five examples of the first cause, the second's one
     assert "Alle tegengehouden brieven (12)" in page and "affiliate A0000011" in page  # all, folded
-    assert "render" in page and "3.5" in page and "returned_mail.csv" in page and "a figure [confirm]" in page
+    assert '<td>render</td><td class="n">3,5</td>' in page  # seconds with the Dutch decimal mark
+    assert "returned_mail.csv" in page and "a figure [confirm]" in page
 
 
 @pytest.mark.parametrize(("path", "code"), [("/runs/2026-10-02", 404), ("/runs/yesterday", 404),
