@@ -167,6 +167,7 @@ def test_preview_and_check_of_the_working_copy(setup: tuple[Settings, Engine]) -
                         ("letter=../../etc/passwd", "Geen kenmerk van een brief")):
         failed = reviewer.get(f"{PAGE}/preview?{wrong}")
         assert failed.status_code == 422 and says in failed.get_data(as_text=True), wrong
+        assert f'href="{PAGE}">Terug</a>' in failed.get_data(as_text=True)  # not a dead end
     check = reviewer.get(f"{PAGE}/check").get_data(as_text=True)
     assert "0 fouten" in check
 
