@@ -31,10 +31,9 @@ from correspondence.store import existing
 from scheduler.run_record import nights
 from scheduler.web import access, mailroom, reviewing, runs
 from scheduler.web.access import BRUSSELS
-from scheduler.web.words import DESK_LANGUAGES, HERE, wording
+from scheduler.web.words import BABEL, DESK_LANGUAGES, HERE, wording
 
 LOGIN_LIMIT = "10 per minute"  # refused attempts per address: enough for typos, far too few to guess a passphrase
-BABEL = {"nl": "nl", "fr": "fr", "en": "en_GB"}  # the desk's English writes dates day first, as in Belgium
 SESSION_HOURS = 9  # a working day; then one signs in again
 
 

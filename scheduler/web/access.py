@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from correspondence.brussels import BRUSSELS
 from correspondence.config import Settings
 from correspondence.desk import audit, people
-from scheduler.web.words import wording
+from scheduler.web.words import BABEL, wording
 
 KEY = "correspondence.desk"
 
@@ -81,4 +81,4 @@ def day(value: date) -> str:
     """A date as the reader writes it (Babel): 3 december 2026, 3 décembre 2026."""
     from babel.dates import format_date
 
-    return format_date(value, "long", locale=g.get("lang", "nl"))
+    return format_date(value, "long", locale=BABEL[g.get("lang", "nl")])

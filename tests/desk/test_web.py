@@ -167,6 +167,7 @@ def test_english_dates_are_written_day_first(client: FlaskClient, engine: Engine
     client.get("/lang/en")
     page = client.get("/runs/2026-10-01").get_data(as_text=True)
     assert "Started: 01/10/2026, 03:00 (Brussels)" in page and '<td>render</td><td class="n">3.5</td>' in page
+    assert "Night · 1 October 2026" in page
 
 
 @pytest.mark.parametrize(("language", "says"), [("nl", "Aanmelden"), ("fr", "Se connecter"), ("en", "Sign in")])
