@@ -9,7 +9,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DESK_LANGUAGES = ("nl", "fr", "en")  # the fund's staff read Dutch or French; English for its IT
-BABEL = {"nl": "nl", "fr": "fr", "en": "en_GB"}  # Babel's locale per desk language: English dates day first, as in Belgium
+# Babel's locale per desk language: the desk's English writes dates day first, as in Belgium
+BABEL = {"nl": "nl", "fr": "fr", "en": "en_GB"}
 
 
 @lru_cache(maxsize=len(DESK_LANGUAGES))
