@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select
@@ -24,6 +24,13 @@ from correspondence.render import forms
 from correspondence.render.jobs import STAMP_MIN_LETTERS, Failed
 
 RENDER_ACTION = "correct the template (templates check), then rerun"
+
+
+def open_night(connection: Connection, on: date) -> date:
+    """The first night from `on` that a change made now still reaches: `on`, or the day after the latest night
+    started since (a night plans on what it finds when it starts; one skipped before that may never run)."""
+    latest = connection.scalar(select(func.max(schema.runs.c.run_date)).where(schema.runs.c.run_date >= on))
+    return on if latest is None else max(on, latest + timedelta(days=1))
 
 
 def archive_path(recipient_type: str, recipient_id: str, letter_id: str, letter_type: str) -> str:

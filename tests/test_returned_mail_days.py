@@ -8,8 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import insert
 
-from correspondence import schema
-from correspondence.mailroom.returned import next_night
+from correspondence import journal, schema
 from correspondence.store import connect
 
 
@@ -27,4 +26,4 @@ def test_the_list_entry_goes_to_a_night_that_will_run(sqlite_url: str, started: 
         for day in started:
             connection.execute(insert(schema.runs).values(run_date=day, status="complete", attempts=1,
                                                           started_at=datetime(2026, 1, 1, tzinfo=UTC)))
-        assert next_night(connection, on) == night
+        assert journal.open_night(connection, on) == night

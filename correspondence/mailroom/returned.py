@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from correspondence import journal, schema
 from correspondence.mailroom import addresses
@@ -28,13 +28,6 @@ class Returned:
 
 class CannotRecord(Exception):
     """The letter is unknown, not yet printed, or not addressed to an affiliate."""
-
-
-def next_night(connection: Connection, on: date) -> date:
-    """The night whose folder will carry the list entry: `on`, or the day after the latest night started since.
-    Never a night skipped before that one: it may never run."""
-    latest = connection.scalar(select(func.max(schema.runs.c.run_date)).where(schema.runs.c.run_date >= on))
-    return on if latest is None else max(on, latest + timedelta(days=1))
 
 
 def record(connection: Connection, letter_id: str, reason: str, on: date, box_label: dict[str, str],
@@ -80,7 +73,7 @@ def record(connection: Connection, letter_id: str, reason: str, on: date, box_la
     if row["address_unreliable_since"] is None:
         connection.execute(schema.affiliates.update().where(a.affiliate_id == affiliate_id).values(
             address_unreliable_since=on, address_returned_reason=reason[:200]))
-    night = next_night(connection, on)
+    night = journal.open_night(connection, on)  # never a night skipped before the latest one run
     journal.record_case_entry(connection, night, f"{LIST}:{letter_id}", LIST, f"affiliate {affiliate_id}", {
         "affiliate_id": affiliate_id, "letter_id": letter_id, "letter_type": letter["letter_type"],
         "sent_on": letter["run_date"].isoformat(), "returned_on": on.isoformat(), "reason": reason})

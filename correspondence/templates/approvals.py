@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from correspondence import schema
 from correspondence.brussels import utc
@@ -194,15 +194,3 @@ def unapproved_changes(connection: Connection, templates_dir: Path, day: date) -
                            f"{approval.approved_by} (in force from {approval.effective_from})")
     return flagged
 
-
-def first_open_night(connection: Connection) -> date | None:
-    """The first night an approval can still govern: the day after the latest night that has started (a night
-    plans on the versions in force when it starts, and the letters it printed keep theirs); None before any."""
-    latest = connection.scalar(select(func.max(schema.runs.c.run_date)))
-    return None if latest is None else latest + timedelta(days=1)
-
-
-def default_effective(connection: Connection, today: date) -> date:
-    """The night an approval governs from unless told otherwise: today's, or the first one still open."""
-    first = first_open_night(connection)
-    return today if first is None else max(today, first)

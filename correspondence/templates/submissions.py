@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, select
 
-from correspondence import schema
+from correspondence import journal, schema
 from correspondence.templates import approvals, snapshots
 
 PENDING, APPROVED, WITHDRAWN, SUPERSEDED = "pending", "approved", "withdrawn", "superseded"
@@ -99,8 +99,8 @@ def submit(connection: Connection, templates_dir: Path, letter_type: str, langua
 def effective_open(connection: Connection, effective_from: date) -> None:
     """Refused when `effective_from` is on or before a night that has already started: an approval cannot change
     which version such a night used (its letters are printed from the versions in force when it began)."""
-    first = approvals.first_open_night(connection)
-    if first is not None and effective_from < first:
+    first = journal.open_night(connection, effective_from)
+    if first > effective_from:
         raise Refused(f"the night of {first - timedelta(days=1)} has already started: a version approved now is "
                       f"in force from the night of {first} at the earliest", "effective_past",
                       night=(first - timedelta(days=1)).isoformat(), first=first.isoformat())

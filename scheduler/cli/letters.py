@@ -46,8 +46,9 @@ def letters(settings: Settings, run_date: date | None, since: date | None, until
     """List the journal's letters, oldest first (default: every letter)."""
     from correspondence.kinds.registry import by_name  # the engine's kinds: loaded for this command only
 
-    if letter_type is not None and letter_type not in by_name():
-        raise click.BadParameter(f"'{letter_type}' is not one of {', '.join(by_name())}", param_hint="'--type'")
+    known = by_name()
+    if letter_type is not None and letter_type not in known:
+        raise click.BadParameter(f"'{letter_type}' is not one of {', '.join(known)}", param_hint="'--type'")
     l = schema.letters.c
     wanted = {"run_date": run_date, "letter_type": letter_type, "recipient_id": recipient, "status": status}
     conditions = [l[field] == value for field, value in wanted.items() if value is not None]

@@ -15,6 +15,7 @@ from typing import Any
 import click
 from sqlalchemy import Connection
 
+from correspondence import journal
 from correspondence.brussels import utc
 from correspondence.config import Settings
 from correspondence.desk import audit
@@ -279,7 +280,7 @@ def _approve(settings: Settings, name: str | None, lang: list[str], by: str, eff
     done = []
     try:
         with engine.begin() as connection:
-            effective = effective or approvals.default_effective(connection, today())
+            effective = effective or journal.open_night(connection, today())
             submissions.effective_open(connection, effective)
             for language in languages:
                 in_force = approvals.approval_in_force(connection, letter_type.name, language, effective)

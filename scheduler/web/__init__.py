@@ -182,11 +182,11 @@ def create_app(settings: Settings, secret: bytes, *, proxied: bool = False, engi
 
     @app.errorhandler(404)
     def not_found(_: Exception) -> Any:
-        return render_template("not_found.html"), 404
+        return render_template("problem.html", problem="not_found"), 404
 
     @app.errorhandler(400)
     def bad_request(_: Exception) -> Any:
-        return render_template("bad_request.html"), 400
+        return render_template("problem.html", problem="bad_request"), 400
 
     @app.errorhandler(429)
     def too_many(_: Exception) -> Any:

@@ -17,6 +17,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField
 from wtforms.validators import DataRequired
 
+from correspondence import journal
 from correspondence.mailroom import scanned
 from correspondence.templates import approvals, catalog, redline, snapshots, submissions
 from correspondence.templates.approvals import Approval
@@ -97,7 +98,7 @@ def one(letter_type: str, language: str) -> Any:
     if found.working is not None:
         lines = redline.redline(approved, snapshots.working_copy(settings.templates_dir, letter_type, language).files)
     with desk().engine.connect() as connection:
-        form = ApproveForm(effective=approvals.default_effective(connection, day))
+        form = ApproveForm(effective=journal.open_night(connection, day))
     return render_template("template.html", s=found, base=base, redline=lines, history=history,
                            submitted=submitted, form=form, me=person().name)
 

@@ -1,7 +1,8 @@
 """The operator's pages: the nights with their state and duration, the daemon's next firing, the latest imports
 of the core system's export (and whether the next night would find it too old), the `[confirm]` marks of the
-rule figures in force; one night with the import it planned on, with its stages and timings, its quarantine grouped by cause
-(the field and the action that clears it, each letter held listed under it) and the rest of its morning report.
+rule figures in force; one night with the import it planned on, its stages and timings, its quarantine grouped
+by cause (the field and the action that clears it, each letter held listed under it) and the rest of its morning
+report.
 
 A night in the address is a date or 404. Quarantine rows name records by id, never by name.
 """

@@ -193,6 +193,7 @@ def test_every_word_the_pages_use_is_in_every_language() -> None:
         f"night.{s}" for s in ("ready", "collected", "unfinished", "missing")} | {
         f"reason.{r}" for r in ("moved", "unknown", "refused", "incomplete", "deceased")} | {
         f"mail_class.{c}" for c in ("ordinary", "registered")} | {f"imports.{c}" for c in import_record.COUNTS} | {
+        f"{p}.{k}" for p in ("not_found", "bad_request") for k in ("title", "help")} | {
         f"channel.{c}" for c in ("paper", "ebox", "ebox_pending")} | {
         f"returned.{s}" for s in ("recorded", "already recorded", "address changed since")} | {
         f"mailroom.{m}" for m in ("not_ready", "collected", "already_collected", "returned_incomplete", "not_an_id",
